@@ -1,0 +1,35 @@
+"""The rule registry: rule code -> check class. Each family of checks lives in its own module."""
+
+from __future__ import annotations
+
+from dlscan.checks.base import Check, ScanContext
+from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
+from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers
+from dlscan.checks.structure import DeepNesting, DuplicateMembership, EmptyList, NestingCycle
+from dlscan.rulepack import RulePack, RuleSpec
+
+CHECK_CLASSES: tuple[type[Check], ...] = (
+    MixedMembership,
+    HiddenExternal,
+    UnmarkedExternal,
+    MisleadingMarker,
+    OpenToExternalSenders,
+    NestingCycle,
+    DeepNesting,
+    EmptyList,
+    NoOwner,
+    DuplicateMembership,
+    StaleMembers,
+)
+
+
+def rule_specs() -> dict[str, RuleSpec]:
+    return {c.code: RuleSpec(code=c.code, slug=c.slug, params=c.params) for c in CHECK_CLASSES}
+
+
+def build_checks(pack: RulePack) -> list[Check]:
+    """One check object per enabled rule, configured from the pack."""
+    return [c(pack.rules[c.code]) for c in CHECK_CLASSES if pack.rules[c.code].enabled]
+
+
+__all__ = ["CHECK_CLASSES", "Check", "ScanContext", "build_checks", "rule_specs"]

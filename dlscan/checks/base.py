@@ -1,0 +1,121 @@
+"""What every check receives, and the small interface every check implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+from dlscan.boundary import Audience, Classification, DomainBoundary
+from dlscan.findings import Finding, Severity
+from dlscan.graph import MembershipGraph
+from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot
+from dlscan.rulepack import PackSettings, RuleConfig
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """The snapshot, its graph and its classifications, computed once and shared by all checks."""
+
+    snapshot: Snapshot
+    graph: MembershipGraph
+    boundary: DomainBoundary
+    settings: PackSettings
+
+    @cached_property
+    def classifications(self) -> Mapping[str, Classification]:
+        return {rid: self.boundary.classify(r) for rid, r in self.snapshot.recipients.items()}
+
+    @cached_property
+    def mail_lists(self) -> list[DistributionList]:
+        """Mail-enabled lists in a stable order: the lists people can send to."""
+        return sorted(
+            (x for x in self.snapshot.lists.values() if x.mail_enabled),
+            key=lambda x: (x.display_name.casefold(), x.id),
+        )
+
+    def audience(self, recipient_id: str) -> Audience:
+        return self.classifications[recipient_id].audience
+
+    def reach_by_audience(self, list_id: str, audience: Audience) -> list[Recipient]:
+        recipients = self.snapshot.recipients
+        found = [recipients[r] for r in self.graph.reach(list_id) if self.audience(r) is audience]
+        return sorted(found, key=lambda r: (r.label.casefold(), r.id))
+
+    def receiving(self, list_id: str) -> frozenset[str]:
+        """Reached recipients that receive list mail, or may (unknown ones)."""
+        return frozenset(r for r in self.graph.reach(list_id) if self.audience(r) is not Audience.NONE)
+
+    def sensitive_keyword(self, group: DistributionList) -> str | None:
+        return self.settings.sensitive_keyword(group.display_name, group.primary_address)
+
+    def marked_external(self, group: DistributionList) -> bool:
+        return self.settings.marked_external(group.display_name)
+
+    def names(self, ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.snapshot.label_of(i) for i in ids)
+
+    def describe(self, recipient: Recipient) -> str:
+        """A recipient as a finding names it: label, kind and why it counts as it does."""
+        reason = self.classifications[recipient.id].reason
+        kind = "guest" if recipient.guest else recipient.kind.value
+        if recipient.kind is RecipientKind.USER and recipient.enabled is False:
+            kind = "disabled user"
+        return f"{recipient.label} ({kind}; {reason})"
+
+
+class Check(ABC):
+    """One rule. Subclasses set `code`, `slug` and `params`, and say in their docstring what they flag."""
+
+    code: ClassVar[str]
+    slug: ClassVar[str]
+    params: ClassVar[Mapping[str, type]] = {}
+
+    def __init__(self, config: RuleConfig) -> None:
+        self.config = config
+
+    @abstractmethod
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        """Yield this rule's findings."""
+
+    def not_evaluated(self, ctx: ScanContext) -> str | None:
+        """A sentence naming what this rule could not judge because the source does not say."""
+        return None
+
+    def severity(self, ctx: ScanContext, group: DistributionList) -> Severity:
+        return self.config.severity_for(ctx.sensitive_keyword(group) is not None)
+
+    def finding(
+        self,
+        ctx: ScanContext,
+        group: DistributionList,
+        *,
+        detail: str,
+        severity: Severity | None = None,
+        related: str = "",
+        key: str = "",
+        path: tuple[str, ...] = (),
+    ) -> Finding:
+        keyword = ctx.sensitive_keyword(group)
+        if keyword and self.config.sensitive_severity is not None:
+            detail = f"{detail} The name suggests sensitive data ('{keyword}')."
+        return Finding(
+            code=self.code,
+            rule=self.slug,
+            severity=severity or self.severity(ctx, group),
+            list=group.label,
+            list_address=group.primary_address or "",
+            list_id=group.id,
+            related=related,
+            key=key,
+            detail=detail,
+            path=ctx.names(path),
+            remediation=self.config.remediation,
+            rationale=self.config.rationale,
+        )
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"

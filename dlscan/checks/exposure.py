@@ -1,0 +1,146 @@
+"""Exposure: lists whose mail leaves the organisation, and whether their names say so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+
+from dlscan.boundary import Audience
+from dlscan.checks.base import Check, ScanContext, plural
+from dlscan.findings import Finding, Severity
+from dlscan.model import DistributionList
+
+
+class MixedMembership(Check):
+    """DL001: a list whose recipients, nesting expanded, are both internal and external.
+
+    Lists whose name carries the external marker declare their mixing; they are reported at the
+    `marked_severity` parameter unless their name is also sensitive.
+    """
+
+    code = "DL001"
+    slug = "mixed-membership"
+    params: ClassVar[Mapping[str, type]] = {"marked_severity": Severity}
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        for group in ctx.mail_lists:
+            internal = ctx.reach_by_audience(group.id, Audience.INTERNAL)
+            external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
+            if not internal or not external:
+                continue
+            example = external[0]
+            severity = self.severity(ctx, group)
+            declared = ""
+            if ctx.marked_external(group) and ctx.sensitive_keyword(group) is None:
+                severity = self.config.params["marked_severity"]
+                declared = " Its name declares that it reaches outside."
+            yield self.finding(
+                ctx,
+                group,
+                severity=severity,
+                related=example.label,
+                detail=(
+                    f"Mail to this list reaches {plural(len(internal), 'internal recipient')} and "
+                    f"{plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}.{declared}"
+                ),
+                path=ctx.graph.path(group.id, example.id),
+            )
+
+
+class HiddenExternal(Check):
+    """DL002: external recipients reached only through nested lists, so the list looks internal.
+
+    Fires on lists none of whose direct members is external, once for each nested list that brings
+    external recipients in.
+    """
+
+    code = "DL002"
+    slug = "hidden-external"
+    params: ClassVar[Mapping[str, type]] = {"marked_severity": Severity}
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        lists = ctx.snapshot.lists
+        for group in ctx.mail_lists:
+            direct = ctx.graph.direct_recipients(group.id)
+            if any(ctx.audience(r) is Audience.EXTERNAL for r in direct):
+                continue
+            external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
+            if not external:
+                continue
+            nested = sorted(ctx.graph.nested_lists(group.id), key=lambda i: (lists[i].label.casefold(), i))
+            for nested_id in nested:
+                reach = ctx.graph.reach(nested_id)
+                via = [r for r in external if r.id in reach]
+                if via:
+                    yield self._finding(ctx, group, lists[nested_id], via)
+
+    def _finding(self, ctx: ScanContext, group: DistributionList, nested: DistributionList, via: list) -> Finding:
+        example = via[0]
+        severity = self.severity(ctx, group)
+        if ctx.marked_external(group) and ctx.sensitive_keyword(group) is None:
+            severity = self.config.params["marked_severity"]
+        return self.finding(
+            ctx,
+            group,
+            severity=severity,
+            related=nested.label,
+            key=nested.id,
+            detail=(
+                f"All direct members look internal, but {plural(len(via), 'external recipient')} "
+                f"{'arrives' if len(via) == 1 else 'arrive'} through nested list '{nested.label}', "
+                f"e.g. {ctx.describe(example)}."
+            ),
+            path=(group.id, *ctx.graph.path(nested.id, example.id)),
+        )
+
+
+class UnmarkedExternal(Check):
+    """DL003: a list with external recipients whose name lacks the external marker.
+
+    The marker is the `external_marker` pattern in the rule pack's settings.
+    """
+
+    code = "DL003"
+    slug = "unmarked-external"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        for group in ctx.mail_lists:
+            if ctx.marked_external(group):
+                continue
+            external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
+            if not external:
+                continue
+            example = external[0]
+            yield self.finding(
+                ctx,
+                group,
+                related=example.label,
+                detail=(
+                    f"The name '{group.label}' does not say that mail to it leaves the organisation, yet it "
+                    f"reaches {plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}."
+                ),
+                path=ctx.graph.path(group.id, example.id),
+            )
+
+
+class MisleadingMarker(Check):
+    """DL004: a list marked external that reaches no external recipient."""
+
+    code = "DL004"
+    slug = "misleading-marker"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        for group in ctx.mail_lists:
+            if not ctx.marked_external(group):
+                continue
+            receiving = ctx.receiving(group.id)
+            if not receiving or any(ctx.audience(r) is not Audience.INTERNAL for r in receiving):
+                continue
+            yield self.finding(
+                ctx,
+                group,
+                detail=(
+                    f"The name '{group.label}' says the list reaches outside, but all "
+                    f"{plural(len(receiving), 'recipient')} are internal."
+                ),
+            )

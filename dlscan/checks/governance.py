@@ -1,0 +1,115 @@
+"""Governance: who may send to a list, who owns it, and whether its members still exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dlscan.checks.base import Check, ScanContext, plural
+from dlscan.findings import Finding
+from dlscan.model import RecipientKind
+
+
+class OpenToExternalSenders(Check):
+    """DL009: a list that accepts mail from unauthenticated senders, where the source says so.
+
+    Lists whose setting the source cannot see are not judged either way; the report says how many.
+    """
+
+    code = "DL009"
+    slug = "open-to-external-senders"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        for group in ctx.mail_lists:
+            if group.accepts_external_senders is not True:
+                continue
+            size = len(ctx.receiving(group.id))
+            yield self.finding(
+                ctx,
+                group,
+                detail=(
+                    "Anyone outside the organisation can send to this list without authenticating, "
+                    f"reaching {plural(size, 'recipient')}."
+                ),
+            )
+
+    def not_evaluated(self, ctx: ScanContext) -> str | None:
+        unknown = sum(1 for g in ctx.mail_lists if g.accepts_external_senders is None)
+        if not unknown:
+            return None
+        return f"DL009: the source does not say whether {plural(unknown, 'list')} accept outside senders."
+
+
+class NoOwner(Check):
+    """DL013: a list with no owner, or whose only owners are disabled or cannot be found."""
+
+    code = "DL013"
+    slug = "no-owner"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        recipients = ctx.snapshot.recipients
+        for group in ctx.mail_lists:
+            if group.owners is None:
+                continue
+            if not group.owners:
+                yield self.finding(ctx, group, detail="The list has no owner (managedBy is empty).")
+                continue
+            people = [recipients.get(o) for o in group.owners]
+            if any(p is None or _active(p) for p in people):
+                continue  # an owner that is a list, or any active owner, will do
+            names = ", ".join(p.label for p in people if p is not None)
+            yield self.finding(
+                ctx,
+                group,
+                related=names,
+                detail=f"Every owner of the list is disabled or cannot be found: {names}.",
+            )
+
+    def not_evaluated(self, ctx: ScanContext) -> str | None:
+        unknown = sum(1 for g in ctx.mail_lists if g.owners is None)
+        if not unknown:
+            return None
+        return f"DL013: the source does not name the owners of {plural(unknown, 'list')}."
+
+
+def _active(recipient) -> bool:
+    return recipient.kind is not RecipientKind.UNRESOLVED and recipient.enabled is not False
+
+
+class StaleMembers(Check):
+    """DL015: disabled accounts, or member references that cannot be resolved, among direct members."""
+
+    code = "DL015"
+    slug = "stale-members"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        recipients = ctx.snapshot.recipients
+        for group in ctx.mail_lists:
+            stale = sorted(
+                (recipients[m] for m in group.members if m in recipients and _stale_reason(recipients[m])),
+                key=lambda r: (r.label.casefold(), r.id),
+            )
+            if not stale:
+                continue
+            counts: dict[str, int] = {}
+            for member in stale:
+                reason = _stale_reason(member)
+                counts[reason] = counts.get(reason, 0) + 1
+            summary = " and ".join(plural(n, reason) for reason, n in sorted(counts.items()))
+            shown = ", ".join(f"{m.label} ({_stale_reason(m)})" for m in stale[:5])
+            more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+            yield self.finding(
+                ctx,
+                group,
+                related=stale[0].label,
+                detail=f"Direct members include {summary}: {shown}{more}.",
+            )
+
+
+def _stale_reason(recipient) -> str:
+    if recipient.kind is RecipientKind.UNRESOLVED:
+        return "unresolvable reference"
+    if recipient.kind is RecipientKind.PRINCIPAL:
+        return "foreign security principal"
+    if recipient.kind is RecipientKind.USER and recipient.enabled is False:
+        return "disabled account"
+    return ""

@@ -1,0 +1,118 @@
+"""Structure: nesting cycles, deep nesting, empty lists and lists that duplicate each other."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+
+from dlscan.checks.base import Check, ScanContext, plural
+from dlscan.findings import Finding
+
+
+class NestingCycle(Check):
+    """DL010: lists that contain themselves through nesting; the finding names the whole cycle."""
+
+    code = "DL010"
+    slug = "nesting-cycle"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        lists = ctx.snapshot.lists
+        for cycle in ctx.graph.cycles:
+            group = lists[cycle[0]]
+            loop = (*cycle, cycle[0])
+            chain = " > ".join(ctx.names(loop))
+            yield self.finding(
+                ctx,
+                group,
+                related=lists[cycle[1]].label if len(cycle) > 1 else group.label,
+                key="|".join(sorted(cycle)),
+                detail=f"'{group.label}' contains itself: {chain}.",
+                path=loop,
+            )
+
+
+class DeepNesting(Check):
+    """DL011: nesting deeper than the `max_depth` parameter (levels of lists below a list)."""
+
+    code = "DL011"
+    slug = "deep-nesting"
+    params: ClassVar[Mapping[str, type]] = {"max_depth": int}
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        limit = self.config.params["max_depth"]
+        for group in ctx.mail_lists:
+            depth = ctx.graph.depth(group.id)
+            if depth <= limit:
+                continue
+            chain = ctx.graph.deepest_chain(group.id)
+            yield self.finding(
+                ctx,
+                group,
+                related=ctx.snapshot.label_of(chain[-1]),
+                detail=f"Lists are nested {depth} levels deep below this one (the limit is {limit}).",
+                path=chain,
+            )
+
+
+class EmptyList(Check):
+    """DL012: a mail-enabled list that reaches no recipient."""
+
+    code = "DL012"
+    slug = "empty-list"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        for group in ctx.mail_lists:
+            if ctx.receiving(group.id):
+                continue
+            if not group.members:
+                detail = "The list has no members."
+            else:
+                detail = (
+                    f"The list has {plural(len(group.members), 'member')}, but none of them receives list "
+                    "mail (groups that are not mail-enabled, or accounts without an address)."
+                )
+            yield self.finding(ctx, group, detail=detail)
+
+
+class DuplicateMembership(Check):
+    """DL014: two lists with the same, or nearly the same, recipients under different names.
+
+    Pairs where one list is nested inside the other are deliberate and not reported. Candidates come
+    from an inverted index (recipient -> lists), so only lists that share recipients are compared.
+    """
+
+    code = "DL014"
+    slug = "duplicate-membership"
+    params: ClassVar[Mapping[str, type]] = {"min_similarity": float, "min_recipients": int}
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        threshold = self.config.params["min_similarity"]
+        minimum = max(1, self.config.params["min_recipients"])
+        audiences = {g.id: ctx.receiving(g.id) for g in ctx.mail_lists}
+        audiences = {k: v for k, v in audiences.items() if len(v) >= minimum}
+        holders: dict[str, list[str]] = defaultdict(list)
+        for list_id, members in audiences.items():
+            for member in members:
+                holders[member].append(list_id)
+        lists = ctx.snapshot.lists
+        for list_id in sorted(audiences):
+            shared: dict[str, int] = defaultdict(int)
+            for member in audiences[list_id]:
+                for other in holders[member]:
+                    if other > list_id:
+                        shared[other] += 1
+            for other, common in sorted(shared.items()):
+                union = len(audiences[list_id]) + len(audiences[other]) - common
+                similarity = common / union
+                if similarity < threshold or ctx.graph.contains(list_id, other) or ctx.graph.contains(other, list_id):
+                    continue
+                first, second = sorted((lists[list_id], lists[other]), key=lambda g: (g.label.casefold(), g.id))
+                yield self._finding(ctx, first, second, common, union)
+
+    def _finding(self, ctx: ScanContext, group, other, common: int, union: int) -> Finding:
+        if common == union:
+            detail = f"Reaches exactly the same {plural(common, 'recipient')} as '{other.label}'."
+        else:
+            detail = f"Shares {common} of {union} recipients ({common / union:.0%}) with '{other.label}'."
+        return self.finding(ctx, group, related=other.label, key=other.id, detail=detail)

@@ -1,0 +1,68 @@
+"""What a scan reports: findings with stable ids, ordered the same way every run."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+    def raised_to(self, floor: Severity) -> Severity:
+        return self if self.rank >= floor.rank else floor
+
+
+_RANKS = {s: i for i, s in enumerate(Severity)}
+
+
+def fingerprint(code: str, list_id: str, key: str) -> str:
+    """A finding's id: from the rule and object ids, never names, so renames and new examples keep it."""
+    digest = hashlib.sha256(f"{code}\x1f{list_id}\x1f{key}".encode()).hexdigest()
+    return f"{code}-{digest[:12]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    rule: str
+    severity: Severity
+    list: str
+    list_address: str
+    list_id: str
+    related: str
+    key: str
+    """What tells this finding from others of its rule on the same list (an object id, or '')."""
+    detail: str
+    path: tuple[str, ...]
+    remediation: str
+    rationale: str
+    finding_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "finding_id", fingerprint(self.code, self.list_id, self.key))
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.code, self.list.casefold(), self.list_id, self.related.casefold(), self.key)
+
+
+def stable_order(findings: list[Finding]) -> list[Finding]:
+    """Rule, then list, then related object: rows stay put from run to run, so outputs diff cleanly."""
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def worst_first(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.severity.rank, *f.sort_key))

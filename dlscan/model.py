@@ -1,0 +1,114 @@
+"""The directory as dlscan sees it: recipients, lists and the snapshot that holds them.
+
+Every source (LDIF, snapshot JSON, LDAP, Graph) produces a `Snapshot`; everything above it reads only
+these types. Facts a source cannot see are `None` ("unknown"), never a guessed default, so that rules
+neither fire on them nor call a list clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class RecipientKind(StrEnum):
+    USER = "user"
+    CONTACT = "contact"
+    """A mail contact or mail user: an address that delivers somewhere else."""
+    PRINCIPAL = "principal"
+    """A foreign security principal or other object whose mail identity the source does not give."""
+    UNRESOLVED = "unresolved"
+    """A member reference that points at no object the source could read."""
+
+
+class ListKind(StrEnum):
+    DISTRIBUTION = "distribution"
+    SECURITY = "security"
+    """A mail-enabled security group."""
+    M365 = "m365"
+    """A Microsoft 365 (unified) group."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    id: str
+    kind: RecipientKind
+    display_name: str
+    primary_address: str | None = None
+    addresses: tuple[str, ...] = ()
+    """Every SMTP address, the primary included."""
+    target_address: str | None = None
+    """Where a contact or mail user really delivers (AD targetAddress)."""
+    enabled: bool | None = None
+    guest: bool = False
+    dn: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a person recognises the recipient: its address when it has one."""
+        return self.primary_address or self.display_name or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionList:
+    id: str
+    display_name: str
+    primary_address: str | None
+    kind: ListKind = ListKind.DISTRIBUTION
+    mail_enabled: bool = True
+    members: tuple[str, ...] = ()
+    """Ids of direct members: recipients or other lists."""
+    owners: tuple[str, ...] | None = None
+    """Ids of owners; None when the source cannot tell."""
+    accepts_external_senders: bool | None = None
+    """True when mail from unauthenticated outside senders is delivered; None when unknown."""
+    hidden_from_address_book: bool | None = None
+    addresses: tuple[str, ...] = ()
+    description: str = ""
+    dn: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.primary_address or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class DomainDeclaration:
+    """A domain the source (or the user) says is the organisation's own."""
+
+    name: str
+    origin: str
+    include_subdomains: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    kind: str
+    name: str
+    collected_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    source: SourceInfo
+    recipients: Mapping[str, Recipient]
+    lists: Mapping[str, DistributionList]
+    internal_domains: tuple[DomainDeclaration, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    """What the source could not see, said once for the whole snapshot (shown in reports)."""
+
+    def label_of(self, object_id: str) -> str:
+        if object_id in self.lists:
+            return self.lists[object_id].label
+        if object_id in self.recipients:
+            return self.recipients[object_id].label
+        return object_id
+
+
+def domain_of(address: str | None) -> str | None:
+    """The domain of an SMTP address, lower-cased; None for anything that is not an address."""
+    if not address or "@" not in address:
+        return None
+    domain = address.rsplit("@", 1)[1].strip().rstrip(".").lower()
+    return domain or None

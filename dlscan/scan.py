@@ -1,0 +1,61 @@
+"""One scan: snapshot in, findings and a summary out. No I/O happens here."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dlscan.boundary import DomainBoundary
+from dlscan.checks import ScanContext, build_checks
+from dlscan.findings import Finding, Severity, stable_order
+from dlscan.graph import MembershipGraph
+from dlscan.model import DomainDeclaration, Snapshot, SourceInfo
+from dlscan.rulepack import RulePack
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    source: SourceInfo
+    lists: int
+    mail_lists: int
+    recipients: int
+    internal_domains: tuple[DomainDeclaration, ...]
+    notes: tuple[str, ...]
+    """What the scan could not judge, so that nobody reads its silence as a clean bill."""
+    rule_files: tuple[str, ...]
+
+    def counts(self, findings: Iterable[Finding]) -> dict[Severity, int]:
+        tally = Counter(f.severity for f in findings)
+        return {s: tally.get(s, 0) for s in reversed(Severity)}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]
+    summary: ScanSummary
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+def run_scan(snapshot: Snapshot, extra_domains: Iterable[DomainDeclaration], pack: RulePack) -> ScanResult:
+    boundary = DomainBoundary.from_declarations([*snapshot.internal_domains, *extra_domains])
+    ctx = ScanContext(snapshot=snapshot, graph=MembershipGraph(snapshot), boundary=boundary, settings=pack.settings)
+    findings: list[Finding] = []
+    notes = list(snapshot.notes)
+    for check in build_checks(pack):
+        findings.extend(check.run(ctx))
+        note = check.not_evaluated(ctx)
+        if note and not any(note.split(":", 1)[0] in existing for existing in snapshot.notes):
+            notes.append(note)
+    summary = ScanSummary(
+        source=snapshot.source,
+        lists=len(snapshot.lists),
+        mail_lists=len(ctx.mail_lists),
+        recipients=sum(1 for r in snapshot.recipients.values() if r.kind.value != "unresolved"),
+        internal_domains=boundary.domains,
+        notes=tuple(notes),
+        rule_files=pack.files,
+    )
+    return ScanResult(findings=tuple(stable_order(findings)), summary=summary)

@@ -1,0 +1,31 @@
+"""CSV for spreadsheets and scripts: one row per finding, the documented columns, stable order."""
+
+from __future__ import annotations
+
+from typing import IO
+
+import pandas as pd
+
+from dlscan.findings import Finding, stable_order
+from dlscan.scan import ScanResult
+from dlscan.sinks.base import COLUMNS, Sink, finding_row
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix a quote so the cell shows as text; directory names are attacker-controlled."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+class CsvSink(Sink):
+    name = "csv"
+    binary = True
+
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO) -> None:
+        rows = [finding_row(f) for f in stable_order(findings)]
+        frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype="string")
+        frame = frame.fillna("").map(neutralise_formula)
+        # A byte-order mark makes Excel read the file as UTF-8, so non-ASCII names survive.
+        stream.write(frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))

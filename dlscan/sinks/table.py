@@ -1,0 +1,65 @@
+"""The table for people: worst findings first, each with what, why and what to do, then a summary."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from typing import IO
+
+from dlscan.findings import Finding, worst_first
+from dlscan.scan import ScanResult
+from dlscan.sinks.base import PATH_SEPARATOR, Sink
+
+_INDENT = "    "
+
+
+class TableSink(Sink):
+    name = "table"
+
+    def __init__(self, width: int | None = None) -> None:
+        self.width = width or min(max(shutil.get_terminal_size((100, 24)).columns, 60), 120)
+
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO) -> None:
+        for finding in worst_first(findings):
+            stream.write(self._finding(finding))
+            stream.write("\n")
+        stream.write(self._summary(result, findings))
+
+    def _finding(self, f: Finding) -> str:
+        address = f" <{f.list_address}>" if f.list_address else ""
+        lines = [f"{f.severity.value.upper():<9}{f.code} {f.rule}: {f.list}{address}"]
+        lines += self._wrap(f.detail, hang="")
+        if f.path:
+            lines += self._wrap("path: " + PATH_SEPARATOR.join(f.path))
+        lines += self._wrap("why:  " + f.rationale)
+        lines += self._wrap("fix:  " + f.remediation)
+        lines += self._wrap(f"id:   {f.finding_id}")
+        return "\n".join(lines) + "\n"
+
+    def _wrap(self, text: str, hang: str = "      ") -> list[str]:
+        return textwrap.wrap(
+            text,
+            width=self.width,
+            initial_indent=_INDENT,
+            subsequent_indent=_INDENT + hang,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [_INDENT]
+
+    def _summary(self, result: ScanResult, findings: list[Finding]) -> str:
+        summary = result.summary
+        counts = summary.counts(result.findings)
+        by_severity = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "none"
+        domains = ", ".join(
+            f"{'*.' if d.include_subdomains else ''}{d.name} ({d.origin})" for d in summary.internal_domains
+        )
+        lines = [
+            f"Internal domains: {domains}",
+            *(f"Not evaluated: {note}" for note in summary.notes),
+        ]
+        shown = "" if len(findings) == len(result.findings) else f" ({len(findings)} shown)"
+        lines.append(
+            f"{len(result.findings)} findings{shown} [{by_severity}] in {summary.source.name}: "
+            f"{summary.mail_lists} mail-enabled lists of {summary.lists}, {summary.recipients} recipients."
+        )
+        return "\n".join(textwrap.fill(line, self.width, subsequent_indent=_INDENT) for line in lines) + "\n"

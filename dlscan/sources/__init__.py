@@ -1,0 +1,38 @@
+"""Sources: where a snapshot comes from. Each reader returns a whole `Snapshot` or raises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlscan.errors import InputError
+from dlscan.model import Snapshot, SourceInfo
+from dlscan.sources.ad import AdSnapshotBuilder
+from dlscan.sources.ldif import open_binary, read_ldif
+from dlscan.sources.snapshot import read_snapshot
+
+
+def load_source(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
+    """Read an LDIF export or a dlscan snapshot, told apart by content rather than file name."""
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a folder; name an LDIF export or a snapshot file")
+    try:
+        with open_binary(path) as stream:
+            head = stream.read(64)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return read_snapshot(path)
+    return read_ldif_snapshot(path, allow_unresolved=allow_unresolved)
+
+
+def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
+    builder = AdSnapshotBuilder(
+        origin=str(path), source=SourceInfo(kind="ldif", name=path.name), allow_unresolved=allow_unresolved
+    )
+    builder.add_all(read_ldif(path))
+    snapshot = builder.build()
+    if not snapshot.lists and not snapshot.recipients:
+        raise InputError(path, "holds no users, contacts or groups; is it an LDIF export?")
+    return snapshot

@@ -1,0 +1,159 @@
+"""dlscan's own snapshot format: the whole directory as one JSON document, optionally gzipped.
+
+Collectors write it once; scans read it as often as they like. The format is documented in
+docs/snapshot-format.md. A snapshot is always whole: every member and owner id names an object in it
+(an unreadable reference is an explicit recipient of kind "unresolved").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Any, get_args, get_type_hints
+
+from dlscan.atomic import atomic_writer
+from dlscan.errors import InputError
+from dlscan.model import (
+    DistributionList,
+    DomainDeclaration,
+    Recipient,
+    Snapshot,
+    SourceInfo,
+)
+from dlscan.sources.ldif import open_binary
+
+FORMAT_NAME = "dlscan-snapshot"
+FORMAT_VERSION = 1
+
+
+def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    document = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "source": dataclasses.asdict(snapshot.source),
+        "internal_domains": [dataclasses.asdict(d) for d in snapshot.internal_domains],
+        "notes": list(snapshot.notes),
+        "recipients": [_plain(r) for r in sorted(snapshot.recipients.values(), key=lambda r: r.id)],
+        "lists": [_plain(x) for x in sorted(snapshot.lists.values(), key=lambda x: x.id)],
+    }
+    with atomic_writer(path, compress=path.suffix == ".gz") as stream:
+        json.dump(document, stream, ensure_ascii=False, indent=1)
+        stream.write("\n")
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    try:
+        with open_binary(path) as stream:
+            document = json.loads(stream.read())
+    except UnicodeDecodeError:
+        raise InputError(path, "a snapshot must be UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    return snapshot_from_document(document, path)
+
+
+def snapshot_from_document(document: Any, path: Path | str) -> Snapshot:
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise InputError(path, f'not a dlscan snapshot (no "format": "{FORMAT_NAME}")')
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise InputError(
+            path, f"snapshot format version {version!r} is not supported (this dlscan reads {FORMAT_VERSION})"
+        )
+    recipients = _objects(path, document, "recipients", Recipient)
+    lists = _objects(path, document, "lists", DistributionList)
+    snapshot = Snapshot(
+        source=_build(path, "source", SourceInfo, document.get("source") or {}),
+        recipients={r.id: r for r in recipients},
+        lists={x.id: x for x in lists},
+        internal_domains=tuple(
+            _build(path, f"internal_domains[{i}]", DomainDeclaration, d)
+            for i, d in enumerate(_list_of(path, document, "internal_domains"))
+        ),
+        notes=tuple(str(n) for n in _list_of(path, document, "notes")),
+    )
+    _check_references(path, snapshot, len(recipients), len(lists))
+    return snapshot
+
+
+def _objects(path: Path | str, document: dict, key: str, cls: type) -> list:
+    return [_build(path, f"{key}[{i}]", cls, item) for i, item in enumerate(_list_of(path, document, key))]
+
+
+def _list_of(path: Path | str, document: dict, key: str) -> list:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(path, f"'{key}' must be a list")
+    return value
+
+
+def _build(path: Path | str, where: str, cls: type, data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise InputError(path, f"{where} must be an object")
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(path, f"{where} has unknown field '{unknown[0]}'")
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise InputError(path, f"{where} lacks the field '{f.name}'")
+            continue
+        values[f.name] = _convert(path, f"{where}.{f.name}", hints[f.name], data[f.name])
+    return cls(**values)
+
+
+def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
+    options = get_args(hint) or (hint,)
+    if value is None:
+        if type(None) in options:
+            return None
+        raise InputError(path, f"{where} must not be null")
+    for option in options:
+        if isinstance(option, type) and issubclass(option, Enum):
+            try:
+                return option(value)
+            except ValueError:
+                allowed = ", ".join(m.value for m in option)
+                raise InputError(path, f"{where} is {value!r}; expected one of {allowed}") from None
+        if option is bool and isinstance(value, bool):
+            return value
+        if option is str and isinstance(value, str):
+            return value
+        if getattr(option, "__origin__", None) is tuple and isinstance(value, list):
+            if all(isinstance(v, str) for v in value):
+                return tuple(value)
+            raise InputError(path, f"{where} must be a list of strings")
+    raise InputError(path, f"{where} has the wrong type ({type(value).__name__})")
+
+
+def _check_references(path: Path | str, snapshot: Snapshot, n_recipients: int, n_lists: int) -> None:
+    if len(snapshot.recipients) != n_recipients or len(snapshot.lists) != n_lists:
+        raise InputError(path, "two objects share one id")
+    shared = snapshot.recipients.keys() & snapshot.lists.keys()
+    if shared:
+        raise InputError(path, f"id {min(shared)!r} names both a recipient and a list")
+    for group in snapshot.lists.values():
+        for ref in (*group.members, *(group.owners or ())):
+            if ref not in snapshot.recipients and ref not in snapshot.lists:
+                raise InputError(
+                    path,
+                    f"list {group.id!r} refers to {ref!r}, which is not in the snapshot; "
+                    "record unreadable references as recipients of kind 'unresolved'",
+                )
+
+
+def _plain(obj: Any) -> dict:
+    out = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, Enum):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
