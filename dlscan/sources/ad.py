@@ -162,8 +162,15 @@ class AdSnapshotBuilder:
         name = name.strip().lower()
         include_subdomains = name.startswith("*.")
         name = name.removeprefix("*.")
-        if name and name not in self._domains:
-            self._domains[name] = DomainDeclaration(name=name, origin=origin, include_subdomains=include_subdomains)
+        if not name:
+            return
+        known = self._domains.get(name)
+        if known is not None:
+            if origin in known.origin:
+                return
+            origin = f"{known.origin}, {origin}"
+            include_subdomains = include_subdomains or known.include_subdomains
+        self._domains[name] = DomainDeclaration(name=name, origin=origin, include_subdomains=include_subdomains)
 
 
 def _recipient_kind(classes: set[str]) -> RecipientKind | None:

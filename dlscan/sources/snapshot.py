@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from dlscan.atomic import atomic_writer
 from dlscan.errors import InputError
@@ -108,7 +109,7 @@ def _build(path: Path | str, where: str, cls: type, data: Any) -> Any:
 
 
 def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
-    options = get_args(hint) or (hint,)
+    options = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     if value is None:
         if type(None) in options:
             return None
@@ -124,7 +125,7 @@ def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
             return value
         if option is str and isinstance(value, str):
             return value
-        if getattr(option, "__origin__", None) is tuple and isinstance(value, list):
+        if get_origin(option) is tuple and isinstance(value, list):
             if all(isinstance(v, str) for v in value):
                 return tuple(value)
             raise InputError(path, f"{where} must be a list of strings")

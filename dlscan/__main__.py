@@ -1,0 +1,3 @@
+from dlscan.cli import main
+
+main()

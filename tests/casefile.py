@@ -1,0 +1,97 @@
+"""Rule cases as data: a compact directory description turned into a real dlscan snapshot.
+
+A case file (tests/rule_cases/DLnnn.yaml) holds `rule` and `cases`; each case has a `directory` and
+`expect`, the findings of that rule: a list of {list: id, severity?, related?, detail?}. `[]` means
+the rule must stay silent. In `directory`:
+
+  domains:  internal domains (default [council.example])
+  users:    {id, address?, name?, enabled?, guest?}     address defaults to <id>@council.example
+  contacts: {id, address, name?, target?}
+  principals / unresolved: {id}
+  lists:    {id, name?, address?, members: [ids], owners?: [ids] | null, open?: bool|null,
+             mail?: bool, hidden?: bool}               owners default to the first user
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dlscan.sources.snapshot import FORMAT_NAME, FORMAT_VERSION, snapshot_from_document
+
+DEFAULT_DOMAIN = "council.example"
+CASES = Path(__file__).parent / "rule_cases"
+
+
+def load_cases() -> list[tuple[str, str, dict]]:
+    found = []
+    for path in sorted(CASES.glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in document["cases"]:
+            found.append((document["rule"], case["name"], case))
+    return found
+
+
+def case_snapshot(directory: dict[str, Any]):
+    domain = (directory.get("domains") or [DEFAULT_DOMAIN])[0]
+    users = directory.get("users", [])
+    recipients = []
+    for user in users:
+        address = user.get("address", f"{user['id']}@{domain}")
+        recipients.append(
+            {
+                "id": user["id"],
+                "kind": "user",
+                "display_name": user.get("name", user["id"]),
+                "primary_address": address,
+                "addresses": [address],
+                "enabled": user.get("enabled", True),
+                "guest": user.get("guest", False),
+            }
+        )
+    for contact in directory.get("contacts", []):
+        recipients.append(
+            {
+                "id": contact["id"],
+                "kind": "contact",
+                "display_name": contact.get("name", contact["id"]),
+                "primary_address": contact["address"],
+                "addresses": [contact["address"]],
+                "target_address": contact.get("target", contact["address"]),
+            }
+        )
+    for kind in ("principal", "unresolved"):
+        for other in directory.get(kind + "s", []):
+            recipients.append({"id": other["id"], "kind": kind, "display_name": other["id"]})
+    default_owner = [users[0]["id"]] if users else []
+    lists = []
+    for item in directory.get("lists", []):
+        mail = item.get("mail", True)
+        address = item.get("address", f"{item['id']}@{domain}") if mail else None
+        lists.append(
+            {
+                "id": item["id"],
+                "display_name": item.get("name", item["id"]),
+                "primary_address": address,
+                "addresses": [address] if address else [],
+                "mail_enabled": mail,
+                "members": item.get("members", []),
+                "owners": item.get("owners", default_owner),
+                "accepts_external_senders": item.get("open", False),
+                "hidden_from_address_book": item.get("hidden", False),
+            }
+        )
+    document = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "source": {"kind": "test", "name": "case"},
+        "internal_domains": [
+            {"name": d, "origin": "test case", "include_subdomains": False}
+            for d in directory.get("domains") or [DEFAULT_DOMAIN]
+        ],
+        "recipients": recipients,
+        "lists": lists,
+    }
+    return snapshot_from_document(document, "case")
