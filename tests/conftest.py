@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dlscan.cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "wyvern.ldif"
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def dlscan(capsys):
+    """Run the real CLI in-process, returning exit code, stdout and stderr."""
+
+    def invoke(*args: str | Path) -> Outcome:
+        code = run([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return invoke
+
+
+def run_process(*args: str | Path, cwd: Path | None = None) -> Outcome:
+    """Run dlscan as a separate process, the way cron or Task Scheduler would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dlscan", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+LDIF_HEAD = """version: 1
+
+dn: DC=corp,DC=example
+objectClass: domainDNS
+
+dn: CN=Alice,OU=Staff,DC=corp,DC=example
+objectClass: user
+mail: alice@corp.example
+
+"""
+
+
+@pytest.fixture
+def write_ldif(tmp_path):
+    def write(body: str | bytes, name: str = "export.ldif", head: str = LDIF_HEAD) -> Path:
+        path = tmp_path / name
+        data = body if isinstance(body, bytes) else body.encode("utf-8")
+        path.write_bytes(head.encode("utf-8") + data)
+        return path
+
+    return write

@@ -1,0 +1,157 @@
+"""The LDIF reader on what AD tools really write, and on what goes wrong with exports."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import uuid
+
+import pytest
+
+from dlscan.model import ListKind, RecipientKind
+from dlscan.sources import load_source
+from dlscan.sources.dn import normalize_dn
+from dlscan.sources.ldif import format_record, read_ldif
+
+
+def test_folded_lines_base64_comments_and_crlf(tmp_path):
+    name = "Zoë Brontë — Children's Services"
+    encoded = base64.b64encode(name.encode()).decode()
+    text = (
+        "version: 1\r\n"
+        "# exported by ldifde\r\n"
+        "#  continued comment\r\n"
+        "dn: CN=Zoe,OU=Staff,DC=corp,DC=exa\r\n"
+        " mple\r\n"
+        "objectClass: user\r\n"
+        f"displayName:: {encoded[:20]}\r\n"
+        f" {encoded[20:]}\r\n"
+        "proxyAddresses: smtp:zoe@old.example\r\n"
+        "proxyAddresses: SMTP:Zoe.Bronte@Corp.Example\r\n"
+        "\r\n"
+    )
+    path = tmp_path / "x.ldif"
+    path.write_bytes(text.encode())
+    (record,) = read_ldif(path)
+    assert record.dn == "CN=Zoe,OU=Staff,DC=corp,DC=example"
+    assert record.attributes["displayname"] == [name]
+    assert record.texts("proxyaddresses") == ["smtp:zoe@old.example", "SMTP:Zoe.Bronte@Corp.Example"]
+    assert record.line == 4
+
+
+def test_utf16_export_with_bom(tmp_path):
+    text = "dn: CN=Siân,DC=corp,DC=example\r\nobjectClass: contact\r\nmail: sian@partner.example\r\n\r\n"
+    path = tmp_path / "u.ldif"
+    path.write_bytes(text.encode("utf-16"))
+    (record,) = read_ldif(path)
+    assert record.dn == "CN=Siân,DC=corp,DC=example"
+
+
+def test_gzip_and_ad_mapping(tmp_path):
+    guid = uuid.UUID("6f3c1e8a-0b7d-4f2a-9c11-2d3e4f506172")
+    records = [
+        format_record("DC=corp,DC=example", [("objectClass", "domainDNS")]),
+        format_record(
+            "CN=Smith\\, Ann,OU=Staff,DC=corp,DC=example",
+            [
+                ("objectClass", "user"),
+                ("objectGUID", guid.bytes_le),
+                ("displayName", "Ann Smith"),
+                ("mail", "ann@corp.example"),
+                ("proxyAddresses", "SMTP:Ann.Smith@corp.example"),
+                ("userAccountControl", "514"),
+            ],
+        ),
+        format_record(
+            "CN=Team,DC=corp,DC=example",
+            [
+                ("objectClass", "group"),
+                ("groupType", "-2147483640"),
+                ("mail", "team@corp.example"),
+                ("member", "cn=smith\\2c ann, ou=staff,dc=CORP,dc=example"),
+                ("managedBy", "CN=Smith\\, Ann,OU=Staff,DC=corp,DC=example"),
+                ("msExchRequireAuthToSendTo", "TRUE"),
+                ("msExchHideFromAddressLists", "TRUE"),
+            ],
+        ),
+    ]
+    path = tmp_path / "export.ldif.gz"
+    path.write_bytes(gzip.compress("".join(records).encode()))
+    snapshot = load_source(path)
+    ann = snapshot.recipients[str(guid)]
+    assert ann.kind is RecipientKind.USER and ann.enabled is False
+    assert ann.primary_address == "Ann.Smith@corp.example"
+    (team,) = snapshot.lists.values()
+    assert team.kind is ListKind.SECURITY
+    assert team.members == (str(guid),) and team.owners == (str(guid),)
+    assert team.accepts_external_senders is False and team.hidden_from_address_book is True
+    assert [d.name for d in snapshot.internal_domains] == ["corp.example"]
+
+
+def test_open_list_when_exchange_present_and_unknown_without_it(write_ldif):
+    group = "dn: CN=G,DC=corp,DC=example\nobjectClass: group\nmail: g@corp.example\n\n"
+    assert next(iter(load_source(write_ldif(group)).lists.values())).accepts_external_senders is None
+    exchange = group.replace("objectClass: group\n", "objectClass: group\nmsExchRecipientTypeDetails: 256\n")
+    assert next(iter(load_source(write_ldif(exchange)).lists.values())).accepts_external_senders is True
+    restricted = exchange.replace("\n\n", "\nauthOrig: CN=Alice,OU=Staff,DC=corp,DC=example\n\n")
+    assert next(iter(load_source(write_ldif(restricted)).lists.values())).accepts_external_senders is False
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("CN=Smith\\, John,OU=X,DC=a", "cn=smith\\2C john, ou=x ,dc=A"),
+        ("CN=\\C3\\A9mile,OU=X", "CN=émile,OU=X"),
+        ('CN="Smith, John",OU=X', "CN=Smith\\, John,OU=X"),
+        ("CN=O'Brien\\+Co,OU=X", "cn=o'brien\\2bco,ou=x"),
+    ],
+)
+def test_dn_forms_compare_equal(a, b):
+    assert normalize_dn(a) == normalize_dn(b)
+
+
+def test_unresolved_member_is_recorded_when_allowed(write_ldif):
+    body = (
+        "dn: CN=G,DC=corp,DC=example\nobjectClass: group\nmail: g@corp.example\nmember: CN=Gone,DC=corp,DC=example\n\n"
+    )
+    snapshot = load_source(write_ldif(body), allow_unresolved=True)
+    (group,) = snapshot.lists.values()
+    (ref,) = group.members
+    assert snapshot.recipients[ref].kind is RecipientKind.UNRESOLVED
+
+
+MALFORMED = {
+    "truncated mid-line": (b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\nmember: CN=Al", 12, "truncated"),
+    "bad base64": (b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\ndisplayName:: ab$c\n\n", 12, "base64"),
+    "missing dn": (b"objectClass: group\nmail: g@corp.example\n\n", 10, "instead of 'dn:'"),
+    "member points nowhere": (
+        b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\nmail: g@corp.example\n"
+        b"member: CN=Nobody,DC=corp,DC=example\n\n",
+        10,
+        "is not in the export",
+    ),
+    "non-UTF-8 bytes": (b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\ndescription: caf\xe9\n\n", 12, "0xE9"),
+    "ranged member read": (
+        b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\n"
+        b"member;range=0-1499: CN=Alice,OU=Staff,DC=corp,DC=example\n\n",
+        12,
+        "ranged retrieval",
+    ),
+    "ldapsearch size limit": (b"# search result\nsearch: 2\nresult: 4 Size limit exceeded\n\n", 12, "incomplete"),
+    "base64 that is not text": (b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\ncn:: /w==\n\n", 12, "not UTF-8"),
+    "no colon": (b"dn: CN=G,DC=corp,DC=example\nthis is not ldif\n\n", 11, "expected 'attribute: value'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_ldif_exits_2_with_one_line_naming_file_and_line(case, write_ldif, dlscan):
+    body, line, fragment = MALFORMED[case]
+    path = write_ldif(body)
+    outcome = dlscan("scan", path)
+    assert outcome.code == 2
+    assert outcome.out == ""
+    lines = outcome.err.strip().splitlines()
+    assert len(lines) == 1, outcome.err
+    assert lines[0].startswith(f"dlscan: error: {path}:{line}: ")
+    assert fragment in lines[0]
+    assert "Traceback" not in outcome.err

@@ -1,0 +1,63 @@
+"""Rule packs: a user's pack is laid over the built-in one and validated with file and line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import SAMPLE
+
+from dlscan.checks import rule_specs
+from dlscan.errors import InputError
+from dlscan.findings import Severity
+from dlscan.rulepack import default_pack_path, load_rule_pack
+
+
+def test_overlay_changes_only_what_it_names(tmp_path):
+    pack_file = tmp_path / "mine.yaml"
+    pack_file.write_text(
+        "settings:\n  sensitive_keywords: [elections]\n"
+        "rules:\n  DL011:\n    params:\n      max_depth: 2\n  DL014:\n    enabled: false\n"
+    )
+    pack = load_rule_pack(rule_specs(), pack_file)
+    assert pack.rules["DL011"].params["max_depth"] == 2
+    assert pack.rules["DL011"].severity is Severity.LOW
+    assert not pack.rules["DL014"].enabled
+    assert pack.settings.sensitive_keyword("Elections Office", None) == "Elections"
+    assert pack.settings.sensitive_keyword("Payroll", None) is None
+
+
+def test_overlay_changes_the_scan(tmp_path, dlscan):
+    pack_file = tmp_path / "mine.yaml"
+    pack_file.write_text("rules:\n  DL003:\n    severity: low\n    sensitive_severity: medium\n")
+    findings = json.loads(dlscan("scan", SAMPLE, "--rules", pack_file, "--format", "json").out)["findings"]
+    assert {f["severity"] for f in findings if f["code"] == "DL003"} <= {"low", "medium"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("rules:\n  DL099:\n    severity: low\n", 2, "unknown rule 'DL099'"),
+        ("rules:\n  DL001:\n    severity: severe\n", 3, "severity 'severe'"),
+        ("rules:\n  DL011:\n    params:\n      depth: 3\n", 4, "no parameter 'depth'"),
+        ("rules:\n  DL001:\n    slug: mixing\n", 3, "cannot be changed"),
+        ("rules:\n  DL001:\n    colour: red\n", 3, "unknown key of rule DL001 'colour'"),
+        ("rules:\n  DL001:\n    severity: low\n  DL001:\n    severity: high\n", 4, "duplicate key 'DL001'"),
+        ("settings:\n  external_marker: '(unclosed'\n", 2, "not a valid regular expression"),
+        ("rules: [\n", 2, "invalid YAML"),
+    ],
+)
+def test_invalid_pack_names_file_and_line(tmp_path, text, line, fragment):
+    pack_file = tmp_path / "bad.yaml"
+    pack_file.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_rule_pack(rule_specs(), pack_file)
+    assert caught.value.line == line and caught.value.path == str(pack_file)
+    assert fragment in str(caught.value)
+
+
+def test_default_pack_documents_every_rule():
+    pack = load_rule_pack(rule_specs())
+    assert default_pack_path().name == "default.yaml"
+    for rule in pack.rules.values():
+        assert rule.title and len(rule.rationale) > 40 and len(rule.remediation) > 30

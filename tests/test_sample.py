@@ -1,0 +1,41 @@
+"""The sample export: a golden scan, and the same findings through the snapshot format."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from conftest import SAMPLE
+
+from dlscan.checks import CHECK_CLASSES, rule_specs
+from dlscan.rulepack import load_rule_pack
+from dlscan.scan import run_scan
+from dlscan.sources import load_source
+from dlscan.sources.snapshot import write_snapshot
+
+GOLDEN = Path(__file__).parent / "golden" / "wyvern.json"
+
+
+def test_sample_scan_matches_golden(dlscan):
+    """Set DLSCAN_UPDATE_GOLDEN=1 to rewrite the golden file after an intended change."""
+    outcome = dlscan("scan", SAMPLE, "--format", "json")
+    assert outcome.code == 1, outcome.err
+    if os.environ.get("DLSCAN_UPDATE_GOLDEN"):
+        GOLDEN.write_text(outcome.out, encoding="utf-8")
+    assert json.loads(outcome.out) == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_every_rule_fires_on_the_sample():
+    pack = load_rule_pack(rule_specs())
+    fired = {f.code for f in run_scan(load_source(SAMPLE), [], pack).findings}
+    assert fired == {c.code for c in CHECK_CLASSES}
+
+
+def test_snapshot_round_trip_gives_identical_findings(tmp_path, dlscan):
+    snapshot = load_source(SAMPLE)
+    for name in ("wyvern.json", "wyvern.json.gz"):
+        target = tmp_path / name
+        write_snapshot(snapshot, target)
+        assert load_source(target) == snapshot
+        assert dlscan("scan", target, "--format", "json").out == dlscan("scan", SAMPLE, "--format", "json").out
