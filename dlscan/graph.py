@@ -88,7 +88,7 @@ class MembershipGraph:
 
     @cached_property
     def cycles(self) -> list[tuple[str, ...]]:
-        """One cycle per tangle of mutually nested lists, starting from its smallest id."""
+        """One cycle per tangle of mutually nested lists, starting from its alphabetically first list."""
         found = []
         for component in self._condensed.nodes:
             nodes = self._condensed.nodes[component]["members"]
@@ -97,8 +97,9 @@ class MembershipGraph:
                 if self.graph.has_edge(node, node):
                     found.append((node,))
                 continue
-            found.append(self._shortest_cycle_through(min(nodes), self.graph.subgraph(nodes)))
-        return sorted(found)
+            start = min(nodes, key=lambda n: (self.snapshot.label_of(n).casefold(), n))
+            found.append(self._shortest_cycle_through(start, self.graph.subgraph(nodes)))
+        return sorted(found, key=lambda cycle: (self.snapshot.label_of(cycle[0]).casefold(), cycle))
 
     @staticmethod
     def _shortest_cycle_through(start: str, tangle: nx.DiGraph) -> tuple[str, ...]:
