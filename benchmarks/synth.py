@@ -24,17 +24,87 @@ from dlscan.sources.ldif import format_record
 BASE = "DC=corp,DC=northmoor,DC=gov,DC=uk"
 DOMAIN = "northmoor.gov.uk"
 LEGACY = "northmoordc.org.uk"
-DEPARTMENTS = ["Adult Care", "Children and Families", "Housing Needs", "Payroll", "Legal", "Digital", "Revenues",
-               "Planning", "Environment", "Leisure", "Customer Contact", "Democratic Services"]
-PARTNERS = {"northmoor-ics.nhs.uk": "Northmoor ICS", "northmoor.police.uk": "Northmoor Police",
-            "moorland-homes.org.uk": "Moorland Homes", "brightschools.sch.uk": "Bright Schools Trust",
-            "civic-payments.co.uk": "Civic Payments Ltd", "fellside-care.co.uk": "Fellside Care"}
-GIVEN = ["Amara", "Bilal", "Carys", "Declan", "Efua", "Finn", "Gwen", "Hassan", "Isla", "Jack", "Kiran", "Lena",
-         "Mateusz", "Nia", "Olu", "Petra", "Quinn", "Rosa", "Sami", "Tegan", "Umar", "Vera", "Wiktor", "Ximena",
-         "Yara", "Zack", "Renée", "Ciarán", "Jože", "Ångström"]
-FAMILY = ["Abbott", "Begum", "Collins", "Dunn", "Ellis", "Foster", "Gill", "Hart", "Ito", "Jenkins", "Kaur",
-          "Lloyd", "Mills", "Nash", "Osei", "Parry", "Rees", "Shaw", "Turner", "Vaughan", "Ward", "Young",
-          "D'Souza", "Müller", "Sørensen"]
+DEPARTMENTS = [
+    "Adult Care",
+    "Children and Families",
+    "Housing Needs",
+    "Payroll",
+    "Legal",
+    "Digital",
+    "Revenues",
+    "Planning",
+    "Environment",
+    "Leisure",
+    "Customer Contact",
+    "Democratic Services",
+]
+PARTNERS = {
+    "northmoor-ics.nhs.uk": "Northmoor ICS",
+    "northmoor.police.uk": "Northmoor Police",
+    "moorland-homes.org.uk": "Moorland Homes",
+    "brightschools.sch.uk": "Bright Schools Trust",
+    "civic-payments.co.uk": "Civic Payments Ltd",
+    "fellside-care.co.uk": "Fellside Care",
+}
+GIVEN = [
+    "Amara",
+    "Bilal",
+    "Carys",
+    "Declan",
+    "Efua",
+    "Finn",
+    "Gwen",
+    "Hassan",
+    "Isla",
+    "Jack",
+    "Kiran",
+    "Lena",
+    "Mateusz",
+    "Nia",
+    "Olu",
+    "Petra",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tegan",
+    "Umar",
+    "Vera",
+    "Wiktor",
+    "Ximena",
+    "Yara",
+    "Zack",
+    "Renée",
+    "Ciarán",
+    "Jože",
+    "Ångström",
+]
+FAMILY = [
+    "Abbott",
+    "Begum",
+    "Collins",
+    "Dunn",
+    "Ellis",
+    "Foster",
+    "Gill",
+    "Hart",
+    "Ito",
+    "Jenkins",
+    "Kaur",
+    "Lloyd",
+    "Mills",
+    "Nash",
+    "Osei",
+    "Parry",
+    "Rees",
+    "Shaw",
+    "Turner",
+    "Vaughan",
+    "Ward",
+    "Young",
+    "D'Souza",
+    "Müller",
+    "Sørensen",
+]
 
 
 @dataclass
@@ -62,23 +132,43 @@ class Council:
         local = f"{first}.{last}{self._serial}".lower().replace("'", "")
         cn = f"{last}\\, {first} ({self._serial})"
         dn = f"CN={cn},OU={department},OU=People,{BASE}"
-        self._add(dn, [("objectClass", "user"), ("displayName", f"{first} {last}"), ("department", department),
-                       ("mail", f"{local}@{domain}"), ("proxyAddresses", f"SMTP:{local}@{domain}"),
-                       ("userAccountControl", "512" if enabled else "66050")])
+        self._add(
+            dn,
+            [
+                ("objectClass", "user"),
+                ("displayName", f"{first} {last}"),
+                ("department", department),
+                ("mail", f"{local}@{domain}"),
+                ("proxyAddresses", f"SMTP:{local}@{domain}"),
+                ("userAccountControl", "512" if enabled else "66050"),
+            ],
+        )
         return dn
 
     def contact(self, name: str, address: str) -> str:
         dn = f"CN={name} <{self._next()}>,OU=External Contacts,{BASE}".replace("<", "\\<").replace(">", "\\>")
-        return self._add(dn, [("objectClass", "contact"), ("displayName", name), ("mail", address),
-                              ("targetAddress", f"SMTP:{address}")])
+        return self._add(
+            dn,
+            [
+                ("objectClass", "contact"),
+                ("displayName", name),
+                ("mail", address),
+                ("targetAddress", f"SMTP:{address}"),
+            ],
+        )
 
-    def dl(self, name: str, members: list[str], *, owner: bool = True, open_: bool = False,
-           expect: tuple[str, ...] = ()) -> str:
+    def dl(
+        self, name: str, members: list[str], *, owner: bool = True, open_: bool = False, expect: tuple[str, ...] = ()
+    ) -> str:
         local = "".join(c if c.isalnum() else "." for c in name.lower()).strip(".")
         dn = f"CN={name},OU=Distribution Lists,{BASE}"
         attrs: list[tuple[str, object]] = [
-            ("objectClass", "group"), ("groupType", "8"), ("displayName", name), ("mail", f"{local}@{DOMAIN}"),
-            ("msExchRequireAuthToSendTo", "FALSE" if open_ else "TRUE")]
+            ("objectClass", "group"),
+            ("groupType", "8"),
+            ("displayName", name),
+            ("mail", f"{local}@{DOMAIN}"),
+            ("msExchRequireAuthToSendTo", "FALSE" if open_ else "TRUE"),
+        ]
         if owner:
             attrs.append(("managedBy", self.owner))
         attrs += [("member", m) for m in members]
@@ -99,8 +189,10 @@ class Council:
 def build(users: int = 1800, seed: int = 7) -> Council:
     c = Council(users=users, seed=seed)
     c._add(BASE, [("objectClass", "domainDNS")])
-    c._add(f"CN=Partitions,CN=Configuration,{BASE}", [("objectClass", "crossRefContainer"),
-                                                       ("uPNSuffixes", DOMAIN), ("uPNSuffixes", LEGACY)])
+    c._add(
+        f"CN=Partitions,CN=Configuration,{BASE}",
+        [("objectClass", "crossRefContainer"), ("uPNSuffixes", DOMAIN), ("uPNSuffixes", LEGACY)],
+    )
     per_department = max(8, users // len(DEPARTMENTS))
     for department in DEPARTMENTS:
         c.staff[department] = [c.person(department) for _ in range(per_department)]
@@ -129,14 +221,15 @@ def build(users: int = 1800, seed: int = 7) -> Council:
         c.dl(f"{org} - External", partners[domain][3:])
 
     # Planted hazards.
-    ics, police, homes = (partners[d] for d in ("northmoor-ics.nhs.uk", "northmoor.police.uk",
-                                                "moorland-homes.org.uk"))
+    ics, police, homes = (partners[d] for d in ("northmoor-ics.nhs.uk", "northmoor.police.uk", "moorland-homes.org.uk"))
     c.dl("Adult Care Safeguarding Board", [*c.staff["Adult Care"][:6], ics[0]], expect=("DL001", "DL003"))
-    c.dl("Leisure Bookings", [*c.staff["Leisure"][:4], partners["fellside-care.co.uk"][0]],
-         expect=("DL001", "DL003"))
+    c.dl("Leisure Bookings", [*c.staff["Leisure"][:4], partners["fellside-care.co.uk"][0]], expect=("DL001", "DL003"))
     hidden = c.dl("Child Protection Conference Attendees", [police[0], ics[1]], expect=("DL003",))
-    c.dl("Children and Families Leadership", [*c.staff["Children and Families"][:5], hidden],
-         expect=("DL001", "DL002", "DL003"))
+    c.dl(
+        "Children and Families Leadership",
+        [*c.staff["Children and Families"][:5], hidden],
+        expect=("DL001", "DL002", "DL003"),
+    )
     tenancy = c.dl("Tenancy Panel", [homes[0], homes[1]], expect=("DL003",))
     c.dl("Housing Needs Managers", [*c.staff["Housing Needs"][:3], tenancy], expect=("DL001", "DL002", "DL003"))
     c.dl("Payroll External Auditors", c.staff["Payroll"][:3], expect=("DL004",))

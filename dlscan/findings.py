@@ -49,10 +49,16 @@ class Finding:
     path: tuple[str, ...]
     remediation: str
     rationale: str
+    identity: str | None = None
+    """When set, the fingerprint comes from this alone, e.g. a cycle's sorted list ids, whichever list
+    the finding is reported on."""
     finding_id: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "finding_id", fingerprint(self.code, self.list_id, self.key))
+        if self.identity is not None:
+            object.__setattr__(self, "finding_id", fingerprint(self.code, "", self.identity))
+        else:
+            object.__setattr__(self, "finding_id", fingerprint(self.code, self.list_id, self.key))
 
     @property
     def sort_key(self) -> tuple:

@@ -39,3 +39,15 @@ def test_snapshot_round_trip_gives_identical_findings(tmp_path, dlscan):
         write_snapshot(snapshot, target)
         assert load_source(target) == snapshot
         assert dlscan("scan", target, "--format", "json").out == dlscan("scan", SAMPLE, "--format", "json").out
+
+
+def test_finding_ids_survive_renames(tmp_path):
+    """Renaming lists changes what a finding says, never its id."""
+    original = SAMPLE.read_text(encoding="utf-8")
+    renamed = original.replace("Regeneration Board", "Zebra Board").replace("Events Team", "Events Crew")
+    (tmp_path / "renamed.ldif").write_text(renamed, encoding="utf-8")
+    pack = load_rule_pack(rule_specs())
+    before = {f.finding_id for f in run_scan(load_source(SAMPLE), [], pack).findings}
+    after = run_scan(load_source(tmp_path / "renamed.ldif"), [], pack).findings
+    assert {f.finding_id for f in after} == before
+    assert any(f.list == "Events Crew" for f in after)

@@ -97,6 +97,7 @@ class Check(ABC):
         related: str = "",
         key: str = "",
         path: tuple[str, ...] = (),
+        identity: str | None = None,
     ) -> Finding:
         keyword = ctx.sensitive_keyword(group)
         if keyword and self.config.sensitive_severity is not None:
@@ -114,6 +115,7 @@ class Check(ABC):
             path=ctx.names(path),
             remediation=self.config.remediation,
             rationale=self.config.rationale,
+            identity=identity,
         )
 
 

@@ -26,7 +26,7 @@ class NestingCycle(Check):
                 ctx,
                 group,
                 related=lists[cycle[1]].label if len(cycle) > 1 else group.label,
-                key="|".join(sorted(cycle)),
+                identity="|".join(sorted(cycle)),
                 detail=f"'{group.label}' contains itself: {chain}.",
                 path=loop,
             )
