@@ -139,6 +139,7 @@ MALFORMED = {
     ),
     "ldapsearch size limit": (b"# search result\nsearch: 2\nresult: 4 Size limit exceeded\n\n", 12, "incomplete"),
     "base64 that is not text": (b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\ncn:: /w==\n\n", 12, "not UTF-8"),
+    "duplicate entry": (b"dn: CN=ALICE,ou=staff,DC=corp,DC=example\nobjectClass: user\n\n", 10, "appears twice"),
     "no colon": (b"dn: CN=G,DC=corp,DC=example\nthis is not ldif\n\n", 11, "expected 'attribute: value'"),
 }
 

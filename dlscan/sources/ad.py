@@ -48,6 +48,7 @@ class AdSnapshotBuilder:
     source: SourceInfo
     allow_unresolved: bool = False
     _ids_by_dn: dict[str, str] = field(default_factory=dict)
+    _lines_by_id: dict[str, int] = field(default_factory=dict)
     _recipients: dict[str, Recipient] = field(default_factory=dict)
     _groups: list[_Pending] = field(default_factory=list)
     _domains: dict[str, DomainDeclaration] = field(default_factory=dict)
@@ -65,8 +66,10 @@ class AdSnapshotBuilder:
         classes = {c.lower() for c in record.texts("objectclass")}
         self._collect_domains(record, classes)
         object_id = _object_id(record)
+        kind = _recipient_kind(classes)
+        if "group" in classes or kind is not None:
+            self._register(record, object_id)
         if "group" in classes:
-            self._ids_by_dn[normalize_dn(record.dn)] = object_id
             self._groups.append(
                 _Pending(
                     record=record,
@@ -75,11 +78,18 @@ class AdSnapshotBuilder:
                 )
             )
             return
-        kind = _recipient_kind(classes)
-        if kind is None:
-            return
-        self._ids_by_dn[normalize_dn(record.dn)] = object_id
-        self._recipients[object_id] = _recipient(record, object_id, kind)
+        if kind is not None:
+            self._recipients[object_id] = _recipient(record, object_id, kind)
+
+    def _register(self, record: LdifRecord, object_id: str) -> None:
+        """Index an object by DN; the same object twice would silently replace one copy with the other."""
+        key = normalize_dn(record.dn)
+        if key in self._ids_by_dn or object_id in self._lines_by_id:
+            first = self._lines_by_id.get(self._ids_by_dn.get(key, object_id))
+            where = f" (first at line {first})" if first else ""
+            raise InputError(self.origin, f"{record.dn!r} appears twice in the export{where}", record.line)
+        self._ids_by_dn[key] = object_id
+        self._lines_by_id[object_id] = record.line
 
     def build(self) -> Snapshot:
         lists: dict[str, DistributionList] = {}
