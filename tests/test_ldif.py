@@ -156,3 +156,14 @@ def test_malformed_ldif_exits_2_with_one_line_naming_file_and_line(case, write_l
     assert lines[0].startswith(f"dlscan: error: {path}:{line}: ")
     assert fragment in lines[0]
     assert "Traceback" not in outcome.err
+
+
+def test_truncated_gzip_is_an_input_error(tmp_path, dlscan):
+    from conftest import SAMPLE
+
+    whole = gzip.compress(SAMPLE.read_bytes())
+    path = tmp_path / "export.ldif.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    outcome = dlscan("scan", path)
+    assert outcome.code == 2
+    assert outcome.err.startswith(f"dlscan: error: {path}: cannot read the whole file")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from dlscan.errors import InputError
@@ -22,9 +23,14 @@ def load_source(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
             head = stream.read(64)
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return read_snapshot(path)
-    return read_ldif_snapshot(path, allow_unresolved=allow_unresolved)
+    try:
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return read_snapshot(path)
+        return read_ldif_snapshot(path, allow_unresolved=allow_unresolved)
+    except (OSError, EOFError, zlib.error) as exc:
+        # A gzip stream cut short or corrupted, or a disk error mid-read: never half a directory.
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise InputError(path, f"cannot read the whole file: {reason}") from None
 
 
 def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
