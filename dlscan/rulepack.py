@@ -16,10 +16,11 @@ from typing import Any
 
 from dlscan.errors import InputError
 from dlscan.findings import Severity
+from dlscan.names import skeleton
 from dlscan.yamlfile import LineDict, load_yaml
 
 _TOP_KEYS = frozenset({"settings", "rules"})
-_SETTING_KEYS = frozenset({"external_marker", "sensitive_keywords"})
+_SETTING_KEYS = frozenset({"external_marker", "sensitive_keywords", "personal_mail_domains"})
 _RULE_KEYS = frozenset(
     {"slug", "title", "severity", "sensitive_severity", "enabled", "params", "rationale", "remediation"}
 )
@@ -57,6 +58,10 @@ class RuleConfig:
 class PackSettings:
     external_marker: re.Pattern[str]
     sensitive_keywords: tuple[str, ...]
+    personal_mail_domains: frozenset[str] = frozenset()
+
+    def personal(self, domain: str | None) -> bool:
+        return domain is not None and domain in self.personal_mail_domains
 
     @cached_property
     def _name_pattern(self) -> re.Pattern[str]:
@@ -66,9 +71,19 @@ class PackSettings:
     def _address_pattern(self) -> re.Pattern[str]:
         return _keyword_pattern(self.sensitive_keywords, acronyms_exact=False)
 
+    @cached_property
+    def _skeleton_pattern(self) -> re.Pattern[str]:
+        words = tuple(skeleton(k) for k in self.sensitive_keywords if not k.isupper())
+        return _keyword_pattern(words, acronyms_exact=False)
+
     def sensitive_keyword(self, name: str, address: str | None) -> str | None:
-        """The sensitive keyword the list's name or address contains, if any."""
+        """The sensitive keyword the list's name or address contains, if any.
+
+        Names are also read through their skeleton, so look-alike letters do not hide a keyword.
+        """
         match = self._name_pattern.search(name)
+        if match is None and not name.isascii():
+            match = self._skeleton_pattern.search(skeleton(name))
         if match is None and address:
             local = re.sub(r"[._\-+]", " ", address.split("@", 1)[0])
             match = self._address_pattern.search(local)
@@ -190,7 +205,10 @@ def _param(path: Path, line: int, spec: RuleSpec, name: str, value: Any) -> Any:
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    raise InputError(path, f"parameter {name!r} of {spec.code} must be a {kind.__name__}", line)
+    if kind is tuple and isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(v.strip().lower() for v in value)
+    expected = "list of words" if kind is tuple else kind.__name__
+    raise InputError(path, f"parameter {name!r} of {spec.code} must be a {expected}", line)
 
 
 def _setting(path: Path, line: int, key: str, value: Any) -> Any:
@@ -202,7 +220,9 @@ def _setting(path: Path, line: int, key: str, value: Any) -> Any:
         except re.error as exc:
             raise InputError(path, f"'external_marker' is not a valid regular expression: {exc}", line) from None
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise InputError(path, "'sensitive_keywords' must be a list of words", line)
+        raise InputError(path, f"'{key}' must be a list of words", line)
+    if key == "personal_mail_domains":
+        return frozenset(v.strip().lower() for v in value)
     return tuple(v.strip() for v in value)
 
 
@@ -210,7 +230,11 @@ def _settings(path: Path, values: dict[str, Any]) -> PackSettings:
     for key in _SETTING_KEYS:
         if key not in values:
             raise InputError(path, f"settings lack '{key}'")
-    return PackSettings(external_marker=values["external_marker"], sensitive_keywords=values["sensitive_keywords"])
+    return PackSettings(
+        external_marker=values["external_marker"],
+        sensitive_keywords=values["sensitive_keywords"],
+        personal_mail_domains=values["personal_mail_domains"],
+    )
 
 
 def _severity(path: Path, line: int, value: Any) -> Severity:

@@ -321,6 +321,23 @@ def build() -> str:
     g("Planning Committee Members", "planning.committee.members", p["Planning"][:5])
     g("Waste Rounds Supervisors", "waste.supervisors", p["Waste and Recycling"][3:6], owner=leavers[0])
     g("Housing Repairs", "housing.repairs", p["Housing"][3:8], owner=None)
+
+    # Names people confuse.
+    g("Safeguarding Adults Board", "sab", p["Adult Social Care"][5:10])
+    g("Safeguarding Adults Board - External", "sab.external", [*nhs, police[0]])
+    g("Adult Social Care Duty", "asc.duty", p["Adult Social Care"][10:14])
+    g("ASC Duty", "asc.duty.partners", [nhs[0], homes[1]])
+    g("Ch\u0456ldren's Services Team", "cs.team.partners", [police[0]])  # a Cyrillic i
+    supplier = org.contact("Northgate Invoicing", "invoices@wyverncounci1.org.uk", "Unknown")
+    g("Supplier Remittances", "finance.payment", [p["Finance"][7], supplier])
+    org.contact("IT Service Desk (Civica)", "servicedesk@civica-support.co.uk", "Civica")
+    home = org.contact("Gareth Price (home)", "gareth.price@gmail.com", "")
+    carers = [
+        org.contact(f"{n} (foster carer)", f"{n.lower().replace(' ', '.')}@{d}", "")
+        for n, d in (("Jo Fenwick", "hotmail.co.uk"), ("Sam Adeyemi", "gmail.com"))
+    ]
+    g("Fostering Panel", "fostering.panel", [*p["Children's Services"][14:18], *carers])
+    g("IT Out of Hours", "it.ooh", [*p["IT"][1:3], home])
     return org.render()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dlscan.checks.addresses import LookalikeDomain, PersonalEmail
 from dlscan.checks.base import Check, ScanContext
+from dlscan.checks.confusable import ConfusableLists, ConfusableRecipient
 from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
 from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers
 from dlscan.checks.structure import DeepNesting, DuplicateMembership, EmptyList, NestingCycle
@@ -13,6 +15,10 @@ CHECK_CLASSES: tuple[type[Check], ...] = (
     HiddenExternal,
     UnmarkedExternal,
     MisleadingMarker,
+    ConfusableLists,
+    ConfusableRecipient,
+    LookalikeDomain,
+    PersonalEmail,
     OpenToExternalSenders,
     NestingCycle,
     DeepNesting,

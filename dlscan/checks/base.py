@@ -11,7 +11,7 @@ from typing import ClassVar
 from dlscan.boundary import Audience, Classification, DomainBoundary
 from dlscan.findings import Finding, Severity
 from dlscan.graph import MembershipGraph
-from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot
+from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
 from dlscan.rulepack import PackSettings, RuleConfig
 
 
@@ -47,6 +47,27 @@ class ScanContext:
     def receiving(self, list_id: str) -> frozenset[str]:
         """Reached recipients that receive list mail, or may (unknown ones)."""
         return frozenset(r for r in self.graph.reach(list_id) if self.audience(r) is not Audience.NONE)
+
+    def external_domains(self, list_id: str) -> frozenset[str]:
+        """The mail domains of the external recipients a list reaches: the organisations it mails."""
+        recipients = self.snapshot.recipients
+        return frozenset(
+            domain_of(recipients[r].primary_address) or "?"
+            for r in self.graph.reach(list_id)
+            if self.audience(r) is Audience.EXTERNAL
+        )
+
+    @cached_property
+    def _lists_by_recipient(self) -> Mapping[str, list[DistributionList]]:
+        found: dict[str, list[DistributionList]] = {}
+        for group in self.mail_lists:
+            for recipient in self.graph.reach(group.id):
+                found.setdefault(recipient, []).append(group)
+        return found
+
+    def lists_reaching(self, recipient_id: str) -> list[DistributionList]:
+        """Mail-enabled lists whose mail reaches the recipient, in the stable list order."""
+        return self._lists_by_recipient.get(recipient_id, [])
 
     def sensitive_keyword(self, group: DistributionList) -> str | None:
         return self.settings.sensitive_keyword(group.display_name, group.primary_address)
@@ -116,6 +137,44 @@ class Check(ABC):
             remediation=self.config.remediation,
             rationale=self.config.rationale,
             identity=identity,
+        )
+
+
+class RecipientCheck(Check):
+    """A rule about a recipient rather than a list: the finding's list columns name the recipient."""
+
+    def recipient_finding(
+        self,
+        ctx: ScanContext,
+        recipient: Recipient,
+        *,
+        detail: str,
+        severity: Severity | None = None,
+        related: str = "",
+        key: str = "",
+    ) -> Finding:
+        lists = ctx.lists_reaching(recipient.id)
+        sensitive = [g for g in lists if ctx.sensitive_keyword(g)]
+        if lists:
+            names = ", ".join(f"'{g.label}'" for g in lists[:3]) + (
+                f" and {len(lists) - 3} more" if len(lists) > 3 else ""
+            )
+            detail = f"{detail} It receives mail to {plural(len(lists), 'list')}: {names}."
+        if severity is None:
+            severity = self.config.severity_for(bool(sensitive))
+        return Finding(
+            code=self.code,
+            rule=self.slug,
+            severity=severity,
+            list=recipient.display_name or recipient.label,
+            list_address=recipient.primary_address or "",
+            list_id=recipient.id,
+            related=related,
+            key=key,
+            detail=detail,
+            path=(),
+            remediation=self.config.remediation,
+            rationale=self.config.rationale,
         )
 
 

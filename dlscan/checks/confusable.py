@@ -1,0 +1,256 @@
+"""Names people confuse: lists that look like each other, and outsiders that look like insiders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+
+from dlscan.boundary import Audience
+from dlscan.checks.base import Check, RecipientCheck, ScanContext, plural
+from dlscan.findings import Finding, Severity
+from dlscan.model import DistributionList, Recipient, RecipientKind
+from dlscan.names import NameForms, plain_words, reveal, scripts
+from dlscan.similar import Match, MatchSettings, NameIndex, Reason, compare, confusable_pairs
+
+_MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}
+
+
+def match_settings(params: Mapping[str, object]) -> MatchSettings:
+    return MatchSettings(
+        one_edit_from=params["one_edit_from"],  # type: ignore[arg-type]
+        two_edits_from=params["two_edits_from"],  # type: ignore[arg-type]
+        prefix_from=params.get("prefix_from", 8),  # type: ignore[arg-type]
+    )
+
+
+def local_part(address: str | None) -> str:
+    return address.rsplit("@", 1)[0] if address and "@" in address else ""
+
+
+def explain(a: str, b: str, match: Match) -> str:
+    """Why two texts can be mistaken for each other, in words."""
+    phrases = []
+    for reason in match.reasons:
+        if reason is Reason.SAME:
+            if plain_words(a) == plain_words(b):
+                phrases.append("they differ only in case, spacing or punctuation")
+            elif plain_words(a, singular_form=True) == plain_words(b, singular_form=True):
+                phrases.append("they differ only in singular and plural")
+            else:
+                phrases.append("they look the same: they differ only in look-alike or invisible characters")
+        elif reason is Reason.WORD_ORDER:
+            phrases.append("they have the same words in a different order")
+        elif reason is Reason.SUFFIX:
+            phrases.append("they are the same name with a suffix added or changed")
+        elif reason is Reason.ACRONYM:
+            phrases.append("one abbreviates the other")
+        elif reason is Reason.EDITS:
+            phrases.append(f"they differ by {plural(match.edits, 'character')}")
+        elif reason is Reason.PREFIX:
+            phrases.append("one begins with the whole of the other, so both are offered together as it is typed")
+    return "; ".join(phrases)
+
+
+def hidden_characters(*texts: str) -> str:
+    notes = []
+    for text in texts:
+        shown = reveal(text)
+        if shown:
+            notes.append(f" '{text}' contains {shown}.")
+        mixed = sorted(scripts(text) - {"UNKNOWN"})
+        if len(mixed) > 1:
+            notes.append(f" '{text}' mixes {' and '.join(s.title() for s in mixed)} letters.")
+    return "".join(notes)
+
+
+class ConfusableLists(Check):
+    """DL005: two lists whose display names or addresses a person could mistake for each other.
+
+    Severity follows the harm of a slip: highest when one list stays inside and the other reaches
+    outside; `different_external_severity` when both reach outside but different organisations;
+    `same_audience_severity` when both reach the same audience. Numbered series with the same audience
+    ("Ward 01" ... "Ward 40") and autocomplete prefixes with the same audience are not reported.
+    """
+
+    code = "DL005"
+    slug = "confusable-lists"
+    params: ClassVar[Mapping[str, type]] = {
+        **_MATCH_PARAMS,
+        "different_external_severity": Severity,
+        "same_audience_severity": Severity,
+    }
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        settings = match_settings(self.config.params)
+        lists = ctx.mail_lists
+        marker = ctx.settings.external_marker
+        names = [NameForms.of(g.display_name, marker) for g in lists]
+        matches: dict[tuple[int, int], list[tuple[str, Match]]] = defaultdict(list)
+        for i, j, match in confusable_pairs(names, settings):
+            matches[(i, j)].append(("name", match))
+        addressed = [i for i, g in enumerate(lists) if local_part(g.primary_address)]
+        locals_ = [NameForms.of(local_part(lists[i].primary_address)) for i in addressed]
+        for a, b, match in confusable_pairs(locals_, settings, use_prefix=False):
+            i, j = sorted((addressed[a], addressed[b]))
+            matches[(i, j)].append(("address", match))
+        for (i, j), found in sorted(matches.items()):
+            finding = self._judge(ctx, lists[i], lists[j], names[i], names[j], found)
+            if finding is not None:
+                yield finding
+
+    def _judge(
+        self,
+        ctx: ScanContext,
+        a: DistributionList,
+        b: DistributionList,
+        a_forms: NameForms,
+        b_forms: NameForms,
+        found: list[tuple[str, Match]],
+    ) -> Finding | None:
+        a_out, b_out = ctx.external_domains(a.id), ctx.external_domains(b.id)
+        same_audience = a_out == b_out
+        if same_audience and a_forms.series == b_forms.series:
+            return None  # a numbered series: "Ward 01" and "Ward 02" are meant to look alike
+        if (
+            same_audience
+            and all(m.reasons == (Reason.PREFIX,) for field, m in found if field == "name")
+            and all(field == "name" for field, _ in found)
+        ):
+            return None
+        if bool(a_out) != bool(b_out):
+            outside, inside = (a, b) if a_out else (b, a)
+            sensitive = ctx.sensitive_keyword(a) or ctx.sensitive_keyword(b)
+            severity = self.config.severity_for(sensitive is not None)
+            out_domains = ctx.external_domains(outside.id)
+            reached = plural(len(ctx.reach_by_audience(outside.id, Audience.EXTERNAL)), "external recipient")
+            audience = (
+                f" '{outside.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); "
+                f"'{inside.label}' reaches only internal recipients."
+            )
+            subject, other = outside, inside
+            if sensitive:
+                audience += f" The names suggest sensitive data ('{sensitive}')."
+        else:
+            subject, other = sorted((a, b), key=lambda g: (g.label.casefold(), g.id))
+            if same_audience:
+                severity = self.config.params["same_audience_severity"]
+                audience = " Both reach the same audience."
+            else:
+                severity = self.config.params["different_external_severity"]
+                audience = (
+                    f" Both reach outside, but different organisations: {', '.join(sorted(a_out)[:3])} and "
+                    f"{', '.join(sorted(b_out)[:3])}."
+                )
+        reasons = []
+        for field, match in found:
+            if field == "name":
+                reasons.append(explain(a.display_name, b.display_name, match))
+            else:
+                left, right = local_part(a.primary_address), local_part(b.primary_address)
+                reasons.append(f"their addresses {left}@ and {right}@: {explain(left, right, match)}")
+        detail = (
+            f"'{a.label}' and '{b.label}' can be mistaken for each other: {'; '.join(reasons)}.{audience}"
+            f"{hidden_characters(a.display_name, b.display_name)}"
+        )
+        return self.finding(
+            ctx,
+            subject,
+            severity=severity,
+            related=other.label,
+            key=other.id,
+            detail=detail,
+            identity="|".join(sorted((a.id, b.id))),
+        )
+
+
+class ConfusableRecipient(RecipientCheck):
+    """DL006: an external contact or guest whose display name or address imitates an internal user or list.
+
+    Compares display names (suffixes such as "(Supplier Ltd)" ignored) and address local parts, except
+    the generic local parts in `generic_local_parts`. Imitating a list, or a user by both name and
+    address, is reported at the rule's severity; imitating a user by name or address alone at
+    `user_severity`.
+    """
+
+    code = "DL006"
+    slug = "confusable-recipient"
+    params: ClassVar[Mapping[str, type]] = {
+        "one_edit_from": int,
+        "two_edits_from": int,
+        "user_severity": Severity,
+        "generic_local_parts": tuple,
+    }
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        settings = match_settings(self.config.params)
+        generic = set(self.config.params["generic_local_parts"])
+        marker = ctx.settings.external_marker
+        recipients = ctx.snapshot.recipients
+        targets: list[Recipient | DistributionList] = [*ctx.mail_lists]
+        targets += sorted(
+            (
+                r
+                for r in recipients.values()
+                if r.kind is RecipientKind.USER and ctx.audience(r.id) is Audience.INTERNAL
+            ),
+            key=lambda r: r.id,
+        )
+        names = NameIndex([NameForms.of(t.display_name, marker) for t in targets], settings, prefixes=False)
+        addressed = [i for i, t in enumerate(targets) if local_part(t.primary_address).lower() not in generic | {""}]
+        locals_ = NameIndex(
+            [NameForms.of(local_part(targets[i].primary_address)) for i in addressed], settings, prefixes=False
+        )
+        outsiders = sorted(
+            (r for r in recipients.values() if ctx.audience(r.id) is Audience.EXTERNAL and r.display_name),
+            key=lambda r: (r.label.casefold(), r.id),
+        )
+        for outsider in outsiders:
+            found = self._matches(outsider, targets, names, locals_, addressed, settings, generic, marker)
+            if found:
+                yield self._finding(ctx, outsider, targets, found)
+
+    def _matches(self, outsider, targets, names, locals_, addressed, settings, generic, marker):
+        found: dict[int, list[tuple[str, Match]]] = defaultdict(list)
+        forms = NameForms.of(outsider.display_name, marker)
+        for j in names.candidates(forms):
+            match = compare(forms, names.names[j], settings, use_prefix=False)
+            if match is not None:
+                found[j].append(("name", match))
+        local = local_part(outsider.primary_address)
+        if local and local.lower() not in generic:
+            forms = NameForms.of(local)
+            for k in locals_.candidates(forms):
+                match = compare(forms, locals_.names[k], settings, use_prefix=False)
+                if match is not None:
+                    found[addressed[k]].append(("address", match))
+        return found
+
+    def _finding(self, ctx: ScanContext, outsider: Recipient, targets: list, found: dict) -> Finding:
+        def strength(j: int) -> tuple:
+            fields = {field for field, _ in found[j]}
+            exact = any(m.reasons[0] is Reason.SAME for _, m in found[j])
+            return (isinstance(targets[j], DistributionList), len(fields), exact, -j)
+
+        best = max(found, key=strength)
+        target = targets[best]
+        is_list = isinstance(target, DistributionList)
+        both = len({field for field, _ in found[best]}) == 2
+        severity = None if is_list or both else self.config.params["user_severity"]
+        reasons = []
+        for field, match in found[best]:
+            if field == "name":
+                reasons.append(f"its name: {explain(outsider.display_name, target.display_name, match)}")
+            else:
+                mine, theirs = local_part(outsider.primary_address), local_part(target.primary_address)
+                reasons.append(f"its address {mine}@ against {theirs}@: {explain(mine, theirs, match)}")
+        kind = "list" if is_list else "user"
+        what = "guest" if outsider.guest else outsider.kind.value
+        detail = (
+            f"The external {what} '{outsider.display_name}' <{outsider.primary_address}> imitates the internal "
+            f"{kind} '{target.display_name}' <{target.primary_address or 'no address'}>: {'; '.join(reasons)}."
+            f"{hidden_characters(outsider.display_name)}"
+        )
+        return self.recipient_finding(
+            ctx, outsider, detail=detail, severity=severity, related=target.label, key=target.id
+        )

@@ -1,0 +1,197 @@
+"""How names look to a person: the forms in which two names can be mistaken for each other.
+
+A name is reduced step by step: compatibility forms and hidden characters go (NFKC, format
+characters), look-alike characters become one prototype (the UTS #39 skeleton, from Unicode's
+confusables table as the `confusable-homoglyphs` package ships it), case and punctuation go,
+and plural words become singular. Each step that two names survive together is a reason a person
+could mistake one for the other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_STOPWORDS = frozenset({"and", "of", "the", "for", "to", "in", "&"})
+_DASHES = "-\u2013\u2014"  # hyphen, en dash, em dash
+_SUFFIX = re.compile(rf"\s*(\([^)]*\)|\[[^\]]*\]|\s[{_DASHES}:|]\s.*|\s[{_DASHES}]\s*$)\s*$")
+_APOSTROPHES = re.compile("['\u2019`\u00b4]")  # straight, curly, grave, acute
+_NON_WORD = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d+")
+
+
+@cache
+def skeleton_table() -> dict[int, str]:
+    """Code point -> prototype, from Unicode's confusables data.
+
+    Characters linked as confusable form classes; each class maps to one prototype, preferring plain
+    ASCII letters so that 'Wyvern' in Cyrillic and Latin meet. A class whose member is drawn as a
+    sequence (m -> rn) maps to that sequence.
+    """
+    data = json.loads((resources.files("confusable_homoglyphs") / "confusables.json").read_text(encoding="utf-8"))
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    sequences: dict[str, str] = {}
+    for key, entries in data.items():
+        char = key.replace("\u200e", "")
+        if len(char) != 1:
+            continue
+        for entry in entries:
+            target = entry["c"].replace("\u200e", "")
+            if len(target) == 1:
+                parent[find(char)] = find(target)
+            elif len(entries) == 1:
+                sequences[char] = target
+    classes: dict[str, list[str]] = defaultdict(list)
+    for char in list(parent):
+        classes[find(char)].append(char)
+    table: dict[int, str] = {}
+    for members in classes.values():
+        prototype = min(members, key=_prototype_rank).casefold()
+        drawn = next((sequences[m] for m in sorted(members) if m in sequences), None)
+        for member in members:
+            table[ord(member)] = (drawn or prototype).casefold()
+    for char, target in sequences.items():
+        table.setdefault(ord(char), target)
+    return {k: v for k, v in table.items() if chr(k) != v}
+
+
+def _prototype_rank(char: str) -> tuple[int, str]:
+    if char.isascii() and char.isalpha():
+        return (0 if char.islower() else 1, char)
+    if char.isascii() and char.isalnum():
+        return (2, char)
+    return (3 if char.isascii() else 4, char)
+
+
+def skeleton(text: str) -> str:
+    """Case-insensitive UTS #39-style skeleton: look-alikes, compatibility forms, case and accents folded.
+
+    Case is folded first, so capital I and small l do not meet here; a one-letter edit catches them.
+    """
+    table = skeleton_table()
+    if text.isascii():
+        return text.casefold().translate(table).replace("rn", "m")
+    folded = unicodedata.normalize("NFKC", _visible(text)).casefold().translate(table)
+    # The table draws m as "rn"; folding "rn" back to m makes both meet without lengthening names.
+    return "".join(ch for ch in unicodedata.normalize("NFD", folded) if not unicodedata.combining(ch)).replace(
+        "rn", "m"
+    )
+
+
+def _visible(text: str) -> str:
+    """Drop format characters (zero-width, bidi controls, soft hyphen); make every space a space."""
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue
+        out.append(" " if category in ("Zs", "Zl", "Zp") or ch in "\t\r\n" else ch)
+    return "".join(out)
+
+
+def singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Skeleton words: apostrophes dropped ("Children's" = "Childrens"), other punctuation a break."""
+    return [w for w in _NON_WORD.split(_APOSTROPHES.sub("", skeleton(text))) if w]
+
+
+@dataclass(frozen=True, slots=True)
+class NameForms:
+    """The forms of one name that comparisons use; built once per name."""
+
+    original: str
+    raw_words: tuple[str, ...]
+    exact: str
+    """Skeleton words, singular, single-spaced."""
+    bag: str
+    """The same words sorted: word order ignored."""
+    stem: str
+    """Without a trailing suffix ("(Partners)", "- External") or external-marker words."""
+    compact: str
+    """`exact` without spaces: what edit distances are measured on."""
+    series: str
+    """Case-folded text with every number replaced by '#': numbered series share it."""
+
+    @classmethod
+    def of(cls, text: str, marker: re.Pattern[str] | None = None) -> NameForms:
+        raw = tuple(words(text))
+        tokens = tuple(singular(w) for w in raw)
+        base = _SUFFIX.sub("", text) or text
+        if marker is not None:
+            base = marker.sub(" ", base)
+        stem = " ".join(singular(w) for w in words(base))
+        exact = " ".join(tokens)
+        return cls(
+            original=text,
+            raw_words=raw,
+            exact=exact,
+            bag=" ".join(sorted(tokens)),
+            stem=stem or exact,
+            compact="".join(tokens),
+            series=_DIGITS.sub("#", " ".join(_NON_WORD.split(unicodedata.normalize("NFKC", text).casefold()))),
+        )
+
+    def acronym_variants(self, max_run: int = 6) -> set[str]:
+        """This name with one run of two or more words replaced by their initials."""
+        tokens = [singular(w) for w in self.raw_words]
+        variants = set()
+        for start in range(len(tokens)):
+            for end in range(start + 2, min(len(tokens), start + max_run) + 1):
+                run = [w for w in self.raw_words[start:end]]
+                for initials in {"".join(w[0] for w in run), "".join(w[0] for w in run if w not in _STOPWORDS)}:
+                    if len(initials) < 2 or (len(initials) == 2 and len(tokens) == end - start):
+                        continue
+                    variants.add(" ".join([*tokens[:start], initials, *tokens[end:]]))
+        return variants
+
+    def word_prefixes(self, min_chars: int) -> list[str]:
+        """Every prefix of `exact` that ends at a word boundary and is at least `min_chars` long."""
+        parts = self.exact.split(" ")
+        return [p for i in range(1, len(parts)) if len(p := " ".join(parts[:i])) >= min_chars]
+
+
+def reveal(text: str) -> str:
+    """Name the characters a reader cannot see or could mistake: invisible ones and non-ASCII letters."""
+    shown = []
+    for position, ch in enumerate(text, start=1):
+        category = unicodedata.category(ch)
+        if category == "Cf" or (category.startswith("Z") and ch != " "):
+            shown.append(f"invisible U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED')} at {position}")
+        elif not ch.isascii() and ord(ch) in skeleton_table():
+            shown.append(f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED')} at {position}")
+    return "; ".join(shown)
+
+
+def scripts(text: str) -> set[str]:
+    """The scripts of the letters in `text`, from their Unicode names (LATIN, CYRILLIC, GREEK...)."""
+    found = set()
+    for ch in text:
+        if ch.isalpha():
+            found.add(unicodedata.name(ch, "UNKNOWN").split(" ")[0])
+    return found
+
+
+def plain_words(text: str, *, singular_form: bool = False) -> str:
+    """Case-folded words without the look-alike mapping: what a careful reader would compare."""
+    folded = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", _visible(text)).casefold())
+    found = [w for w in _NON_WORD.split(folded) if w]
+    return " ".join(singular(w) for w in found) if singular_form else " ".join(found)

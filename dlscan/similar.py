@@ -1,0 +1,201 @@
+"""Which names a person could mistake for each other, found without comparing every pair.
+
+`compare` is the definition: it says why two names are confusable, or nothing. The indexes only
+propose candidates; each proposal is confirmed by `compare`. Every reason `compare` can give has a
+blocking key that guarantees the pair is proposed, so the indexed search finds exactly what comparing
+all pairs would (tests/test_similar.py checks this against brute force):
+
+- same skeleton, same words in any order, same stem: equal keys;
+- an acronym: one name's acronym variants looked up among the others' exact forms;
+- an autocomplete prefix: one name's word prefixes looked up among the others' exact forms;
+- one or two edits: a segment index (the PassJoin partition: two strings within k edits share one
+  of k + 1 segments of the longer, near its position).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
+
+from dlscan.names import NameForms
+
+MAX_EDITS = 2
+
+
+class Reason(StrEnum):
+    SAME = "same"
+    WORD_ORDER = "word-order"
+    SUFFIX = "suffix"
+    ACRONYM = "acronym"
+    PREFIX = "prefix"
+    EDITS = "edits"
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    one_edit_from: int = 7
+    """Names (without spaces) at least this long are confusable with one character changed."""
+    two_edits_from: int = 14
+    """... and with two changed from this length."""
+    prefix_from: int = 8
+    """An autocomplete prefix counts from this many characters."""
+
+    def allowed_edits(self, length: int) -> int:
+        if length >= self.two_edits_from:
+            return 2
+        return 1 if length >= self.one_edit_from else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    reasons: tuple[Reason, ...]
+    edits: int = 0
+
+
+@lru_cache(maxsize=200_000)
+def acronyms(forms: NameForms) -> frozenset[str]:
+    return frozenset(forms.acronym_variants())
+
+
+def compare(a: NameForms, b: NameForms, settings: MatchSettings, *, use_prefix: bool = True) -> Match | None:
+    """Why `a` and `b` could be mistaken for each other, strongest reason first; None if they could not."""
+    if not a.compact or not b.compact:
+        return None
+    if a.exact == b.exact:
+        return Match((Reason.SAME,))
+    reasons = []
+    if a.bag == b.bag:
+        reasons.append(Reason.WORD_ORDER)
+    if a.stem == b.stem:
+        reasons.append(Reason.SUFFIX)
+    if a.exact in acronyms(b) or b.exact in acronyms(a):
+        reasons.append(Reason.ACRONYM)
+    edits = 0
+    allowed = settings.allowed_edits(min(len(a.compact), len(b.compact)))
+    if allowed:
+        distance = Levenshtein.distance(a.compact, b.compact, score_cutoff=allowed)
+        if distance <= allowed:
+            reasons.append(Reason.EDITS)
+            edits = distance
+    if use_prefix and _prefix(a, b, settings.prefix_from):
+        reasons.append(Reason.PREFIX)
+    return Match(tuple(reasons), edits) if reasons else None
+
+
+def _prefix(a: NameForms, b: NameForms, minimum: int) -> bool:
+    short, long_ = (a, b) if len(a.exact) <= len(b.exact) else (b, a)
+    return len(short.exact) >= minimum and long_.exact.startswith(short.exact + " ")
+
+
+class SegmentIndex:
+    """Strings by their PassJoin segments: finds every indexed string within MAX_EDITS edits of a probe."""
+
+    def __init__(self, min_length: int) -> None:
+        self.min_length = min_length
+        self._by_segment: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+        self._lengths: set[int] = set()
+
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def layout(length: int) -> tuple[tuple[int, int], ...]:
+        """(start, length) of the MAX_EDITS + 1 segments of a string of `length`."""
+        parts = MAX_EDITS + 1
+        short = length // parts
+        longer_from = parts - length % parts
+        segments, start = [], 0
+        for i in range(parts):
+            size = short + (1 if i >= longer_from else 0)
+            segments.append((start, size))
+            start += size
+        return tuple(segments)
+
+    def add(self, key: int, text: str) -> None:
+        if len(text) < self.min_length:
+            return
+        self._lengths.add(len(text))
+        for i, (start, size) in enumerate(self.layout(len(text))):
+            self._by_segment[(len(text), i, text[start : start + size])].append(key)
+
+    def candidates(self, text: str) -> set[int]:
+        found: set[int] = set()
+        m = len(text)
+        for length in range(max(self.min_length, m - MAX_EDITS), m + MAX_EDITS + 1):
+            if length not in self._lengths:
+                continue
+            for i, (start, size) in enumerate(self.layout(length)):
+                for position in range(max(0, start - MAX_EDITS), min(m - size, start + MAX_EDITS) + 1):
+                    hits = self._by_segment.get((length, i, text[position : position + size]))
+                    if hits:
+                        found.update(hits)
+        return found
+
+
+class NameIndex:
+    """Names indexed by every blocking key, so that look-ups propose all confusable candidates."""
+
+    def __init__(self, names: Iterable[NameForms], settings: MatchSettings, *, prefixes: bool = True) -> None:
+        self.names = list(names)
+        self.settings = settings
+        self.prefixes = prefixes
+        self._exact: dict[str, list[int]] = defaultdict(list)
+        self._bag: dict[str, list[int]] = defaultdict(list)
+        self._stem: dict[str, list[int]] = defaultdict(list)
+        self._segments = SegmentIndex(settings.one_edit_from)
+        for key, forms in enumerate(self.names):
+            self._exact[forms.exact].append(key)
+            self._bag[forms.bag].append(key)
+            self._stem[forms.stem].append(key)
+            self._segments.add(key, forms.compact)
+
+    def candidates(self, forms: NameForms, *, both_directions: bool = True) -> set[int]:
+        """Indexed names that may be confusable with `forms`.
+
+        With `both_directions`, acronym and prefix relations are also looked up with the indexed name
+        as the shorter side; a self-join that probes with every name can do without.
+        """
+        found: set[int] = set()
+        for index, key in ((self._exact, forms.exact), (self._bag, forms.bag), (self._stem, forms.stem)):
+            found.update(index.get(key, ()))
+        for variant in acronyms(forms):
+            found.update(self._exact.get(variant, ()))
+        if self.prefixes:
+            for prefix in forms.word_prefixes(self.settings.prefix_from):
+                found.update(self._exact.get(prefix, ()))
+        if both_directions:
+            found.update(self._reverse(forms))
+        found.update(self._segments.candidates(forms.compact))
+        return found
+
+    def _reverse(self, forms: NameForms) -> Iterator[int]:
+        reverse = self.__dict__.get("_reverse_index")
+        if reverse is None:
+            reverse = defaultdict(list)
+            for key, indexed in enumerate(self.names):
+                for variant in acronyms(indexed):
+                    reverse[variant].append(key)
+                if self.prefixes:
+                    for prefix in indexed.word_prefixes(self.settings.prefix_from):
+                        reverse[prefix].append(key)
+            self.__dict__["_reverse_index"] = reverse
+        yield from reverse.get(forms.exact, ())
+
+
+def confusable_pairs(
+    names: list[NameForms], settings: MatchSettings, *, use_prefix: bool = True
+) -> Iterator[tuple[int, int, Match]]:
+    """Every confusable pair (i < j) among `names`, each once."""
+    index = NameIndex(names, settings, prefixes=use_prefix)
+    proposed: set[tuple[int, int]] = set()
+    for i, forms in enumerate(names):
+        for j in index.candidates(forms, both_directions=False):
+            if i != j:
+                proposed.add((min(i, j), max(i, j)))
+    for i, j in sorted(proposed):
+        match = compare(names[i], names[j], settings, use_prefix=use_prefix)
+        if match is not None:
+            yield i, j, match
