@@ -115,6 +115,7 @@ class Council:
     records: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     expected: set[tuple[str, str]] = field(default_factory=set)
     staff: dict[str, list[str]] = field(default_factory=dict)
+    addresses: dict[str, tuple[str, str]] = field(default_factory=dict)
     owner: str = ""
     _serial: int = 0
 
@@ -132,6 +133,7 @@ class Council:
         local = f"{first}.{last}{self._serial}".lower().replace("'", "")
         cn = f"{last}\\, {first} ({self._serial})"
         dn = f"CN={cn},OU={department},OU=People,{BASE}"
+        self.addresses[dn] = (f"{first} {last}", f"{local}@{domain}")
         self._add(
             dn,
             [
@@ -158,9 +160,16 @@ class Council:
         )
 
     def dl(
-        self, name: str, members: list[str], *, owner: bool = True, open_: bool = False, expect: tuple[str, ...] = ()
+        self,
+        name: str,
+        members: list[str],
+        *,
+        owner: bool = True,
+        open_: bool = False,
+        expect: tuple[str, ...] = (),
+        local: str | None = None,
     ) -> str:
-        local = "".join(c if c.isalnum() else "." for c in name.lower()).strip(".")
+        local = local or "".join(c if c.isalnum() else "." for c in name.lower()).strip(".")
         dn = f"CN={name},OU=Distribution Lists,{BASE}"
         attrs: list[tuple[str, object]] = [
             ("objectClass", "group"),
@@ -247,6 +256,27 @@ def build(users: int = 1800, seed: int = 7) -> Council:
     c.dl("Legal Duty Solicitors", same)
     c.dl("Duty Solicitors Rota", list(reversed(same)), expect=("DL014",))
     c.dl("Leisure Centre Staff", [*c.staff["Leisure"][4:8], leavers[0], leavers[1]], expect=("DL015",))
+
+    # Names people confuse, and outsiders that imitate insiders.
+    c.dl("Housing Needs Assessment", c.staff["Housing Needs"][3:6])
+    c.dl("Housing Needs Assessment (Partners)", homes[2:4], expect=("DL005",))
+    c.dl("Payroll Queries", c.staff["Payroll"][3:6])
+    c.dl("P\u0430yroll Queries", partners["civic-payments.co.uk"][:2], expect=("DL003", "DL005"))
+    c.dl("Democratic Services Committee Clerks", c.staff["Democratic Services"][3:6])
+    c.dl("DSC Clerks", [police[2]], expect=("DL003", "DL005"))
+    c.dl("Revenues Billing", c.staff["Revenues"][8:11], local="revenues.billing")
+    agents = [partners["civic-payments.co.uk"][2]]
+    c.dl("Council Tax Agents", agents, local="revenue.billing", expect=("DL003", "DL005"))
+    c.dl("Digital Service Desk", c.staff["Digital"][5:8])
+    c.contact("Digital Service Desk (Contractor)", "helpdesk@it-contractor.co.uk")
+    c.expected.add(("DL006", "Digital Service Desk (Contractor)"))
+    name, address = c.addresses[c.staff["Legal"][1]]
+    c.contact(name, address.split("@")[0] + "@outlook.com")
+    c.expected.add(("DL006", name))
+    c.contact("Accounts Payable", "ap@northrnoor.co.uk")
+    c.expected.add(("DL007", "Accounts Payable"))
+    carers = [c.contact(f"Carer {i}", f"carer.{i}@gmail.com") for i in range(2)]
+    c.dl("Fostering Network", [*c.staff["Children and Families"][6:9], *carers], expect=("DL001", "DL003", "DL008"))
     return c
 
 
