@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from dlscan import __version__
+from dlscan.checks import compile_custom_rules
 from dlscan.config import ScanConfig, load_config
 from dlscan.errors import DlscanError
 from dlscan.findings import Severity
@@ -137,10 +138,11 @@ def scan(
 def list_rules(rules: Path | None, as_json: bool) -> int:
     """List the rules: code, slug, severity, parameters and rationale."""
     pack = load_pack(rules)
+    rules_shown = [*pack.rules.values(), *(c.config for c in compile_custom_rules(pack))]
     if as_json:
-        click.echo(json.dumps([_rule_document(r) for r in pack.rules.values()], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([_rule_document(r) for r in rules_shown], indent=2, ensure_ascii=False))
         return 0
-    for rule in pack.rules.values():
+    for rule in rules_shown:
         sensitive = f", {rule.sensitive_severity.value} if sensitive" if rule.sensitive_severity else ""
         state = "" if rule.enabled else "  [disabled]"
         click.echo(f"{rule.code}  {rule.slug:<26} {rule.severity.value}{sensitive}{state}")

@@ -14,12 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dlscan.custom_rules import CustomRuleConfig, parse_custom_rules
 from dlscan.errors import InputError
 from dlscan.findings import Severity
 from dlscan.names import skeleton
 from dlscan.yamlfile import LineDict, load_yaml
 
-_TOP_KEYS = frozenset({"settings", "rules"})
+_TOP_KEYS = frozenset({"settings", "rules", "custom_rules"})
 _SETTING_KEYS = frozenset({"external_marker", "sensitive_keywords", "personal_mail_domains"})
 _RULE_KEYS = frozenset(
     {"slug", "title", "severity", "sensitive_severity", "enabled", "params", "rationale", "remediation"}
@@ -109,6 +110,7 @@ class RulePack:
     settings: PackSettings
     rules: Mapping[str, RuleConfig]
     files: tuple[str, ...]
+    custom_rules: tuple[CustomRuleConfig, ...] = ()
 
 
 def default_pack_path() -> Path:
@@ -123,10 +125,14 @@ def load_rule_pack(specs: Mapping[str, RuleSpec], user_pack: Path | None = None)
     default_path = default_pack_path()
     merged_settings: dict[str, Any] = {}
     merged_rules: dict[str, dict[str, Any]] = {code: {} for code in specs}
+    custom: list[CustomRuleConfig] = []
+    taken = set(specs)
     files = [default_path] + ([user_pack] if user_pack else [])
     for path in files:
         document = load_yaml(path)
         _merge(path, document, specs, merged_settings, merged_rules)
+        if isinstance(document, LineDict) and "custom_rules" in document:
+            custom += parse_custom_rules(path, document["custom_rules"], document.line_of("custom_rules"), taken)
     settings = _settings(default_path, merged_settings)
     rules = {}
     for code, spec in specs.items():
@@ -145,7 +151,12 @@ def load_rule_pack(specs: Mapping[str, RuleSpec], user_pack: Path | None = None)
             rationale=" ".join(values["rationale"].split()),
             remediation=" ".join(values["remediation"].split()),
         )
-    return RulePack(settings=settings, rules=rules, files=("built-in", *(str(f) for f in files[1:])))
+    return RulePack(
+        settings=settings,
+        rules=rules,
+        files=("built-in", *(str(f) for f in files[1:])),
+        custom_rules=tuple(custom),
+    )
 
 
 def _merge(path: Path, document: Any, specs: Mapping[str, RuleSpec], settings: dict, rules: dict[str, dict]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dlscan.atomic import atomic_writer
 from dlscan.boundary import parse_domain_option
-from dlscan.checks import rule_specs
+from dlscan.checks import compile_custom_rules, rule_specs
 from dlscan.errors import DlscanError, UsageError
 from dlscan.findings import Severity
 from dlscan.rulepack import RulePack, load_rule_pack
@@ -36,7 +36,10 @@ class ScanRequest:
 
 
 def load_pack(rules: Path | None) -> RulePack:
-    return load_rule_pack(rule_specs(), rules)
+    """Load and fully validate the rule pack, custom rules included, before any source is read."""
+    pack = load_rule_pack(rule_specs(), rules)
+    compile_custom_rules(pack)
+    return pack
 
 
 def execute_scan(request: ScanRequest) -> tuple[ScanResult, int]:

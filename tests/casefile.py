@@ -26,11 +26,12 @@ CASES = Path(__file__).parent / "rule_cases"
 
 
 def load_cases() -> list[tuple[str, str, dict]]:
+    """(rule, case name, case); a file's optional `pack` (a rule pack overlay) is copied into each case."""
     found = []
     for path in sorted(CASES.glob("*.yaml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in document["cases"]:
-            found.append((document["rule"], case["name"], case))
+            found.append((document["rule"], case["name"], {**case, "pack": document.get("pack")}))
     return found
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from casefile import load_cases
+import yaml
+from casefile import case_snapshot, load_cases
 
 from dlscan.checks import CHECK_CLASSES, rule_specs
 from dlscan.rulepack import load_rule_pack
@@ -14,11 +15,14 @@ PACK = load_rule_pack(rule_specs())
 
 
 @pytest.mark.parametrize(("rule", "name", "case"), CASES, ids=[f"{r}: {n}" for r, n, _ in CASES])
-def test_rule_case(rule: str, name: str, case: dict) -> None:
-    from casefile import case_snapshot
-
+def test_rule_case(rule: str, name: str, case: dict, tmp_path) -> None:
+    pack = PACK
+    if case["pack"]:
+        overlay = tmp_path / "pack.yaml"
+        overlay.write_text(yaml.safe_dump(case["pack"]), encoding="utf-8")
+        pack = load_rule_pack(rule_specs(), overlay)
     snapshot = case_snapshot(case["directory"])
-    findings = [f for f in run_scan(snapshot, [], PACK).findings if f.code == rule]
+    findings = [f for f in run_scan(snapshot, [], pack).findings if f.code == rule]
     expected = case["expect"]
     got = sorted(f.list_id for f in findings)
     assert got == sorted(e["list"] for e in expected), [f.detail for f in findings]
@@ -40,6 +44,6 @@ def test_rule_case(rule: str, name: str, case: dict) -> None:
 def test_every_rule_has_pass_and_fail_cases() -> None:
     outcomes: dict[str, set[bool]] = {c.code: set() for c in CHECK_CLASSES}
     for rule, _, case in CASES:
-        outcomes[rule].add(bool(case["expect"]))
+        outcomes.setdefault(rule, set()).add(bool(case["expect"]))
     missing = {code: sorted(o) for code, o in outcomes.items() if o != {True, False}}
     assert not missing, f"rules without both a passing and a failing case: {missing}"

@@ -61,3 +61,69 @@ def test_default_pack_documents_every_rule():
     assert default_pack_path().name == "default.yaml"
     for rule in pack.rules.values():
         assert rule.title and len(rule.rationale) > 40 and len(rule.remediation) > 30
+
+
+CUSTOM = """custom_rules:
+  ORG001:
+    slug: my-rule
+    title: A rule
+    severity: high
+    when:
+      - {fact: FACT, op: OP, value: VALUE}
+    rationale: Because it matters to us.
+    remediation: Do the right thing.
+"""
+
+
+@pytest.mark.parametrize(
+    ("fact", "op", "value", "fragment"),
+    [
+        ("colour", "equals", "'red'", "unknown fact 'colour'"),
+        ("recipients", "roughly", "3", "unknown operator 'roughly'"),
+        ("name", "gt", "3", "'gt' does not apply to name"),
+        ("name", "matches", "'(unclosed'", "not a valid regular expression"),
+        ("recipients", "gt", "'many'", "must be a whole number"),
+        ("sensitive", "equals", "'yes'", "must be true or false"),
+        ("kind", "in", "distribution", "must be a list of text values"),
+    ],
+)
+def test_invalid_custom_condition_names_file_and_line(tmp_path, dlscan, fact, op, value, fragment):
+    pack_file = tmp_path / "mine.yaml"
+    pack_file.write_text(CUSTOM.replace("FACT", fact).replace("OP", op).replace("VALUE", value))
+    outcome = dlscan("scan", SAMPLE, "--rules", pack_file)
+    assert outcome.code == 2
+    assert outcome.err.startswith(f"dlscan: error: {pack_file}:7: ORG001: "), outcome.err
+    assert fragment in outcome.err
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        (CUSTOM.replace("ORG001", "DL001"), 2, "rule id 'DL001' is already in use"),
+        (CUSTOM + CUSTOM.replace("custom_rules:\n", ""), 10, "duplicate key 'ORG001'"),
+        (CUSTOM.replace("ORG001", "org1"), 2, "must be 3-32 capitals"),
+        (CUSTOM.replace("    when:\n      - {fact: FACT, op: OP, value: VALUE}\n", ""), 2, "lacks 'when'"),
+        (CUSTOM.replace("op: OP, ", ""), 7, "lacks 'op'"),
+        (CUSTOM.replace("severity: high", "severity: dire"), 5, "is not a severity"),
+    ],
+)
+def test_invalid_custom_rule_structure(tmp_path, text, line, fragment):
+    pack_file = tmp_path / "mine.yaml"
+    pack_file.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_rule_pack(rule_specs(), pack_file)
+    assert caught.value.line == line, caught.value
+    assert fragment in str(caught.value)
+
+
+def test_custom_rules_are_listed_and_unknown_facts_reported(tmp_path, dlscan):
+    pack_file = tmp_path / "mine.yaml"
+    pack_file.write_text(
+        CUSTOM.replace("FACT", "open_to_external_senders").replace("OP", "equals").replace("VALUE", "true")
+    )
+    assert "ORG001  my-rule" in dlscan("rules", "--rules", pack_file).out
+    export = tmp_path / "x.ldif"
+    export.write_text("dn: CN=T,DC=corp,DC=example\nobjectClass: group\nmail: t@corp.example\n\n")
+    outcome = dlscan("scan", export, "-d", "corp.example", "--rules", pack_file, "--format", "json")
+    notes = json.loads(outcome.out)["summary"]["not_evaluated"]
+    assert "ORG001: the source does not give open_to_external_senders for 1 list." in notes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dlscan.checks.addresses import LookalikeDomain, PersonalEmail
 from dlscan.checks.base import Check, ScanContext
 from dlscan.checks.confusable import ConfusableLists, ConfusableRecipient
+from dlscan.checks.custom import compile_custom_rules
 from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
 from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers
 from dlscan.checks.structure import DeepNesting, DuplicateMembership, EmptyList, NestingCycle
@@ -34,8 +35,9 @@ def rule_specs() -> dict[str, RuleSpec]:
 
 
 def build_checks(pack: RulePack) -> list[Check]:
-    """One check object per enabled rule, configured from the pack."""
-    return [c(pack.rules[c.code]) for c in CHECK_CLASSES if pack.rules[c.code].enabled]
+    """One check object per enabled rule, built-in and custom, configured from the pack."""
+    built_in = [c(pack.rules[c.code]) for c in CHECK_CLASSES if pack.rules[c.code].enabled]
+    return built_in + [c for c in compile_custom_rules(pack) if c.config.enabled]
 
 
-__all__ = ["CHECK_CLASSES", "Check", "ScanContext", "build_checks", "rule_specs"]
+__all__ = ["CHECK_CLASSES", "Check", "ScanContext", "build_checks", "compile_custom_rules", "rule_specs"]
