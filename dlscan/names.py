@@ -128,18 +128,16 @@ class NameForms:
     """Without a trailing suffix ("(Partners)", "- External") or external-marker words."""
     compact: str
     """`exact` without spaces: what edit distances are measured on."""
-    series: str
-    """Case-folded text with every number replaced by '#': numbered series share it."""
 
     @classmethod
     def of(cls, text: str, marker: re.Pattern[str] | None = None) -> NameForms:
         raw = tuple(words(text))
         tokens = tuple(singular(w) for w in raw)
+        exact = " ".join(tokens)
         base = _SUFFIX.sub("", text) or text
         if marker is not None:
             base = marker.sub(" ", base)
-        stem = " ".join(singular(w) for w in words(base))
-        exact = " ".join(tokens)
+        stem = exact if base == text else " ".join(singular(w) for w in words(base))
         return cls(
             original=text,
             raw_words=raw,
@@ -147,7 +145,6 @@ class NameForms:
             bag=" ".join(sorted(tokens)),
             stem=stem or exact,
             compact="".join(tokens),
-            series=_DIGITS.sub("#", " ".join(_NON_WORD.split(unicodedata.normalize("NFKC", text).casefold()))),
         )
 
     def acronym_variants(self, max_run: int = 6) -> set[str]:
@@ -167,6 +164,11 @@ class NameForms:
         """Every prefix of `exact` that ends at a word boundary and is at least `min_chars` long."""
         parts = self.exact.split(" ")
         return [p for i in range(1, len(parts)) if len(p := " ".join(parts[:i])) >= min_chars]
+
+
+def series_key(text: str) -> str:
+    """Case-folded words with every number replaced by '#': the lists of a numbered series share it."""
+    return _DIGITS.sub("#", " ".join(_NON_WORD.split(unicodedata.normalize("NFKC", text).casefold())))
 
 
 def reveal(text: str) -> str:

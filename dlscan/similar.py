@@ -9,7 +9,7 @@ all pairs would (tests/test_similar.py checks this against brute force):
 - an acronym: one name's acronym variants looked up among the others' exact forms;
 - an autocomplete prefix: one name's word prefixes looked up among the others' exact forms;
 - one or two edits: a segment index (the PassJoin partition: two strings within k edits share one
-  of k + 1 segments of the longer, near its position).
+  of k + 1 segments of the longer, near its position), confirmed by edit distances computed in C.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from operator import itemgetter
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from dlscan.names import NameForms
@@ -93,7 +95,11 @@ def _prefix(a: NameForms, b: NameForms, minimum: int) -> bool:
 
 
 class SegmentIndex:
-    """Strings by their PassJoin segments: finds every indexed string within MAX_EDITS edits of a probe."""
+    """Strings by their PassJoin segments: proposes every indexed string within MAX_EDITS edits of a probe.
+
+    An indexed string of length l is cut into MAX_EDITS + 1 segments; a probe within MAX_EDITS edits
+    contains one of them unchanged, near its position (PassJoin's position-aware substring selection).
+    """
 
     def __init__(self, min_length: int) -> None:
         self.min_length = min_length
@@ -127,30 +133,45 @@ class SegmentIndex:
         for length in range(max(self.min_length, m - MAX_EDITS), m + MAX_EDITS + 1):
             if length not in self._lengths:
                 continue
+            delta = m - length
             for i, (start, size) in enumerate(self.layout(length)):
-                for position in range(max(0, start - MAX_EDITS), min(m - size, start + MAX_EDITS) + 1):
-                    hits = self._by_segment.get((length, i, text[position : position + size]))
-                    if hits:
-                        found.update(hits)
+                # Segment i moved by at most the i edits before it, and by the length difference less
+                # the edits after it (at most MAX_EDITS - i).
+                low = max(0, start - i, start + delta - (MAX_EDITS - i))
+                high = min(m - size, start + i, start + delta + (MAX_EDITS - i))
+                for position in range(low, high + 1):
+                    found.update(self._by_segment.get((length, i, text[position : position + size]), ()))
         return found
 
 
 class NameIndex:
     """Names indexed by every blocking key, so that look-ups propose all confusable candidates."""
 
-    def __init__(self, names: Iterable[NameForms], settings: MatchSettings, *, prefixes: bool = True) -> None:
+    def __init__(
+        self,
+        names: Iterable[NameForms],
+        settings: MatchSettings,
+        *,
+        prefixes: bool = True,
+        acronyms: bool = True,
+        index_edits: bool = True,
+    ) -> None:
         self.names = list(names)
         self.settings = settings
         self.prefixes = prefixes
+        self.acronyms = acronyms
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._bag: dict[str, list[int]] = defaultdict(list)
         self._stem: dict[str, list[int]] = defaultdict(list)
+        self._compact = [forms.compact for forms in self.names]
         self._segments = SegmentIndex(settings.one_edit_from)
         for key, forms in enumerate(self.names):
             self._exact[forms.exact].append(key)
             self._bag[forms.bag].append(key)
             self._stem[forms.stem].append(key)
-            self._segments.add(key, forms.compact)
+        if index_edits:
+            for key, text in enumerate(self._compact):
+                self._segments.add(key, text)
 
     def candidates(self, forms: NameForms, *, both_directions: bool = True) -> set[int]:
         """Indexed names that may be confusable with `forms`.
@@ -158,17 +179,40 @@ class NameIndex:
         With `both_directions`, acronym and prefix relations are also looked up with the indexed name
         as the shorter side; a self-join that probes with every name can do without.
         """
+        found = self.key_candidates(forms, both_directions=both_directions)
+        found.update(self.edit_candidates(forms))
+        return found
+
+    def edit_candidates(self, forms: NameForms) -> set[int]:
+        """Indexed names within the allowed edits of `forms`, confirmed by one batched edit distance in C."""
+        return self.confirm_edits(forms.compact, list(self._segments.candidates(forms.compact)))
+
+    def confirm_edits(self, text: str, keys: list[int]) -> set[int]:
+        """Those of `keys` whose names are within the allowed edits of `text` (one batched call in C)."""
+        if not keys:
+            return set()
+        choices = itemgetter(*keys)(self._compact) if len(keys) > 1 else (self._compact[keys[0]],)
+        confirmed = set()
+        for _, distance, position in process.extract(
+            text, choices, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, limit=None
+        ):
+            if distance <= self.settings.allowed_edits(min(len(text), len(choices[position]))):
+                confirmed.add(keys[position])
+        return confirmed
+
+    def key_candidates(self, forms: NameForms, *, both_directions: bool = True) -> set[int]:
+        """Indexed names sharing a blocking key with `forms`: skeleton, words, stem, acronym, prefix."""
         found: set[int] = set()
         for index, key in ((self._exact, forms.exact), (self._bag, forms.bag), (self._stem, forms.stem)):
             found.update(index.get(key, ()))
-        for variant in acronyms(forms):
-            found.update(self._exact.get(variant, ()))
+        if self.acronyms:
+            for variant in acronyms(forms):
+                found.update(self._exact.get(variant, ()))
         if self.prefixes:
             for prefix in forms.word_prefixes(self.settings.prefix_from):
                 found.update(self._exact.get(prefix, ()))
         if both_directions:
             found.update(self._reverse(forms))
-        found.update(self._segments.candidates(forms.compact))
         return found
 
     def _reverse(self, forms: NameForms) -> Iterator[int]:
@@ -176,7 +220,7 @@ class NameIndex:
         if reverse is None:
             reverse = defaultdict(list)
             for key, indexed in enumerate(self.names):
-                for variant in acronyms(indexed):
+                for variant in acronyms(indexed) if self.acronyms else ():
                     reverse[variant].append(key)
                 if self.prefixes:
                     for prefix in indexed.word_prefixes(self.settings.prefix_from):
@@ -189,12 +233,20 @@ def confusable_pairs(
     names: list[NameForms], settings: MatchSettings, *, use_prefix: bool = True
 ) -> Iterator[tuple[int, int, Match]]:
     """Every confusable pair (i < j) among `names`, each once."""
-    index = NameIndex(names, settings, prefixes=use_prefix)
+    index = NameIndex(names, settings, prefixes=use_prefix, index_edits=False)
     proposed: set[tuple[int, int]] = set()
     for i, forms in enumerate(names):
-        for j in index.candidates(forms, both_directions=False):
+        for j in index.key_candidates(forms, both_directions=False):
             if i != j:
                 proposed.add((min(i, j), max(i, j)))
+    # Edits: names in order of length, each probing only those indexed before it, so that every pair is
+    # proposed once (from its longer side).
+    segments = index._segments
+    for i in sorted(range(len(names)), key=lambda k: len(names[k].compact)):
+        text = names[i].compact
+        for j in index.confirm_edits(text, list(segments.candidates(text))):
+            proposed.add((min(i, j), max(i, j)))
+        segments.add(i, text)
     for i, j in sorted(proposed):
         match = compare(names[i], names[j], settings, use_prefix=use_prefix)
         if match is not None:

@@ -10,7 +10,7 @@ from dlscan.boundary import Audience
 from dlscan.checks.base import Check, RecipientCheck, ScanContext, plural
 from dlscan.findings import Finding, Severity
 from dlscan.model import DistributionList, Recipient, RecipientKind
-from dlscan.names import NameForms, plain_words, reveal, scripts
+from dlscan.names import NameForms, plain_words, reveal, scripts, series_key
 from dlscan.similar import Match, MatchSettings, NameIndex, Reason, compare, confusable_pairs
 
 _MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}
@@ -110,7 +110,7 @@ class ConfusableLists(Check):
     ) -> Finding | None:
         a_out, b_out = ctx.external_domains(a.id), ctx.external_domains(b.id)
         same_audience = a_out == b_out
-        if same_audience and a_forms.series == b_forms.series:
+        if same_audience and series_key(a.display_name) == series_key(b.display_name):
             return None  # a numbered series: "Ward 01" and "Ward 02" are meant to look alike
         if (
             same_audience
@@ -196,7 +196,13 @@ class ConfusableRecipient(RecipientCheck):
             ),
             key=lambda r: r.id,
         )
-        names = NameIndex([NameForms.of(t.display_name, marker) for t in targets], settings, prefixes=False)
+        forms = [NameForms.of(t.display_name, marker) for t in targets]
+        lists = len(ctx.mail_lists)
+        # Acronyms name teams ("ASC Duty"), not people: they are matched against lists only.
+        names = (
+            (0, NameIndex(forms[:lists], settings, prefixes=False)),
+            (lists, NameIndex(forms[lists:], settings, prefixes=False, acronyms=False)),
+        )
         addressed = [i for i, t in enumerate(targets) if local_part(t.primary_address).lower() not in generic | {""}]
         locals_ = NameIndex(
             [NameForms.of(local_part(targets[i].primary_address)) for i in addressed], settings, prefixes=False
@@ -213,10 +219,11 @@ class ConfusableRecipient(RecipientCheck):
     def _matches(self, outsider, targets, names, locals_, addressed, settings, generic, marker):
         found: dict[int, list[tuple[str, Match]]] = defaultdict(list)
         forms = NameForms.of(outsider.display_name, marker)
-        for j in names.candidates(forms):
-            match = compare(forms, names.names[j], settings, use_prefix=False)
-            if match is not None:
-                found[j].append(("name", match))
+        for offset, index in names:
+            for j in index.candidates(forms):
+                match = compare(forms, index.names[j], settings, use_prefix=False)
+                if match is not None:
+                    found[offset + j].append(("name", match))
         local = local_part(outsider.primary_address)
         if local and local.lower() not in generic:
             forms = NameForms.of(local)
