@@ -15,6 +15,7 @@ import click
 
 from dlscan import __version__
 from dlscan.checks import compile_custom_rules
+from dlscan.cli_collect import collect
 from dlscan.config import ScanConfig, load_config
 from dlscan.errors import DlscanError
 from dlscan.findings import Severity
@@ -112,7 +113,7 @@ def scan(
     allow_unresolved: bool | None,
 ) -> int:
     """Scan SOURCE (an LDIF export or a dlscan snapshot) and report findings."""
-    config = load_config(config_path) if config_path else ScanConfig()
+    config = load_config(config_path).scan if config_path else ScanConfig()
     request = ScanRequest(
         source=source,
         internal_domains=internal_domains,
@@ -154,6 +155,9 @@ def list_rules(rules: Path | None, as_json: bool) -> int:
         click.echo(click.wrap_text(f"fix: {rule.remediation}", 100, "       ", "            "))
         click.echo()
     return 0
+
+
+cli.add_command(collect)
 
 
 def _rule_document(rule) -> dict:

@@ -1,19 +1,20 @@
 """The TOML config file: settings a nightly job would otherwise repeat on every command line.
 
-Relative paths in the file are taken relative to the file itself, so a job works from any folder.
-See docs/config.md for every key.
+Each section is a frozen dataclass; its fields are the keys the section accepts, typed. Relative paths
+are taken relative to the file itself, so a job works from any folder. Unknown sections and keys are
+errors. See docs/config.md for every key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
-from dataclasses import dataclass
+import types
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from dlscan.errors import InputError
-
-_SCAN_KEYS = {"internal_domains", "rules", "format", "output", "fail_on", "min_severity", "allow_unresolved"}
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,36 @@ class ScanConfig:
     allow_unresolved: bool | None = None
 
 
-def load_config(path: Path) -> ScanConfig:
+@dataclass(frozen=True)
+class AdCollectConfig:
+    servers: tuple[str, ...] = ()
+    base_dn: str | None = None
+    user: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    tls_name: str | None = None
+    starttls: bool | None = None
+    insecure_plain_ldap: bool | None = None
+    kerberos: bool | None = None
+    page_size: int | None = None
+    range_size: int | None = None
+    timeout: float | None = None
+    retries: int | None = None
+    internal_domains: tuple[str, ...] = ()
+    output: Path | None = None
+
+
+@dataclass(frozen=True)
+class DlscanConfig:
+    scan: ScanConfig = field(default_factory=ScanConfig)
+    collect_ad: AdCollectConfig = field(default_factory=AdCollectConfig)
+
+
+_SECTIONS = {("scan",): ("scan", ScanConfig), ("collect", "ad"): ("collect_ad", AdCollectConfig)}
+
+
+def load_config(path: Path) -> DlscanConfig:
     try:
         with path.open("rb") as stream:
             document = tomllib.load(stream)
@@ -37,48 +67,46 @@ def load_config(path: Path) -> ScanConfig:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"invalid TOML: {exc}") from None
-    unknown = sorted(set(document) - {"scan"})
-    if unknown:
-        raise InputError(path, f"unknown section [{unknown[0]}]")
-    section = document.get("scan", {})
-    if not isinstance(section, dict):
-        raise InputError(path, "[scan] must be a table")
-    unknown = sorted(set(section) - _SCAN_KEYS)
-    if unknown:
-        raise InputError(path, f"unknown key '{unknown[0]}' in [scan]")
+    values: dict[str, Any] = {}
+    known_tables = {"scan", "collect"}
+    for name in document:
+        if name not in known_tables:
+            raise InputError(path, f"unknown section [{name}]")
+    collect = document.get("collect", {})
+    if not isinstance(collect, dict) or any(k != "ad" for k in collect):
+        raise InputError(path, "[collect] may only hold [collect.ad]")
+    for keys, (attribute, cls) in _SECTIONS.items():
+        section: Any = document
+        for key in keys:
+            section = section.get(key, {}) if isinstance(section, dict) else None
+        if not isinstance(section, dict):
+            raise InputError(path, f"[{'.'.join(keys)}] must be a table")
+        values[attribute] = _section(path, ".".join(keys), section, cls)
+    return DlscanConfig(**values)
+
+
+def _section(path: Path, name: str, section: dict[str, Any], cls: type) -> Any:
+    hints = get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for key in section:
+        if key not in fields:
+            raise InputError(path, f"unknown key '{key}' in [{name}]")
     base = path.resolve().parent
-    return ScanConfig(
-        internal_domains=tuple(_strings(path, section, "internal_domains")),
-        rules=_path(path, base, section, "rules"),
-        format=_string(path, section, "format"),
-        output=_path(path, base, section, "output"),
-        fail_on=_string(path, section, "fail_on"),
-        min_severity=_string(path, section, "min_severity"),
-        allow_unresolved=_bool(path, section, "allow_unresolved"),
-    )
+    return cls(**{key: _value(path, name, key, hints[key], value, base) for key, value in section.items()})
 
 
-def _strings(path: Path, section: dict[str, Any], key: str) -> list[str]:
-    value = section.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(path, f"'{key}' in [scan] must be a list of strings")
-    return value
-
-
-def _string(path: Path, section: dict[str, Any], key: str) -> str | None:
-    value = section.get(key)
-    if value is not None and not isinstance(value, str):
-        raise InputError(path, f"'{key}' in [scan] must be a string")
-    return value
-
-
-def _bool(path: Path, section: dict[str, Any], key: str) -> bool | None:
-    value = section.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise InputError(path, f"'{key}' in [scan] must be true or false")
-    return value
-
-
-def _path(path: Path, base: Path, section: dict[str, Any], key: str) -> Path | None:
-    value = _string(path, section, key)
-    return base / value if value else None
+def _value(path: Path, section: str, key: str, hint: Any, value: Any, base: Path) -> Any:
+    options = [o for o in get_args(hint) if o is not type(None)] if isinstance(hint, types.UnionType) else [hint]
+    kind = options[0]
+    if kind is Path and isinstance(value, str):
+        return base / value
+    if get_args(kind) and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind in (str, bool) and isinstance(value, kind):
+        return value
+    expected = {Path: "a path", str: "text", bool: "true or false", int: "a whole number", float: "a number"}
+    raise InputError(path, f"'{key}' in [{section}] must be {expected.get(kind, 'a list of strings')}")

@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs into .venv, then lint and run the whole suite.
+# Install everything the test suite needs, then lint and run the whole suite:
+#   - Samba AD DC and the OpenLDAP client tools (Debian packages), for the tests against a real
+#     Active Directory domain controller that the suite provisions and starts on loopback;
+#   - dlscan with its test extras, in .venv.
 # Extra arguments go to pytest, e.g. `bash tests/run.sh -k ldif`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils)
+if ! command -v samba >/dev/null || ! command -v samba-tool >/dev/null || ! command -v ldapsearch >/dev/null \
+   || [ ! -d /usr/share/samba/setup ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 .venv/bin/ruff check .

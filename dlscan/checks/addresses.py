@@ -37,7 +37,12 @@ class DomainComparer:
         self.restricted = restricted_suffixes
 
     def split(self, domain: str) -> tuple[str, str]:
+        """(organisation label, public suffix): wyvern.gov.uk -> (wyvern, gov.uk)."""
         parts = self._extract(domain)
+        if not parts.suffix:
+            # A private or unknown top-level domain (.local, .internal, .test): the last label is the suffix.
+            labels = domain.rstrip(".").split(".")
+            return (unicode_domain(labels[-2]), labels[-1]) if len(labels) >= 2 else ("", "")
         return unicode_domain(parts.domain), parts.suffix
 
     def imitation(self, outside: str, internal: str) -> str | None:

@@ -47,6 +47,8 @@ class AdSnapshotBuilder:
     origin: str
     source: SourceInfo
     allow_unresolved: bool = False
+    exchange_schema: bool | None = None
+    """Whether the directory's schema has the Exchange attributes; None: judge from the entries seen."""
     _ids_by_dn: dict[str, str] = field(default_factory=dict)
     _lines_by_id: dict[str, int] = field(default_factory=dict)
     _recipients: dict[str, Recipient] = field(default_factory=dict)
@@ -98,7 +100,7 @@ class AdSnapshotBuilder:
             group = self._list(pending, recipients)
             lists[group.id] = group
         notes = ()
-        if not self._exchange_seen:
+        if not self._exchange_present:
             notes = (
                 "The source carries no Exchange attributes, so whether lists accept mail from outside "
                 "senders is unknown; DL009 was not evaluated.",
@@ -110,6 +112,20 @@ class AdSnapshotBuilder:
             internal_domains=tuple(self._domains.values()),
             notes=notes,
         )
+
+    @property
+    def _exchange_present(self) -> bool:
+        return self._exchange_seen if self.exchange_schema is None else self.exchange_schema
+
+    def unresolved_references(self) -> list[str]:
+        """Member and owner DNs that name no entry added so far, in first-seen order."""
+        seen: dict[str, str] = {}
+        for pending in self._groups:
+            for dn in (*pending.members, *pending.owners):
+                key = normalize_dn(dn)
+                if key not in self._ids_by_dn:
+                    seen.setdefault(key, dn)
+        return list(seen.values())
 
     def _list(self, pending: _Pending, recipients: dict[str, Recipient]) -> DistributionList:
         record = pending.record
@@ -134,7 +150,7 @@ class AdSnapshotBuilder:
 
     def _accepts_external(self, record: LdifRecord) -> bool | None:
         require_auth = _bool(record.first("msexchrequireauthtosendto"))
-        if require_auth is None and not self._exchange_seen:
+        if require_auth is None and not self._exchange_present:
             return None
         restricted = any(record.attributes.get(name) for name in _SENDER_RESTRICTIONS)
         return not require_auth and not restricted

@@ -33,7 +33,8 @@ Value = str | bytes
 @dataclass(slots=True)
 class LdifRecord:
     dn: str
-    line: int
+    line: int | None
+    """Where the record starts in its file; None for entries read over LDAP."""
     attributes: dict[str, list[Value]] = field(default_factory=dict)
 
     def first(self, name: str) -> Value | None:

@@ -1,0 +1,221 @@
+"""Collect a snapshot from Active Directory over LDAP.
+
+Reads, with paged searches, every user, contact, group and foreign security principal under the base,
+the domain's own DNS name, the UPN suffixes and, where Exchange is present, the accepted domains.
+Group members are always read with ranged retrieval, as Windows AD requires for large groups. Members
+outside the base are read one by one, or recorded as unresolved. A dropped connection is re-opened and
+the interrupted search restarted, a bounded number of times; a collection that cannot complete raises,
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import ldap3
+from ldap3.core import exceptions as ldap_errors
+
+from dlscan.errors import DlscanError
+from dlscan.model import Snapshot, SourceInfo
+from dlscan.progress import Progress
+from dlscan.sources.ad import AdSnapshotBuilder
+from dlscan.sources.ldap_connect import LdapSettings, describe_failure, open_connection
+from dlscan.sources.ldif import BINARY_ATTRIBUTES, LdifRecord
+
+OBJECT_FILTER = "(|(objectClass=user)(objectClass=contact)(objectClass=group)(objectClass=foreignSecurityPrincipal))"
+ATTRIBUTES = (
+    "objectClass",
+    "objectGUID",
+    "displayName",
+    "name",
+    "cn",
+    "mail",
+    "proxyAddresses",
+    "targetAddress",
+    "userAccountControl",
+    "groupType",
+    "managedBy",
+    "msExchCoManagedByLink",
+    "msExchRequireAuthToSendTo",
+    "msExchHideFromAddressLists",
+    "authOrig",
+    "dLMemSubmitPerms",
+    "msExchRecipientTypeDetails",
+    "description",
+)
+MAX_OUTSIDE_LOOKUPS = 10_000
+_RANGE = re.compile(r"^member;range=(\d+)-(\d+|\*)$", re.IGNORECASE)
+# Failures after which re-opening the connection and repeating the search can succeed.
+_TRANSIENT = (
+    ldap_errors.LDAPSocketOpenError,
+    ldap_errors.LDAPSocketReceiveError,
+    ldap_errors.LDAPSocketSendError,
+    ldap_errors.LDAPSessionTerminatedByServerError,
+    ldap_errors.LDAPResponseTimeoutError,
+    ldap_errors.LDAPSocketCloseError,
+    ldap_errors.LDAPUnavailableResult,
+    ldap_errors.LDAPBusyResult,
+    ldap_errors.LDAPServerPoolExhaustedError,
+)
+
+
+class AdCollector:
+    def __init__(
+        self,
+        settings: LdapSettings,
+        *,
+        progress: Progress | None = None,
+        connect: Callable[[LdapSettings], ldap3.Connection] = open_connection,
+    ) -> None:
+        settings.check()
+        self.settings = settings
+        self.progress = progress or Progress("reading Active Directory")
+        self._connect = connect
+        self._connection: ldap3.Connection | None = None
+        self.reconnects = 0
+
+    def collect(self) -> Snapshot:
+        try:
+            return self._collect()
+        except ldap_errors.LDAPException as exc:
+            raise DlscanError(f"collection failed, nothing written: {describe_failure(exc, self.settings)}") from None
+        except DlscanError as exc:
+            raise DlscanError(f"collection failed, nothing written: {exc}") from None
+        finally:
+            if self._connection is not None:
+                self._connection.unbind()
+
+    def _collect(self) -> Snapshot:
+        root = self._search("", "(objectClass=*)", ["defaultNamingContext", "configurationNamingContext"], "BASE")
+        naming = _texts(root[0]) if root else {}
+        domain = (naming.get("defaultnamingcontext") or [None])[0]
+        config = (naming.get("configurationnamingcontext") or [None])[0]
+        if not domain or not config:
+            raise DlscanError("the server did not name its domain (rootDSE defaultNamingContext)")
+        url = self._connection.server.name if self._connection else self.settings.servers[0].url
+        builder = AdSnapshotBuilder(
+            origin=url,
+            source=SourceInfo(kind="ldap", name=url, collected_at=datetime.now(UTC).isoformat(timespec="seconds")),
+            allow_unresolved=True,
+            exchange_schema=self._has_exchange_schema(config),
+        )
+        builder.add(LdifRecord(dn=domain, line=None, attributes={"objectclass": ["domainDNS"]}))
+        for entry in self._search(
+            f"CN=Partitions,{config}", "(objectClass=crossRefContainer)", ["uPNSuffixes"], "BASE", missing_ok=True
+        ):
+            builder.add(_record(entry))
+        for entry in self._search(
+            f"CN=Microsoft Exchange,CN=Services,{config}",
+            "(objectClass=msExchAcceptedDomain)",
+            ["objectClass", "msExchAcceptedDomainName"],
+            "SUBTREE",
+            missing_ok=True,
+        ):
+            builder.add(_record(entry))
+        member = f"member;range=0-{self.settings.range_size - 1}"
+        for entry in self._search(self.settings.base_dn or domain, OBJECT_FILTER, [*ATTRIBUTES, member], "SUBTREE"):
+            builder.add(self._with_all_members(entry))
+        self._read_outside_references(builder)
+        self.progress.finish()
+        return builder.build()
+
+    def _has_exchange_schema(self, config: str) -> bool:
+        found = self._search(
+            f"CN=Schema,{config}", "(lDAPDisplayName=msExchRequireAuthToSendTo)", ["cn"], "SUBTREE", missing_ok=True
+        )
+        return bool(found)
+
+    def _with_all_members(self, entry: dict) -> LdifRecord:
+        """The entry as a record, its member values completed range by range."""
+        raw = entry.get("raw_attributes", {})
+        for name in list(raw):
+            match = _RANGE.match(name)
+            if not match:
+                continue
+            values = list(raw.pop(name))
+            end = match.group(2)
+            while end != "*":
+                start = int(end) + 1
+                wanted = f"member;range={start}-{start + self.settings.range_size - 1}"
+                page = self._search(entry["dn"], "(objectClass=*)", [wanted], "BASE")
+                ranged = {
+                    k: v for k, v in (page[0].get("raw_attributes", {}) if page else {}).items() if _RANGE.match(k)
+                }
+                if not ranged:
+                    raise DlscanError(f"{entry['dn']}: the server stopped answering for members from {start}")
+                ((key, more),) = ranged.items()
+                values += more
+                end = _RANGE.match(key).group(2)  # type: ignore[union-attr]
+            raw["member"] = values
+        return _record(entry)
+
+    def _read_outside_references(self, builder: AdSnapshotBuilder) -> None:
+        """Members and owners outside the base: read each; what cannot be read stays unresolved."""
+        for dn in builder.unresolved_references()[:MAX_OUTSIDE_LOOKUPS]:
+            for entry in self._search(dn, OBJECT_FILTER, list(ATTRIBUTES), "BASE", missing_ok=True):
+                builder.add(_record(entry))
+
+    def _search(
+        self, base: str, search_filter: str, attributes: list[str], scope: str, *, missing_ok: bool = False
+    ) -> list[dict]:
+        """All entries of one search; a dropped connection restarts it, up to `retries` times."""
+        attempts = 0
+        while True:
+            connection = self._connection or self._open()
+            try:
+                return self._run_search(connection, base, search_filter, attributes, scope)
+            except ldap_errors.LDAPNoSuchObjectResult:
+                if missing_ok:
+                    return []
+                raise
+            except ldap_errors.LDAPReferralError:
+                return []
+            except _TRANSIENT:
+                attempts += 1
+                self._connection = None
+                if attempts > self.settings.retries:
+                    raise
+                self.reconnects += 1
+
+    def _run_search(
+        self, connection: ldap3.Connection, base: str, search_filter: str, attributes: list[str], scope: str
+    ) -> list[dict]:
+        if scope == "BASE":
+            connection.search(base, search_filter, ldap3.BASE, attributes=attributes)
+            return [e for e in connection.response if e.get("type") == "searchResEntry"]
+        entries = []
+        pages = connection.extend.standard.paged_search(
+            base,
+            search_filter,
+            ldap3.SUBTREE,
+            attributes=attributes,
+            paged_size=self.settings.page_size,
+            generator=True,
+        )
+        for count, entry in enumerate(pages, start=1):
+            if entry.get("type") == "searchResEntry":
+                entries.append(entry)
+                self.progress.advance(objects=1, pages=1 if count % self.settings.page_size == 1 else 0)
+        return entries
+
+    def _open(self) -> ldap3.Connection:
+        self._connection = self._connect(self.settings)
+        return self._connection
+
+
+def _texts(entry: dict) -> dict[str, list[str]]:
+    return {
+        k.lower(): [v.decode("utf-8", "replace") for v in values]
+        for k, values in entry.get("raw_attributes", {}).items()
+    }
+
+
+def _record(entry: dict) -> LdifRecord:
+    attributes: dict[str, list] = {}
+    for name, values in entry.get("raw_attributes", {}).items():
+        key = name.split(";", 1)[0].lower()
+        decoded = values if key in BINARY_ATTRIBUTES else [v.decode("utf-8", "replace") for v in values]
+        attributes.setdefault(key, []).extend(decoded)
+    return LdifRecord(dn=entry["dn"], line=None, attributes=attributes)

@@ -1,0 +1,161 @@
+"""Connecting to Active Directory safely: TLS verified by default, several servers, secrets kept secret.
+
+The password lives in a `Secret`, which never shows its value in a repr, a log line or an error
+message; it is handed to ldap3 only when binding.
+"""
+
+from __future__ import annotations
+
+import math
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import ldap3
+from ldap3.core import exceptions as ldap_errors
+
+from dlscan.errors import DlscanError, UsageError
+
+
+class Secret:
+    """A password or token: usable, never printed."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    host: str
+    port: int
+    use_ssl: bool
+
+    @property
+    def url(self) -> str:
+        return f"{'ldaps' if self.use_ssl else 'ldap'}://{self.host}:{self.port}"
+
+
+def parse_server(value: str) -> ServerAddress:
+    """`ldaps://dc1:636`, `ldap://dc1` or a bare host name (LDAPS)."""
+    text = value.strip()
+    parts = urlsplit(text if "://" in text else f"ldaps://{text}")
+    if parts.scheme not in ("ldap", "ldaps") or not parts.hostname or parts.path not in ("", "/"):
+        raise UsageError(f"--server {value!r} is not an LDAP address (e.g. ldaps://dc1.corp.example.org)")
+    use_ssl = parts.scheme == "ldaps"
+    return ServerAddress(parts.hostname, parts.port or (636 if use_ssl else 389), use_ssl)
+
+
+@dataclass(frozen=True)
+class LdapSettings:
+    servers: tuple[ServerAddress, ...]
+    user: str | None = None
+    password: Secret | None = field(default=None, repr=False)
+    base_dn: str | None = None
+    ca_file: Path | None = None
+    tls_name: str | None = None
+    """The name the server's certificate must carry, when it differs from the address used."""
+    starttls: bool = False
+    insecure_plain_ldap: bool = False
+    kerberos: bool = False
+    page_size: int = 1000
+    range_size: int = 1500
+    timeout: float = 30.0
+    retries: int = 3
+
+    def check(self) -> None:
+        if not self.servers:
+            raise UsageError("name at least one --server")
+        plain = [s for s in self.servers if not s.use_ssl]
+        if plain and not (self.starttls or self.insecure_plain_ldap):
+            raise UsageError(
+                f"{plain[0].url} is plain LDAP: use ldaps://, add --starttls, or accept sending the password "
+                "in clear text with --insecure-plain-ldap"
+            )
+        if self.kerberos and self.password is not None:
+            raise UsageError("--kerberos uses your Kerberos ticket; do not also give a password")
+        if not self.kerberos and (self.user is None or self.password is None):
+            raise UsageError(
+                "give --user and a password (--password-env, --password-file or the prompt), or --kerberos"
+            )
+        if self.page_size < 1 or self.range_size < 2 or self.timeout <= 0 or self.retries < 0:
+            raise UsageError("--page-size, --range-size, --timeout and --retries must be positive")
+        if self.ca_file is not None and not self.ca_file.is_file():
+            raise UsageError(f"--ca-file {self.ca_file}: no such file")
+
+
+def _tls(settings: LdapSettings) -> ldap3.Tls:
+    return ldap3.Tls(
+        validate=ssl.CERT_REQUIRED,
+        version=ssl.PROTOCOL_TLS_CLIENT,
+        ca_certs_file=str(settings.ca_file) if settings.ca_file else None,
+        valid_names=[settings.tls_name] if settings.tls_name else None,
+    )
+
+
+def open_connection(settings: LdapSettings) -> ldap3.Connection:
+    """Bind to the first server that answers; every failure becomes one clear line."""
+    tls = _tls(settings)
+    seconds = max(1, math.ceil(settings.timeout))  # ldap3 packs socket timeouts as whole seconds
+    servers = [
+        ldap3.Server(s.host, port=s.port, use_ssl=s.use_ssl, tls=tls, get_info=ldap3.NONE, connect_timeout=seconds)
+        for s in settings.servers
+    ]
+    pool = ldap3.ServerPool(servers, ldap3.FIRST, active=1, exhaust=True)
+    options = dict(
+        read_only=True,
+        auto_range=False,
+        return_empty_attributes=False,
+        raise_exceptions=True,
+        receive_timeout=seconds,
+        auto_referrals=False,
+    )
+    if settings.kerberos:
+        connection = ldap3.Connection(pool, authentication=ldap3.SASL, sasl_mechanism=ldap3.KERBEROS, **options)
+    else:
+        assert settings.password is not None
+        connection = ldap3.Connection(
+            pool, user=settings.user, password=settings.password.reveal(), authentication=ldap3.SIMPLE, **options
+        )
+    try:
+        connection.open()
+        if settings.starttls and not connection.server.ssl:
+            connection.start_tls()
+        connection.bind()
+    except ldap_errors.LDAPException as exc:
+        connection.password = None
+        raise DlscanError(describe_failure(exc, settings)) from None
+    except ImportError:
+        raise DlscanError("--kerberos needs the Kerberos extra: pip install 'dlscan[kerberos]'") from None
+    return connection
+
+
+def describe_failure(exc: Exception, settings: LdapSettings) -> str:
+    """One line for an LDAP failure, naming the cause without echoing any secret."""
+    servers = ", ".join(s.url for s in settings.servers)
+    text = str(exc)
+    if settings.password is not None:
+        text = text.replace(settings.password.reveal(), "***")
+    if isinstance(exc, ldap_errors.LDAPBindError) or "invalidCredentials" in text:
+        return f"{servers}: the server refused the credentials of {settings.user!r} (wrong user or password)"
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+        hint = "pass --ca-file with the CA that issued the server's certificate"
+        if "match" in text.lower() or "hostname" in text.lower():
+            hint = "the certificate names another host; connect by that name or pass --tls-name"
+        return f"{servers}: the server's TLS certificate is not trusted ({hint})"
+    if isinstance(exc, ldap_errors.LDAPSocketOpenError | ldap_errors.LDAPServerPoolExhaustedError):
+        return f"{servers}: no server could be reached within {settings.timeout:g} s"
+    if "strongerAuthRequired" in text:
+        return f"{servers}: the server requires a signed or encrypted connection; use ldaps:// or --starttls"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"{servers}: {type(exc).__name__}: {first[:200]}"

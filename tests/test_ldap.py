@@ -1,0 +1,256 @@
+"""`dlscan collect ad` against a real Active Directory: a Samba AD DC on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from ad_population import BIG_LIST_SIZE, GROUPS_OU, MAIL
+from samba_dc import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, CONFIG_DN, TLS_NAME, SambaDC, samba_available
+
+from dlscan.sources import load_source
+
+pytestmark = pytest.mark.skipif(
+    not samba_available() and not os.environ.get("CI"), reason="Samba is not installed (tests/run.sh installs it)"
+)
+
+
+@pytest.fixture(scope="session")
+def dc(tmp_path_factory):
+    import ad_population
+
+    controller = SambaDC(tmp_path_factory.mktemp("samba"))
+    controller.provision()
+    controller.start()
+    try:
+        controller.extend_schema()
+        ad_population.load()
+        yield controller
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def collect(dc, tmp_path, dlscan, monkeypatch):
+    monkeypatch.setenv("DLSCAN_TEST_PASSWORD", ADMIN_PASSWORD)
+
+    def run(*extra: str, server: str = "ldaps://127.0.0.1", output: Path | None = None, trusted: bool = True):
+        target = output or tmp_path / "corp.json.gz"
+        args = ["collect", "ad", "--server", server, "--user", ADMIN_DN, "--password-env", "DLSCAN_TEST_PASSWORD"]
+        if trusted:
+            args += ["--ca-file", str(dc.ca_file), "--tls-name", TLS_NAME]
+        return dlscan(*args, *extra, "--output", target), target
+
+    return run
+
+
+def ldapsearch_export(folder: Path) -> Path:
+    """The same directory exported the way an admin would: ldapsearch, paged, LDIF."""
+    common = [
+        "ldapsearch",
+        "-LLL",
+        "-x",
+        "-H",
+        "ldap://127.0.0.1",
+        "-D",
+        ADMIN_DN,
+        "-w",
+        ADMIN_PASSWORD,
+        "-o",
+        "ldif-wrap=no",
+    ]
+    attributes = [
+        "objectClass",
+        "objectGUID",
+        "displayName",
+        "name",
+        "cn",
+        "mail",
+        "proxyAddresses",
+        "targetAddress",
+        "userAccountControl",
+        "groupType",
+        "managedBy",
+        "msExchRequireAuthToSendTo",
+        "msExchHideFromAddressLists",
+        "authOrig",
+        "dLMemSubmitPerms",
+        "msExchRecipientTypeDetails",
+        "description",
+        "member",
+        "uPNSuffixes",
+        "msExchAcceptedDomainName",
+    ]
+    searches = [
+        [
+            "-b",
+            BASE_DN,
+            "-E",
+            "pr=500/noprompt",
+            "(|(objectClass=user)(objectClass=contact)(objectClass=group)"
+            "(objectClass=foreignSecurityPrincipal)(objectClass=domainDNS))",
+        ],
+        ["-b", f"CN=Partitions,{CONFIG_DN}", "-s", "base", "(objectClass=*)"],
+        ["-b", f"CN=Microsoft Exchange,CN=Services,{CONFIG_DN}", "(objectClass=msExchAcceptedDomain)"],
+    ]
+    export = folder / "export.ldif"
+    with export.open("w", encoding="utf-8") as out:
+        for search in searches:
+            done = subprocess.run([*common, *search, *attributes], capture_output=True, text=True, check=True)
+            out.write(done.stdout.rstrip("\n") + "\n\n")
+    return export
+
+
+def findings(dlscan, source: Path, *extra: str) -> list[dict]:
+    outcome = dlscan("scan", source, "--format", "json", "--fail-on", "never", *extra)
+    assert outcome.code == 0, outcome.err
+    return json.loads(outcome.out)["findings"]
+
+
+def test_collect_then_scan_equals_scanning_an_ldapsearch_export(collect, dlscan, tmp_path):
+    outcome, snapshot = collect()
+    assert outcome.code == 0, outcome.err
+    assert "internal domains found in the directory" in outcome.err
+    collected = findings(dlscan, snapshot)
+    exported = findings(dlscan, ldapsearch_export(tmp_path))
+    assert collected == exported
+    codes = {f["code"] for f in collected}
+    assert {"DL001", "DL002", "DL003", "DL007", "DL008", "DL009", "DL010", "DL012", "DL013", "DL015"} <= codes
+
+
+def test_what_the_collector_reads(collect):
+    outcome, path = collect("--page-size", "97", "--range-size", "700")
+    assert outcome.code == 0, outcome.err
+    snapshot = load_source(path)
+    lists = {g.display_name: g for g in snapshot.lists.values()}
+    assert len(lists["Everyone In Town"].members) == BIG_LIST_SIZE
+    assert lists["Everyone In Town"].hidden_from_address_book is True
+    assert lists["Public Enquiries"].accepts_external_senders is True
+    assert lists["Fostering Panel"].accepts_external_senders is False  # authOrig restricts senders
+    assert lists["Social Club"].mail_enabled is False
+    assert {d.name for d in snapshot.internal_domains} == {MAIL, "legacy.example.test", "corp.example.test"}
+    names = {r.display_name for r in snapshot.recipients.values()}
+    assert {"Zoë Brontë", "Łukasz Nowak", 'Pat "Paddy" O\'Brien'} <= names
+    kinds = {r.kind.value for r in snapshot.recipients.values()}
+    assert "principal" in kinds
+
+
+def test_members_outside_the_base_are_read_one_by_one(collect, dlscan, tmp_path):
+    outcome, path = collect("--base-dn", GROUPS_OU)
+    assert outcome.code == 0, outcome.err
+    snapshot = load_source(path)
+    team = next(g for g in snapshot.lists.values() if g.display_name == "Team Ä")
+    assert all(snapshot.recipients[m].kind.value == "user" for m in team.members)
+
+
+def test_wrong_password_is_one_line_and_never_echoed(collect, monkeypatch):
+    monkeypatch.setenv("DLSCAN_TEST_PASSWORD", "Wr0ng-and-Secret!")
+    outcome, path = collect()
+    assert outcome.code == 2
+    assert outcome.err.count("\n") == 1 and "wrong user or password" in outcome.err
+    assert "Wr0ng-and-Secret!" not in outcome.err + outcome.out
+    assert not path.exists()
+
+
+def test_untrusted_certificate_is_refused_without_a_ca_file(collect):
+    outcome, path = collect(trusted=False)
+    assert outcome.code == 2 and "not trusted" in outcome.err and "--ca-file" in outcome.err
+    assert not path.exists()
+
+
+def test_plain_ldap_needs_starttls_or_a_loud_flag(collect):
+    outcome, _ = collect(server="ldap://127.0.0.1")
+    assert outcome.code == 2 and "--insecure-plain-ldap" in outcome.err
+    outcome, _ = collect("--starttls", server="ldap://127.0.0.1")
+    assert outcome.code == 0, outcome.err
+    outcome, _ = collect("--insecure-plain-ldap", server="ldap://127.0.0.1", trusted=False)
+    assert outcome.code == 0 and "clear text" in outcome.err
+
+
+def test_failover_to_the_next_server(collect):
+    outcome, _ = collect("--server", "ldaps://127.0.0.1", "--timeout", "2", server="ldaps://127.0.0.1:6399")
+    assert outcome.code == 0, outcome.err
+
+
+class CuttingProxy:
+    """Forwards loopback TCP to the DC; cuts the first `cuts` connections that pass `cut_after` bytes."""
+
+    def __init__(self, target_port: int, cut_after: int, cuts: int) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.target_port, self.cut_after, self.cuts_left = target_port, cut_after, cuts
+        self.cuts_made = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, self.cut_after), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, limit: int | None) -> None:
+        sent = 0
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+                sent += len(data)
+                # Only connections that carry that much are cut: ldap3 first probes with an empty one.
+                if limit is not None and sent >= limit and self.cuts_left > 0:
+                    self.cuts_left -= 1
+                    self.cuts_made += 1
+                    break
+        except OSError:
+            pass
+        for s in (source, sink):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_dropped_connection_is_reopened_and_the_search_restarted(collect, dlscan):
+    proxy = CuttingProxy(636, cut_after=200_000, cuts=1)
+    try:
+        outcome, path = collect("--page-size", "200", server=f"ldaps://127.0.0.1:{proxy.port}")
+    finally:
+        proxy.close()
+    assert outcome.code == 0, outcome.err
+    assert proxy.cuts_made == 1, "the proxy must really have cut the collection short"
+    _, direct_path = collect(output=path.with_name("direct.json.gz"))
+    assert findings(dlscan, path) == findings(dlscan, direct_path)
+
+
+def test_a_server_that_keeps_dropping_fails_cleanly_and_writes_nothing(collect, tmp_path):
+    proxy = CuttingProxy(636, cut_after=200_000, cuts=100)
+    try:
+        existing = tmp_path / "yesterday.json"
+        existing.write_text("yesterday's snapshot")
+        outcome, _ = collect(
+            "--page-size",
+            "200",
+            "--retries",
+            "2",
+            "--timeout",
+            "5",
+            server=f"ldaps://127.0.0.1:{proxy.port}",
+            output=existing,
+        )
+    finally:
+        proxy.close()
+    assert outcome.code == 2
+    assert proxy.cuts_made >= 3
+    assert "collection failed, nothing written" in outcome.err
+    assert existing.read_text() == "yesterday's snapshot"
+    assert [p.name for p in tmp_path.iterdir()] == ["yesterday.json"]
