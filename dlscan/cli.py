@@ -14,15 +14,12 @@ from pathlib import Path
 import click
 
 from dlscan import __version__
-from dlscan.checks import compile_custom_rules
 from dlscan.cli_collect import collect
 from dlscan.config import ScanConfig, load_config
 from dlscan.errors import DlscanError
 from dlscan.findings import Severity
-from dlscan.runner import EXIT_ERROR, NEVER, ScanRequest, execute_scan, load_pack
-from dlscan.sinks import SINK_CLASSES
+from dlscan.outcomes import EXIT_ERROR, EXIT_INTERNAL, FORMATS, NEVER
 
-EXIT_INTERNAL = 3
 _SEVERITIES = [s.value for s in Severity]
 
 _SCAN_EPILOG = """\b
@@ -74,9 +71,7 @@ def cli() -> None:
     metavar="FILE",
     help="Rule pack laid over the built-in one (copy rules/default.yaml to start).",
 )
-@click.option(
-    "-f", "--format", "output_format", type=click.Choice(list(SINK_CLASSES)), help="Output format.  [default: table]"
-)
+@click.option("-f", "--format", "output_format", type=click.Choice(FORMATS), help="Output format.  [default: table]")
 @click.option(
     "-o",
     "--output",
@@ -114,6 +109,8 @@ def scan(
 ) -> int:
     """Scan SOURCE (an LDIF export or a dlscan snapshot) and report findings."""
     config = load_config(config_path).scan if config_path else ScanConfig()
+    from dlscan.runner import ScanRequest, execute_scan  # the scan machinery loads only when scanning
+
     request = ScanRequest(
         source=source,
         internal_domains=internal_domains,
@@ -138,6 +135,9 @@ def scan(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def list_rules(rules: Path | None, as_json: bool) -> int:
     """List the rules: code, slug, severity, parameters and rationale."""
+    from dlscan.checks import compile_custom_rules
+    from dlscan.runner import load_pack
+
     pack = load_pack(rules)
     rules_shown = [*pack.rules.values(), *(c.config for c in compile_custom_rules(pack))]
     if as_json:

@@ -11,15 +11,11 @@ from dlscan.boundary import parse_domain_option
 from dlscan.checks import compile_custom_rules, rule_specs
 from dlscan.errors import DlscanError, UsageError
 from dlscan.findings import Severity
+from dlscan.outcomes import EXIT_CLEAN, EXIT_FINDINGS, NEVER
 from dlscan.rulepack import RulePack, load_rule_pack
 from dlscan.scan import ScanResult, run_scan
 from dlscan.sinks import SINK_CLASSES
 from dlscan.sources import load_source
-
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
-NEVER = "never"
 
 
 @dataclass(frozen=True)

@@ -188,3 +188,10 @@ def test_rules_command_lists_every_rule(dlscan):
 def test_help_and_version(dlscan):
     assert "--internal-domain" in dlscan("scan", "--help").out
     assert dlscan("--version").out.startswith("dlscan, version")
+
+
+def test_the_formats_the_cli_offers_are_the_sinks_there_are():
+    from dlscan.outcomes import FORMATS
+    from dlscan.sinks import SINK_CLASSES
+
+    assert set(FORMATS) == set(SINK_CLASSES)

@@ -254,3 +254,22 @@ def test_a_server_that_keeps_dropping_fails_cleanly_and_writes_nothing(collect, 
     assert "collection failed, nothing written" in outcome.err
     assert existing.read_text() == "yesterday's snapshot"
     assert [p.name for p in tmp_path.iterdir()] == ["yesterday.json"]
+
+
+def test_recipient_slices_select_exactly_what_the_whole_filter_selects(dc):
+    import ldap3
+
+    from dlscan.sources.ldap import RECIPIENT_FILTER, recipient_slices
+
+    connection = ldap3.Connection(
+        ldap3.Server("127.0.0.1", get_info=ldap3.NONE), ADMIN_DN, ADMIN_PASSWORD, auto_bind=True
+    )
+
+    def dns(search_filter: str) -> list[str]:
+        found = connection.extend.standard.paged_search(BASE_DN, search_filter, attributes=["cn"], paged_size=1000)
+        return [e["dn"] for e in found if e.get("type") == "searchResEntry"]
+
+    whole = dns(RECIPIENT_FILTER)
+    sliced = [dn for f in recipient_slices(RECIPIENT_FILTER) for dn in dns(f)]
+    assert len(whole) > BIG_LIST_SIZE
+    assert sorted(sliced) == sorted(whole)  # every entry once: none lost, none twice

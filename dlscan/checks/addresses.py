@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
-import tldextract
 from rapidfuzz.distance import OSA
 
 from dlscan.boundary import Audience
@@ -32,6 +31,8 @@ class DomainComparer:
     """Says how an outside domain imitates an internal one, or None."""
 
     def __init__(self, restricted_suffixes: frozenset[str]) -> None:
+        import tldextract  # only this rule needs the public-suffix list
+
         # The bundled public-suffix snapshot: no network, no cache files.
         self._extract = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), include_psl_private_domains=False)
         self.restricted = restricted_suffixes

@@ -6,11 +6,16 @@ special characters are escaped (`\\,` or `\\2C`). `normalize_dn` maps all of the
 
 from __future__ import annotations
 
+import re
+
 _SPECIAL = frozenset(',+"\\<>;')
+_NEEDS_PARSING = re.compile(r'[\\"<>;]|\s[,=+]|[,=+]\s|^\s|\s$|,,|,$')
 
 
 def normalize_dn(dn: str) -> str:
     """A canonical, case-folded form of `dn` for use as a lookup key."""
+    if _NEEDS_PARSING.search(dn) is None:
+        return dn.lower()  # the form directories write: nothing escaped, no space around separators
     if not any(ch in dn for ch in '\\"<>;'):
         return ",".join(_normalize_plain_rdn(rdn) for rdn in dn.split(",") if rdn.strip())
     return ",".join("+".join(f"{attr}={_escape(value)}" for attr, value in rdn) for rdn in parse_dn(dn))

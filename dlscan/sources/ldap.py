@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import ldap3
@@ -24,13 +25,14 @@ from dlscan.sources.ad import AdSnapshotBuilder
 from dlscan.sources.ldap_connect import LdapSettings, describe_failure, open_connection
 from dlscan.sources.ldif import BINARY_ATTRIBUTES, LdifRecord
 
-OBJECT_FILTER = "(|(objectClass=user)(objectClass=contact)(objectClass=group)(objectClass=foreignSecurityPrincipal))"
+RECIPIENT_FILTER = "(|(objectClass=user)(objectClass=contact)(objectClass=foreignSecurityPrincipal))"
+GROUP_FILTER = "(objectClass=group)"
+OBJECT_FILTER = f"(|{RECIPIENT_FILTER}{GROUP_FILTER})"
 ATTRIBUTES = (
     "objectClass",
     "objectGUID",
     "displayName",
     "name",
-    "cn",
     "mail",
     "proxyAddresses",
     "targetAddress",
@@ -46,6 +48,9 @@ ATTRIBUTES = (
     "description",
 )
 MAX_OUTSIDE_LOOKUPS = 10_000
+_PIVOTS = ("h", "p")
+"""Recipients are read in slices of their cn, concurrently, so that the server's work on one slice
+overlaps the decoding of another."""
 _RANGE = re.compile(r"^member;range=(\d+)-(\d+|\*)$", re.IGNORECASE)
 # Failures after which re-opening the connection and repeating the search can succeed.
 _TRANSIENT = (
@@ -61,111 +66,27 @@ _TRANSIENT = (
 )
 
 
-class AdCollector:
+class _Session:
+    """One connection and its searches; a dropped connection is re-opened and the search restarted."""
+
     def __init__(
-        self,
-        settings: LdapSettings,
-        *,
-        progress: Progress | None = None,
-        connect: Callable[[LdapSettings], ldap3.Connection] = open_connection,
+        self, settings: LdapSettings, connect: Callable[[LdapSettings], ldap3.Connection], progress: Progress
     ) -> None:
-        settings.check()
         self.settings = settings
-        self.progress = progress or Progress("reading Active Directory")
         self._connect = connect
-        self._connection: ldap3.Connection | None = None
+        self.progress = progress
+        self.connection: ldap3.Connection | None = None
         self.reconnects = 0
 
-    def collect(self) -> Snapshot:
-        try:
-            return self._collect()
-        except ldap_errors.LDAPException as exc:
-            raise DlscanError(f"collection failed, nothing written: {describe_failure(exc, self.settings)}") from None
-        except DlscanError as exc:
-            raise DlscanError(f"collection failed, nothing written: {exc}") from None
-        finally:
-            if self._connection is not None:
-                self._connection.unbind()
-
-    def _collect(self) -> Snapshot:
-        root = self._search("", "(objectClass=*)", ["defaultNamingContext", "configurationNamingContext"], "BASE")
-        naming = _texts(root[0]) if root else {}
-        domain = (naming.get("defaultnamingcontext") or [None])[0]
-        config = (naming.get("configurationnamingcontext") or [None])[0]
-        if not domain or not config:
-            raise DlscanError("the server did not name its domain (rootDSE defaultNamingContext)")
-        url = self._connection.server.name if self._connection else self.settings.servers[0].url
-        builder = AdSnapshotBuilder(
-            origin=url,
-            source=SourceInfo(kind="ldap", name=url, collected_at=datetime.now(UTC).isoformat(timespec="seconds")),
-            allow_unresolved=True,
-            exchange_schema=self._has_exchange_schema(config),
-        )
-        builder.add(LdifRecord(dn=domain, line=None, attributes={"objectclass": ["domainDNS"]}))
-        for entry in self._search(
-            f"CN=Partitions,{config}", "(objectClass=crossRefContainer)", ["uPNSuffixes"], "BASE", missing_ok=True
-        ):
-            builder.add(_record(entry))
-        for entry in self._search(
-            f"CN=Microsoft Exchange,CN=Services,{config}",
-            "(objectClass=msExchAcceptedDomain)",
-            ["objectClass", "msExchAcceptedDomainName"],
-            "SUBTREE",
-            missing_ok=True,
-        ):
-            builder.add(_record(entry))
-        member = f"member;range=0-{self.settings.range_size - 1}"
-        for entry in self._search(self.settings.base_dn or domain, OBJECT_FILTER, [*ATTRIBUTES, member], "SUBTREE"):
-            builder.add(self._with_all_members(entry))
-        self._read_outside_references(builder)
-        self.progress.finish()
-        return builder.build()
-
-    def _has_exchange_schema(self, config: str) -> bool:
-        found = self._search(
-            f"CN=Schema,{config}", "(lDAPDisplayName=msExchRequireAuthToSendTo)", ["cn"], "SUBTREE", missing_ok=True
-        )
-        return bool(found)
-
-    def _with_all_members(self, entry: dict) -> LdifRecord:
-        """The entry as a record, its member values completed range by range."""
-        raw = entry.get("raw_attributes", {})
-        for name in list(raw):
-            match = _RANGE.match(name)
-            if not match:
-                continue
-            values = list(raw.pop(name))
-            end = match.group(2)
-            while end != "*":
-                start = int(end) + 1
-                wanted = f"member;range={start}-{start + self.settings.range_size - 1}"
-                page = self._search(entry["dn"], "(objectClass=*)", [wanted], "BASE")
-                ranged = {
-                    k: v for k, v in (page[0].get("raw_attributes", {}) if page else {}).items() if _RANGE.match(k)
-                }
-                if not ranged:
-                    raise DlscanError(f"{entry['dn']}: the server stopped answering for members from {start}")
-                ((key, more),) = ranged.items()
-                values += more
-                end = _RANGE.match(key).group(2)  # type: ignore[union-attr]
-            raw["member"] = values
-        return _record(entry)
-
-    def _read_outside_references(self, builder: AdSnapshotBuilder) -> None:
-        """Members and owners outside the base: read each; what cannot be read stays unresolved."""
-        for dn in builder.unresolved_references()[:MAX_OUTSIDE_LOOKUPS]:
-            for entry in self._search(dn, OBJECT_FILTER, list(ATTRIBUTES), "BASE", missing_ok=True):
-                builder.add(_record(entry))
-
-    def _search(
+    def search(
         self, base: str, search_filter: str, attributes: list[str], scope: str, *, missing_ok: bool = False
     ) -> list[dict]:
-        """All entries of one search; a dropped connection restarts it, up to `retries` times."""
+        """All entries of one search, up to `retries` restarts."""
         attempts = 0
         while True:
-            connection = self._connection or self._open()
+            connection = self.connection or self._open()
             try:
-                return self._run_search(connection, base, search_filter, attributes, scope)
+                return self._run(connection, base, search_filter, attributes, scope)
             except ldap_errors.LDAPNoSuchObjectResult:
                 if missing_ok:
                     return []
@@ -174,12 +95,12 @@ class AdCollector:
                 return []
             except _TRANSIENT:
                 attempts += 1
-                self._connection = None
+                self.connection = None
                 if attempts > self.settings.retries:
                     raise
                 self.reconnects += 1
 
-    def _run_search(
+    def _run(
         self, connection: ldap3.Connection, base: str, search_filter: str, attributes: list[str], scope: str
     ) -> list[dict]:
         if scope == "BASE":
@@ -201,8 +122,142 @@ class AdCollector:
         return entries
 
     def _open(self) -> ldap3.Connection:
-        self._connection = self._connect(self.settings)
-        return self._connection
+        self.connection = self._connect(self.settings)
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.unbind()
+            self.connection = None
+
+
+class AdCollector:
+    def __init__(
+        self,
+        settings: LdapSettings,
+        *,
+        progress: Progress | None = None,
+        connect: Callable[[LdapSettings], ldap3.Connection] = open_connection,
+    ) -> None:
+        settings.check()
+        self.settings = settings
+        self.progress = progress or Progress("reading Active Directory")
+        self._connect = connect
+        self._sessions: list[_Session] = []
+
+    @property
+    def reconnects(self) -> int:
+        return sum(s.reconnects for s in self._sessions)
+
+    def collect(self) -> Snapshot:
+        try:
+            return self._collect()
+        except ldap_errors.LDAPException as exc:
+            raise DlscanError(f"collection failed, nothing written: {describe_failure(exc, self.settings)}") from None
+        except DlscanError as exc:
+            raise DlscanError(f"collection failed, nothing written: {exc}") from None
+        finally:
+            for session in self._sessions:
+                session.close()
+
+    def _session(self) -> _Session:
+        session = _Session(self.settings, self._connect, self.progress)
+        self._sessions.append(session)
+        return session
+
+    def _collect(self) -> Snapshot:
+        main = self._session()
+        root = main.search("", "(objectClass=*)", ["defaultNamingContext", "configurationNamingContext"], "BASE")
+        naming = _texts(root[0]) if root else {}
+        domain = (naming.get("defaultnamingcontext") or [None])[0]
+        config = (naming.get("configurationnamingcontext") or [None])[0]
+        if not domain or not config:
+            raise DlscanError("the server did not name its domain (rootDSE defaultNamingContext)")
+        url = main.connection.server.name if main.connection else self.settings.servers[0].url
+        builder = AdSnapshotBuilder(
+            origin=url,
+            source=SourceInfo(kind="ldap", name=url, collected_at=datetime.now(UTC).isoformat(timespec="seconds")),
+            allow_unresolved=True,
+            exchange_schema=bool(
+                main.search(
+                    f"CN=Schema,{config}",
+                    "(lDAPDisplayName=msExchRequireAuthToSendTo)",
+                    ["lDAPDisplayName"],
+                    "SUBTREE",
+                    missing_ok=True,
+                )
+            ),
+        )
+        builder.add(LdifRecord(dn=domain, line=None, attributes={"objectclass": ["domainDNS"]}))
+        for entry in main.search(
+            f"CN=Partitions,{config}", "(objectClass=crossRefContainer)", ["uPNSuffixes"], "BASE", missing_ok=True
+        ):
+            builder.add(_record(entry))
+        for entry in main.search(
+            f"CN=Microsoft Exchange,CN=Services,{config}",
+            "(objectClass=msExchAcceptedDomain)",
+            ["objectClass", "msExchAcceptedDomainName"],
+            "SUBTREE",
+            missing_ok=True,
+        ):
+            builder.add(_record(entry))
+        base = self.settings.base_dn or domain
+        member = f"member;range=0-{self.settings.range_size - 1}"
+        # Concurrent searches, one connection each: while one thread decodes, the others wait on the server.
+        slices = recipient_slices(RECIPIENT_FILTER)
+        with ThreadPoolExecutor(max_workers=len(slices) + 1) as pool:
+            groups = pool.submit(main.search, base, GROUP_FILTER, [*ATTRIBUTES, member], "SUBTREE")
+            parts = [pool.submit(self._session().search, base, f, list(ATTRIBUTES), "SUBTREE") for f in slices]
+            recipients = {e["dn"].lower(): e for part in parts for e in part.result()}
+            group_entries = groups.result()
+        for entry in recipients.values():
+            builder.add(_record(entry))
+        for entry in group_entries:
+            builder.add(self._with_all_members(main, entry))
+        for dn in builder.unresolved_references()[:MAX_OUTSIDE_LOOKUPS]:
+            for entry in main.search(dn, OBJECT_FILTER, list(ATTRIBUTES), "BASE", missing_ok=True):
+                builder.add(_record(entry))
+        self.progress.finish()
+        return builder.build()
+
+    def _with_all_members(self, session: _Session, entry: dict) -> LdifRecord:
+        """The entry as a record, its member values completed range by range."""
+        raw = entry.get("raw_attributes", {})
+        for name in list(raw):
+            match = _RANGE.match(name)
+            if not match:
+                continue
+            values = list(raw.pop(name))
+            end = match.group(2)
+            while end != "*":
+                start = int(end) + 1
+                wanted = f"member;range={start}-{start + self.settings.range_size - 1}"
+                page = session.search(entry["dn"], "(objectClass=*)", [wanted], "BASE")
+                ranged = {
+                    k: v for k, v in (page[0].get("raw_attributes", {}) if page else {}).items() if _RANGE.match(k)
+                }
+                if not ranged:
+                    raise DlscanError(f"{entry['dn']}: the server stopped answering for members from {start}")
+                ((key, more),) = ranged.items()
+                values += more
+                end = _RANGE.match(key).group(2)  # type: ignore[union-attr]
+            raw["member"] = values
+        return _record(entry)
+
+
+def recipient_slices(search_filter: str) -> list[str]:
+    """Filters that together select exactly what `search_filter` does, split by cn.
+
+    `(!(cn>=x))` alone would drop entries without a cn (LDAP's NOT of Undefined is Undefined), so every
+    slice but the last requires a cn, and the last takes the entries that have none.
+    """
+    slices, lower = [], None
+    for pivot in (*_PIVOTS, None):
+        bounds = (f"(cn>={lower})" if lower else "") + (f"(!(cn>={pivot}))(cn=*)" if pivot else "")
+        slices.append(f"(&{search_filter}{bounds})")
+        lower = pivot
+    slices.append(f"(&{search_filter}(!(cn=*)))")
+    return slices
 
 
 def _texts(entry: dict) -> dict[str, list[str]]:

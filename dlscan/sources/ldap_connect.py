@@ -94,6 +94,24 @@ class LdapSettings:
             raise UsageError(f"--ca-file {self.ca_file}: no such file")
 
 
+class _KeepBytes(dict):
+    """An ldap3 formatter table under which every attribute keeps the bytes the server sent.
+
+    dlscan decodes `raw_attributes` itself; ldap3's own decoding of the same values into `attributes`
+    would cost as much again as the whole search.
+    """
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __getitem__(self, name: object):
+        return _same
+
+
+def _same(value: bytes) -> bytes:
+    return value
+
+
 def _tls(settings: LdapSettings) -> ldap3.Tls:
     return ldap3.Tls(
         validate=ssl.CERT_REQUIRED,
@@ -108,7 +126,15 @@ def open_connection(settings: LdapSettings) -> ldap3.Connection:
     tls = _tls(settings)
     seconds = max(1, math.ceil(settings.timeout))  # ldap3 packs socket timeouts as whole seconds
     servers = [
-        ldap3.Server(s.host, port=s.port, use_ssl=s.use_ssl, tls=tls, get_info=ldap3.NONE, connect_timeout=seconds)
+        ldap3.Server(
+            s.host,
+            port=s.port,
+            use_ssl=s.use_ssl,
+            tls=tls,
+            get_info=ldap3.NONE,
+            connect_timeout=seconds,
+            formatter=_KeepBytes(),
+        )
         for s in settings.servers
     ]
     pool = ldap3.ServerPool(servers, ldap3.FIRST, active=1, exhaust=True)
