@@ -24,7 +24,7 @@ def atomic_writer(path: Path, *, binary: bool = False, compress: bool = False) -
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as raw:
-            sink: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) if compress else raw
+            sink: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=3) if compress else raw
             stream: IO = sink if binary else io.TextIOWrapper(sink, encoding="utf-8", newline="\n")
             yield stream
             if isinstance(stream, io.TextIOWrapper):

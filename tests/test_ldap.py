@@ -273,3 +273,18 @@ def test_recipient_slices_select_exactly_what_the_whole_filter_selects(dc):
     sliced = [dn for f in recipient_slices(RECIPIENT_FILTER) for dn in dns(f)]
     assert len(whole) > BIG_LIST_SIZE
     assert sorted(sliced) == sorted(whole)  # every entry once: none lost, none twice
+
+
+def test_a_base_dn_with_filter_characters_is_a_dn_not_a_filter(dc, collect):
+    """dlscan's filters are constants; user input (the base DN) never becomes part of one."""
+    import ldap3
+
+    odd = f"OU=Sales (EMEA)*\\2C Ltd,{BASE_DN}"
+    connection = ldap3.Connection(
+        ldap3.Server("127.0.0.1", get_info=ldap3.NONE), ADMIN_DN, ADMIN_PASSWORD, auto_bind=True
+    )
+    connection.add(odd, ["top", "organizationalUnit"])
+    connection.add(f"CN=Desk,{odd}", ["top", "group"], {"groupType": "8", "mail": f"desk@{MAIL}"})
+    outcome, path = collect("--base-dn", odd)
+    assert outcome.code == 0, outcome.err
+    assert [g.display_name for g in load_source(path).lists.values()] == ["Desk"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 import ldap3
@@ -208,10 +208,13 @@ class AdCollector:
         with ThreadPoolExecutor(max_workers=len(slices) + 1) as pool:
             groups = pool.submit(main.search, base, GROUP_FILTER, [*ATTRIBUTES, member], "SUBTREE")
             parts = [pool.submit(self._session().search, base, f, list(ATTRIBUTES), "SUBTREE") for f in slices]
-            recipients = {e["dn"].lower(): e for part in parts for e in part.result()}
+            seen: set[str] = set()
+            for part in as_completed(parts):  # built while the other searches still wait on the server
+                for entry in part.result():
+                    if entry["dn"].lower() not in seen:
+                        seen.add(entry["dn"].lower())
+                        builder.add(_record(entry))
             group_entries = groups.result()
-        for entry in recipients.values():
-            builder.add(_record(entry))
         for entry in group_entries:
             builder.add(self._with_all_members(main, entry))
         for dn in builder.unresolved_references()[:MAX_OUTSIDE_LOOKUPS]:

@@ -39,9 +39,10 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
         "recipients": [_plain(r) for r in sorted(snapshot.recipients.values(), key=lambda r: r.id)],
         "lists": [_plain(x) for x in sorted(snapshot.lists.values(), key=lambda x: x.id)],
     }
-    with atomic_writer(path, compress=path.suffix == ".gz") as stream:
-        json.dump(document, stream, ensure_ascii=False, indent=1)
-        stream.write("\n")
+    # One compact string, written once: streaming json.dump through gzip costs three times as much.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    with atomic_writer(path, binary=True, compress=path.suffix == ".gz") as stream:
+        stream.write(text.encode("utf-8") + b"\n")
 
 
 def read_snapshot(path: Path) -> Snapshot:
