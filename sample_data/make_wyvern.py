@@ -167,7 +167,7 @@ class Org:
                 ("objectClass", "organizationalPerson"),
                 ("objectClass", "contact"),
                 ("displayName", display),
-                ("company", company),
+                ("company", company or None),
                 ("objectGUID", guid(dn)),
                 ("mail", address),
                 ("targetAddress", f"SMTP:{address}"),

@@ -40,6 +40,8 @@ _SYNTAX_OM = {"2.5.5.8": 1, "2.5.5.12": 64, "2.5.5.16": 65, "2.5.5.1": 127}
 @dataclass
 class SambaDC:
     folder: Path
+    address: str = "127.0.0.1"
+    """127.0.0.1 listens on lo; a second DC beside it takes 127.0.0.2 (ports are fixed)."""
     process: subprocess.Popen | None = None
 
     @property
@@ -67,7 +69,7 @@ class SambaDC:
                 f"--adminpass={ADMIN_PASSWORD}",
                 "--host-name=dc1",
                 "--use-rfc2307",
-                "--option=interfaces=lo",
+                f"--option=interfaces={'lo' if self.address == '127.0.0.1' else self.address + '/8'}",
                 "--option=bind interfaces only=yes",
                 "--option=server services=ldap",
                 f"--option=pid directory={f}/run",
@@ -96,7 +98,7 @@ class SambaDC:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"samba exited: {(self.folder / 'log' / 'samba.out').read_text()[-2000:]}")
-            if _listening(389) and _listening(636) and self.ca_file.exists():
+            if _listening(self.address, 389) and _listening(self.address, 636) and self.ca_file.exists():
                 return
             time.sleep(0.2)
         raise RuntimeError("samba did not start listening on 389 and 636")
@@ -112,7 +114,7 @@ class SambaDC:
         self.process = None
 
     def ldapmodify(self, ldif: str) -> None:
-        _run(["ldapmodify", "-x", "-H", "ldap://127.0.0.1", "-D", ADMIN_DN, "-w", ADMIN_PASSWORD], stdin=ldif)
+        _run(["ldapmodify", "-x", "-H", f"ldap://{self.address}", "-D", ADMIN_DN, "-w", ADMIN_PASSWORD], stdin=ldif)
 
     def extend_schema(self) -> None:
         """Add the Exchange attributes and the accepted-domain class, as an Exchange install would."""
@@ -155,10 +157,10 @@ class SambaDC:
         self.ldapmodify("\n\n".join(parts) + "\n")
 
 
-def _listening(port: int) -> bool:
+def _listening(address: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((address, port)) == 0
 
 
 def _run(command: list[str], stdin: str | None = None) -> str:

@@ -288,3 +288,58 @@ def test_a_base_dn_with_filter_characters_is_a_dn_not_a_filter(dc, collect):
     outcome, path = collect("--base-dn", odd)
     assert outcome.code == 0, outcome.err
     assert [g.display_name for g in load_source(path).lists.values()] == ["Desk"]
+
+
+@pytest.fixture(scope="module")
+def council_dc(tmp_path_factory, dc):
+    """A second DC, on 127.0.0.2, holding the sample council replayed from its LDIF export."""
+    from conftest import SAMPLE
+    from ldif_to_dc import load_ldif
+
+    controller = SambaDC(tmp_path_factory.mktemp("council"), address="127.0.0.2")
+    controller.provision()
+    controller.start()
+    try:
+        controller.extend_schema()
+        controller.renamed = load_ldif(SAMPLE, "127.0.0.2")
+        yield controller
+    finally:
+        controller.stop()
+
+
+def _content(found: list[dict]) -> list[tuple]:
+    """What findings say, without the ids a directory assigns (replayed objects get new objectGUIDs)."""
+    return sorted(
+        (f["code"], f["severity"], f["list"], f["list_address"], f["related"], f["detail"], tuple(f["path"]))
+        for f in found
+    )
+
+
+def test_an_export_loaded_into_a_dc_and_collected_gives_the_offline_findings(council_dc, dlscan, tmp_path, monkeypatch):
+    from conftest import SAMPLE
+
+    monkeypatch.setenv("DLSCAN_TEST_PASSWORD", ADMIN_PASSWORD)
+    snapshot = tmp_path / "council.json.gz"
+    outcome = dlscan(
+        "collect",
+        "ad",
+        "--server",
+        "ldaps://127.0.0.2",
+        "--user",
+        ADMIN_DN,
+        "--password-env",
+        "DLSCAN_TEST_PASSWORD",
+        "--ca-file",
+        council_dc.ca_file,
+        "--tls-name",
+        TLS_NAME,
+        "--output",
+        snapshot,
+    )
+    assert outcome.code == 0, outcome.err
+    offline = findings(dlscan, SAMPLE)
+    assert len(offline) > 30
+    for finding in offline:
+        for old, new in council_dc.renamed.items():
+            finding.update({k: v.replace(old, new) for k, v in finding.items() if isinstance(v, str)})
+    assert _content(findings(dlscan, snapshot)) == _content(offline)
