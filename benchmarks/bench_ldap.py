@@ -25,6 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import ldap3  # noqa: E402 - after the path set-up above
 from samba_dc import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, TLS_NAME, SambaDC  # noqa: E402
 
+from dlscan.sources.ldap import ATTRIBUTES as COLLECTED  # noqa: E402
+
 GIVEN = [
     "Amara",
     "Ben",
@@ -74,26 +76,7 @@ FAMILY = [
     "Walker",
     "Young",
 ]
-ATTRIBUTES = [
-    "objectClass",
-    "objectGUID",
-    "displayName",
-    "name",
-    "mail",
-    "proxyAddresses",
-    "targetAddress",
-    "userAccountControl",
-    "groupType",
-    "managedBy",
-    "msExchCoManagedByLink",
-    "msExchRequireAuthToSendTo",
-    "msExchHideFromAddressLists",
-    "authOrig",
-    "dLMemSubmitPerms",
-    "msExchRecipientTypeDetails",
-    "description",
-    "member",
-]
+ATTRIBUTES = [*COLLECTED, "member"]  # what dlscan reads, for a like-for-like ldapsearch
 
 
 def load(users: int, groups: int, memberships: int) -> float:

@@ -15,6 +15,7 @@ from ad_population import BIG_LIST_SIZE, GROUPS_OU, MAIL
 from samba_dc import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, CONFIG_DN, TLS_NAME, SambaDC, samba_available
 
 from dlscan.sources import load_source
+from dlscan.sources.ldap import ATTRIBUTES
 
 pytestmark = pytest.mark.skipif(
     not samba_available() and not os.environ.get("CI"), reason="Samba is not installed (tests/run.sh installs it)"
@@ -65,28 +66,7 @@ def ldapsearch_export(folder: Path) -> Path:
         "-o",
         "ldif-wrap=no",
     ]
-    attributes = [
-        "objectClass",
-        "objectGUID",
-        "displayName",
-        "name",
-        "cn",
-        "mail",
-        "proxyAddresses",
-        "targetAddress",
-        "userAccountControl",
-        "groupType",
-        "managedBy",
-        "msExchRequireAuthToSendTo",
-        "msExchHideFromAddressLists",
-        "authOrig",
-        "dLMemSubmitPerms",
-        "msExchRecipientTypeDetails",
-        "description",
-        "member",
-        "uPNSuffixes",
-        "msExchAcceptedDomainName",
-    ]
+    attributes = [*ATTRIBUTES, "member", "uPNSuffixes", "msExchAcceptedDomainName"]
     searches = [
         [
             "-b",
