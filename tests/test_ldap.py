@@ -323,3 +323,80 @@ def test_an_export_loaded_into_a_dc_and_collected_gives_the_offline_findings(cou
         for old, new in council_dc.renamed.items():
             finding.update({k: v.replace(old, new) for k, v in finding.items() if isinstance(v, str)})
     assert _content(findings(dlscan, snapshot)) == _content(offline)
+
+
+@pytest.mark.parametrize("user", [f"Administrator@{'corp.example.test'}", "CORP\\Administrator"])
+def test_simple_bind_as_upn_or_domain_user(collect, user, tmp_path, dlscan, dc, monkeypatch):
+    monkeypatch.setenv("DLSCAN_TEST_PASSWORD", ADMIN_PASSWORD)
+    target = tmp_path / "bound.json"
+    outcome = dlscan(
+        "collect",
+        "ad",
+        "--server",
+        "ldaps://127.0.0.1",
+        "--user",
+        user,
+        "--password-env",
+        "DLSCAN_TEST_PASSWORD",
+        "--ca-file",
+        dc.ca_file,
+        "--tls-name",
+        TLS_NAME,
+        "--output",
+        target,
+    )
+    assert outcome.code == 0, outcome.err
+    assert ADMIN_PASSWORD not in target.read_text(encoding="utf-8")
+
+
+def test_collection_from_the_config_file_alone(dc, tmp_path, dlscan, monkeypatch):
+    monkeypatch.setenv("DLSCAN_TEST_PASSWORD", ADMIN_PASSWORD)
+    (tmp_path / "dlscan.toml").write_text(
+        "[collect.ad]\n"
+        'servers = ["ldaps://127.0.0.1"]\n'
+        f'user = "{ADMIN_DN}"\n'
+        'password_env = "DLSCAN_TEST_PASSWORD"\n'
+        f'ca_file = "{dc.ca_file}"\n'
+        f'tls_name = "{TLS_NAME}"\n'
+        'output = "snapshots/corp.json.gz"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "snapshots").mkdir()
+    outcome = dlscan("collect", "ad", "--config", tmp_path / "dlscan.toml")
+    assert outcome.code == 0, outcome.err
+    assert (tmp_path / "snapshots" / "corp.json.gz").exists()
+
+
+def test_a_server_that_never_answers_times_out(collect, tmp_path):
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never replies
+    try:
+        outcome, path = collect(
+            "--timeout", "1", "--retries", "0", server=f"ldaps://127.0.0.1:{silent.getsockname()[1]}"
+        )
+    finally:
+        silent.close()
+    assert outcome.code == 2 and "nothing written" in outcome.err
+    assert outcome.err.count("\n") == 1
+    assert not path.exists()
+
+
+def test_password_from_a_file(dc, tmp_path, dlscan):
+    secret = tmp_path / "password"
+    secret.write_text(ADMIN_PASSWORD + "\n", encoding="utf-8")
+    outcome = dlscan(
+        "collect",
+        "ad",
+        "--server",
+        "ldaps://127.0.0.1",
+        "--user",
+        ADMIN_DN,
+        "--password-file",
+        secret,
+        "--ca-file",
+        dc.ca_file,
+        "--tls-name",
+        TLS_NAME,
+        "--output",
+        tmp_path / "corp.json",
+    )
+    assert outcome.code == 0, outcome.err
