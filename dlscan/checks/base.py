@@ -123,17 +123,43 @@ class Check(ABC):
         keyword = ctx.sensitive_keyword(group)
         if keyword and self.config.sensitive_severity is not None:
             detail = f"{detail} The name suggests sensitive data ('{keyword}')."
-        return Finding(
-            code=self.code,
-            rule=self.slug,
-            severity=severity or self.severity(ctx, group),
-            list=group.label,
-            list_address=group.primary_address or "",
-            list_id=group.id,
+        return self._build_finding(
+            severity or self.severity(ctx, group),
+            group.label,
+            group.primary_address,
+            group.id,
             related=related,
             key=key,
             detail=detail,
             path=ctx.names(path),
+            identity=identity,
+        )
+
+    def _build_finding(
+        self,
+        severity: Severity,
+        name: str,
+        address: str | None,
+        object_id: str,
+        *,
+        related: str,
+        key: str,
+        detail: str,
+        path: tuple[str, ...] = (),
+        identity: str | None = None,
+    ) -> Finding:
+        """A finding of this rule about one directory object, with the rule's texts."""
+        return Finding(
+            code=self.code,
+            rule=self.slug,
+            severity=severity,
+            list=name,
+            list_address=address or "",
+            list_id=object_id,
+            related=related,
+            key=key,
+            detail=detail,
+            path=path,
             remediation=self.config.remediation,
             rationale=self.config.rationale,
             identity=identity,
@@ -162,19 +188,9 @@ class RecipientCheck(Check):
             detail = f"{detail} It receives mail to {plural(len(lists), 'list')}: {names}."
         if severity is None:
             severity = self.config.severity_for(bool(sensitive))
-        return Finding(
-            code=self.code,
-            rule=self.slug,
-            severity=severity,
-            list=recipient.display_name or recipient.label,
-            list_address=recipient.primary_address or "",
-            list_id=recipient.id,
-            related=related,
-            key=key,
-            detail=detail,
-            path=(),
-            remediation=self.config.remediation,
-            rationale=self.config.rationale,
+        name = recipient.display_name or recipient.label
+        return self._build_finding(
+            severity, name, recipient.primary_address, recipient.id, related=related, key=key, detail=detail
         )
 
 
