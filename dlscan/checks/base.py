@@ -39,10 +39,23 @@ class ScanContext:
     def audience(self, recipient_id: str) -> Audience:
         return self.classifications[recipient_id].audience
 
+    @cached_property
+    def _audiences(self) -> dict[tuple[str, Audience], list[Recipient]]:
+        return {}
+
     def reach_by_audience(self, list_id: str, audience: Audience) -> list[Recipient]:
-        recipients = self.snapshot.recipients
-        found = [recipients[r] for r in self.graph.reach(list_id) if self.audience(r) is audience]
-        return sorted(found, key=lambda r: (r.label.casefold(), r.id))
+        """The reached recipients of one audience, in a stable order; computed once per list and shared
+        by every rule (callers must not change the list)."""
+        key = (list_id, audience)
+        found = self._audiences.get(key)
+        if found is None:
+            recipients = self.snapshot.recipients
+            found = sorted(
+                (recipients[r] for r in self.graph.reach(list_id) if self.audience(r) is audience),
+                key=lambda r: (r.label.casefold(), r.id),
+            )
+            self._audiences[key] = found
+        return found
 
     def receiving(self, list_id: str) -> frozenset[str]:
         """Reached recipients that receive list mail, or may (unknown ones)."""
@@ -50,11 +63,8 @@ class ScanContext:
 
     def external_domains(self, list_id: str) -> frozenset[str]:
         """The mail domains of the external recipients a list reaches: the organisations it mails."""
-        recipients = self.snapshot.recipients
         return frozenset(
-            domain_of(recipients[r].primary_address) or "?"
-            for r in self.graph.reach(list_id)
-            if self.audience(r) is Audience.EXTERNAL
+            domain_of(r.primary_address) or "?" for r in self.reach_by_audience(list_id, Audience.EXTERNAL)
         )
 
     @cached_property
