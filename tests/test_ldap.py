@@ -41,11 +41,19 @@ def dc(tmp_path_factory):
 def collect(dc, tmp_path, dlscan, monkeypatch):
     monkeypatch.setenv("DLSCAN_TEST_PASSWORD", ADMIN_PASSWORD)
 
-    def run(*extra: str, server: str = "ldaps://127.0.0.1", output: Path | None = None, trusted: bool = True):
+    def run(
+        *extra: str,
+        server: str = "ldaps://127.0.0.1",
+        output: Path | None = None,
+        trusted: bool = True,
+        user: str = ADMIN_DN,
+        credentials: tuple[str, ...] = ("--password-env", "DLSCAN_TEST_PASSWORD"),
+        ca_file: Path | None = None,
+    ):
         target = output or tmp_path / "corp.json.gz"
-        args = ["collect", "ad", "--server", server, "--user", ADMIN_DN, "--password-env", "DLSCAN_TEST_PASSWORD"]
+        args = ["collect", "ad", "--server", server, "--user", user, *credentials]
         if trusted:
-            args += ["--ca-file", str(dc.ca_file), "--tls-name", TLS_NAME]
+            args += ["--ca-file", str(ca_file or dc.ca_file), "--tls-name", TLS_NAME]
         return dlscan(*args, *extra, "--output", target), target
 
     return run
@@ -295,27 +303,10 @@ def _content(found: list[dict]) -> list[tuple]:
     )
 
 
-def test_an_export_loaded_into_a_dc_and_collected_gives_the_offline_findings(council_dc, dlscan, tmp_path, monkeypatch):
+def test_an_export_loaded_into_a_dc_and_collected_gives_the_offline_findings(council_dc, collect, dlscan):
     from conftest import SAMPLE
 
-    monkeypatch.setenv("DLSCAN_TEST_PASSWORD", ADMIN_PASSWORD)
-    snapshot = tmp_path / "council.json.gz"
-    outcome = dlscan(
-        "collect",
-        "ad",
-        "--server",
-        "ldaps://127.0.0.2",
-        "--user",
-        ADMIN_DN,
-        "--password-env",
-        "DLSCAN_TEST_PASSWORD",
-        "--ca-file",
-        council_dc.ca_file,
-        "--tls-name",
-        TLS_NAME,
-        "--output",
-        snapshot,
-    )
+    outcome, snapshot = collect(server="ldaps://127.0.0.2", ca_file=council_dc.ca_file)
     assert outcome.code == 0, outcome.err
     offline = findings(dlscan, SAMPLE)
     assert len(offline) > 30
@@ -325,26 +316,9 @@ def test_an_export_loaded_into_a_dc_and_collected_gives_the_offline_findings(cou
     assert _content(findings(dlscan, snapshot)) == _content(offline)
 
 
-@pytest.mark.parametrize("user", [f"Administrator@{'corp.example.test'}", "CORP\\Administrator"])
-def test_simple_bind_as_upn_or_domain_user(collect, user, tmp_path, dlscan, dc, monkeypatch):
-    monkeypatch.setenv("DLSCAN_TEST_PASSWORD", ADMIN_PASSWORD)
-    target = tmp_path / "bound.json"
-    outcome = dlscan(
-        "collect",
-        "ad",
-        "--server",
-        "ldaps://127.0.0.1",
-        "--user",
-        user,
-        "--password-env",
-        "DLSCAN_TEST_PASSWORD",
-        "--ca-file",
-        dc.ca_file,
-        "--tls-name",
-        TLS_NAME,
-        "--output",
-        target,
-    )
+@pytest.mark.parametrize("user", ["Administrator@corp.example.test", "CORP\\Administrator"])
+def test_simple_bind_as_upn_or_domain_user(collect, user, tmp_path):
+    outcome, target = collect(user=user, output=tmp_path / "bound.json")  # plain JSON, so the search below means it
     assert outcome.code == 0, outcome.err
     assert ADMIN_PASSWORD not in target.read_text(encoding="utf-8")
 
@@ -380,23 +354,8 @@ def test_a_server_that_never_answers_times_out(collect, tmp_path):
     assert not path.exists()
 
 
-def test_password_from_a_file(dc, tmp_path, dlscan):
+def test_password_from_a_file(collect, tmp_path):
     secret = tmp_path / "password"
     secret.write_text(ADMIN_PASSWORD + "\n", encoding="utf-8")
-    outcome = dlscan(
-        "collect",
-        "ad",
-        "--server",
-        "ldaps://127.0.0.1",
-        "--user",
-        ADMIN_DN,
-        "--password-file",
-        secret,
-        "--ca-file",
-        dc.ca_file,
-        "--tls-name",
-        TLS_NAME,
-        "--output",
-        tmp_path / "corp.json",
-    )
+    outcome, _ = collect(credentials=("--password-file", str(secret)))
     assert outcome.code == 0, outcome.err
