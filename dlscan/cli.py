@@ -15,6 +15,7 @@ import click
 
 from dlscan import __version__
 from dlscan.cli_collect import collect
+from dlscan.cli_m365 import collect_m365
 from dlscan.config import ScanConfig, load_config
 from dlscan.errors import DlscanError
 from dlscan.findings import Severity
@@ -157,6 +158,7 @@ def list_rules(rules: Path | None, as_json: bool) -> int:
     return 0
 
 
+collect.add_command(collect_m365)
 cli.add_command(collect)
 
 

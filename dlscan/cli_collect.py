@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 
@@ -13,8 +11,9 @@ from dlscan.boundary import parse_domain_option
 from dlscan.config import AdCollectConfig, load_config
 from dlscan.errors import DlscanError, UsageError
 from dlscan.model import Snapshot
+from dlscan.secret import Secret, read_secret
 from dlscan.sources.ldap import AdCollector
-from dlscan.sources.ldap_connect import LdapSettings, Secret, parse_server
+from dlscan.sources.ldap_connect import LdapSettings, parse_server
 from dlscan.sources.snapshot import write_snapshot
 
 _AD_EPILOG = """\b
@@ -97,7 +96,7 @@ def collect() -> None:
 def collect_ad(config_path: Path | None, **options: object) -> int:
     """Collect users, contacts and groups from Active Directory over LDAP."""
     config = load_config(config_path).collect_ad if config_path else AdCollectConfig()
-    value = _merged(options, config)
+    value = merged_options(options, config)
     output = value("output")
     if output is None:
         raise UsageError("name the snapshot to write with --output (or output in [collect.ad])")
@@ -117,16 +116,16 @@ def collect_ad(config_path: Path | None, **options: object) -> int:
         click.echo("dlscan: warning: --insecure-plain-ldap sends the password in clear text", err=True)
     started = time.monotonic()
     snapshot = AdCollector(settings).collect()
-    snapshot = _override_domains(snapshot, value("internal_domains") or ())
+    snapshot = override_domains(snapshot, value("internal_domains") or ())
     try:
         write_snapshot(snapshot, Path(output))
     except OSError as exc:
         raise DlscanError(f"cannot write {output}: {exc.strerror or exc}") from None
-    _report(snapshot, Path(output), time.monotonic() - started)
+    report_collection(snapshot, Path(output), time.monotonic() - started)
     return 0
 
 
-def _merged(options: dict[str, object], config: AdCollectConfig):
+def merged_options(options: dict[str, object], config: AdCollectConfig):
     def value(name: str):
         given = options.get(name)
         if given not in (None, (), False):
@@ -137,23 +136,10 @@ def _merged(options: dict[str, object], config: AdCollectConfig):
 
 
 def _password(variable: str | None, file: Path | None) -> Secret | None:
-    if variable and file:
-        raise UsageError("give either --password-env or --password-file, not both")
-    if variable:
-        if variable not in os.environ:
-            raise UsageError(f"--password-env {variable}: that environment variable is not set")
-        return Secret(os.environ[variable])
-    if file:
-        try:
-            return Secret(Path(file).read_text(encoding="utf-8").splitlines()[0] if Path(file).stat().st_size else "")
-        except OSError as exc:
-            raise UsageError(f"--password-file {file}: {exc.strerror or exc}") from None
-    if sys.stdin.isatty():
-        return Secret(click.prompt("Password", hide_input=True, err=True))
-    return None
+    return read_secret("--password-env", variable, "--password-file", file, prompt="Password")
 
 
-def _override_domains(snapshot: Snapshot, domains: tuple[str, ...]) -> Snapshot:
+def override_domains(snapshot: Snapshot, domains: tuple[str, ...]) -> Snapshot:
     found = ", ".join(f"{d.name} ({d.origin})" for d in snapshot.internal_domains) or "none"
     click.echo(f"dlscan: internal domains found in the directory: {found}", err=True)
     if not domains:
@@ -163,7 +149,7 @@ def _override_domains(snapshot: Snapshot, domains: tuple[str, ...]) -> Snapshot:
     return Snapshot(snapshot.source, snapshot.recipients, snapshot.lists, chosen, snapshot.notes)
 
 
-def _report(snapshot: Snapshot, output: Path, seconds: float) -> None:
+def report_collection(snapshot: Snapshot, output: Path, seconds: float) -> None:
     kinds: dict[str, int] = {}
     for recipient in snapshot.recipients.values():
         kinds[recipient.kind.value] = kinds.get(recipient.kind.value, 0) + 1

@@ -49,12 +49,38 @@ class AdCollectConfig:
 
 
 @dataclass(frozen=True)
+class M365CollectConfig:
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    client_secret_file: Path | None = None
+    certificate: Path | None = None
+    certificate_password_env: str | None = None
+    managed_identity: bool | None = None
+    device_code: bool | None = None
+    access_token_env: str | None = None
+    cloud: str | None = None
+    endpoint: str | None = None
+    ca_file: Path | None = None
+    concurrency: int | None = None
+    timeout: float | None = None
+    retries: int | None = None
+    internal_domains: tuple[str, ...] = ()
+    output: Path | None = None
+
+
+@dataclass(frozen=True)
 class DlscanConfig:
     scan: ScanConfig = field(default_factory=ScanConfig)
     collect_ad: AdCollectConfig = field(default_factory=AdCollectConfig)
+    collect_m365: M365CollectConfig = field(default_factory=M365CollectConfig)
 
 
-_SECTIONS = {("scan",): ("scan", ScanConfig), ("collect", "ad"): ("collect_ad", AdCollectConfig)}
+_SECTIONS = {
+    ("scan",): ("scan", ScanConfig),
+    ("collect", "ad"): ("collect_ad", AdCollectConfig),
+    ("collect", "m365"): ("collect_m365", M365CollectConfig),
+}
 
 
 def load_config(path: Path) -> DlscanConfig:
@@ -73,8 +99,8 @@ def load_config(path: Path) -> DlscanConfig:
         if name not in known_tables:
             raise InputError(path, f"unknown section [{name}]")
     collect = document.get("collect", {})
-    if not isinstance(collect, dict) or any(k != "ad" for k in collect):
-        raise InputError(path, "[collect] may only hold [collect.ad]")
+    if not isinstance(collect, dict) or any(k not in ("ad", "m365") for k in collect):
+        raise InputError(path, "[collect] may only hold [collect.ad] and [collect.m365]")
     for keys, (attribute, cls) in _SECTIONS.items():
         section: Any = document
         for key in keys:

@@ -16,23 +16,7 @@ import ldap3
 from ldap3.core import exceptions as ldap_errors
 
 from dlscan.errors import DlscanError, UsageError
-
-
-class Secret:
-    """A password or token: usable, never printed."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
+from dlscan.secret import Secret
 
 
 @dataclass(frozen=True)

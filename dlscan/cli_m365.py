@@ -1,0 +1,145 @@
+"""`dlscan collect m365`: read a Microsoft 365 tenant through Microsoft Graph into a snapshot."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from dlscan.cli_collect import merged_options, override_domains, report_collection
+from dlscan.config import M365CollectConfig, load_config
+from dlscan.errors import DlscanError, UsageError
+from dlscan.secret import read_secret
+from dlscan.sources.m365.settings import CLOUDS, AuthMethod, GraphSettings
+
+_EPILOG = """\b
+Examples:
+  dlscan collect m365 --tenant-id contoso.onmicrosoft.com --client-id 00000000-0000-0000-0000-000000000000 \\
+      --client-secret-env DLSCAN_CLIENT_SECRET --output tenant.json.gz
+  dlscan collect m365 --tenant-id contoso.onmicrosoft.com --client-id ID --certificate dlscan.pem -o tenant.json.gz
+  dlscan collect m365 --config dlscan.toml
+  dlscan scan tenant.json.gz
+
+\b
+The app registration needs these Microsoft Graph application permissions, with admin consent:
+User.Read.All, GroupMember.Read.All, OrgContact.Read.All and Domain.Read.All (or Directory.Read.All).
+Secrets are never read from the command line: name an environment variable or a file.
+Graph does not say whether a distribution list accepts outside senders, nor who owns it: those facts
+are recorded as unknown, and the scan says which rules could not judge them.
+"""
+
+_METHOD_OPTIONS = {
+    "client_secret_env": AuthMethod.CLIENT_SECRET,
+    "client_secret_file": AuthMethod.CLIENT_SECRET,
+    "certificate": AuthMethod.CERTIFICATE,
+    "managed_identity": AuthMethod.MANAGED_IDENTITY,
+    "device_code": AuthMethod.DEVICE_CODE,
+    "access_token_env": AuthMethod.ACCESS_TOKEN,
+}
+
+
+@click.command("m365", epilog=_EPILOG)
+@click.option("--tenant-id", metavar="TENANT", help="The tenant's id or one of its verified domains.")
+@click.option("--client-id", metavar="ID", help="The app registration's application (client) id.")
+@click.option("--client-secret-env", metavar="VAR", help="Sign in with the client secret in this environment variable.")
+@click.option(
+    "--client-secret-file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="... or in the first line of this file.",
+)
+@click.option(
+    "--certificate",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Sign in with this certificate and private key (PEM or PKCS#12).",
+)
+@click.option("--certificate-password-env", metavar="VAR", help="The certificate's password, if it has one.")
+@click.option("--managed-identity", is_flag=True, default=None, help="Sign in as the Azure managed identity.")
+@click.option("--device-code", is_flag=True, default=None, help="Sign in interactively with a device code.")
+@click.option("--access-token-env", metavar="VAR", help="Use the Graph access token in this environment variable.")
+@click.option("--cloud", type=click.Choice(sorted(CLOUDS)), help="The Microsoft cloud.  [default: global]")
+@click.option("--endpoint", metavar="URL", help="Another Graph service root, e.g. a proxy.  [default: the cloud's]")
+@click.option("--ca-file", type=click.Path(path_type=Path), metavar="FILE", help="CA certificates for --endpoint.")
+@click.option("--concurrency", type=int, help="Batch requests in flight at once.  [default: 4]")
+@click.option("--timeout", type=float, help="Seconds to wait for one answer.  [default: 60]")
+@click.option("--retries", type=int, help="Retries of a throttled or failed request.  [default: 5]")
+@click.option(
+    "-d",
+    "--internal-domain",
+    "internal_domains",
+    multiple=True,
+    metavar="DOMAIN",
+    help="Internal mail domains to record instead of the tenant's verified domains (repeatable).",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="TOML config file with a [collect.m365] section.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="The snapshot to write (.json or .json.gz); written only when collection completes.",
+)
+def collect_m365(config_path: Path | None, **options: object) -> int:
+    """Collect groups, lists, users and contacts from Microsoft 365 through Microsoft Graph."""
+    config = load_config(config_path).collect_m365 if config_path else M365CollectConfig()
+    value = merged_options(options, config)
+    output = value("output")
+    if output is None:
+        raise UsageError("name the snapshot to write with --output (or output in [collect.m365])")
+    settings = _settings(value)
+    try:
+        from dlscan.sources.m365.collector import M365Collector
+    except ImportError as exc:
+        raise UsageError(
+            f"collecting from Microsoft 365 needs the m365 extra: pip install 'dlscan[m365]' ({exc.name})"
+        ) from None
+    from dlscan.sources.snapshot import write_snapshot
+
+    started = time.monotonic()
+    snapshot = override_domains(M365Collector(settings).collect(), value("internal_domains") or ())
+    try:
+        write_snapshot(snapshot, Path(output))
+    except OSError as exc:
+        raise DlscanError(f"cannot write {output}: {exc.strerror or exc}") from None
+    report_collection(snapshot, Path(output), time.monotonic() - started)
+    return 0
+
+
+def _settings(value) -> GraphSettings:
+    chosen = sorted({method for name, method in _METHOD_OPTIONS.items() if value(name)})
+    if len(chosen) != 1:
+        raise UsageError(
+            "choose one way to sign in: --client-secret-env/--client-secret-file, --certificate, "
+            "--managed-identity, --device-code or --access-token-env"
+        )
+    method = AuthMethod(chosen[0])
+    secret = None
+    if method is AuthMethod.CLIENT_SECRET:
+        secret = read_secret(
+            "--client-secret-env", value("client_secret_env"), "--client-secret-file", value("client_secret_file")
+        )
+    elif method is AuthMethod.ACCESS_TOKEN:
+        secret = read_secret("--access-token-env", value("access_token_env"), "--access-token-file", None)
+    password = read_secret("--certificate-password-env", value("certificate_password_env"), "", None)
+    numbers = {k: value(k) for k in ("concurrency", "timeout", "retries") if value(k) is not None}
+    return GraphSettings(
+        tenant_id=value("tenant_id"),
+        client_id=value("client_id"),
+        auth=method,
+        secret=secret,
+        certificate=value("certificate"),
+        certificate_password=password,
+        cloud=value("cloud") or "global",
+        endpoint=value("endpoint"),
+        ca_file=value("ca_file"),
+        **numbers,
+    )

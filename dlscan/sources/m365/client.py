@@ -1,0 +1,209 @@
+"""Requests to Graph through Microsoft's SDK stack, with JSON read directly.
+
+msgraph-core and kiota send every request: sign-in, the token, redirects and the retry middleware that
+honours Retry-After on 429 and 503. Responses are parsed with `json.loads` rather than into SDK model
+objects: those cost milliseconds each, and a tenant has hundreds of thousands of memberships.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from kiota_abstractions.method import Method
+from kiota_abstractions.native_response_handler import NativeResponseHandler
+from kiota_abstractions.request_information import RequestInformation
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware import RetryHandler
+from kiota_http.middleware.options import ResponseHandlerOption, RetryHandlerOption
+from msgraph_core import BaseGraphRequestAdapter, GraphClientFactory
+
+from dlscan.sources.m365.auth import GraphSignIn
+from dlscan.sources.m365.settings import GraphSettings
+
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+BATCH_LIMIT = 20
+"""Graph's most requests in one $batch."""
+
+
+@dataclass(frozen=True)
+class GraphError(Exception):
+    status: int
+    """The HTTP status, or 0 when no answer came."""
+    code: str
+    message: str
+    url: str
+
+    def __str__(self) -> str:
+        what = f"HTTP {self.status}" if self.status else "no answer"
+        detail = f" {self.code}" if self.code else ""
+        return f"{what}{detail} for {self.url}: {self.message}".rstrip(": ")
+
+
+class _RecordedRetry(RetryHandler):
+    """kiota's retry middleware, with each wait recorded and scaled (tests scale waits to nothing)."""
+
+    def __init__(self, options: RetryHandlerOption, scale: float, waits: list[float]) -> None:
+        super().__init__(options)
+        self.retry_on_status_codes = set(RETRIED_STATUSES)
+        self._scale = scale
+        self._waits = waits
+
+    def get_delay_time(self, retry_count: int, response: Any = None, delay: float = 0) -> float:
+        wait = super().get_delay_time(retry_count, response, delay)
+        self._waits.append(wait)
+        return wait * self._scale if wait < RetryHandlerOption.MAX_DELAY else wait
+
+
+class GraphClient:
+    def __init__(self, settings: GraphSettings, sign_in: GraphSignIn) -> None:
+        self.settings = settings
+        self.waits: list[float] = []
+        """Every wait before a retry, as Graph asked or back-off chose, in seconds."""
+        self.requests = 0
+        verify: ssl.SSLContext | bool = True
+        if settings.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(settings.ca_file))
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout),
+            verify=verify,
+            limits=httpx.Limits(max_connections=settings.concurrency * 2),
+        )
+        middleware = [
+            _RecordedRetry(
+                RetryHandlerOption(delay=0, max_retries=settings.retries), settings.retry_time_scale, self.waits
+            )
+            if isinstance(handler, RetryHandler)
+            else handler
+            for handler in KiotaClientFactory.get_default_middleware(None)
+        ]
+        self._http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
+        self._adapter = BaseGraphRequestAdapter(sign_in.provider, http_client=self._http)
+        self._adapter.base_url = settings.base_url
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def absolute(self, url: str) -> str:
+        return url if "://" in url else self.settings.base_url + url
+
+    def relative(self, url: str) -> str | None:
+        """The part of a Graph URL after the version root, for a $batch item; None for another host."""
+        return url[len(self.settings.base_url) :] if url.startswith(self.settings.base_url + "/") else None
+
+    async def get(self, url: str) -> dict[str, Any]:
+        return await self._send(Method.GET, url, None)
+
+    async def pages(self, url: str) -> AsyncIterator[dict[str, Any]]:
+        """Every page of a collection, following @odata.nextLink; the last page holds any @odata.deltaLink."""
+        next_url: str | None = url
+        while next_url:
+            page = await self.get(next_url)
+            yield page
+            next_url = page.get("@odata.nextLink")
+
+    async def batch(self, urls: list[str]) -> list[dict[str, Any]]:
+        """The bodies of up to 20 GETs sent as one $batch; items Graph throttles are sent again."""
+        pending = {str(i): url for i, url in enumerate(urls)}
+        bodies: dict[str, dict[str, Any]] = {}
+        for attempt in range(self.settings.retries + 1):
+            reply = await self._send(
+                Method.POST, "/$batch", {"requests": [{"id": k, "method": "GET", "url": u} for k, u in pending.items()]}
+            )
+            again: dict[str, str] = {}
+            wait = 0.0
+            for item in reply.get("responses", []):
+                key = str(item.get("id"))
+                if key not in pending:
+                    continue
+                status = int(item.get("status", 0))
+                body = item.get("body") if isinstance(item.get("body"), dict) else {}
+                if 200 <= status < 300:
+                    bodies[key] = body
+                elif status in RETRIED_STATUSES and attempt < self.settings.retries:
+                    again[key] = pending[key]
+                    wait = max(wait, _retry_after(item.get("headers") or {}, attempt))
+                else:
+                    raise _error(status, body, self.absolute(pending[key]))
+            missing = [k for k in pending if k not in bodies and k not in again]
+            if missing:
+                raise GraphError(0, "", "the $batch answer left out a request", self.absolute(pending[missing[0]]))
+            if not again:
+                break
+            self.waits.append(wait)
+            await asyncio.sleep(wait * self.settings.retry_time_scale)
+            pending = again
+        else:
+            raise GraphError(429, "", "still throttled after retries", self.absolute(next(iter(pending.values()))))
+        return [bodies[str(i)] for i in range(len(urls))]
+
+    async def _send(self, method: Method, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        target = self.absolute(url)
+        attempt = 0
+        while True:
+            info = RequestInformation(method)
+            info.url = target
+            info.headers.try_add("Accept", "application/json")
+            if body is not None:
+                info.headers.try_add("Content-Type", "application/json")
+                info.content = json.dumps(body).encode()
+            info.add_request_options([ResponseHandlerOption(NativeResponseHandler())])
+            self.requests += 1
+            try:
+                response: httpx.Response = await self._adapter.send_primitive_async(info, "bytes", None)
+            except httpx.TransportError as exc:
+                # The retry middleware sees answers only; a dropped connection or a timeout is retried here.
+                if attempt >= self.settings.retries:
+                    raise GraphError(0, "", _transport_problem(exc), target) from None
+                wait = _backoff(attempt)
+                self.waits.append(wait)
+                await asyncio.sleep(wait * self.settings.retry_time_scale)
+                attempt += 1
+                continue
+            return _json_of(response, target)
+
+
+def _json_of(response: httpx.Response, url: str) -> dict[str, Any]:
+    try:
+        document = json.loads(response.content) if response.content else {}
+    except ValueError:
+        document = None
+    if not 200 <= response.status_code < 300:
+        raise _error(response.status_code, document if isinstance(document, dict) else {}, url)
+    if not isinstance(document, dict):
+        raise GraphError(response.status_code, "", "the answer is not a JSON object", url)
+    return document
+
+
+def _error(status: int, body: dict[str, Any], url: str) -> GraphError:
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    message = str(error.get("message") or "").splitlines()[0:1]
+    return GraphError(status, str(error.get("code") or ""), message[0] if message else "", url)
+
+
+def _retry_after(headers: dict[str, Any], attempt: int) -> float:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return _backoff(attempt)
+
+
+def _backoff(attempt: int) -> float:
+    return min(60.0, 2.0**attempt + random.random())  # noqa: S311 - jitter, not secrecy
+
+
+def _transport_problem(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect ({exc})" if str(exc) else "cannot connect"
+    return type(exc).__name__

@@ -1,0 +1,222 @@
+"""Read a Microsoft 365 tenant's lists, groups, users and contacts through Graph into a snapshot.
+
+The tenant-wide collections (domains, users, contacts, groups) are read page by page, side by side.
+Members and owners are then read group by group, twenty groups to a $batch request, several batches
+at once. Any request that still fails after its retries stops the collection: a tenant read in part
+must never be scanned as if it were whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from dlscan.errors import DlscanError
+from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, SourceInfo
+from dlscan.progress import Progress
+from dlscan.sources.m365 import mapping
+from dlscan.sources.m365.auth import GraphSignIn
+from dlscan.sources.m365.client import BATCH_LIMIT, GraphClient, GraphError
+from dlscan.sources.m365.settings import GraphSettings
+
+PAGE = "$top=999"
+NOTES = (
+    "DL009: Microsoft Graph does not say whether a list accepts mail from outside senders, so DL009 was "
+    "not evaluated for lists read from Microsoft 365.",
+)
+
+# The least application permission that lets Graph answer each kind of request.
+_PERMISSIONS = (
+    ("/domains", "Domain.Read.All"),
+    ("/users", "User.Read.All"),
+    ("/contacts", "OrgContact.Read.All"),
+    ("/groups", "GroupMember.Read.All"),
+)
+
+
+@dataclass
+class _Tenant:
+    domains: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    owners: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class M365Collector:
+    def __init__(self, settings: GraphSettings, *, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.progress = progress or Progress("reading Microsoft 365")
+        self.waits: list[float] = []
+        """Every wait before a retry during the last collection, as asked for (tests read it)."""
+        self.requests = 0
+
+    def collect(self) -> Snapshot:
+        return asyncio.run(self.collect_async())
+
+    async def collect_async(self) -> Snapshot:
+        sign_in = GraphSignIn(self.settings)
+        client = GraphClient(self.settings, sign_in)
+        try:
+            tenant = await self._read(client)
+        except GraphError as exc:
+            raise DlscanError(describe(exc, self.settings)) from None
+        except Exception as exc:
+            problem = _sign_in_problem(exc)
+            if problem is None:
+                raise
+            raise DlscanError(f"cannot sign in to Microsoft 365 tenant {self.settings.tenant_id}: {problem}") from None
+        finally:
+            self.waits, self.requests = client.waits, client.requests
+            await client.close()
+            await sign_in.close()
+            self.progress.finish()
+        return self._snapshot(tenant)
+
+    async def _read(self, client: GraphClient) -> _Tenant:
+        tenant = _Tenant()
+        await _together(
+            self._all(client, "/domains?$select=id,isVerified", tenant.domains),
+            self._all(client, f"/users?$select={mapping.USER_FIELDS}&{PAGE}", tenant.users),
+            self._all(client, f"/contacts?$select={mapping.CONTACT_FIELDS}&{PAGE}", tenant.contacts),
+            self._all(client, f"/groups?$select={mapping.GROUP_FIELDS}&{PAGE}", tenant.groups),
+        )
+        tenant.members = await self._relations(
+            client, [g["id"] for g in tenant.groups], "members", mapping.MEMBER_FIELDS
+        )
+        owned = [g["id"] for g in tenant.groups if mapping.graph_knows_owners(g)]
+        tenant.owners = await self._relations(client, owned, "owners", "id")
+        return tenant
+
+    async def _all(self, client: GraphClient, url: str, into: list[dict[str, Any]]) -> None:
+        async for page in client.pages(url):
+            items = page.get("value", [])
+            into.extend(items)
+            self.progress.advance(objects=len(items), pages=1)
+
+    async def _relations(
+        self, client: GraphClient, group_ids: list[str], relation: str, fields: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Each group's members or owners, read by $batch with a bounded number of batches in flight."""
+        found: dict[str, list[dict[str, Any]]] = {g: [] for g in group_ids}
+        gate = asyncio.Semaphore(self.settings.concurrency)
+
+        async def read(chunk: list[tuple[str, str]]) -> list[tuple[str, str]]:
+            async with gate:
+                bodies = await client.batch([url for _, url in chunk])
+            more = []
+            for (group_id, _), body in zip(chunk, bodies, strict=True):
+                found[group_id].extend(body.get("value", []))
+                self.progress.advance(objects=len(body.get("value", [])), pages=1)
+                next_link = body.get("@odata.nextLink")
+                if next_link:
+                    more.append((group_id, next_link))
+            return more
+
+        waiting = [(g, f"/groups/{g}/{relation}?$select={fields}&{PAGE}") for g in group_ids]
+        while waiting:
+            batchable = [(g, client.relative(u) or u) for g, u in waiting]
+            elsewhere = [(g, u) for g, u in batchable if "://" in u]
+            batchable = [item for item in batchable if "://" not in item[1]]
+            results = await _together(
+                *(read(chunk) for chunk in _chunks(batchable, BATCH_LIMIT)),
+                *(self._all(client, url, found[group_id]) for group_id, url in elsewhere),
+            )
+            waiting = [item for result in results if result for item in result]
+        return found
+
+    def _snapshot(self, tenant: _Tenant) -> Snapshot:
+        recipients: dict[str, Recipient] = {}
+        for item in tenant.users:
+            recipients[item["id"]] = mapping.recipient(item, mapping.USER_TYPE)
+        for item in tenant.contacts:
+            recipients[item["id"]] = mapping.recipient(item, mapping.CONTACT_TYPE)
+        group_ids = {g["id"] for g in tenant.groups}
+        lists: dict[str, DistributionList] = {}
+        for item in tenant.groups:
+            members = tuple(self._member(m, group_ids, recipients) for m in tenant.members.get(item["id"], []))
+            owners = None
+            if item["id"] in tenant.owners:
+                owners = tuple(self._member(o, group_ids, recipients) for o in tenant.owners[item["id"]])
+            lists[item["id"]] = mapping.distribution_list(item, members, owners)
+        return Snapshot(
+            source=SourceInfo(
+                kind="m365",
+                name=f"Microsoft 365 tenant {self.settings.tenant_id or urlsplit(self.settings.service_root).netloc}",
+                collected_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
+            recipients=recipients,
+            lists=lists,
+            internal_domains=mapping.internal_domains(tenant.domains),
+            notes=NOTES,
+        )
+
+    @staticmethod
+    def _member(item: dict[str, Any], group_ids: set[str], recipients: dict[str, Recipient]) -> str:
+        """The member's id, recording the member as a recipient if the tenant-wide reads did not see it."""
+        member_id = str(item["id"])
+        odata_type = str(item.get("@odata.type") or "")
+        if member_id in group_ids or member_id in recipients:
+            return member_id
+        if odata_type == mapping.GROUP_TYPE:
+            # A group created after the group list was read: its members are unknown, so it cannot be judged.
+            recipients[member_id] = Recipient(
+                id=member_id, kind=RecipientKind.UNRESOLVED, display_name=str(item.get("displayName") or member_id)
+            )
+        else:
+            recipients[member_id] = mapping.recipient(item, odata_type)
+        return member_id
+
+
+async def _together(*coroutines: Any) -> list[Any]:
+    """Run side by side; the first failure cancels the rest and is raised as itself."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coroutines]
+    except BaseExceptionGroup as failed:
+        raise _first_leaf(failed) from None
+    return [task.result() for task in tasks]
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def describe(error: GraphError, settings: GraphSettings) -> str:
+    """One line an admin can act on: what failed, and for 401/403 what to grant or check."""
+    path = urlsplit(error.url).path.removeprefix(urlsplit(settings.base_url).path)
+    permission = next((p for prefix, p in _PERMISSIONS if path.startswith(prefix)), "Directory.Read.All")
+    if error.status == 403:
+        return (
+            f"Microsoft Graph refused {path} ({error.status} {error.code}): grant the app the {permission} "
+            "application permission, with admin consent"
+        )
+    if error.status == 401:
+        return (
+            f"Microsoft Graph did not accept the credentials for {path} ({error.status} {error.code}): check the "
+            f"tenant, client id and secret, or that the token is for {settings.scope}"
+        )
+    return f"Microsoft Graph: {error}; nothing was written"
+
+
+def _sign_in_problem(exc: Exception) -> str | None:
+    """azure-identity's sign-in failure, first line only (the rest is troubleshooting links)."""
+    try:
+        from azure.core.exceptions import ClientAuthenticationError
+    except ImportError:
+        return None
+    if not isinstance(exc, ClientAuthenticationError):
+        return None
+    lines = [line.strip() for line in str(exc.message or exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__

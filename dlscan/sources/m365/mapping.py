@@ -1,0 +1,105 @@
+"""Graph's JSON objects turned into dlscan's model, field by field, as Exchange Online treats them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlscan.model import DistributionList, DomainDeclaration, ListKind, Recipient, RecipientKind
+
+USER_FIELDS = "id,displayName,mail,proxyAddresses,userPrincipalName,userType,accountEnabled"
+CONTACT_FIELDS = "id,displayName,mail,proxyAddresses"
+GROUP_FIELDS = "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description"
+MEMBER_FIELDS = "id,displayName,mail,proxyAddresses,userType,accountEnabled"
+"""Members carry their own details, so a member created after the user list was read still resolves."""
+
+USER_TYPE = "#microsoft.graph.user"
+CONTACT_TYPE = "#microsoft.graph.orgContact"
+GROUP_TYPE = "#microsoft.graph.group"
+
+
+def smtp_addresses(item: dict[str, Any]) -> tuple[str, ...]:
+    found: dict[str, str] = {}
+    for proxy in item.get("proxyAddresses") or ():
+        if isinstance(proxy, str) and proxy[:5].lower() == "smtp:":
+            found.setdefault(proxy[5:].strip().lower(), proxy[5:].strip())
+    mail = item.get("mail")
+    if isinstance(mail, str) and "@" in mail:
+        found.setdefault(mail.strip().lower(), mail.strip())
+    return tuple(found.values())
+
+
+def primary_address(item: dict[str, Any]) -> str | None:
+    """Graph's `mail` is the primary SMTP address; proxyAddresses' upper-case SMTP: agrees when present."""
+    for proxy in item.get("proxyAddresses") or ():
+        if isinstance(proxy, str) and proxy.startswith("SMTP:"):
+            return proxy[5:].strip()
+    mail = item.get("mail")
+    return mail.strip() if isinstance(mail, str) and "@" in mail else None
+
+
+def recipient(item: dict[str, Any], odata_type: str) -> Recipient:
+    object_id = str(item["id"])
+    name = str(item.get("displayName") or "")
+    if odata_type == USER_TYPE:
+        enabled = item.get("accountEnabled")
+        return Recipient(
+            id=object_id,
+            kind=RecipientKind.USER,
+            display_name=name,
+            primary_address=primary_address(item),
+            addresses=smtp_addresses(item),
+            enabled=enabled if isinstance(enabled, bool) else None,
+            guest=str(item.get("userType") or "").lower() == "guest",
+        )
+    if odata_type == CONTACT_TYPE:
+        primary = primary_address(item)
+        return Recipient(
+            id=object_id,
+            kind=RecipientKind.CONTACT,
+            display_name=name,
+            primary_address=primary,
+            addresses=smtp_addresses(item),
+            # An org contact's mail is its external address: where Exchange delivers.
+            target_address=primary,
+        )
+    kind = odata_type.removeprefix("#microsoft.graph.") or "object"
+    return Recipient(id=object_id, kind=RecipientKind.PRINCIPAL, display_name=name or f"{kind} {object_id}")
+
+
+def list_kind(item: dict[str, Any]) -> ListKind:
+    if "Unified" in (item.get("groupTypes") or ()):
+        return ListKind.M365
+    return ListKind.SECURITY if item.get("securityEnabled") else ListKind.DISTRIBUTION
+
+
+def graph_knows_owners(item: dict[str, Any]) -> bool:
+    """Graph v1.0 gives owners of Microsoft 365 groups and plain security groups, not of Exchange's lists."""
+    return list_kind(item) is ListKind.M365 or not item.get("mailEnabled")
+
+
+def distribution_list(
+    item: dict[str, Any], members: tuple[str, ...], owners: tuple[str, ...] | None
+) -> DistributionList:
+    addresses = smtp_addresses(item)
+    return DistributionList(
+        id=str(item["id"]),
+        display_name=str(item.get("displayName") or ""),
+        primary_address=primary_address(item),
+        kind=list_kind(item),
+        mail_enabled=bool(item.get("mailEnabled")),
+        members=members,
+        owners=owners,
+        # Graph v1.0 does not give Exchange's RequireSenderAuthenticationEnabled, nor hiding from the GAL.
+        accepts_external_senders=None,
+        hidden_from_address_book=None,
+        addresses=addresses,
+        description=str(item.get("description") or ""),
+    )
+
+
+def internal_domains(domains: list[dict[str, Any]]) -> tuple[DomainDeclaration, ...]:
+    return tuple(
+        DomainDeclaration(name=str(d["id"]).lower(), origin="verified Microsoft 365 domain")
+        for d in sorted(domains, key=lambda d: str(d.get("id")))
+        if d.get("isVerified") and d.get("id")
+    )

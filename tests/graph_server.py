@@ -1,0 +1,258 @@
+"""A Graph-compatible HTTP server for tests and benchmarks: a tenant in memory behind Graph's v1.0 URLs.
+
+It speaks what dlscan reads: collections paged by @odata.nextLink, $select (unknown properties are
+refused, as Graph does), typed members and owners, /domains, $batch, single-object reads and delta
+queries. Faults are scripted: throttling with Retry-After, 5xx, 401/403 by permission, and a failure on
+a chosen page. Run it alone with `python tests/graph_server.py TENANT.json` (prints its URL).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from graph_tenant import Tenant
+
+ODATA_TYPES = {
+    "users": "#microsoft.graph.user",
+    "contacts": "#microsoft.graph.orgContact",
+    "groups": "#microsoft.graph.group",
+}
+PERMISSIONS = {
+    "domains": {"Domain.Read.All", "Directory.Read.All"},
+    "users": {"User.Read.All", "Directory.Read.All"},
+    "contacts": {"OrgContact.Read.All", "Directory.Read.All"},
+    "groups": {"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All"},
+}
+ALL_PERMISSIONS = frozenset(p for ps in PERMISSIONS.values() for p in ps)
+
+
+@dataclass
+class Fault:
+    """Answer `status` to requests whose path matches `path` (a regex), `times` times (None: always)."""
+
+    path: str
+    status: int
+    times: int | None = 1
+    page: int | None = None
+    """Only the n-th page (1-based) of a collection."""
+    retry_after: str | None = None
+    in_batch: bool | None = None
+    """True: only inside $batch; False: only outside; None: both."""
+    hits: int = 0
+
+    def applies(self, path: str, page: int, in_batch: bool) -> bool:
+        if self.times is not None and self.hits >= self.times:
+            return False
+        if self.in_batch is not None and self.in_batch != in_batch:
+            return False
+        if self.page is not None and self.page != page:
+            return False
+        if not re.fullmatch(self.path, path):
+            return False
+        self.hits += 1
+        return True
+
+
+@dataclass
+class GraphState:
+    tenant: Tenant
+    tokens: dict[str, frozenset[str]] = field(default_factory=lambda: {"good-token": ALL_PERMISSIONS})
+    faults: list[Fault] = field(default_factory=list)
+    page_size: int = 999
+    """The most objects on one page, whatever $top asks (Graph caps some collections, too)."""
+    log: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class GraphHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state: GraphState
+    base: str
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        status, headers, body = self.answer("GET", self.path, None, in_batch=False)
+        self.reply(status, headers, body)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        status, headers, body = self.answer("POST", self.path, payload, in_batch=False)
+        self.reply(status, headers, body)
+
+    def reply(self, status: int, headers: dict[str, str], body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def answer(self, method: str, raw: str, payload: Any, *, in_batch: bool) -> tuple[int, dict[str, str], Any]:
+        state = self.state
+        parts = urlsplit(raw)
+        path = re.sub("/+", "/", parts.path)
+        if in_batch:
+            path = "/v1.0" + path if not path.startswith("/v1.0") else path
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        with state.lock:
+            state.log.append(f"{method} {path}?{parts.query}" if parts.query else f"{method} {path}")
+        if not in_batch:
+            token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            if token not in state.tokens:
+                return _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+            self.granted = state.tokens[token]
+        if method == "POST" and path == "/v1.0/$batch":
+            return self.batch(payload)
+        page = int(query.get("$skiptoken", "0")) // max(1, _top(query, state)) + 1
+        with state.lock:
+            fault = next((f for f in state.faults if f.applies(path, page, in_batch)), None)
+        if fault is not None:
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            code = {401: "InvalidAuthenticationToken", 403: "Authorization_RequestDenied", 429: "TooManyRequests"}
+            return (
+                fault.status,
+                headers,
+                _error(fault.status, code.get(fault.status, "ServiceUnavailable"), "Scripted fault.")[2],
+            )
+        segments = path.split("/")[2:]
+        if not segments or segments[0] not in PERMISSIONS:
+            return _error(404, "Request_ResourceNotFound", f"Resource '{path}' does not exist.")
+        if not self.granted & PERMISSIONS[segments[0]]:
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        try:
+            return 200, {}, self.route(segments, query)
+        except LookupError as exc:
+            return _error(404, "Request_ResourceNotFound", str(exc))
+        except ValueError as exc:
+            return _error(400, "BadRequest", str(exc))
+
+    def route(self, segments: list[str], query: dict[str, str]) -> Any:
+        tenant = self.state.tenant
+        kind = segments[0]
+        if kind == "domains" and len(segments) == 1:
+            return self.collection("domains", [dict(d) for d in tenant.domains], query)
+        if len(segments) == 2 and segments[1] == "delta":
+            return tenant.delta(kind, query, self.link)
+        objects = tenant.collection(kind)
+        if len(segments) == 1:
+            return self.collection(kind, list(objects.values()), query)
+        if segments[1] not in objects:
+            raise LookupError(
+                f"Resource '{segments[1]}' does not exist or one of its queried reference-property "
+                "objects are not present."
+            )
+        if len(segments) == 2:
+            return _select(objects[segments[1]], query, None)
+        if kind == "groups" and len(segments) == 3 and segments[2] in ("members", "owners"):
+            ids = (tenant.members if segments[2] == "members" else tenant.owners).get(segments[1], [])
+            return self.collection(f"groups/{segments[1]}/{segments[2]}", [tenant.typed(i) for i in ids], query)
+        raise LookupError("no such resource")
+
+    def collection(self, path: str, items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+        top = _top(query, self.state)
+        start = int(query.get("$skiptoken", "0"))
+        chosen = [_select(item, query, item.get("@odata.type")) for item in items[start : start + top]]
+        body: dict[str, Any] = {"@odata.context": f"{self.base}/$metadata#{path}", "value": chosen}
+        if start + top < len(items):
+            body["@odata.nextLink"] = self.link(path, {**query, "$skiptoken": str(start + top)})
+        return body
+
+    def link(self, path: str, query: dict[str, str]) -> str:
+        return f"{self.base}/{path}?{urlencode(query, safe='$,')}"
+
+    def batch(self, payload: Any) -> tuple[int, dict[str, str], Any]:
+        requests = payload.get("requests") if isinstance(payload, dict) else None
+        if not isinstance(requests, list) or not 1 <= len(requests) <= 20:
+            return _error(400, "BadRequest", "A batch holds between 1 and 20 requests.")
+        responses = []
+        for request in requests:
+            status, headers, body = self.answer(request["method"], request["url"], None, in_batch=True)
+            responses.append({"id": request["id"], "status": status, "headers": headers, "body": body})
+        return 200, {}, {"responses": responses}
+
+
+def _top(query: dict[str, str], state: GraphState) -> int:
+    top = int(query.get("$top", state.page_size))
+    if not 1 <= top <= 999:
+        raise ValueError(f"Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive.")
+    return min(top, state.page_size)
+
+
+def _select(item: dict[str, Any], query: dict[str, str], odata_type: str | None) -> dict[str, Any]:
+    chosen = query.get("$select")
+    if not chosen:
+        return {k: v for k, v in item.items() if not k.startswith("_")}
+    names = [n.strip() for n in chosen.split(",") if n.strip()]
+    known = set(item) | set(_KNOWN_PROPERTIES)
+    for name in names:
+        if name not in known:
+            raise ValueError(f"Could not find a property named '{name}' on type 'microsoft.graph.directoryObject'.")
+    picked = {"id": item["id"], **{n: item.get(n) for n in names if n in item}}
+    if odata_type:
+        picked = {"@odata.type": odata_type, **picked}
+    return picked
+
+
+_KNOWN_PROPERTIES = [
+    "id",
+    "displayName",
+    "mail",
+    "mailEnabled",
+    "securityEnabled",
+    "groupTypes",
+    "proxyAddresses",
+    "description",
+    "userType",
+    "accountEnabled",
+    "userPrincipalName",
+    "isVerified",
+    "mailNickname",
+    "members",
+]
+
+
+def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], Any]:
+    return status, {}, {"error": {"code": code, "message": message, "innerError": {"request-id": "test"}}}
+
+
+class GraphServer:
+    """The server on 127.0.0.1, in a background thread, until `close()`."""
+
+    def __init__(self, tenant: Tenant, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = GraphState(tenant)
+        handler = type("Handler", (GraphHandler,), {"state": self.state})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self.url = f"http://{host}:{self._server.server_address[1]}"
+        handler.base = f"{self.url}/v1.0"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> GraphServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as stream:
+        served = GraphServer(Tenant.from_json(json.load(stream)), port=int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    print(served.url, flush=True)
+    threading.Event().wait()
