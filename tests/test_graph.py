@@ -1,0 +1,275 @@
+"""Collecting from Microsoft 365: the real Graph SDK stack against a Graph-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import partial
+from pathlib import Path
+
+import pytest
+from graph_server import Fault, GraphServer
+from graph_tenant import TYPES, Tenant, graph_id, tenant_from_ldif
+
+from dlscan.checks import rule_specs
+from dlscan.model import ListKind, RecipientKind
+from dlscan.rulepack import load_rule_pack
+from dlscan.scan import run_scan
+from dlscan.secret import Secret
+from dlscan.sources import load_source
+from dlscan.sources.m365.collector import M365Collector
+from dlscan.sources.m365.settings import AuthMethod, GraphSettings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import synth
+from conftest import SAMPLE
+
+TOKEN = "good-token"
+UNSEEN_BY_GRAPH = {"DL009", "DL013"}
+"""Outside senders and list owners: Graph v1.0 does not give them for Exchange's lists."""
+
+
+@pytest.fixture(scope="module")
+def wyvern() -> Tenant:
+    return tenant_from_ldif(SAMPLE)
+
+
+@pytest.fixture
+def server(wyvern):
+    with GraphServer(wyvern) as running:
+        yield running
+
+
+def settings_for(server: GraphServer, **overrides) -> GraphSettings:
+    values = dict(
+        tenant_id=None,
+        client_id=None,
+        auth=AuthMethod.ACCESS_TOKEN,
+        secret=Secret(TOKEN),
+        endpoint=server.url,
+        retry_time_scale=0.0,
+    )
+    return GraphSettings(**(values | overrides))
+
+
+def findings_of(snapshot) -> set[tuple]:
+    result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
+    return {(f.code, f.severity.value, f.list, f.related, f.detail) for f in result.findings}
+
+
+def test_tenant_matching_the_sample_gives_its_findings_apart_from_what_graph_cannot_see(server):
+    collected = M365Collector(settings_for(server)).collect()
+    offline = findings_of(load_source(SAMPLE))
+    through_graph = findings_of(collected)
+    assert through_graph == {f for f in offline if f[0] not in UNSEEN_BY_GRAPH}
+    assert {f[0] for f in offline - through_graph} == UNSEEN_BY_GRAPH
+    assert len(collected.lists) == 60
+    assert all(g.accepts_external_senders is None for g in collected.lists.values())
+
+
+@pytest.mark.parametrize("seed", [7, 2024])
+def test_unseen_tenant_yields_the_findings_its_content_implies(tmp_path, seed):
+    council = synth.build(seed=seed)
+    export = tmp_path / "northmoor.ldif"
+    export.write_text(council.ldif(), encoding="utf-8")
+    with GraphServer(tenant_from_ldif(export)) as server:
+        server.state.page_size = 50
+        snapshot = M365Collector(settings_for(server)).collect()
+    result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
+    assert {(f.code, f.list) for f in result.findings} == {e for e in council.expected if e[0] not in UNSEEN_BY_GRAPH}
+    assert any(note.startswith("DL009") for note in result.summary.notes)
+
+
+def test_paging_follows_next_links_for_collections_and_members(server, wyvern):
+    server.state.page_size = 3
+    paged = M365Collector(settings_for(server)).collect()
+    server.state.page_size = 999
+    whole = M365Collector(settings_for(server)).collect()
+    assert paged.recipients == whole.recipients
+    assert paged.lists == whole.lists
+    log = server.state.log
+    assert any(line.startswith("GET /v1.0/users?") and "$skiptoken=" in line for line in log)
+    assert any("/members?" in line and "$skiptoken=" in line for line in log)
+    biggest = max(wyvern.members.values(), key=len)
+    assert len(biggest) > 3
+    assert any(len(g.members) == len(biggest) for g in paged.lists.values())
+
+
+def test_requests_select_only_what_the_rules_need(server):
+    M365Collector(settings_for(server)).collect()
+    gets = [line for line in server.state.log if line.startswith("GET ")]
+    assert gets and all("$select=" in line for line in gets)
+    assert any("userType" in line and "accountEnabled" in line for line in gets if "/users?" in line)
+
+
+def test_members_are_typed_users_contacts_groups_and_other_objects():
+    tenant = Tenant(domains=[{"id": "corp.example", "isVerified": True}, {"id": "spare.example", "isVerified": False}])
+    tenant.users["u1"] = {
+        "id": "u1",
+        "displayName": "Ann",
+        "mail": "ann@corp.example",
+        "userType": "Member",
+        "accountEnabled": True,
+        "proxyAddresses": ["SMTP:ann@corp.example", "smtp:a@corp.example"],
+    }
+    tenant.users["g1"] = {
+        "id": "g1",
+        "displayName": "Gus",
+        "mail": "gus@partner.example",
+        "userType": "Guest",
+        "accountEnabled": False,
+        "proxyAddresses": [],
+    }
+    tenant.contacts["c1"] = {"id": "c1", "displayName": "Cat", "mail": "cat@partner.example", "proxyAddresses": []}
+    tenant.others["d1"] = "Laptop 7"
+    tenant.groups["inner"] = {
+        "id": "inner",
+        "displayName": "Inner",
+        "mail": "inner@corp.example",
+        "mailEnabled": True,
+        "securityEnabled": False,
+        "groupTypes": ["Unified"],
+        "proxyAddresses": [],
+    }
+    tenant.groups["outer"] = {
+        "id": "outer",
+        "displayName": "Outer",
+        "mail": "outer@corp.example",
+        "mailEnabled": True,
+        "securityEnabled": True,
+        "groupTypes": [],
+        "proxyAddresses": [],
+    }
+    tenant.members = {"outer": ["u1", "g1", "c1", "d1", "inner"], "inner": ["u1"]}
+    tenant.owners = {"inner": ["u1"], "outer": ["u1"]}
+    with GraphServer(tenant) as server:
+        snapshot = M365Collector(settings_for(server)).collect()
+    people = snapshot.recipients
+    assert people["u1"].kind is RecipientKind.USER and people["u1"].addresses == ("ann@corp.example", "a@corp.example")
+    assert people["g1"].guest and people["g1"].enabled is False
+    assert people["c1"].kind is RecipientKind.CONTACT and people["c1"].target_address == "cat@partner.example"
+    assert people["d1"].kind is RecipientKind.PRINCIPAL and people["d1"].display_name == "Laptop 7"
+    assert snapshot.lists["outer"].members == ("u1", "g1", "c1", "d1", "inner")
+    assert snapshot.lists["inner"].kind is ListKind.M365 and snapshot.lists["inner"].owners == ("u1",)
+    # A mail-enabled security group's owners live in Exchange, which Graph does not show: unknown, not none.
+    assert snapshot.lists["outer"].kind is ListKind.SECURITY and snapshot.lists["outer"].owners is None
+    assert [d.name for d in snapshot.internal_domains] == ["corp.example"]
+    assert not [line for line in server.state.log if "/groups/outer/owners" in line]
+
+
+def test_throttling_honours_retry_after_and_waits_can_be_made_instant(server):
+    server.state.faults = [
+        Fault(r"/v1\.0/users", 429, times=2, retry_after="7"),
+        Fault(r"/v1\.0/groups/[^/]+/members", 429, times=3, retry_after="11", in_batch=True),
+        Fault(r"/v1\.0/contacts", 503, times=1),
+    ]
+    collector = M365Collector(settings_for(server))
+    snapshot = collector.collect()
+    assert [f.hits for f in server.state.faults] == [2, 3, 1]
+    assert collector.waits.count(7) == 2
+    assert 11 in collector.waits
+    assert len(snapshot.lists) == 60
+
+
+def test_throttling_that_never_ends_fails_the_collection(server, tmp_path, dlscan, monkeypatch):
+    server.state.faults = [Fault(r"/v1\.0/groups/[^/]+/members", 429, times=None, retry_after="1", in_batch=True)]
+    outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "t.json", "--retries", "2")
+    assert outcome.code == 2
+    assert "429" in outcome.err and len(outcome.err.strip().splitlines()) == 1
+    assert not (tmp_path / "t.json").exists()
+
+
+def collect_cli(dlscan, monkeypatch, server, output: Path, *extra: str, token: str = TOKEN):
+    monkeypatch.setenv("GRAPH_TOKEN", token)
+    # Waits before retries are still computed and recorded, but not slept.
+    monkeypatch.setattr("dlscan.cli_m365.GraphSettings", partial(GraphSettings, retry_time_scale=0.0))
+    return dlscan(
+        "collect", "m365", "--access-token-env", "GRAPH_TOKEN", "--endpoint", server.url, "--output", output, *extra
+    )
+
+
+def test_failure_on_page_3_of_5_writes_nothing_and_keeps_the_old_snapshot(server, tmp_path, dlscan, monkeypatch):
+    server.state.page_size = 40  # 170 users: five pages
+    server.state.faults = [Fault(r"/v1\.0/users", 500, times=None, page=3)]
+    output = tmp_path / "tenant.json"
+    output.write_text("yesterday's snapshot", encoding="utf-8")
+    outcome = collect_cli(dlscan, monkeypatch, server, output, "--retries", "1")
+    assert outcome.code == 2
+    assert outcome.err.startswith("dlscan: ") and len(outcome.err.strip().splitlines()) == 1
+    assert "500" in outcome.err and "/users" in outcome.err
+    assert output.read_text(encoding="utf-8") == "yesterday's snapshot"
+    assert sum("$skiptoken=80" in line for line in server.state.log if "/users" in line) == 2
+
+
+@pytest.mark.parametrize(
+    ("granted", "permission"),
+    [
+        ({"User.Read.All", "GroupMember.Read.All", "Domain.Read.All"}, "OrgContact.Read.All"),
+        ({"User.Read.All", "OrgContact.Read.All", "Domain.Read.All"}, "GroupMember.Read.All"),
+        ({"OrgContact.Read.All", "GroupMember.Read.All", "Domain.Read.All"}, "User.Read.All"),
+    ],
+)
+def test_missing_permission_is_named_in_one_line(server, tmp_path, dlscan, monkeypatch, granted, permission):
+    server.state.tokens["narrow-token"] = frozenset(granted)
+    outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "t.json", token="narrow-token")
+    assert outcome.code == 2
+    assert permission in outcome.err and "403" in outcome.err
+    assert len(outcome.err.strip().splitlines()) == 1
+
+
+def test_rejected_token_is_a_clear_error_and_is_never_shown(server, tmp_path, dlscan, monkeypatch):
+    outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "t.json", token="expired-secret-token-123")
+    assert outcome.code == 2
+    assert "401" in outcome.err and "credentials" in outcome.err
+    assert "expired-secret-token-123" not in outcome.out + outcome.err
+
+
+def test_cli_writes_a_snapshot_that_scans_like_the_tenant(server, tmp_path, dlscan, monkeypatch):
+    output = tmp_path / "tenant.json.gz"
+    outcome = collect_cli(dlscan, monkeypatch, server, output)
+    assert outcome.code == 0, outcome.err
+    assert "collected 60 groups" in outcome.err
+    assert TOKEN not in outcome.err
+    scanned = dlscan("scan", output, "--format", "json", "--fail-on", "never")
+    assert scanned.code == 0
+    report = json.loads(scanned.out)
+    assert any("DL009" in note for note in report["summary"]["not_evaluated"])
+    assert TOKEN.encode() not in output.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["--access-token-env", "GRAPH_TOKEN", "--endpoint", "http://graph.example.org"],
+            "plain http is allowed only to this machine",
+        ),
+        (["--tenant-id", "t"], "choose one way to sign in"),
+        (["--access-token-env", "NO_SUCH_VAR_FOR_DLSCAN"], "NO_SUCH_VAR_FOR_DLSCAN"),
+        (["--client-secret-env", "GRAPH_TOKEN", "--tenant-id", "t"], "--client-id"),
+        (["--access-token-env", "GRAPH_TOKEN", "--cloud", "mars"], "mars"),
+    ],
+)
+def test_bad_settings_give_one_line_and_exit_2(tmp_path, dlscan, monkeypatch, args, fragment):
+    monkeypatch.setenv("GRAPH_TOKEN", TOKEN)
+    outcome = dlscan("collect", "m365", "--output", tmp_path / "t.json", *args)
+    assert outcome.code == 2
+    assert fragment in outcome.err
+    assert "Traceback" not in outcome.err
+
+
+def test_config_file_supplies_the_m365_settings(server, tmp_path, dlscan, monkeypatch):
+    monkeypatch.setenv("GRAPH_TOKEN", TOKEN)
+    config = tmp_path / "dlscan.toml"
+    config.write_text(
+        f'[collect.m365]\naccess_token_env = "GRAPH_TOKEN"\nendpoint = "{server.url}"\noutput = "tenant.json"\n',
+        encoding="utf-8",
+    )
+    outcome = dlscan("collect", "m365", "--config", config)
+    assert outcome.code == 0, outcome.err
+    assert (tmp_path / "tenant.json").exists()
+
+
+def test_graph_ids_are_stable_for_the_same_directory_object():
+    assert graph_id("CN=A,DC=x") == graph_id("cn=a,dc=X")
+    assert TYPES["contacts"] == "#microsoft.graph.orgContact"
