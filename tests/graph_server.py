@@ -227,14 +227,20 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], A
     return status, {}, {"error": {"code": code, "message": message, "innerError": {"request-id": "test"}}}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (as one that stops on the first failure does) is not news."""
+
+
 class GraphServer:
     """The server on 127.0.0.1, in a background thread, until `close()`."""
 
     def __init__(self, tenant: Tenant, host: str = "127.0.0.1", port: int = 0) -> None:
         self.state = GraphState(tenant)
         handler = type("Handler", (GraphHandler,), {"state": self.state})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer((host, port), handler)
         self.url = f"http://{host}:{self._server.server_address[1]}"
         handler.base = f"{self.url}/v1.0"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

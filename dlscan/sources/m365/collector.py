@@ -195,7 +195,7 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
 
 def describe(error: GraphError, settings: GraphSettings) -> str:
     """One line an admin can act on: what failed, and for 401/403 what to grant or check."""
-    path = urlsplit(error.url).path.removeprefix(urlsplit(settings.base_url).path)
+    path = urlsplit(error.url).path.removeprefix(urlsplit(settings.base_url).path) or error.url
     permission = next((p for prefix, p in _PERMISSIONS if path.startswith(prefix)), "Directory.Read.All")
     if error.status == 403:
         return (
@@ -207,7 +207,10 @@ def describe(error: GraphError, settings: GraphSettings) -> str:
             f"Microsoft Graph did not accept the credentials for {path} ({error.status} {error.code}): check the "
             f"tenant, client id and secret, or that the token is for {settings.scope}"
         )
-    return f"Microsoft Graph: {error}; nothing was written"
+    what = f"HTTP {error.status}" if error.status else "no answer"
+    code = f" {error.code}" if error.code else ""
+    message = f": {error.message.rstrip('.')}" if error.message else ""
+    return f"Microsoft Graph: {path}: {what}{code}{message}; nothing was written"
 
 
 def _sign_in_problem(exc: Exception) -> str | None:
