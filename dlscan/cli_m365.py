@@ -66,6 +66,12 @@ _METHOD_OPTIONS = {
 @click.option("--timeout", type=float, help="Seconds to wait for one answer.  [default: 60]")
 @click.option("--retries", type=int, help="Retries of a throttled or failed request.  [default: 5]")
 @click.option(
+    "--delta-state",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Collect incrementally: keep what Graph's delta queries need here between runs.",
+)
+@click.option(
     "-d",
     "--internal-domain",
     "internal_domains",
@@ -105,11 +111,17 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
     from dlscan.sources.snapshot import write_snapshot
 
     started = time.monotonic()
-    snapshot = override_domains(M365Collector(settings).collect(), value("internal_domains") or ())
+    collector = M365Collector(settings, delta_state=value("delta_state"))
+    snapshot = override_domains(collector.collect(), value("internal_domains") or ())
+    for kind in collector.restarted:
+        click.echo(f"dlscan: Graph no longer accepts the saved delta state for {kind}; read them in full", err=True)
     try:
         write_snapshot(snapshot, Path(output))
+        collector.save_delta()
     except OSError as exc:
-        raise DlscanError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise DlscanError(f"cannot write {exc.filename or output}: {exc.strerror or exc}") from None
+    if collector.incremental:
+        click.echo("dlscan: incremental collection: applied Graph's changes since the last run", err=True)
     report_collection(snapshot, Path(output), time.monotonic() - started)
     return 0
 

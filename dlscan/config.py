@@ -65,6 +65,7 @@ class M365CollectConfig:
     concurrency: int | None = None
     timeout: float | None = None
     retries: int | None = None
+    delta_state: Path | None = None
     internal_domains: tuple[str, ...] = ()
     output: Path | None = None
 

@@ -45,10 +45,14 @@ class Fault:
     retry_after: str | None = None
     in_batch: bool | None = None
     """True: only inside $batch; False: only outside; None: both."""
+    query: str | None = None
+    """Only requests whose query string contains this regex."""
     hits: int = 0
 
-    def applies(self, path: str, page: int, in_batch: bool) -> bool:
+    def applies(self, path: str, query: str, page: int, in_batch: bool) -> bool:
         if self.times is not None and self.hits >= self.times:
+            return False
+        if self.query is not None and not re.search(self.query, query):
             return False
         if self.in_batch is not None and self.in_batch != in_batch:
             return False
@@ -117,7 +121,7 @@ class GraphHandler(BaseHTTPRequestHandler):
             return self.batch(payload)
         page = int(query.get("$skiptoken", "0")) // max(1, _top(query, state)) + 1
         with state.lock:
-            fault = next((f for f in state.faults if f.applies(path, page, in_batch)), None)
+            fault = next((f for f in state.faults if f.applies(path, parts.query, page, in_batch)), None)
         if fault is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             code = {401: "InvalidAuthenticationToken", 403: "Authorization_RequestDenied", 429: "TooManyRequests"}

@@ -21,6 +21,7 @@ TYPES = {
     "groups": "#microsoft.graph.group",
 }
 OTHER_TYPE = "#microsoft.graph.device"
+MEMBER_SHARE = 8
 
 
 @dataclass
@@ -109,7 +110,7 @@ class Tenant:
                     member_changes.setdefault(group_id, []).append((member_id, removed))
             changed += [g for g in member_changes if g not in changed]
         names = [n for n in (select or "").split(",") if n and n != "members"]
-        items = []
+        items: list[dict[str, Any]] = []
         for object_id in changed:
             if object_id not in objects:
                 items.append({"id": object_id, "@removed": {"reason": "changed"}})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from functools import partial
 from pathlib import Path
 
 import pytest
+from graph_helpers import TOKEN, UNSEEN_BY_GRAPH, collect_cli, findings_of, settings_for
 from graph_server import Fault, GraphServer
 from graph_tenant import TYPES, Tenant, graph_id, tenant_from_ldif
 
@@ -15,18 +15,12 @@ from dlscan.checks import rule_specs
 from dlscan.model import ListKind, RecipientKind
 from dlscan.rulepack import load_rule_pack
 from dlscan.scan import run_scan
-from dlscan.secret import Secret
 from dlscan.sources import load_source
 from dlscan.sources.m365.collector import M365Collector
-from dlscan.sources.m365.settings import AuthMethod, GraphSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import synth
 from conftest import SAMPLE
-
-TOKEN = "good-token"
-UNSEEN_BY_GRAPH = {"DL009", "DL013"}
-"""Outside senders and list owners: Graph v1.0 does not give them for Exchange's lists."""
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +32,6 @@ def wyvern() -> Tenant:
 def server(wyvern):
     with GraphServer(wyvern) as running:
         yield running
-
-
-def settings_for(server: GraphServer, **overrides) -> GraphSettings:
-    values = dict(
-        tenant_id=None,
-        client_id=None,
-        auth=AuthMethod.ACCESS_TOKEN,
-        secret=Secret(TOKEN),
-        endpoint=server.url,
-        retry_time_scale=0.0,
-    )
-    return GraphSettings(**(values | overrides))
-
-
-def findings_of(snapshot) -> set[tuple]:
-    result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
-    return {(f.code, f.severity.value, f.list, f.related, f.detail) for f in result.findings}
 
 
 def test_tenant_matching_the_sample_gives_its_findings_apart_from_what_graph_cannot_see(server):
@@ -177,15 +154,6 @@ def test_throttling_that_never_ends_fails_the_collection(server, tmp_path, dlsca
     assert outcome.code == 2
     assert "429" in outcome.err and len(outcome.err.strip().splitlines()) == 1
     assert not (tmp_path / "t.json").exists()
-
-
-def collect_cli(dlscan, monkeypatch, server, output: Path, *extra: str, token: str = TOKEN):
-    monkeypatch.setenv("GRAPH_TOKEN", token)
-    # Waits before retries are still computed and recorded, but not slept.
-    monkeypatch.setattr("dlscan.cli_m365.GraphSettings", partial(GraphSettings, retry_time_scale=0.0))
-    return dlscan(
-        "collect", "m365", "--access-token-env", "GRAPH_TOKEN", "--endpoint", server.url, "--output", output, *extra
-    )
 
 
 def test_failure_on_page_3_of_5_writes_nothing_and_keeps_the_old_snapshot(server, tmp_path, dlscan, monkeypatch):

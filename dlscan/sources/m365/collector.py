@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from dlscan.progress import Progress
 from dlscan.sources.m365 import mapping
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.client import BATCH_LIMIT, GraphClient, GraphError
+from dlscan.sources.m365.delta import EXPIRED_STATUSES, KINDS, DeltaState, first_url, load_state, save_state
 from dlscan.sources.m365.settings import GraphSettings
 
 PAGE = "$top=999"
@@ -49,8 +51,16 @@ class _Tenant:
 
 
 class M365Collector:
-    def __init__(self, settings: GraphSettings, *, progress: Progress | None = None) -> None:
+    def __init__(
+        self, settings: GraphSettings, *, delta_state: Path | None = None, progress: Progress | None = None
+    ) -> None:
         self.settings = settings
+        self.delta_path = delta_state
+        self.delta: DeltaState | None = None
+        """After an incremental collection: the state to save once the snapshot is safely written."""
+        self.incremental = False
+        self.restarted: list[str] = []
+        """Kinds whose delta token Graph no longer accepted, read in full instead."""
         self.progress = progress or Progress("reading Microsoft 365")
         self.waits: list[float] = []
         """Every wait before a retry during the last collection, as asked for (tests read it)."""
@@ -60,10 +70,14 @@ class M365Collector:
         return asyncio.run(self.collect_async())
 
     async def collect_async(self) -> Snapshot:
+        state = None
+        if self.delta_path is not None:
+            state = load_state(self.delta_path, self.settings.service_root, self.settings.tenant_id)
+            state = state or DeltaState(self.settings.service_root, self.settings.tenant_id)
         sign_in = GraphSignIn(self.settings)
         client = GraphClient(self.settings, sign_in)
         try:
-            tenant = await self._read(client)
+            tenant = await (self._read(client) if state is None else self._read_delta(client, state))
         except GraphError as exc:
             raise DlscanError(describe(exc, self.settings)) from None
         except Exception as exc:
@@ -92,6 +106,56 @@ class M365Collector:
         owned = [g["id"] for g in tenant.groups if mapping.graph_knows_owners(g)]
         tenant.owners = await self._relations(client, owned, "owners", "id")
         return tenant
+
+    async def _read_delta(self, client: GraphClient, state: DeltaState) -> _Tenant:
+        self.incremental = bool(state.links)
+        tenant = _Tenant()
+        await _together(
+            self._all(client, "/domains?$select=id,isVerified", tenant.domains),
+            *(self._delta_of(client, state, kind) for kind in KINDS),
+        )
+        tenant.users = list(state.objects["users"].values())
+        tenant.contacts = list(state.objects["contacts"].values())
+        tenant.groups = list(state.objects["groups"].values())
+        tenant.members = {
+            g: [{"id": m, "@odata.type": t} for m, t in state.members.get(g, {}).items()]
+            for g in state.objects["groups"]
+        }
+        owned = [g["id"] for g in tenant.groups if mapping.graph_knows_owners(g)]
+        tenant.owners = await self._relations(client, owned, "owners", "id")
+        self.delta = state
+        return tenant
+
+    async def _delta_of(self, client: GraphClient, state: DeltaState, kind: str) -> None:
+        link = state.links.get(kind)
+        if link is None:
+            state.start_over(kind)
+            await self._follow_delta(client, state, kind, first_url(kind))
+            return
+        try:
+            await self._follow_delta(client, state, kind, link)
+        except GraphError as exc:
+            if exc.status not in EXPIRED_STATUSES:
+                raise
+            self.restarted.append(kind)
+            state.start_over(kind)
+            await self._follow_delta(client, state, kind, first_url(kind))
+
+    async def _follow_delta(self, client: GraphClient, state: DeltaState, kind: str, url: str) -> None:
+        last: dict[str, Any] = {}
+        async for page in client.pages(url):
+            items = page.get("value", [])
+            state.apply(kind, items)
+            self.progress.advance(objects=len(items), pages=1)
+            last = page
+        if not last.get("@odata.deltaLink"):
+            raise GraphError(0, "", "the delta query ended without a deltaLink", client.absolute(url))
+        state.links[kind] = last["@odata.deltaLink"]
+
+    def save_delta(self) -> None:
+        """Keep the state for the next run; call only once the snapshot is written."""
+        if self.delta_path is not None and self.delta is not None:
+            save_state(self.delta_path, self.delta)
 
     async def _all(self, client: GraphClient, url: str, into: list[dict[str, Any]]) -> None:
         async for page in client.pages(url):

@@ -1,0 +1,113 @@
+"""Incremental collection: Graph's delta queries, applied to the tenant as dlscan last read it.
+
+A delta answer carries only what changed, and a changed object may carry only its changed properties.
+So the state kept between runs holds the tenant itself (each object's selected properties, each group's
+members) beside the delta links; applying the changes to it gives the same tenant a full read would.
+The state is written only after a whole, successful collection, and a state Graph no longer accepts
+(an expired delta token) starts that collection over, in full.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dlscan.atomic import atomic_writer
+from dlscan.errors import InputError, UsageError
+from dlscan.sources.ldif import open_binary
+from dlscan.sources.m365 import mapping
+
+STATE_FORMAT = "dlscan-m365-delta"
+STATE_VERSION = 1
+KINDS = {
+    "users": mapping.USER_FIELDS,
+    "contacts": mapping.CONTACT_FIELDS,
+    "groups": mapping.GROUP_FIELDS + ",members",
+}
+EXPIRED_STATUSES = frozenset({400, 410})
+"""What Graph answers to a delta token it no longer knows (410 Gone; some services send 400)."""
+
+
+@dataclass
+class DeltaState:
+    service_root: str
+    tenant: str | None
+    links: dict[str, str] = field(default_factory=dict)
+    """The deltaLink of each kind, from the last successful collection."""
+    objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    members: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each group's members: member id -> @odata.type, in the order Graph gave them."""
+
+    def start_over(self, kind: str) -> None:
+        self.links.pop(kind, None)
+        self.objects[kind] = {}
+        if kind == "groups":
+            self.members = {}
+
+    def apply(self, kind: str, items: list[dict[str, Any]]) -> None:
+        objects = self.objects[kind]
+        for item in items:
+            object_id = str(item["id"])
+            if "@removed" in item:
+                objects.pop(object_id, None)
+                self.members.pop(object_id, None)
+                continue
+            changed = {k: v for k, v in item.items() if not k.startswith("@") and "@" not in k}
+            objects[object_id] = {**objects.get(object_id, {}), **changed}
+            if kind == "groups":
+                members = self.members.setdefault(object_id, {})
+                for member in item.get("members@delta") or ():
+                    if "@removed" in member:
+                        members.pop(str(member["id"]), None)
+                    else:
+                        members[str(member["id"])] = str(member.get("@odata.type") or "")
+
+
+def first_url(kind: str) -> str:
+    return f"/{kind}/delta?$select={KINDS[kind]}"
+
+
+def load_state(path: Path, service_root: str, tenant: str | None) -> DeltaState | None:
+    """The saved state, or None when there is none yet; a damaged file is an error, never silently replaced."""
+    if not path.exists():
+        return None
+    try:
+        with open_binary(path) as stream:
+            document = json.loads(stream.read())
+        if document.get("format") != STATE_FORMAT or document.get("format_version") != STATE_VERSION:
+            raise InputError(path, f"not a dlscan delta state (format {STATE_FORMAT} v{STATE_VERSION})")
+        state = DeltaState(
+            service_root=document["service_root"],
+            tenant=document.get("tenant"),
+            links=dict(document["links"]),
+            objects={kind: dict(document["objects"][kind]) for kind in KINDS},
+            members={g: dict(m) for g, m in document["members"].items()},
+        )
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, EOFError):
+        raise InputError(path, "the delta state is damaged; move it aside to collect in full") from None
+    if state.service_root != service_root or (tenant and state.tenant and state.tenant != tenant):
+        raise UsageError(f"{path} holds the state of another tenant ({state.tenant or state.service_root})")
+    return state
+
+
+def save_state(path: Path, state: DeltaState) -> None:
+    document = {
+        "format": STATE_FORMAT,
+        "format_version": STATE_VERSION,
+        "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "service_root": state.service_root,
+        "tenant": state.tenant,
+        "links": state.links,
+        "objects": state.objects,
+        "members": state.members,
+    }
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    with atomic_writer(path, binary=True, compress=path.suffix == ".gz") as stream:
+        stream.write(text.encode("utf-8"))

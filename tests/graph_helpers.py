@@ -1,0 +1,44 @@
+"""What the Graph tests share: settings for the local server, the CLI run against it, comparable findings."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from graph_server import GraphServer
+
+from dlscan.checks import rule_specs
+from dlscan.rulepack import load_rule_pack
+from dlscan.scan import run_scan
+from dlscan.secret import Secret
+from dlscan.sources.m365.settings import AuthMethod, GraphSettings
+
+TOKEN = "good-token"
+UNSEEN_BY_GRAPH = {"DL009", "DL013"}
+"""Outside senders and list owners: Graph v1.0 does not give them for Exchange's lists."""
+
+
+def settings_for(server: GraphServer, **overrides) -> GraphSettings:
+    values = dict(
+        tenant_id=None,
+        client_id=None,
+        auth=AuthMethod.ACCESS_TOKEN,
+        secret=Secret(TOKEN),
+        endpoint=server.url,
+        retry_time_scale=0.0,
+    )
+    return GraphSettings(**(values | overrides))
+
+
+def collect_cli(dlscan, monkeypatch, server: GraphServer, output: Path, *extra: str, token: str = TOKEN):
+    monkeypatch.setenv("GRAPH_TOKEN", token)
+    # Waits before retries are still computed and recorded, but not slept.
+    monkeypatch.setattr("dlscan.cli_m365.GraphSettings", partial(GraphSettings, retry_time_scale=0.0))
+    return dlscan(
+        "collect", "m365", "--access-token-env", "GRAPH_TOKEN", "--endpoint", server.url, "--output", output, *extra
+    )
+
+
+def findings_of(snapshot) -> set[tuple]:
+    result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
+    return {(f.code, f.severity.value, f.list, f.related, f.detail) for f in result.findings}
