@@ -61,7 +61,13 @@ _METHOD_OPTIONS = {
 @click.option("--access-token-env", metavar="VAR", help="Use the Graph access token in this environment variable.")
 @click.option("--cloud", type=click.Choice(sorted(CLOUDS)), help="The Microsoft cloud.  [default: global]")
 @click.option("--endpoint", metavar="URL", help="Another Graph service root, e.g. a proxy.  [default: the cloud's]")
-@click.option("--ca-file", type=click.Path(path_type=Path), metavar="FILE", help="CA certificates for --endpoint.")
+@click.option("--authority-host", metavar="URL", help="Another Entra ID sign-in host.  [default: the cloud's]")
+@click.option(
+    "--ca-file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="CA certificates for --endpoint and --authority-host, e.g. behind a TLS-inspecting proxy.",
+)
 @click.option("--concurrency", type=int, help="Batch requests in flight at once.  [default: 4]")
 @click.option("--timeout", type=float, help="Seconds to wait for one answer.  [default: 60]")
 @click.option("--retries", type=int, help="Retries of a throttled or failed request.  [default: 5]")
@@ -152,6 +158,7 @@ def _settings(value) -> GraphSettings:
         certificate_password=password,
         cloud=value("cloud") or "global",
         endpoint=value("endpoint"),
+        authority_host=value("authority_host"),
         ca_file=value("ca_file"),
         **numbers,
     )

@@ -61,6 +61,7 @@ class M365CollectConfig:
     access_token_env: str | None = None
     cloud: str | None = None
     endpoint: str | None = None
+    authority_host: str | None = None
     ca_file: Path | None = None
     concurrency: int | None = None
     timeout: float | None = None

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from entra_server import EntraServer, EntraState, self_signed
 from graph_helpers import TOKEN, UNSEEN_BY_GRAPH, collect_cli, findings_of, settings_for
 from graph_server import Fault, GraphServer
 from graph_tenant import TYPES, Tenant, graph_id, tenant_from_ldif
@@ -241,3 +242,92 @@ def test_config_file_supplies_the_m365_settings(server, tmp_path, dlscan, monkey
 def test_graph_ids_are_stable_for_the_same_directory_object():
     assert graph_id("CN=A,DC=x") == graph_id("cn=a,dc=X")
     assert TYPES["contacts"] == "#microsoft.graph.orgContact"
+
+
+@pytest.fixture
+def entra(server, tmp_path):
+    state = EntraState(tenant="wyvern.example", client_id="app-123", client_secret="s3cret-value-never-shown")
+    state.issued = server.state.tokens
+    running = EntraServer(state, tmp_path)
+    yield running
+    running.close()
+
+
+def sign_in_args(entra, *extra: str) -> list[str]:
+    return [
+        "--tenant-id",
+        "wyvern.example",
+        "--client-id",
+        "app-123",
+        "--authority-host",
+        entra.url,
+        "--ca-file",
+        str(entra.ca_file),
+        *extra,
+    ]
+
+
+def test_client_secret_sign_in_through_azure_identity(server, entra, tmp_path, dlscan, monkeypatch):
+    monkeypatch.setenv("DLSCAN_SECRET", "s3cret-value-never-shown")
+    output = tmp_path / "t.json"
+    outcome = dlscan(
+        "collect",
+        "m365",
+        *sign_in_args(entra, "--client-secret-env", "DLSCAN_SECRET"),
+        "--endpoint",
+        server.url,
+        "-o",
+        output,
+    )
+    assert outcome.code == 0, outcome.err
+    assert len(entra.state.requests) == 1
+    assert entra.state.requests[0]["scope"] == f"{server.url}/.default"
+    assert "s3cret-value-never-shown" not in outcome.err + output.read_text(encoding="utf-8")
+
+
+def test_certificate_sign_in_through_azure_identity(server, entra, tmp_path, dlscan):
+    cert_file, key_file, cert = self_signed("dlscan-app", tmp_path)
+    entra.state.client_cert = cert
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(key_file.read_bytes() + cert_file.read_bytes())
+    outcome = dlscan(
+        "collect",
+        "m365",
+        *sign_in_args(entra, "--certificate", str(pem)),
+        "--endpoint",
+        server.url,
+        "-o",
+        tmp_path / "t.json",
+    )
+    assert outcome.code == 0, outcome.err
+    assert entra.state.requests[0]["client_assertion_type"].endswith("jwt-bearer")
+
+
+def test_wrong_client_secret_is_one_line_without_the_secret(server, entra, tmp_path, dlscan, monkeypatch):
+    monkeypatch.setenv("DLSCAN_SECRET", "not-the-s3cret")
+    outcome = dlscan(
+        "collect",
+        "m365",
+        *sign_in_args(entra, "--client-secret-env", "DLSCAN_SECRET"),
+        "--endpoint",
+        server.url,
+        "-o",
+        tmp_path / "t.json",
+    )
+    assert outcome.code == 2
+    assert "cannot sign in" in outcome.err and "AADSTS7000215" in outcome.err
+    assert len(outcome.err.strip().splitlines()) == 1
+    assert "not-the-s3cret" not in outcome.err
+
+
+def test_untrusted_sign_in_host_is_refused(server, entra, tmp_path, dlscan, monkeypatch):
+    monkeypatch.setenv("DLSCAN_SECRET", "s3cret-value-never-shown")
+    args = [
+        a
+        for a in sign_in_args(entra, "--client-secret-env", "DLSCAN_SECRET")
+        if a not in ("--ca-file", str(entra.ca_file))
+    ]
+    outcome = dlscan("collect", "m365", *args, "--endpoint", server.url, "-o", tmp_path / "t.json")
+    assert outcome.code == 2
+    assert "cannot sign in" in outcome.err and "certificate" in outcome.err.lower()
+    assert not entra.state.requests

@@ -6,6 +6,7 @@ another host never carries it.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +40,8 @@ class GraphSignIn:
     """The authentication provider for one collection, and the credential to close after it."""
 
     def __init__(self, settings: GraphSettings) -> None:
+        # azure-identity logs each failed sign-in as a warning; dlscan reports it once, as its own error.
+        logging.getLogger("azure.identity").setLevel(logging.ERROR)
         host = urlsplit(settings.service_root).hostname or ""
         self._credential: Any = None
         if settings.auth is AuthMethod.ACCESS_TOKEN:
@@ -69,19 +72,22 @@ def _credential(settings: GraphSettings) -> Any:
     from azure.identity import DeviceCodeCredential
     from azure.identity.aio import CertificateCredential, ClientSecretCredential, ManagedIdentityCredential
 
-    tenant, client, authority = settings.tenant_id, settings.client_id, settings.authority
+    tenant, client = settings.tenant_id, settings.client_id
+    common: dict[str, Any] = {"authority": settings.authority}
+    if settings.ca_file is not None:
+        common["connection_verify"] = str(settings.ca_file)
     if settings.auth is AuthMethod.CLIENT_SECRET:
         assert settings.secret is not None
-        return ClientSecretCredential(tenant, client, settings.secret.reveal(), authority=authority)
+        return ClientSecretCredential(tenant, client, settings.secret.reveal(), **common)
     if settings.auth is AuthMethod.CERTIFICATE:
         password = settings.certificate_password.reveal() if settings.certificate_password else None
         return CertificateCredential(
-            tenant, client, certificate_path=str(settings.certificate), password=password, authority=authority
+            tenant, client, certificate_path=str(settings.certificate), password=password, **common
         )
     if settings.auth is AuthMethod.MANAGED_IDENTITY:
         return ManagedIdentityCredential(client_id=client) if client else ManagedIdentityCredential()
     # Device code is interactive; azure-identity offers it synchronously only, and it runs once per collection.
-    return DeviceCodeCredential(client_id=client, tenant_id=tenant, authority=authority, prompt_callback=_show_code)
+    return DeviceCodeCredential(client_id=client, tenant_id=tenant, prompt_callback=_show_code, **common)
 
 
 def _show_code(verification_uri: str, user_code: str, expires_on: Any) -> None:

@@ -26,6 +26,7 @@ from dlscan.sources.m365.delta import EXPIRED_STATUSES, KINDS, DeltaState, first
 from dlscan.sources.m365.settings import GraphSettings
 
 PAGE = "$top=999"
+DOMAINS = "/domains?$select=id,isVerified"
 NOTES = (
     "DL009: Microsoft Graph does not say whether a list accepts mail from outside senders, so DL009 was "
     "not evaluated for lists read from Microsoft 365.",
@@ -94,8 +95,9 @@ class M365Collector:
 
     async def _read(self, client: GraphClient) -> _Tenant:
         tenant = _Tenant()
+        # Domains first and alone: one sign-in, and a credential problem shows once, before any fan-out.
+        await self._all(client, DOMAINS, tenant.domains)
         await _together(
-            self._all(client, "/domains?$select=id,isVerified", tenant.domains),
             self._all(client, f"/users?$select={mapping.USER_FIELDS}&{PAGE}", tenant.users),
             self._all(client, f"/contacts?$select={mapping.CONTACT_FIELDS}&{PAGE}", tenant.contacts),
             self._all(client, f"/groups?$select={mapping.GROUP_FIELDS}&{PAGE}", tenant.groups),
@@ -110,8 +112,8 @@ class M365Collector:
     async def _read_delta(self, client: GraphClient, state: DeltaState) -> _Tenant:
         self.incremental = bool(state.links)
         tenant = _Tenant()
+        await self._all(client, DOMAINS, tenant.domains)
         await _together(
-            self._all(client, "/domains?$select=id,isVerified", tenant.domains),
             *(self._delta_of(client, state, kind) for kind in KINDS),
         )
         tenant.users = list(state.objects["users"].values())
@@ -280,10 +282,10 @@ def describe(error: GraphError, settings: GraphSettings) -> str:
 def _sign_in_problem(exc: Exception) -> str | None:
     """azure-identity's sign-in failure, first line only (the rest is troubleshooting links)."""
     try:
-        from azure.core.exceptions import ClientAuthenticationError
+        from azure.core.exceptions import AzureError
     except ImportError:
         return None
-    if not isinstance(exc, ClientAuthenticationError):
+    if not isinstance(exc, AzureError):
         return None
     lines = [line.strip() for line in str(exc.message or exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__

@@ -48,7 +48,10 @@ class GraphSettings:
     cloud: str = "global"
     endpoint: str | None = None
     """Another Graph service root (a proxy, a test server); overrides the cloud's."""
+    authority_host: str | None = None
+    """Another Entra ID sign-in host (https); overrides the cloud's."""
     ca_file: Path | None = None
+    """CA certificates for the endpoint and the sign-in host, e.g. behind a TLS-inspecting proxy."""
     concurrency: int = 4
     timeout: float = 60.0
     retries: int = 5
@@ -73,6 +76,8 @@ class GraphSettings:
         if not 0 <= self.retries <= 10:
             raise UsageError("--retries must be between 0 and 10")
         self.service_root  # noqa: B018 - validates --endpoint early, before any credential is used
+        if self.authority_host is not None and not self.authority_host.startswith("https://"):
+            raise UsageError(f"--authority-host {self.authority_host!r}: sign-in must use https")
 
     @property
     def service_root(self) -> str:
@@ -86,7 +91,7 @@ class GraphSettings:
 
     @property
     def authority(self) -> str:
-        return CLOUDS[self.cloud].authority
+        return self.authority_host or CLOUDS[self.cloud].authority
 
     @property
     def scope(self) -> str:
