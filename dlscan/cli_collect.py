@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -27,6 +28,53 @@ Examples:
 The password is never read from the command line: use --password-env, --password-file, or type it
 at the prompt. The account needs only read access to the directory.
 """
+
+
+def collection_options(section: str, found: str) -> Callable[[Callable], Callable]:
+    """The options every `collect` command shares: domains to record, the config file, the snapshot."""
+    options = [
+        click.option(
+            "-d",
+            "--internal-domain",
+            "internal_domains",
+            multiple=True,
+            metavar="DOMAIN",
+            help=f"Internal mail domains to record instead of {found} (repeatable).",
+        ),
+        click.option(
+            "-c",
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path),
+            metavar="FILE",
+            help=f"TOML config file with a [{section}] section.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path),
+            metavar="FILE",
+            help="The snapshot to write (.json or .json.gz); written only when collection completes.",
+        ),
+    ]
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def write_collected(snapshot: Snapshot, output: Path, started: float, then: Callable[[], None] | None = None) -> None:
+    """Write the snapshot (and, once it is safely written, whatever `then` keeps), and say what was collected."""
+    try:
+        write_snapshot(snapshot, output)
+        if then is not None:
+            then()
+    except OSError as exc:
+        raise DlscanError(f"cannot write {exc.filename or output}: {exc.strerror or exc}") from None
+    report_collection(snapshot, output, time.monotonic() - started)
 
 
 @click.group()
@@ -70,29 +118,7 @@ def collect() -> None:
 @click.option("--range-size", type=int, help="Member values per ranged read.  [default: 1500]")
 @click.option("--timeout", type=float, help="Seconds for a connection or an operation.  [default: 30]")
 @click.option("--retries", type=int, help="Times a dropped search is restarted.  [default: 3]")
-@click.option(
-    "-d",
-    "--internal-domain",
-    "internal_domains",
-    multiple=True,
-    metavar="DOMAIN",
-    help="Internal mail domains to record instead of those found in the directory (repeatable).",
-)
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="TOML config file with a [collect.ad] section.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="The snapshot to write (.json or .json.gz); written only when collection completes.",
-)
+@collection_options("collect.ad", "those found in the directory")
 def collect_ad(config_path: Path | None, **options: object) -> int:
     """Collect users, contacts and groups from Active Directory over LDAP."""
     config = load_config(config_path).collect_ad if config_path else AdCollectConfig()
@@ -115,13 +141,8 @@ def collect_ad(config_path: Path | None, **options: object) -> int:
     if settings.insecure_plain_ldap:
         click.echo("dlscan: warning: --insecure-plain-ldap sends the password in clear text", err=True)
     started = time.monotonic()
-    snapshot = AdCollector(settings).collect()
-    snapshot = override_domains(snapshot, value("internal_domains") or ())
-    try:
-        write_snapshot(snapshot, Path(output))
-    except OSError as exc:
-        raise DlscanError(f"cannot write {output}: {exc.strerror or exc}") from None
-    report_collection(snapshot, Path(output), time.monotonic() - started)
+    snapshot = override_domains(AdCollector(settings).collect(), value("internal_domains") or ())
+    write_collected(snapshot, Path(output), started)
     return 0
 
 

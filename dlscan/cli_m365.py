@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from dlscan.cli_collect import merged_options, override_domains, report_collection
+from dlscan.cli_collect import collection_options, merged_options, override_domains, write_collected
 from dlscan.config import M365CollectConfig, load_config
-from dlscan.errors import DlscanError, UsageError
+from dlscan.errors import UsageError
 from dlscan.secret import read_secret
 from dlscan.sources.m365.settings import CLOUDS, AuthMethod, GraphSettings
 
@@ -77,29 +77,7 @@ _METHOD_OPTIONS = {
     metavar="FILE",
     help="Collect incrementally: keep what Graph's delta queries need here between runs.",
 )
-@click.option(
-    "-d",
-    "--internal-domain",
-    "internal_domains",
-    multiple=True,
-    metavar="DOMAIN",
-    help="Internal mail domains to record instead of the tenant's verified domains (repeatable).",
-)
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="TOML config file with a [collect.m365] section.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="The snapshot to write (.json or .json.gz); written only when collection completes.",
-)
+@collection_options("collect.m365", "the tenant's verified domains")
 def collect_m365(config_path: Path | None, **options: object) -> int:
     """Collect groups, lists, users and contacts from Microsoft 365 through Microsoft Graph."""
     config = load_config(config_path).collect_m365 if config_path else M365CollectConfig()
@@ -114,21 +92,14 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
         raise UsageError(
             f"collecting from Microsoft 365 needs the m365 extra: pip install 'dlscan[m365]' ({exc.name})"
         ) from None
-    from dlscan.sources.snapshot import write_snapshot
-
     started = time.monotonic()
     collector = M365Collector(settings, delta_state=value("delta_state"))
     snapshot = override_domains(collector.collect(), value("internal_domains") or ())
     for kind in collector.restarted:
         click.echo(f"dlscan: Graph no longer accepts the saved delta state for {kind}; read them in full", err=True)
-    try:
-        write_snapshot(snapshot, Path(output))
-        collector.save_delta()
-    except OSError as exc:
-        raise DlscanError(f"cannot write {exc.filename or output}: {exc.strerror or exc}") from None
     if collector.incremental:
         click.echo("dlscan: incremental collection: applied Graph's changes since the last run", err=True)
-    report_collection(snapshot, Path(output), time.monotonic() - started)
+    write_collected(snapshot, Path(output), started, then=collector.save_delta)
     return 0
 
 

@@ -39,6 +39,7 @@ class Tenant:
     """(sequence, kind, id) of every object added, changed or removed."""
     member_changes: list[tuple[int, str, str, bool]] = field(default_factory=list)
     """(sequence, group id, member id, removed)."""
+    _delta_pages: dict[tuple, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def collection(self, kind: str) -> dict[str, dict[str, Any]]:
         return {"users": self.users, "contacts": self.contacts, "groups": self.groups}[kind]
@@ -87,7 +88,12 @@ class Tenant:
         since = int(query.get("$deltatoken", query.get("since", "-1")))
         offset = int(query.get("offset", "0"))
         top = int(query.get("$top", "100"))
-        items = self._delta_items(kind, since, query.get("$select"))
+        key = (kind, since, query.get("$select"), self.sequence)
+        if key not in self._delta_pages:
+            self._delta_pages = {key: self._delta_items(kind, since, query.get("$select"))} | {
+                k: v for k, v in self._delta_pages.items() if k[3] == self.sequence
+            }
+        items = self._delta_pages[key]
         body: dict[str, Any] = {"value": items[offset : offset + top]}
         if offset + top < len(items):
             body["@odata.nextLink"] = link(
@@ -134,7 +140,7 @@ class Tenant:
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> Tenant:
-        return cls(**document)
+        return cls(**{k: v for k, v in document.items() if not k.startswith("_")})
 
 
 def _kept(query: dict[str, str]) -> dict[str, str]:

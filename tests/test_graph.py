@@ -253,67 +253,39 @@ def entra(server, tmp_path):
     running.close()
 
 
-def sign_in_args(entra, *extra: str) -> list[str]:
-    return [
-        "--tenant-id",
-        "wyvern.example",
-        "--client-id",
-        "app-123",
-        "--authority-host",
-        entra.url,
-        "--ca-file",
-        str(entra.ca_file),
-        *extra,
-    ]
+def signed_in(dlscan, entra, server, output, *how: str, trust: bool = True):
+    """`dlscan collect m365` signing in at the local Entra endpoint, as an app would at Microsoft's."""
+    trusted = ["--ca-file", str(entra.ca_file)] if trust else []
+    return dlscan(
+        "collect", "m365", "--tenant-id", "wyvern.example", "--client-id", "app-123",
+        "--authority-host", entra.url, *trusted, *how, "--endpoint", server.url, "-o", output,
+    )  # fmt: skip
 
 
 def test_client_secret_sign_in_through_azure_identity(server, entra, tmp_path, dlscan, monkeypatch):
     monkeypatch.setenv("DLSCAN_SECRET", "s3cret-value-never-shown")
     output = tmp_path / "t.json"
-    outcome = dlscan(
-        "collect",
-        "m365",
-        *sign_in_args(entra, "--client-secret-env", "DLSCAN_SECRET"),
-        "--endpoint",
-        server.url,
-        "-o",
-        output,
-    )
+    outcome = signed_in(dlscan, entra, server, output, "--client-secret-env", "DLSCAN_SECRET")
     assert outcome.code == 0, outcome.err
     assert len(entra.state.requests) == 1
     assert entra.state.requests[0]["scope"] == f"{server.url}/.default"
     assert "s3cret-value-never-shown" not in outcome.err + output.read_text(encoding="utf-8")
 
 
-def test_certificate_sign_in_through_azure_identity(server, entra, tmp_path, dlscan):
+@pytest.mark.parametrize("known", [True, False])
+def test_certificate_sign_in_through_azure_identity(server, entra, tmp_path, dlscan, known):
     cert_file, key_file, cert = self_signed("dlscan-app", tmp_path)
-    entra.state.client_cert = cert
+    entra.state.client_cert = cert if known else self_signed("someone-else", tmp_path)[2]
     pem = tmp_path / "app.pem"
     pem.write_bytes(key_file.read_bytes() + cert_file.read_bytes())
-    outcome = dlscan(
-        "collect",
-        "m365",
-        *sign_in_args(entra, "--certificate", str(pem)),
-        "--endpoint",
-        server.url,
-        "-o",
-        tmp_path / "t.json",
-    )
-    assert outcome.code == 0, outcome.err
+    outcome = signed_in(dlscan, entra, server, tmp_path / "t.json", "--certificate", str(pem))
     assert entra.state.requests[0]["client_assertion_type"].endswith("jwt-bearer")
+    assert outcome.code == (0 if known else 2), outcome.err
 
 
 def test_wrong_client_secret_is_one_line_without_the_secret(server, entra, tmp_path, dlscan, monkeypatch):
     monkeypatch.setenv("DLSCAN_SECRET", "not-the-s3cret")
-    outcome = dlscan(
-        "collect",
-        "m365",
-        *sign_in_args(entra, "--client-secret-env", "DLSCAN_SECRET"),
-        "--endpoint",
-        server.url,
-        "-o",
-        tmp_path / "t.json",
-    )
+    outcome = signed_in(dlscan, entra, server, tmp_path / "t.json", "--client-secret-env", "DLSCAN_SECRET")
     assert outcome.code == 2
     assert "cannot sign in" in outcome.err and "AADSTS7000215" in outcome.err
     assert len(outcome.err.strip().splitlines()) == 1
@@ -322,12 +294,7 @@ def test_wrong_client_secret_is_one_line_without_the_secret(server, entra, tmp_p
 
 def test_untrusted_sign_in_host_is_refused(server, entra, tmp_path, dlscan, monkeypatch):
     monkeypatch.setenv("DLSCAN_SECRET", "s3cret-value-never-shown")
-    args = [
-        a
-        for a in sign_in_args(entra, "--client-secret-env", "DLSCAN_SECRET")
-        if a not in ("--ca-file", str(entra.ca_file))
-    ]
-    outcome = dlscan("collect", "m365", *args, "--endpoint", server.url, "-o", tmp_path / "t.json")
+    outcome = signed_in(dlscan, entra, server, tmp_path / "t.json", "--client-secret-env", "DLSCAN_SECRET", trust=False)
     assert outcome.code == 2
     assert "cannot sign in" in outcome.err and "certificate" in outcome.err.lower()
     assert not entra.state.requests
