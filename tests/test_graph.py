@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from graph_tenant import TYPES, Tenant, graph_id, tenant_from_ldif
 
 from dlscan.checks import rule_specs
 from dlscan.model import ListKind, RecipientKind
+from dlscan.progress import Progress
 from dlscan.rulepack import load_rule_pack
 from dlscan.scan import run_scan
 from dlscan.sources import load_source
@@ -298,3 +300,22 @@ def test_untrusted_sign_in_host_is_refused(server, entra, tmp_path, dlscan, monk
     assert outcome.code == 2
     assert "cannot sign in" in outcome.err and "certificate" in outcome.err.lower()
     assert not entra.state.requests
+
+
+def test_progress_is_shown_while_collecting(server):
+    stream = io.StringIO()
+    M365Collector(settings_for(server), progress=Progress("reading Microsoft 365", stream, enabled=True)).collect()
+    shown = stream.getvalue()
+    assert "reading Microsoft 365" in shown and "objects" in shown and shown.endswith("\n")
+
+
+def test_without_the_m365_extra_the_command_says_what_to_install(tmp_path, dlscan, monkeypatch):
+    for name in [
+        m for m in sys.modules if m.startswith(("dlscan.sources.m365.collector", "dlscan.sources.m365.client"))
+    ]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "msgraph_core", None)
+    monkeypatch.setenv("GRAPH_TOKEN", TOKEN)
+    outcome = dlscan("collect", "m365", "--access-token-env", "GRAPH_TOKEN", "-o", tmp_path / "t.json")
+    assert outcome.code == 2
+    assert "pip install 'dlscan[m365]'" in outcome.err
