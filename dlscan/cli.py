@@ -16,8 +16,9 @@ import click
 from dlscan import __version__
 from dlscan.cli_collect import collect
 from dlscan.cli_m365 import collect_m365
+from dlscan.cli_run import run_command
 from dlscan.config import ScanConfig, load_config
-from dlscan.errors import DlscanError
+from dlscan.errors import AlreadyReported, DlscanError
 from dlscan.findings import Severity
 from dlscan.outcomes import EXIT_ERROR, EXIT_INTERNAL, FORMATS, NEVER
 
@@ -159,6 +160,7 @@ def list_rules(rules: Path | None, as_json: bool) -> int:
 
 
 collect.add_command(collect_m365)
+cli.add_command(run_command)
 cli.add_command(collect)
 
 
@@ -193,6 +195,8 @@ def run(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         command = exc.ctx.command_path if getattr(exc, "ctx", None) else "dlscan"
         _fail(f"{exc.format_message()} (see '{command} --help')")
+        return EXIT_ERROR
+    except AlreadyReported:
         return EXIT_ERROR
     except DlscanError as exc:
         _fail(str(exc))

@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 
 from dlscan.boundary import parse_domain_option
+from dlscan.collect_settings import ldap_settings, merged_options
 from dlscan.config import AdCollectConfig, load_config
 from dlscan.errors import DlscanError, UsageError
 from dlscan.model import Snapshot
-from dlscan.secret import Secret, read_secret
 from dlscan.sources.ldap import AdCollector
-from dlscan.sources.ldap_connect import LdapSettings, parse_server
 from dlscan.sources.snapshot import write_snapshot
 
 _AD_EPILOG = """\b
@@ -126,38 +125,13 @@ def collect_ad(config_path: Path | None, **options: object) -> int:
     output = value("output")
     if output is None:
         raise UsageError("name the snapshot to write with --output (or output in [collect.ad])")
-    settings = LdapSettings(
-        servers=tuple(parse_server(s) for s in (value("servers") or ())),
-        user=value("user"),
-        password=None if value("kerberos") else _password(value("password_env"), value("password_file")),
-        base_dn=value("base_dn"),
-        ca_file=value("ca_file"),
-        tls_name=value("tls_name"),
-        starttls=bool(value("starttls")),
-        insecure_plain_ldap=bool(value("insecure_plain_ldap")),
-        kerberos=bool(value("kerberos")),
-        **{k: value(k) for k in ("page_size", "range_size", "timeout", "retries") if value(k) is not None},
-    )
+    settings = ldap_settings(value)
     if settings.insecure_plain_ldap:
         click.echo("dlscan: warning: --insecure-plain-ldap sends the password in clear text", err=True)
     started = time.monotonic()
     snapshot = override_domains(AdCollector(settings).collect(), value("internal_domains") or ())
     write_collected(snapshot, Path(output), started)
     return 0
-
-
-def merged_options(options: dict[str, object], config: AdCollectConfig):
-    def value(name: str):
-        given = options.get(name)
-        if given not in (None, (), False):
-            return given
-        return getattr(config, name)
-
-    return value
-
-
-def _password(variable: str | None, file: Path | None) -> Secret | None:
-    return read_secret("--password-env", variable, "--password-file", file, prompt="Password")
 
 
 def override_domains(snapshot: Snapshot, domains: tuple[str, ...]) -> Snapshot:

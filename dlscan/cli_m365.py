@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from dlscan.cli_collect import collection_options, merged_options, override_domains, write_collected
+from dlscan.cli_collect import collection_options, override_domains, write_collected
+from dlscan.collect_settings import graph_settings, merged_options
 from dlscan.config import M365CollectConfig, load_config
 from dlscan.errors import UsageError
-from dlscan.secret import read_secret
-from dlscan.sources.m365.settings import CLOUDS, AuthMethod, GraphSettings
+from dlscan.sources.m365.settings import CLOUDS
 
 _EPILOG = """\b
 Examples:
@@ -28,15 +28,6 @@ Secrets are never read from the command line: name an environment variable or a 
 Graph does not say whether a distribution list accepts outside senders, nor who owns it: those facts
 are recorded as unknown, and the scan says which rules could not judge them.
 """
-
-_METHOD_OPTIONS = {
-    "client_secret_env": AuthMethod.CLIENT_SECRET,
-    "client_secret_file": AuthMethod.CLIENT_SECRET,
-    "certificate": AuthMethod.CERTIFICATE,
-    "managed_identity": AuthMethod.MANAGED_IDENTITY,
-    "device_code": AuthMethod.DEVICE_CODE,
-    "access_token_env": AuthMethod.ACCESS_TOKEN,
-}
 
 
 @click.command("m365", epilog=_EPILOG)
@@ -85,7 +76,7 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
     output = value("output")
     if output is None:
         raise UsageError("name the snapshot to write with --output (or output in [collect.m365])")
-    settings = _settings(value)
+    settings = graph_settings(value)
     try:
         from dlscan.sources.m365.collector import M365Collector
     except ImportError as exc:
@@ -101,35 +92,3 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
         click.echo("dlscan: incremental collection: applied Graph's changes since the last run", err=True)
     write_collected(snapshot, Path(output), started, then=collector.save_delta)
     return 0
-
-
-def _settings(value) -> GraphSettings:
-    chosen = sorted({method for name, method in _METHOD_OPTIONS.items() if value(name)})
-    if len(chosen) != 1:
-        raise UsageError(
-            "choose one way to sign in: --client-secret-env/--client-secret-file, --certificate, "
-            "--managed-identity, --device-code or --access-token-env"
-        )
-    method = AuthMethod(chosen[0])
-    secret = None
-    if method is AuthMethod.CLIENT_SECRET:
-        secret = read_secret(
-            "--client-secret-env", value("client_secret_env"), "--client-secret-file", value("client_secret_file")
-        )
-    elif method is AuthMethod.ACCESS_TOKEN:
-        secret = read_secret("--access-token-env", value("access_token_env"), "--access-token-file", None)
-    password = read_secret("--certificate-password-env", value("certificate_password_env"), "", None)
-    numbers = {k: value(k) for k in ("concurrency", "timeout", "retries") if value(k) is not None}
-    return GraphSettings(
-        tenant_id=value("tenant_id"),
-        client_id=value("client_id"),
-        auth=method,
-        secret=secret,
-        certificate=value("certificate"),
-        certificate_password=password,
-        cloud=value("cloud") or "global",
-        endpoint=value("endpoint"),
-        authority_host=value("authority_host"),
-        ca_file=value("ca_file"),
-        **numbers,
-    )

@@ -72,16 +72,86 @@ class M365CollectConfig:
 
 
 @dataclass(frozen=True)
+class RunConfig:
+    source: str | None = None
+    input: Path | None = None
+    keep_snapshot: Path | None = None
+    state_dir: Path | None = None
+    suppressions: Path | None = None
+    csv: Path | None = None
+    json: Path | None = None
+    table: Path | None = None
+    only_new: bool | None = None
+    show_suppressed: bool | None = None
+    fail_on: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketsConfig:
+    system: str | None = None
+    min_severity: str | None = None
+    mode: str | None = None
+    on_resolve: str | None = None
+    timeout: float | None = None
+    retries: int | None = None
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str | None = None
+    secret_env: str | None = None
+    secret_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class JiraConfig:
+    url: str | None = None
+    api_version: int | None = None
+    project: str | None = None
+    issue_type: str | None = None
+    labels: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    user_env: str | None = None
+    token_env: str | None = None
+    token_file: Path | None = None
+    close_transition: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceNowConfig:
+    url: str | None = None
+    table: str | None = None
+    user_env: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    assignment_group: str | None = None
+    caller: str | None = None
+    category: str | None = None
+    resolved_state: str | None = None
+    close_code: str | None = None
+
+
+@dataclass(frozen=True)
 class DlscanConfig:
     scan: ScanConfig = field(default_factory=ScanConfig)
     collect_ad: AdCollectConfig = field(default_factory=AdCollectConfig)
     collect_m365: M365CollectConfig = field(default_factory=M365CollectConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    tickets: TicketsConfig = field(default_factory=TicketsConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    jira: JiraConfig = field(default_factory=JiraConfig)
+    servicenow: ServiceNowConfig = field(default_factory=ServiceNowConfig)
 
 
 _SECTIONS = {
     ("scan",): ("scan", ScanConfig),
     ("collect", "ad"): ("collect_ad", AdCollectConfig),
     ("collect", "m365"): ("collect_m365", M365CollectConfig),
+    ("run",): ("run", RunConfig),
+    ("tickets",): ("tickets", TicketsConfig),
+    ("tickets", "webhook"): ("webhook", WebhookConfig),
+    ("tickets", "jira"): ("jira", JiraConfig),
+    ("tickets", "servicenow"): ("servicenow", ServiceNowConfig),
 }
 
 
@@ -95,22 +165,33 @@ def load_config(path: Path) -> DlscanConfig:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"invalid TOML: {exc}") from None
+    _refuse_unknown_tables(path, document, ())
     values: dict[str, Any] = {}
-    known_tables = {"scan", "collect"}
-    for name in document:
-        if name not in known_tables:
-            raise InputError(path, f"unknown section [{name}]")
-    collect = document.get("collect", {})
-    if not isinstance(collect, dict) or any(k not in ("ad", "m365") for k in collect):
-        raise InputError(path, "[collect] may only hold [collect.ad] and [collect.m365]")
     for keys, (attribute, cls) in _SECTIONS.items():
         section: Any = document
         for key in keys:
             section = section.get(key, {}) if isinstance(section, dict) else None
         if not isinstance(section, dict):
             raise InputError(path, f"[{'.'.join(keys)}] must be a table")
-        values[attribute] = _section(path, ".".join(keys), section, cls)
+        own = {k: v for k, v in section.items() if (*keys, k) not in _SECTIONS}
+        values[attribute] = _section(path, ".".join(keys), own, cls)
     return DlscanConfig(**values)
+
+
+def _refuse_unknown_tables(path: Path, table: dict[str, Any], prefix: tuple[str, ...]) -> None:
+    """A misspelt section would otherwise be ignored in silence."""
+    for name, value in table.items():
+        keys = (*prefix, name)
+        if keys in _SECTIONS or any(k[: len(keys)] == keys for k in _SECTIONS):
+            if isinstance(value, dict):
+                _refuse_unknown_tables(path, value, keys)
+            continue
+        if prefix in _SECTIONS and not isinstance(value, dict):
+            continue  # a key of the section: _section checks it
+        known = sorted(
+            {".".join(k[: len(keys)]) for k in _SECTIONS if len(k) >= len(keys) and k[: len(prefix)] == prefix}
+        )
+        raise InputError(path, f"unknown section [{'.'.join(keys)}] (known: {', '.join(known)})")
 
 
 def _section(path: Path, name: str, section: dict[str, Any], cls: type) -> Any:

@@ -26,3 +26,7 @@ class InputError(DlscanError):
 
 class UsageError(DlscanError):
     """Settings that contradict each other or leave dlscan unable to decide."""
+
+
+class AlreadyReported(DlscanError):
+    """An error the command has already logged in the format asked for (e.g. JSON lines); exit 2, print nothing."""

@@ -72,3 +72,33 @@ def stable_order(findings: list[Finding]) -> list[Finding]:
 
 def worst_first(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, *f.sort_key))
+
+
+_RECORD_FIELDS = (
+    "code",
+    "rule",
+    "list",
+    "list_address",
+    "list_id",
+    "related",
+    "key",
+    "detail",
+    "remediation",
+    "rationale",
+)
+
+
+def finding_record(finding: Finding) -> dict[str, object]:
+    """Everything needed to rebuild the finding later (the history keeps it to report it resolved)."""
+    record: dict[str, object] = {name: getattr(finding, name) for name in _RECORD_FIELDS}
+    record.update(severity=finding.severity.value, path=list(finding.path), identity=finding.identity)
+    return record
+
+
+def finding_from_record(record: dict[str, object]) -> Finding:
+    return Finding(
+        **{name: str(record[name]) for name in _RECORD_FIELDS},
+        severity=Severity(str(record["severity"])),
+        path=tuple(str(p) for p in record["path"]),  # type: ignore[union-attr]
+        identity=None if record.get("identity") is None else str(record["identity"]),
+    )

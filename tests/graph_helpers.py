@@ -33,7 +33,7 @@ def settings_for(server: GraphServer, **overrides) -> GraphSettings:
 def collect_cli(dlscan, monkeypatch, server: GraphServer, output: Path, *extra: str, token: str = TOKEN):
     monkeypatch.setenv("GRAPH_TOKEN", token)
     # Waits before retries are still computed and recorded, but not slept.
-    monkeypatch.setattr("dlscan.cli_m365.GraphSettings", partial(GraphSettings, retry_time_scale=0.0))
+    monkeypatch.setattr("dlscan.collect_settings.GraphSettings", partial(GraphSettings, retry_time_scale=0.0))
     return dlscan(
         "collect", "m365", "--access-token-env", "GRAPH_TOKEN", "--endpoint", server.url, "--output", output, *extra
     )

@@ -8,7 +8,7 @@ from typing import IO
 
 from dlscan.findings import Finding, worst_first
 from dlscan.scan import ScanResult
-from dlscan.sinks.base import PATH_SEPARATOR, Sink
+from dlscan.sinks.base import PATH_SEPARATOR, Marks, RunMark, Sink
 
 _INDENT = "    "
 
@@ -19,21 +19,24 @@ class TableSink(Sink):
     def __init__(self, width: int | None = None) -> None:
         self.width = width or min(max(shutil.get_terminal_size((100, 24)).columns, 60), 120)
 
-    def write(self, result: ScanResult, findings: list[Finding], stream: IO) -> None:
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO, marks: Marks | None = None) -> None:
         for finding in worst_first(findings):
-            stream.write(self._finding(finding))
+            stream.write(self._finding(finding, marks[finding.finding_id] if marks is not None else None))
             stream.write("\n")
         stream.write(self._summary(result, findings))
 
-    def _finding(self, f: Finding) -> str:
+    def _finding(self, f: Finding, mark: RunMark | None) -> str:
         address = f" <{f.list_address}>" if f.list_address else ""
-        lines = [f"{f.severity.value.upper():<9}{f.code} {f.rule}: {f.list}{address}"]
+        status = f"[{mark.status}] " if mark else ""
+        lines = [f"{f.severity.value.upper():<9}{status}{f.code} {f.rule}: {f.list}{address}"]
         lines += self._wrap(f.detail, hang="")
         if f.path:
             lines += self._wrap("path: " + PATH_SEPARATOR.join(f.path))
         lines += self._wrap("why:  " + f.rationale)
         lines += self._wrap("fix:  " + f.remediation)
-        lines += self._wrap(f"id:   {f.finding_id}")
+        lines += self._wrap(f"id:   {f.finding_id}" + (f", first seen {mark.first_seen}" if mark else ""))
+        if mark and mark.suppressed_by:
+            lines += self._wrap(f"accepted risk: {mark.suppressed_by}")
         return "\n".join(lines) + "\n"
 
     def _wrap(self, text: str, hang: str = "      ") -> list[str]:

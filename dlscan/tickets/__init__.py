@@ -1,0 +1,1 @@
+"""Tickets for new findings: one small class per ticket system, an outbox so that none is lost."""

@@ -1,0 +1,192 @@
+"""Ticket systems on 127.0.0.1 that speak enough of Jira's REST API, ServiceNow's Table API and a webhook
+receiver to create, find, comment on and close tickets, with switches to be down or to lose an answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+DROP = object()
+"""Returned by an app: do the work but hang up without answering (the answer is lost on the way)."""
+
+
+@dataclass
+class App:
+    down: bool = False
+    """Answer 503 to everything, as a system in maintenance does."""
+    lose_next_create: bool = False
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    expected_auth: str = ""
+
+    def dispatch(self, method: str, path: str, query: dict[str, str], body: Any, headers: Any) -> Any:
+        with self.lock:
+            self.requests.append((method, path))
+            if self.down:
+                return 503, {"error": "down for maintenance"}
+            if self.expected_auth and headers.get("Authorization") != self.expected_auth:
+                return 401, {"error": "unauthorised"}
+            return self.handle(method, path, query, body, headers)
+
+    def handle(self, method: str, path: str, query: dict[str, str], body: Any, headers: Any) -> Any:
+        raise NotImplementedError
+
+
+@dataclass
+class JiraApp(App):
+    issues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counter: Any = field(default_factory=lambda: itertools.count(1))
+
+    def handle(self, method, path, query, body, headers):
+        match = re.fullmatch(r"/rest/api/(2|3)/(.*)", path)
+        if not match:
+            return 404, {"errorMessages": ["not found"]}
+        version, rest = int(match.group(1)), match.group(2)
+        if method == "POST" and rest == "issue":
+            fields = body["fields"]
+            description_ok = isinstance(fields["description"], dict if version == 3 else str)
+            if not description_ok or not fields.get("summary") or "project" not in fields:
+                return 400, {"errors": {"description": "bad format"}}
+            key = f"{fields['project']['key']}-{next(self.counter)}"
+            self.issues[key] = {"fields": fields, "comments": [], "status": "To Do"}
+            if self.lose_next_create:
+                self.lose_next_create = False
+                return DROP
+            return 201, {"id": key.split("-")[1], "key": key, "self": f"/rest/api/{version}/issue/{key}"}
+        if method == "GET" and rest in ("search", "search/jql"):
+            label = re.fullmatch(r'labels = "([^"]+)"', query.get("jql", ""))
+            found = [k for k, i in self.issues.items() if label and label.group(1) in i["fields"]["labels"]]
+            return 200, {"issues": [{"key": k} for k in found]}
+        issue = re.fullmatch(r"issue/([A-Z]+-\d+)/(comment|transitions)", rest)
+        if not issue or issue.group(1) not in self.issues:
+            return 404, {"errorMessages": ["Issue does not exist"]}
+        record = self.issues[issue.group(1)]
+        if issue.group(2) == "comment" and method == "POST":
+            record["comments"].append(body["body"])
+            return 201, {"id": str(len(record["comments"]))}
+        if issue.group(2) == "transitions" and method == "GET":
+            return 200, {"transitions": [{"id": "11", "name": "In Progress"}, {"id": "31", "name": "Done"}]}
+        if issue.group(2) == "transitions" and method == "POST":
+            record["status"] = {"11": "In Progress", "31": "Done"}[body["transition"]["id"]]
+            return 204, None
+        return 405, {"errorMessages": ["method not allowed"]}
+
+
+@dataclass
+class ServiceNowApp(App):
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counter: Any = field(default_factory=lambda: itertools.count(1))
+
+    def handle(self, method, path, query, body, headers):
+        match = re.fullmatch(r"/api/now/table/incident(?:/([0-9a-f]+))?", path)
+        if not match:
+            return 404, {"error": {"message": "Invalid table"}}
+        sys_id = match.group(1)
+        if method == "POST" and sys_id is None:
+            number = next(self.counter)
+            sys_id = f"{number:032x}"
+            self.records[sys_id] = dict(body) | {
+                "sys_id": sys_id,
+                "number": f"INC{number:07d}",
+                "state": "1",
+                "work_notes_log": [],
+            }
+            if self.lose_next_create:
+                self.lose_next_create = False
+                return DROP
+            return 201, {"result": self.records[sys_id]}
+        if method == "GET" and sys_id is None:
+            wanted = query.get("sysparm_query", "").removeprefix("correlation_id=")
+            found = [r for r in self.records.values() if r.get("correlation_id") == wanted]
+            return 200, {"result": [{"sys_id": r["sys_id"], "number": r["number"]} for r in found[:1]]}
+        if method == "PATCH" and sys_id in self.records:
+            record = self.records[sys_id]
+            if "work_notes" in body:
+                record["work_notes_log"].append(body.pop("work_notes"))
+            record.update(body)
+            return 200, {"result": record}
+        return 404, {"error": {"message": "No Record found"}}
+
+
+@dataclass
+class WebhookApp(App):
+    secret: str = ""
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    bad_signatures: int = 0
+
+    def handle(self, method, path, query, body, headers):
+        raw = headers["_raw"]
+        if self.secret:
+            expected = "sha256=" + hmac.new(self.secret.encode(), raw, hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(expected, headers.get("X-Dlscan-Signature", "")):
+                self.bad_signatures += 1
+                return 401, {"error": "bad signature"}
+        self.deliveries.append({"key": headers.get("Idempotency-Key"), "body": body})
+        if self.lose_next_create:
+            self.lose_next_create = False
+            return DROP
+        return 202, {"accepted": True}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    app: App
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else None
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        headers = {k: v for k, v in self.headers.items()} | {"_raw": raw}
+        answer = self.app.dispatch(self.command, parts.path, query, body, headers)
+        if answer is DROP:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        status, payload = answer
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = _serve
+
+
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
+class TicketServer:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        handler = type("Handler", (_Handler,), {"app": app})
+        self._server = _Quiet(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
