@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sqlite3
 from functools import partial
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from nights import findings_of, three_nights
 from ticket_servers import JiraApp, ServiceNowApp, TicketServer, WebhookApp, basic
 
 from dlscan.findings import Severity
+from dlscan.history.lock import RunLock
+from dlscan.history.schema import MIGRATIONS
 from dlscan.history.store import HistoryStore
 from dlscan.nightly import NightlyOptions
 
@@ -202,3 +205,258 @@ def test_one_ticket_per_new_finding_through_an_outage(system, night_files, expec
             assert app.bad_signatures == 0
     finally:
         server.close()
+
+
+def jira_env(monkeypatch):
+    monkeypatch.setenv("JIRA_USER", "dlscan@wyvern.gov.uk")
+    monkeypatch.setenv("JIRA_TOKEN", "jira-token")
+
+
+def test_lost_answer_to_a_create_never_gives_a_second_ticket(night_files, expected, tmp_path, dlscan, monkeypatch):
+    jira_env(monkeypatch)
+    app = JiraApp(expected_auth=basic("dlscan@wyvern.gov.uk", "jira-token"), lose_next_create=True)
+    server = TicketServer(app)
+    try:
+        job = Job(tmp_path, dlscan, monkeypatch, jira_config(server))
+        first = job.night(1, night_files[0])
+        assert first.code == 0 and "waiting in the outbox" in first.out
+        assert job.night(2, night_files[0], when=NIGHTS[1]).code == 0
+        raised = tickets_raised(app)
+        assert sorted(raised) == sorted(at_least_high(expected[0]))
+        assert len(raised) == len(set(raised))
+    finally:
+        server.close()
+
+
+def test_failed_collection_resolves_nothing_and_is_recorded(night_files, expected, tmp_path, dlscan, monkeypatch):
+    job = Job(tmp_path, dlscan, monkeypatch)
+    assert job.night(1, night_files[0]).code == 0
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "dlscan-snapshot", "format_version": 1, "recip', encoding="utf-8")
+    outputs = (tmp_path / "out" / "findings.json").read_bytes()
+    failed = job.night(2, broken)
+    assert failed.code == 2
+    assert "no finding was resolved" in failed.err
+    assert (tmp_path / "out" / "findings.json").read_bytes() == outputs
+    with HistoryStore(job.state / "history.sqlite") as store:
+        assert [r["outcome"] for r in store.runs()] == ["ok", "failed"]
+        assert set(store.findings(open_only=True)) == set(expected[0])
+    # The next good night compares with the last good one.
+    assert job.night(3, night_files[1]).code == 0
+    assert job.statuses()["resolved"] == set(expected[0]) - set(expected[1])
+
+
+def test_rules_a_source_cannot_evaluate_keep_their_findings_open(night_files, tmp_path, dlscan, monkeypatch):
+    import dataclasses
+
+    from dlscan.sources import load_source
+    from dlscan.sources.snapshot import write_snapshot
+
+    job = Job(tmp_path, dlscan, monkeypatch)
+    assert job.night(1, night_files[0]).code == 0
+    opened = {fp for fp in job.statuses()["new"] if fp.startswith("DL009")}
+    assert opened
+    blind = load_source(night_files[0])
+    blind = dataclasses.replace(
+        blind,
+        lists={k: dataclasses.replace(g, accepts_external_senders=None) for k, g in blind.lists.items()},
+        notes=("DL009: this source does not say whether lists accept outside senders.",),
+    )
+    write_snapshot(blind, tmp_path / "blind.json")
+    outcome = job.night(2, tmp_path / "blind.json")
+    assert outcome.code == 0
+    assert not job.statuses()["resolved"]
+    assert "carried open" in outcome.out
+    with HistoryStore(job.state / "history.sqlite") as store:
+        assert opened <= set(store.findings(open_only=True))
+
+
+def write_suppressions(path: Path, entries: list[dict]) -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump({"suppressions": entries}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_suppressions_mark_expire_and_go_stale(night_files, expected, tmp_path, dlscan, monkeypatch):
+    target = next(f for f in expected[0].values() if f.code == "DL003")
+    other = next(f for f in expected[0].values() if f.code == "DL001")
+    accepted = write_suppressions(
+        tmp_path / "accepted.yaml",
+        [
+            {
+                "rule": "DL003",
+                "list": target.list_address,
+                "reason": "Partner forum, agreed with the DPO",
+                "accepted_by": "J. Smith (DPO)",
+                "expires": "2026-12-31",
+            },
+            {
+                "rule": other.code,
+                "list": other.list.lower()[:6] + "*",
+                "reason": "Accepted until the split",
+                "accepted_by": "IT Security",
+                "expires": "2026-11-20",
+            },
+            {"rule": "DL010", "list": "No Such List", "reason": "Old", "accepted_by": "IT", "expires": "2027-01-01"},
+        ],
+    )
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = f'suppressions = "{accepted.as_posix()}"'
+    outcome = job.night(1, night_files[0], when=datetime.datetime(2026, 11, 21, 2, 0, tzinfo=datetime.UTC))
+    assert outcome.code == 0, outcome.err
+    shown = job.statuses()["new"]
+    assert target.finding_id not in shown  # suppressed: marked, hidden by default
+    assert other.finding_id in shown  # its acceptance expired yesterday: active again, and said so
+    assert "expired accepted risk" in outcome.out and "IT Security" in outcome.out
+    assert "stale accepted risk" in outcome.out and "No Such List" in outcome.out
+    everything = job.night(
+        1, night_files[0], "--show-suppressed", when=datetime.datetime(2026, 11, 21, 3, 0, tzinfo=datetime.UTC)
+    )
+    assert everything.code == 0
+    rows = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
+    marked = {r["finding_id"]: r["suppressed_by"] for r in rows}
+    assert "J. Smith (DPO)" in marked[target.finding_id]
+
+
+def test_bad_suppression_file_names_the_line(night_files, tmp_path, dlscan, monkeypatch):
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text(
+        "suppressions:\n  - rule: DL001\n    list: X\n    accepted_by: me\n    expires: 2027-01-01\n", encoding="utf-8"
+    )
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = f'suppressions = "{accepted.as_posix()}"'
+    outcome = job.night(1, night_files[0])
+    assert outcome.code == 2
+    assert "accepted.yaml:2" in outcome.err and "reason" in outcome.err
+
+
+def test_a_second_run_is_refused_while_the_first_holds_the_lock(night_files, tmp_path, dlscan, monkeypatch):
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.state.mkdir()
+    with RunLock(job.state):
+        outcome = job.night(1, night_files[0])
+    assert outcome.code == 2
+    assert "holds the lock" in outcome.err and "process" in outcome.err
+    assert job.night(1, night_files[0]).code == 0
+
+
+def test_damaged_history_is_an_error_and_is_kept(night_files, tmp_path, dlscan, monkeypatch):
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.state.mkdir()
+    damaged = job.state / "history.sqlite"
+    damaged.write_bytes(b"this is not SQLite, but someone's data" * 100)
+    before = damaged.read_bytes()
+    outcome = job.night(1, night_files[0])
+    assert outcome.code == 2
+    assert "not a dlscan history database" in outcome.err and len(outcome.err.strip().splitlines()) == 1
+    assert damaged.read_bytes() == before
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_history_of_schema_1_is_migrated_with_a_backup(tmp_path, expected):
+    path = tmp_path / "history.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    old.execute(
+        "INSERT INTO findings VALUES ('DL001-x', 'DL001', 'high', 'L', '2026-01-01', '2026-01-02', NULL, ?)",
+        (
+            json.dumps(
+                {
+                    "code": "DL001",
+                    "rule": "r",
+                    "severity": "high",
+                    "list": "L",
+                    "list_address": "",
+                    "list_id": "1",
+                    "related": "",
+                    "key": "",
+                    "detail": "d",
+                    "path": [],
+                    "remediation": "",
+                    "rationale": "",
+                    "identity": None,
+                }
+            ),
+        ),
+    )
+    old.commit()
+    old.close()
+    with HistoryStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.findings()["DL001-x"].first_seen == "2026-01-01"
+        assert store.outbox() == []
+    assert (tmp_path / "history.sqlite.schema1.bak").exists()
+
+
+def test_history_from_a_newer_dlscan_is_refused(tmp_path):
+    path = tmp_path / "history.sqlite"
+    newer = sqlite3.connect(path)
+    newer.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    newer.close()
+    with pytest.raises(Exception, match="newer dlscan"):
+        HistoryStore(path)
+
+
+def test_dry_run_writes_nothing_and_sends_nothing(night_files, tmp_path, dlscan, monkeypatch):
+    jira_env(monkeypatch)
+    app = JiraApp()
+    server = TicketServer(app)
+    try:
+        job = Job(tmp_path, dlscan, monkeypatch, jira_config(server))
+        outcome = job.night(1, night_files[0], "--dry-run")
+        assert outcome.code == 0, outcome.err
+        assert "would send:" in outcome.out and "create DL" in outcome.out
+        assert not app.requests
+        assert not (tmp_path / "out" / "findings.json").exists()
+        with HistoryStore(job.state / "history.sqlite") as store:
+            assert store.runs() == [] and store.findings() == {}
+    finally:
+        server.close()
+
+
+def test_only_new_and_exit_codes(night_files, expected, tmp_path, dlscan, monkeypatch):
+    job = Job(tmp_path, dlscan, monkeypatch)
+    assert job.night(1, night_files[0]).code == 0
+    config = job.write_config(night_files[0])
+    monkeypatch.setattr("dlscan.nightly.NightlyOptions", partial(NightlyOptions, clock=lambda: NIGHTS[1]))
+    # Nothing new on the same directory: --only-new exits 0 though critical findings are open.
+    assert dlscan("run", "--config", config, "--only-new").code == 0
+    assert dlscan("run", "--config", config).code == 1
+    assert job.statuses() == {"new": set(), "open": set(expected[0]), "resolved": set()}
+    config = job.write_config(night_files[1])
+    outcome = dlscan("run", "--config", config, "--only-new")
+    assert outcome.code == 1
+    assert job.statuses() == {"new": set(expected[1]) - set(expected[0]), "open": set(), "resolved": set()}
+
+
+def test_json_log_lines(night_files, tmp_path, dlscan, monkeypatch):
+    job = Job(tmp_path, dlscan, monkeypatch)
+    outcome = job.night(1, night_files[0], "--log-format", "json")
+    lines = [json.loads(line) for line in outcome.err.splitlines()]
+    assert lines and all({"time", "level", "message"} <= set(line) for line in lines)
+    assert any("findings:" in line["message"] for line in lines)
+    failed = job.night(2, tmp_path / "missing.ldif", "--log-format", "json")
+    assert failed.code == 2
+    errors = [json.loads(line) for line in failed.err.splitlines()]
+    assert errors[-1]["level"] == "error" and "missing.ldif" in errors[-1]["message"]
+
+
+def test_ticket_credentials_come_from_the_environment_only(night_files, tmp_path, dlscan, monkeypatch):
+    monkeypatch.delenv("JIRA_TOKEN", raising=False)
+    server = TicketServer(JiraApp())
+    try:
+        job = Job(tmp_path, dlscan, monkeypatch, jira_config(server))
+        outcome = job.night(1, night_files[0])
+        assert outcome.code == 2 and "JIRA_TOKEN" in outcome.err
+    finally:
+        server.close()
+
+
+def test_default_state_folder_follows_systemd_then_the_platform(monkeypatch, tmp_path):
+    from dlscan.history.paths import default_state_dir
+
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "svc"))
+    assert default_state_dir() == tmp_path / "svc"
+    monkeypatch.delenv("STATE_DIRECTORY")
+    assert default_state_dir().name == "dlscan"
