@@ -13,6 +13,7 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,17 +75,21 @@ def run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
     policy = ticket_policy(config)
     system = None if options.dry_run else ticket_system(config, time_scale=options.retry_time_scale)
     state_dir = options.state_dir or run.state_dir or default_state_dir()
+    history = state_dir / HISTORY_NAME
+    if options.dry_run and not history.exists():
+        state_dir, history = None, Path(":memory:")  # a dry run creates nothing, not even an empty history
+    elif not options.dry_run:
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DlscanError(f"cannot create the state folder {state_dir}: {exc.strerror or exc}") from None
     try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DlscanError(f"cannot create the state folder {state_dir}: {exc.strerror or exc}") from None
-    try:
-        with RunLock(state_dir), HistoryStore(state_dir / HISTORY_NAME) as store:
+        with _locked(state_dir), HistoryStore(history) as store:
             now = options.clock()
             started_at = now.isoformat(timespec="seconds")
             run_id = None if options.dry_run else store.start_run(source, started_at)
             began = time.monotonic()
-            log.info("run started: source %s, state %s%s", source, state_dir, " (dry run)" if options.dry_run else "")
+            log.info("run started: source %s, history %s%s", source, history, " (dry run)" if options.dry_run else "")
             try:
                 snapshot = _collect(source, config, log)
                 if run.keep_snapshot and not options.dry_run:
@@ -137,6 +142,10 @@ def run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
         result, lifecycle, report, tuple(shown), tuple(planned), delivery, EXIT_FINDINGS if failed else EXIT_CLEAN,
         started_at,
     )  # fmt: skip
+
+
+def _locked(state_dir: Path | None) -> AbstractContextManager[object]:
+    return RunLock(state_dir) if state_dir is not None else nullcontext()
 
 
 def _collect(source: str, config: DlscanConfig, log: logging.Logger) -> Snapshot:

@@ -409,8 +409,13 @@ def test_dry_run_writes_nothing_and_sends_nothing(night_files, tmp_path, dlscan,
         assert "would send:" in outcome.out and "create DL" in outcome.out
         assert not app.requests
         assert not (tmp_path / "out" / "findings.json").exists()
-        with HistoryStore(job.state / "history.sqlite") as store:
-            assert store.runs() == [] and store.findings() == {}
+        assert not job.state.exists()
+        # With a history, a dry run reads it and leaves it as it was.
+        assert job.night(1, night_files[0]).code == 0
+        before = (job.state / "history.sqlite").read_bytes()
+        again = job.night(2, night_files[1], "--dry-run")
+        assert "2 new, 37 open, 2 resolved" in again.out
+        assert (job.state / "history.sqlite").read_bytes() == before
     finally:
         server.close()
 
@@ -460,3 +465,46 @@ def test_default_state_folder_follows_systemd_then_the_platform(monkeypatch, tmp
     assert default_state_dir() == tmp_path / "svc"
     monkeypatch.delenv("STATE_DIRECTORY")
     assert default_state_dir().name == "dlscan"
+
+
+def test_digest_mode_raises_one_ticket_per_run_and_honours_retry_after(
+    night_files, expected, tmp_path, dlscan, monkeypatch
+):
+    jira_env(monkeypatch)
+    app = JiraApp(expected_auth=basic("dlscan@wyvern.gov.uk", "jira-token"), throttle=2)
+    server = TicketServer(app)
+    try:
+        job = Job(
+            tmp_path,
+            dlscan,
+            monkeypatch,
+            jira_config(server).replace('min_severity = "high"', 'min_severity = "high"\nmode = "digest"'),
+        )
+        assert job.night(1, night_files[0]).code == 0
+        assert len(app.issues) == 1
+        (issue,) = app.issues.values()
+        assert issue["fields"]["summary"].startswith(f"[dlscan] {len(at_least_high(expected[0]))} new findings")
+        assert all(fp in issue["fields"]["description"] for fp in at_least_high(expected[0]))
+        assert job.night(2, night_files[1]).code == 0
+        assert len(app.issues) == 2  # night 2's new high finding, in a digest of its own
+        with HistoryStore(job.state / "history.sqlite") as store:
+            assert all(store.ticket(fp) is not None for fp in at_least_high(expected[0]))
+    finally:
+        server.close()
+
+
+def test_ticket_http_waits_as_retry_after_asks():
+    from dlscan.tickets.http import TicketHttp
+
+    app = JiraApp(throttle=2)
+    server = TicketServer(app)
+    try:
+        http = TicketHttp(server.url, retries=3, time_scale=0.0)
+        assert http.request("GET", "/rest/api/2/search", params={"jql": 'labels = "x"'}).json() == {"issues": []}
+        assert http.waits == [7.0, 7.0]
+        app.throttle = 5
+        with pytest.raises(Exception, match="429"):
+            http.request("GET", "/rest/api/2/search", params={"jql": 'labels = "x"'})
+        http.close()
+    finally:
+        server.close()

@@ -25,6 +25,8 @@ class App:
     down: bool = False
     """Answer 503 to everything, as a system in maintenance does."""
     lose_next_create: bool = False
+    throttle: int = 0
+    """Answer this many next requests with 429 and Retry-After."""
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     expected_auth: str = ""
@@ -34,6 +36,9 @@ class App:
             self.requests.append((method, path))
             if self.down:
                 return 503, {"error": "down for maintenance"}
+            if self.throttle:
+                self.throttle -= 1
+                return 429, {"error": "too many requests"}, {"Retry-After": "7"}
             if self.expected_auth and headers.get("Authorization") != self.expected_auth:
                 return 401, {"error": "unauthorised"}
             return self.handle(method, path, query, body, headers)
@@ -157,11 +162,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        status, payload = answer
+        status, payload, *extra = answer
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (extra[0] if extra else {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
