@@ -31,7 +31,7 @@ from dlscan.outcomes import EXIT_CLEAN, EXIT_FINDINGS, NEVER
 from dlscan.runner import load_pack
 from dlscan.scan import ScanResult, run_scan
 from dlscan.sinks import SINK_CLASSES
-from dlscan.sinks.base import RunMark
+from dlscan.sinks.base import PastRun, RunMark, RunView
 from dlscan.suppressions import SuppressionReport, apply_suppressions, load_suppressions
 from dlscan.tickets.desk import Delivery, PlannedAction, TicketDesk, plan_tickets
 from dlscan.tickets.factory import ticket_policy, ticket_system
@@ -113,7 +113,7 @@ def run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
             shown = _shown(lifecycle, options)
             planned = plan_tickets(lifecycle, policy, lambda key: store.ticket(key) is not None, started_at[:10])
             if not options.dry_run:
-                _write_outputs(config, result, shown)
+                _write_outputs(config, result, shown, store.runs()[:-1])
                 resolved = [t.finding.finding_id for t in lifecycle.with_status(Status.RESOLVED)]
                 desk = TicketDesk(store, system, started_at) if system else None
                 with store.transaction():
@@ -179,11 +179,15 @@ def _shown(lifecycle: Lifecycle, options: NightlyOptions) -> list[Tracked]:
     return shown
 
 
-def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked]) -> None:
+def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked], past: list[dict]) -> None:
     marks = {
         t.finding.finding_id: RunMark(t.status.value, t.first_seen, t.suppression.label if t.suppression else "")
         for t in shown
     }
+    view = RunView(
+        marks,
+        tuple(PastRun(r["started_at"], r["outcome"], r["findings"], r["new"], r["resolved"]) for r in past),
+    )
     findings = [t.finding for t in shown]
     for name in SINK_CLASSES:
         path = getattr(config.run, name)
@@ -192,7 +196,7 @@ def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked
         sink = SINK_CLASSES[name]()
         try:
             with atomic_writer(path, binary=sink.binary) as stream:
-                sink.write(result, findings, stream, marks)
+                sink.write(result, findings, stream, view)
         except OSError as exc:
             raise DlscanError(f"cannot write {path}: {exc.strerror or exc}") from None
 

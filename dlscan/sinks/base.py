@@ -39,7 +39,21 @@ class RunMark:
     """The accepted risk that covers the finding, if any."""
 
 
-Marks = Mapping[str, RunMark]
+@dataclass(frozen=True)
+class PastRun:
+    started_at: str
+    outcome: str
+    findings: int
+    new: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What `dlscan run` knows beyond one scan: each finding's history, and the runs before this one."""
+
+    marks: Mapping[str, RunMark]
+    past: tuple[PastRun, ...] = ()
 
 
 class Sink(ABC):
@@ -49,18 +63,18 @@ class Sink(ABC):
     binary: ClassVar[bool] = False
 
     @abstractmethod
-    def write(self, result: ScanResult, findings: list[Finding], stream: IO, marks: Marks | None = None) -> None:
-        """Write `findings` (already filtered) with the context of `result`, and their history if marked."""
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
+        """Write `findings` (already filtered) with the context of `result`, and their history when in a run."""
 
 
-def columns(marks: Marks | None) -> tuple[str, ...]:
-    return COLUMNS + RUN_COLUMNS if marks is not None else COLUMNS
+def columns(run: RunView | None) -> tuple[str, ...]:
+    return COLUMNS + RUN_COLUMNS if run is not None else COLUMNS
 
 
-def finding_row(finding: Finding, marks: Marks | None = None) -> dict[str, str]:
+def finding_row(finding: Finding, run: RunView | None = None) -> dict[str, str]:
     row = _row(finding)
-    if marks is not None:
-        mark = marks[finding.finding_id]
+    if run is not None:
+        mark = run.marks[finding.finding_id]
         row.update(status=mark.status, first_seen=mark.first_seen, suppressed_by=mark.suppressed_by)
     return row
 

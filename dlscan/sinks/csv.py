@@ -6,7 +6,7 @@ from typing import IO
 
 from dlscan.findings import Finding, stable_order
 from dlscan.scan import ScanResult
-from dlscan.sinks.base import Marks, Sink, columns, finding_row
+from dlscan.sinks.base import RunView, Sink, columns, finding_row
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -21,11 +21,11 @@ class CsvSink(Sink):
     name = "csv"
     binary = True
 
-    def write(self, result: ScanResult, findings: list[Finding], stream: IO, marks: Marks | None = None) -> None:
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         import pandas as pd  # imported here: it costs a quarter of a second that other formats need not pay
 
-        rows = [finding_row(f, marks) for f in stable_order(findings)]
-        frame = pd.DataFrame(rows, columns=list(columns(marks)), dtype="string")
+        rows = [finding_row(f, run) for f in stable_order(findings)]
+        frame = pd.DataFrame(rows, columns=list(columns(run)), dtype="string")
         frame = frame.fillna("").map(neutralise_formula)
         # A byte-order mark makes Excel read the file as UTF-8, so non-ASCII names survive.
         stream.write(frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))

@@ -9,7 +9,7 @@ from typing import IO
 from dlscan import __version__
 from dlscan.findings import Finding, stable_order
 from dlscan.scan import ScanResult
-from dlscan.sinks.base import Marks, Sink, finding_row
+from dlscan.sinks.base import RunView, Sink, finding_row
 
 JSON_FORMAT_VERSION = 1
 
@@ -17,7 +17,7 @@ JSON_FORMAT_VERSION = 1
 class JsonSink(Sink):
     name = "json"
 
-    def write(self, result: ScanResult, findings: list[Finding], stream: IO, marks: Marks | None = None) -> None:
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         summary = result.summary
         document = {
             "dlscan_version": __version__,
@@ -33,7 +33,7 @@ class JsonSink(Sink):
                 "not_evaluated": list(summary.notes),
                 "rule_files": list(summary.rule_files),
             },
-            "findings": [{**finding_row(f, marks), "path": list(f.path)} for f in stable_order(findings)],
+            "findings": [{**finding_row(f, run), "path": list(f.path)} for f in stable_order(findings)],
         }
         json.dump(document, stream, ensure_ascii=False, indent=2)
         stream.write("\n")

@@ -8,7 +8,7 @@ from typing import IO
 
 from dlscan.findings import Finding, worst_first
 from dlscan.scan import ScanResult
-from dlscan.sinks.base import PATH_SEPARATOR, Marks, RunMark, Sink
+from dlscan.sinks.base import PATH_SEPARATOR, RunMark, RunView, Sink
 
 _INDENT = "    "
 
@@ -19,9 +19,9 @@ class TableSink(Sink):
     def __init__(self, width: int | None = None) -> None:
         self.width = width or min(max(shutil.get_terminal_size((100, 24)).columns, 60), 120)
 
-    def write(self, result: ScanResult, findings: list[Finding], stream: IO, marks: Marks | None = None) -> None:
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         for finding in worst_first(findings):
-            stream.write(self._finding(finding, marks[finding.finding_id] if marks is not None else None))
+            stream.write(self._finding(finding, run.marks[finding.finding_id] if run is not None else None))
             stream.write("\n")
         stream.write(self._summary(result, findings))
 
