@@ -81,6 +81,7 @@ class RunConfig:
     csv: Path | None = None
     json: Path | None = None
     table: Path | None = None
+    html: Path | None = None
     only_new: bool | None = None
     show_suppressed: bool | None = None
     fail_on: str | None = None
