@@ -1,0 +1,102 @@
+"""Scan a large synthetic directory and time every phase against the floor: merely parsing its JSON.
+
+    python benchmarks/bigdir.py L /tmp/big        # writes /tmp/big/L.json and /tmp/big/L.ldif
+    python benchmarks/bench_scale.py /tmp/big/L.json [--ldif]
+
+Run one size per process, so that peak RSS is that size's. The floor is the time the fastest JSON
+parser available (orjson, else the standard library) takes to parse the snapshot and nothing else.
+Then, in order: dlscan's load (parse + model), graph build and expansion, each rule, writing every
+finding as CSV and as JSON, and the total. With --ldif, the LDIF export is read instead of the snapshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dlscan.boundary import DomainBoundary  # noqa: E402
+from dlscan.checks import ScanContext, build_checks, rule_specs  # noqa: E402
+from dlscan.findings import stable_order  # noqa: E402
+from dlscan.graph import MembershipGraph  # noqa: E402
+from dlscan.rulepack import load_rule_pack  # noqa: E402
+from dlscan.scan import ScanResult, ScanSummary  # noqa: E402
+from dlscan.sinks import SINK_CLASSES  # noqa: E402
+from dlscan.sources import load_source  # noqa: E402
+
+
+def peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor_seconds(path: Path) -> tuple[str, float]:
+    data = path.read_bytes()
+    try:
+        import orjson
+
+        started = time.perf_counter()
+        orjson.loads(data)
+        return "orjson", time.perf_counter() - started
+    except ImportError:
+        import json
+
+        started = time.perf_counter()
+        json.loads(data)
+        return "json", time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("snapshot", type=Path)
+    parser.add_argument("--ldif", action="store_true", help="read the .ldif beside the snapshot instead")
+    args = parser.parse_args()
+    parser_name, floor = floor_seconds(args.snapshot)
+    source = args.snapshot.with_suffix(".ldif") if args.ldif else args.snapshot
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    pack = load_rule_pack(rule_specs())
+    snapshot = load_source(source)
+    timings["load (parse + model)"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    graph = MembershipGraph(snapshot)
+    timings["graph build + expansion"] = time.perf_counter() - mark
+    boundary = DomainBoundary.from_declarations(snapshot.internal_domains)
+    ctx = ScanContext(snapshot, graph, boundary, pack.settings)
+    findings = []
+    for check in build_checks(pack):
+        mark = time.perf_counter()
+        found = list(check.run(ctx))
+        findings += found
+        timings[f"{check.code} ({len(found):,} findings)"] = time.perf_counter() - mark
+    summary = ScanSummary(snapshot.source, len(snapshot.lists), len(ctx.mail_lists), len(snapshot.recipients),
+                          boundary.domains, (), ())  # fmt: skip
+    result = ScanResult(tuple(stable_order(findings)), summary)
+    for name in ("csv", "json"):
+        mark = time.perf_counter()
+        sink = SINK_CLASSES[name]()
+        sink.write(result, list(result.findings), io.BytesIO() if sink.binary else io.StringIO())
+        timings[f"write {name} ({len(findings):,} findings)"] = time.perf_counter() - mark
+    total = time.perf_counter() - started
+    memberships = sum(len(x.members) for x in snapshot.lists.values())
+    print(f"{source.name}: {len(snapshot.recipients):,} recipients, {len(snapshot.lists):,} lists, "
+          f"{memberships:,} memberships; {source.stat().st_size / 1e6:,.0f} MB")  # fmt: skip
+    print(f"  {'floor: ' + parser_name + ' parse of the snapshot':<44} {floor:8.2f} s")
+    for phase, seconds in timings.items():
+        print(f"  {phase:<44} {seconds:8.2f} s")
+    print(f"  {'total':<44} {total:8.2f} s  ({total / floor:.1f}x the floor)")
+    rss = peak_rss_mb()
+    if rss is not None:
+        print(f"  {'peak RSS':<44} {rss:8.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""Large synthetic directories for the scale benchmarks, written as LDIF and as a dlscan snapshot.
+
+    python benchmarks/bigdir.py S|M|L OUTPUT_FOLDER [--seed 1]
+
+| size | recipients | lists | memberships |
+|---|---|---|---|
+| S | 10k | 1k | 50k |
+| M | 100k | 10k | 500k |
+| L | 1M | 100k | 5M |
+
+The shape is a large public body: directorates of departments of teams, each department with an
+"All" list nesting its teams and a clearly marked partners list of outside contacts; a directorate list
+nesting its departments and an "All Staff" list nesting the directorates. Around it: numbered series
+(project boards), guests, disabled leavers, and a few planted hazards (mixed lists, a look-alike twin,
+personal mail, a nesting cycle, empty lists). Both files are written as a stream, never whole in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SIZES = {"S": (10_000, 1_000, 50_000), "M": (100_000, 10_000, 500_000), "L": (1_000_000, 100_000, 5_000_000)}
+DOMAIN = "council.example"
+WORDS = [
+    "Housing",
+    "Highways",
+    "Planning",
+    "Revenues",
+    "Benefits",
+    "Licensing",
+    "Waste",
+    "Parks",
+    "Libraries",
+    "Leisure",
+    "Schools",
+    "Adoption",
+    "Fostering",
+    "Safeguarding",
+    "Payroll",
+    "Pensions",
+    "Procurement",
+    "Audit",
+    "Legal",
+    "Elections",
+    "Registrars",
+    "Transport",
+    "Environmental",
+    "Health",
+    "Trading",
+    "Standards",
+    "Regeneration",
+    "Tourism",
+    "Archives",
+    "Coroners",
+    "Cemeteries",
+    "Markets",
+    "Parking",
+    "Lighting",
+    "Drainage",
+    "Bridges",
+    "Tenancy",
+    "Homelessness",
+    "Allocations",
+    "Repairs",
+    "Estates",
+    "Facilities",
+]
+PLACES = ["North", "South", "East", "West", "Central", "Coastal", "Rural", "Urban", "Upper", "Lower"]
+TEAMS = [
+    "Team",
+    "Officers",
+    "Managers",
+    "Leads",
+    "Admin",
+    "Duty",
+    "Panel",
+    "Forum",
+    "Support",
+    "Operations",
+    "Casework",
+    "Review",
+]
+FIRST = [
+    "Amara",
+    "Ben",
+    "Carys",
+    "Declan",
+    "Efua",
+    "Finn",
+    "Grace",
+    "Hassan",
+    "Isla",
+    "James",
+    "Kofi",
+    "Lena",
+    "Marek",
+    "Nia",
+    "Oskar",
+    "Priya",
+    "Rhys",
+    "Sian",
+]
+LAST = [
+    "Adams",
+    "Bevan",
+    "Chen",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Garcia",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Owen",
+    "Patel",
+]
+
+
+@dataclass
+class Person:
+    id: str
+    kind: str
+    name: str
+    address: str
+    enabled: bool = True
+
+
+@dataclass
+class Group:
+    id: str
+    name: str
+    address: str
+    members: list[str] = field(default_factory=list)
+
+
+def _id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
+    recipients_wanted, lists_wanted, memberships_wanted = SIZES[size]
+    rng = random.Random(seed)
+    people: list[Person] = []
+    staff_wanted = int(recipients_wanted * 0.9)
+    for n in range(staff_wanted):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}"
+        people.append(Person(_id(rng), "user", name, f"user{n}@{DOMAIN}", enabled=rng.random() > 0.03))
+    partners = [f"partner{n}.example" for n in range(max(20, recipients_wanted // 2000))]
+    for n in range(recipients_wanted - staff_wanted):
+        kind = "guest" if n % 5 == 0 else "contact"
+        people.append(Person(_id(rng), kind, f"Partner Contact {n}", f"contact{n}@{rng.choice(partners)}"))
+    staff = [p for p in people if p.kind == "user"]
+    outsiders = [p for p in people if p.kind != "user"]
+    groups: list[Group] = []
+    per_department = 25
+    departments = max(1, lists_wanted // per_department)
+    directorates = max(1, departments // 20)
+    team_size = max(5, (memberships_wanted - departments * 20 - recipients_wanted // 10) // (departments * 20))
+    staff_at = 0
+    all_staff = Group(_id(rng), "All Staff", f"allstaff@{DOMAIN}")
+    directorate_lists = [Group(_id(rng), f"Directorate {d + 1} All", f"directorate{d + 1}@{DOMAIN}")
+                         for d in range(directorates)]  # fmt: skip
+    all_staff.members = [g.id for g in directorate_lists]
+    groups += [all_staff, *directorate_lists]
+    for d in range(departments):
+        word, place = WORDS[d % len(WORDS)], PLACES[(d // len(WORDS)) % len(PLACES)]
+        label = f"{word} {place} {d // (len(WORDS) * len(PLACES)) + 1}"
+        slug = f"d{d}"
+        everyone = Group(_id(rng), f"{label} All", f"{slug}.all@{DOMAIN}")
+        partners_list = Group(_id(rng), f"{label} Partners (External)", f"{slug}.partners.ext@{DOMAIN}")
+        partners_list.members = [rng.choice(outsiders).id for _ in range(rng.randint(3, 12))]
+        teams = []
+        for t in range(per_department - 5):
+            team = Group(_id(rng), f"{label} {TEAMS[t % len(TEAMS)]} {t + 1}", f"{slug}.t{t}@{DOMAIN}")
+            team.members = [staff[(staff_at + k) % len(staff)].id for k in range(team_size)]
+            staff_at += team_size
+            teams.append(team)
+        boards = [Group(_id(rng), f"{label} Project Board {b + 1}", f"{slug}.board{b + 1}@{DOMAIN}",
+                        [rng.choice(staff).id for _ in range(8)]) for b in range(3)]  # fmt: skip
+        everyone.members = [t.id for t in teams]
+        directorate_lists[d % directorates].members.append(everyone.id)
+        groups += [everyone, partners_list, *teams, *boards]
+        if len(groups) >= lists_wanted - 40:
+            break
+    _plant(rng, groups, staff, outsiders, people)
+    return people, groups
+
+
+def _plant(rng: random.Random, groups: list[Group], staff: list[Person], outsiders: list[Person],
+           people: list[Person]) -> None:  # fmt: skip
+    """A few hazards, as real directories have: the rules must find exactly these among the clean lists."""
+    teams = [g for g in groups if " Team " in g.name]
+    for team in rng.sample(teams, min(20, len(teams))):
+        team.members.append(rng.choice(outsiders).id)  # mixed, and unmarked
+    for original in rng.sample(teams, min(5, len(teams))):
+        twin = Group(_id(rng), original.name.replace("o", "\u043e", 1) + " Partners", f"twin.{original.address}",
+                     [rng.choice(outsiders).id for _ in range(4)])  # fmt: skip
+        groups.append(twin)
+    for n in range(5):
+        personal = Person(_id(rng), "contact", f"Home Address {n}", f"someone{n}@gmail.com")
+        people.append(personal)
+        rng.choice(teams).members.append(personal.id)
+    first, second = (
+        Group(_id(rng), "Cycle Board A", f"cyclea@{DOMAIN}"),
+        Group(_id(rng), "Cycle Board B", f"cycleb@{DOMAIN}"),
+    )
+    first.members, second.members = [second.id, staff[0].id], [first.id, staff[1].id]
+    groups += [first, second]
+    groups += [Group(_id(rng), f"Old Project {n}", f"old{n}@{DOMAIN}") for n in range(10)]
+
+
+def write_ldif(people: list[Person], groups: list[Group], path: Path) -> None:
+    base = "DC=council,DC=example"
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write(f"version: 1\n\ndn: {base}\nobjectClass: domainDNS\n\n")
+        dns = {}
+        for p in people:
+            ou = "Staff" if p.kind == "user" else "Contacts"
+            dns[p.id] = f"CN={p.name},OU={ou},{base}"
+        for g in groups:
+            dns[g.id] = f"CN={g.name},OU=Groups,{base}"
+        for p in people:
+            guid = base64.b64encode(uuid.UUID(p.id).bytes_le).decode()
+            classes = "objectClass: user\n" if p.kind == "user" else "objectClass: contact\n"
+            uac = f"userAccountControl: {512 if p.enabled else 514}\n" if p.kind == "user" else ""
+            target = f"targetAddress: SMTP:{p.address}\n" if p.kind != "user" else ""
+            out.write(
+                f"dn: {dns[p.id]}\n{classes}objectGUID:: {guid}\ndisplayName: {p.name}\nmail: {p.address}\n"
+                f"proxyAddresses: SMTP:{p.address}\n{target}{uac}\n"
+            )
+        for g in groups:
+            guid = base64.b64encode(uuid.UUID(g.id).bytes_le).decode()
+            members = "".join(f"member: {dns[m]}\n" for m in g.members)
+            out.write(
+                f"dn: {dns[g.id]}\nobjectClass: group\nobjectGUID:: {guid}\ndisplayName: {g.name}\n"
+                f"groupType: 8\nmail: {g.address}\nproxyAddresses: SMTP:{g.address}\n{members}\n"
+            )
+
+
+def write_snapshot(people: list[Person], groups: list[Group], path: Path) -> None:
+    kinds = {"user": "user", "contact": "contact", "guest": "user"}
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"format":"dlscan-snapshot","format_version":1,')
+        out.write('"source":{"kind":"ldif","name":"bigdir","collected_at":null},')
+        out.write(f'"internal_domains":[{{"name":"{DOMAIN}","origin":"benchmark","include_subdomains":false}}],')
+        out.write('"notes":[],"recipients":[')
+        for n, p in enumerate(people):
+            item = {"id": p.id, "kind": kinds[p.kind], "display_name": p.name, "primary_address": p.address,
+                    "addresses": [p.address], "target_address": p.address if p.kind == "contact" else None,
+                    "enabled": p.enabled, "guest": p.kind == "guest"}  # fmt: skip
+            out.write(("," if n else "") + json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+        out.write('],"lists":[')
+        for n, g in enumerate(groups):
+            item = {"id": g.id, "display_name": g.name, "primary_address": g.address, "members": g.members,
+                    "owners": [], "accepts_external_senders": False, "addresses": [g.address]}  # fmt: skip
+            out.write(("," if n else "") + json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+        out.write("]}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("size", choices=sorted(SIZES))
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    people, groups = build(args.size, args.seed)
+    write_ldif(people, groups, args.folder / f"{args.size}.ldif")
+    write_snapshot(people, groups, args.folder / f"{args.size}.json")
+    memberships = sum(len(g.members) for g in groups)
+    print(f"{args.size}: {len(people):,} recipients, {len(groups):,} lists, {memberships:,} memberships")
+
+
+if __name__ == "__main__":
+    main()
