@@ -71,7 +71,31 @@ WORDS = [
     "Estates",
     "Facilities",
 ]
-PLACES = ["North", "South", "East", "West", "Central", "Coastal", "Rural", "Urban", "Upper", "Lower"]
+_START = [
+    "Ash",
+    "Bram",
+    "Cal",
+    "Dun",
+    "Elm",
+    "Fal",
+    "Glen",
+    "Hal",
+    "Ing",
+    "Kel",
+    "Lin",
+    "Mar",
+    "Nor",
+    "Orm",
+    "Pen",
+    "Ros",
+    "Sal",
+    "Tor",
+    "Wal",
+    "Yar",
+]
+_END = ["bury", "ford", "ham", "ley", "mouth", "stead", "ton", "well", "wick", "worth"]
+PLACES = [a + b for a in _START for b in _END]
+"""200 town names: departments are named by service and place, as a county's are."""
 TEAMS = [
     "Team",
     "Officers",
@@ -85,6 +109,14 @@ TEAMS = [
     "Operations",
     "Casework",
     "Review",
+    "Finance",
+    "Training",
+    "Compliance",
+    "Projects",
+    "Quality",
+    "Intake",
+    "Outreach",
+    "Records",
 ]
 FIRST = [
     "Amara",
@@ -141,6 +173,7 @@ class Group:
     name: str
     address: str
     members: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
 
 
 def _id(rng: random.Random) -> str:
@@ -154,7 +187,7 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
     staff_wanted = int(recipients_wanted * 0.9)
     for n in range(staff_wanted):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}"
-        people.append(Person(_id(rng), "user", name, f"user{n}@{DOMAIN}", enabled=rng.random() > 0.03))
+        people.append(Person(_id(rng), "user", name, f"user{n}@{DOMAIN}", enabled=rng.random() > 0.005))
     partners = [f"partner{n}.example" for n in range(max(20, recipients_wanted // 2000))]
     for n in range(recipients_wanted - staff_wanted):
         kind = "guest" if n % 5 == 0 else "contact"
@@ -166,7 +199,7 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
     departments = max(1, lists_wanted // per_department)
     directorates = max(1, departments // 20)
     team_size = max(5, (memberships_wanted - departments * 20 - recipients_wanted // 10) // (departments * 20))
-    staff_at = 0
+    pool_size = min(len(staff), team_size * 6)
     all_staff = Group(_id(rng), "All Staff", f"allstaff@{DOMAIN}")
     directorate_lists = [Group(_id(rng), f"Directorate {d + 1} All", f"directorate{d + 1}@{DOMAIN}")
                          for d in range(directorates)]  # fmt: skip
@@ -174,16 +207,18 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
     groups += [all_staff, *directorate_lists]
     for d in range(departments):
         word, place = WORDS[d % len(WORDS)], PLACES[(d // len(WORDS)) % len(PLACES)]
-        label = f"{word} {place} {d // (len(WORDS) * len(PLACES)) + 1}"
-        slug = f"d{d}"
+        label = f"{word} {place}" + (f" {d // (len(WORDS) * len(PLACES)) + 1}" if d >= len(WORDS) * len(PLACES) else "")
+        start = d * pool_size // 2 % len(staff)
+        pool = [staff[(start + k) % len(staff)].id for k in range(pool_size)]
+        slug = label.lower().replace(" ", ".")
         everyone = Group(_id(rng), f"{label} All", f"{slug}.all@{DOMAIN}")
         partners_list = Group(_id(rng), f"{label} Partners (External)", f"{slug}.partners.ext@{DOMAIN}")
         partners_list.members = [rng.choice(outsiders).id for _ in range(rng.randint(3, 12))]
         teams = []
         for t in range(per_department - 5):
-            team = Group(_id(rng), f"{label} {TEAMS[t % len(TEAMS)]} {t + 1}", f"{slug}.t{t}@{DOMAIN}")
-            team.members = [staff[(staff_at + k) % len(staff)].id for k in range(team_size)]
-            staff_at += team_size
+            function = TEAMS[t % len(TEAMS)]
+            team = Group(_id(rng), f"{label} {function}", f"{slug}.{function.lower()}@{DOMAIN}")
+            team.members = rng.sample(pool, team_size)
             teams.append(team)
         boards = [Group(_id(rng), f"{label} Project Board {b + 1}", f"{slug}.board{b + 1}@{DOMAIN}",
                         [rng.choice(staff).id for _ in range(8)]) for b in range(3)]  # fmt: skip
@@ -192,6 +227,9 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
         groups += [everyone, partners_list, *teams, *boards]
         if len(groups) >= lists_wanted - 40:
             break
+    for group in groups:
+        if rng.random() < 0.85:
+            group.owners = [rng.choice(staff).id]
     _plant(rng, groups, staff, outsiders, people)
     return people, groups
 
@@ -199,7 +237,7 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
 def _plant(rng: random.Random, groups: list[Group], staff: list[Person], outsiders: list[Person],
            people: list[Person]) -> None:  # fmt: skip
     """A few hazards, as real directories have: the rules must find exactly these among the clean lists."""
-    teams = [g for g in groups if " Team " in g.name]
+    teams = [g for g in groups if g.name.endswith(" Team")]
     for team in rng.sample(teams, min(20, len(teams))):
         team.members.append(rng.choice(outsiders).id)  # mixed, and unmarked
     for original in rng.sample(teams, min(5, len(teams))):
@@ -241,9 +279,10 @@ def write_ldif(people: list[Person], groups: list[Group], path: Path) -> None:
         for g in groups:
             guid = base64.b64encode(uuid.UUID(g.id).bytes_le).decode()
             members = "".join(f"member: {dns[m]}\n" for m in g.members)
+            owner = f"managedBy: {dns[g.owners[0]]}\n" if g.owners else ""
             out.write(
                 f"dn: {dns[g.id]}\nobjectClass: group\nobjectGUID:: {guid}\ndisplayName: {g.name}\n"
-                f"groupType: 8\nmail: {g.address}\nproxyAddresses: SMTP:{g.address}\n{members}\n"
+                f"groupType: 8\nmail: {g.address}\nproxyAddresses: SMTP:{g.address}\n{owner}{members}\n"
             )
 
 
@@ -262,7 +301,7 @@ def write_snapshot(people: list[Person], groups: list[Group], path: Path) -> Non
         out.write('],"lists":[')
         for n, g in enumerate(groups):
             item = {"id": g.id, "display_name": g.name, "primary_address": g.address, "members": g.members,
-                    "owners": [], "accepts_external_senders": False, "addresses": [g.address]}  # fmt: skip
+                    "owners": g.owners, "accepts_external_senders": False, "addresses": [g.address]}  # fmt: skip
             out.write(("," if n else "") + json.dumps(item, ensure_ascii=False, separators=(",", ":")))
         out.write("]}\n")
 
