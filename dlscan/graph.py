@@ -1,14 +1,19 @@
 """The membership graph: lists and recipients, nesting expanded.
 
-An edge runs from a mail-enabled list to each direct member. Groups that are not mail-enabled are nodes
-without outgoing edges: Exchange does not expand them, so their members receive no list mail.
+An edge runs from a mail-enabled list to each direct member. Groups that are not mail-enabled have no
+outgoing edges: Exchange does not expand them, so their members receive no list mail.
 
-Expansion condenses nesting cycles into single nodes and then makes one bottom-up pass over the
-resulting DAG, so every list's reach is computed once however deep or cyclic the nesting is.
+Only lists can have members, so only lists are nodes of the networkx graph of record (nesting, cycles,
+chains); each list's direct recipients are kept beside it. A directory of a million recipients and a
+hundred thousand lists is then a graph of a hundred thousand nodes. Expansion condenses nesting cycles
+into single nodes and makes one bottom-up pass over the resulting DAG, so every list's reach is computed
+once however deep or cyclic the nesting; a list that adds nothing to a single nested list shares that
+list's reach rather than copying it.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from functools import cached_property
 
 import networkx as nx
@@ -19,13 +24,25 @@ from dlscan.model import Snapshot
 class MembershipGraph:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        lists = snapshot.lists
         graph = nx.DiGraph()
-        graph.add_nodes_from(snapshot.lists, is_list=True)
-        graph.add_nodes_from(snapshot.recipients, is_list=False)
-        for group in snapshot.lists.values():
-            if group.mail_enabled:
-                graph.add_edges_from((group.id, member) for member in group.members)
+        graph.add_nodes_from(lists)
+        direct: dict[str, frozenset[str]] = {}
+        empty: frozenset[str] = frozenset()
+        for group in lists.values():
+            if not group.mail_enabled:
+                direct[group.id] = empty
+                continue
+            recipients = []
+            for member in group.members:
+                if member in lists:
+                    graph.add_edge(group.id, member)
+                else:
+                    recipients.append(member)
+            direct[group.id] = frozenset(recipients) if recipients else empty
         self.graph = graph
+        """Lists, with an edge from each mail-enabled list to each list nested in it."""
+        self._direct = direct
         self._expand()
 
     def _expand(self) -> None:
@@ -34,18 +51,19 @@ class MembershipGraph:
         self._condensed = condensed
         reach: dict[int, frozenset[str]] = {}
         depth: dict[int, int] = {}
-        lists = self.snapshot.lists
         for component in reversed(list(nx.topological_sort(condensed))):
             nodes = condensed.nodes[component]["members"]
-            own = {n for n in nodes if n not in lists}
             children = list(condensed.successors(component))
-            for child in children:
-                own.update(reach[child])
-            list_nodes = sum(1 for n in nodes if n in lists)
-            child_depths = [depth[c] + 1 for c in children if depth.get(c) is not None]
-            reach[component] = frozenset(own)
-            if list_nodes:
-                depth[component] = max(child_depths, default=0) + list_nodes - 1
+            own = [self._direct[n] for n in nodes if self._direct[n]]
+            parts = own + [reach[c] for c in children]
+            if not parts:
+                reach[component] = frozenset()
+            elif len(parts) == 1:
+                reach[component] = parts[0]
+            else:
+                reach[component] = frozenset().union(*parts)
+            child_depths = [depth[c] + 1 for c in children]
+            depth[component] = max(child_depths, default=0) + len(nodes) - 1
         self._reach = reach
         self._depth = depth
 
@@ -53,11 +71,11 @@ class MembershipGraph:
         """The recipients that mail to this list reaches, nesting expanded."""
         return self._reach[self._component_of[list_id]]
 
-    def direct_recipients(self, list_id: str) -> set[str]:
-        return {m for m in self.graph.successors(list_id) if m not in self.snapshot.lists}
+    def direct_recipients(self, list_id: str) -> frozenset[str]:
+        return self._direct[list_id]
 
     def nested_lists(self, list_id: str) -> list[str]:
-        return [m for m in self.graph.successors(list_id) if m in self.snapshot.lists]
+        return list(self.graph.successors(list_id))
 
     def depth(self, list_id: str) -> int:
         """How many levels of nested lists lie below this one (0 when it nests none)."""
@@ -76,14 +94,33 @@ class MembershipGraph:
             seen.add(candidates[0])
 
     def path(self, list_id: str, target_id: str) -> tuple[str, ...]:
-        """The shortest chain of lists from `list_id` to `target_id`, both included."""
-        try:
-            return tuple(nx.shortest_path(self.graph, list_id, target_id))
-        except nx.NetworkXNoPath:
+        """The shortest chain of lists from `list_id` to `target_id` (a list or a recipient), both included."""
+        if target_id in self.graph:
+            try:
+                return tuple(nx.shortest_path(self.graph, list_id, target_id))
+            except nx.NetworkXNoPath:
+                return ()
+        if target_id not in self.reach(list_id):
             return ()
+        # Breadth first, and only into nested lists whose reach holds the target: the search stays on
+        # the few chains that lead there, however large the directory.
+        parent: dict[str, str | None] = {list_id: None}
+        queue = deque([list_id])
+        while queue:
+            here = queue.popleft()
+            if target_id in self._direct[here]:
+                chain = [target_id, here]
+                while parent[chain[-1]] is not None:
+                    chain.append(parent[chain[-1]])  # type: ignore[arg-type]
+                return tuple(reversed(chain))
+            for nested in sorted(self.graph.successors(here)):
+                if nested not in parent and target_id in self.reach(nested):
+                    parent[nested] = here
+                    queue.append(nested)
+        return ()
 
     def contains(self, outer_id: str, inner_id: str) -> bool:
-        """Whether `inner_id` is nested, at any depth, inside `outer_id`."""
+        """Whether `inner_id` (a list) is nested, at any depth, inside `outer_id`."""
         return outer_id != inner_id and nx.has_path(self.graph, outer_id, inner_id)
 
     @cached_property

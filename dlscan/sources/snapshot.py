@@ -8,11 +8,15 @@ docs/snapshot-format.md. A snapshot is always whole: every member and owner id n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
+
+import orjson
 
 from dlscan.atomic import atomic_writer
 from dlscan.errors import InputError
@@ -48,10 +52,10 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 def read_snapshot(path: Path) -> Snapshot:
     try:
         with open_binary(path) as stream:
-            document = json.loads(stream.read())
-    except UnicodeDecodeError:
-        raise InputError(path, "a snapshot must be UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
+            document = orjson.loads(stream.read())
+    except orjson.JSONDecodeError as exc:
+        if "utf-8" in str(exc).lower():
+            raise InputError(path, "a snapshot must be UTF-8 JSON") from None
         raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
     return snapshot_from_document(document, path)
 
@@ -64,14 +68,14 @@ def snapshot_from_document(document: Any, path: Path | str) -> Snapshot:
         raise InputError(
             path, f"snapshot format version {version!r} is not supported (this dlscan reads {FORMAT_VERSION})"
         )
-    recipients = _objects(path, document, "recipients", Recipient)
-    lists = _objects(path, document, "lists", DistributionList)
+    recipients = _objects(path, document, "recipients", _shape(Recipient))
+    lists = _objects(path, document, "lists", _shape(DistributionList))
     snapshot = Snapshot(
-        source=_build(path, "source", SourceInfo, document.get("source") or {}),
+        source=_shape(SourceInfo).build(path, "source", document.get("source") or {}),
         recipients={r.id: r for r in recipients},
         lists={x.id: x for x in lists},
         internal_domains=tuple(
-            _build(path, f"internal_domains[{i}]", DomainDeclaration, d)
+            _shape(DomainDeclaration).build(path, f"internal_domains[{i}]", d)
             for i, d in enumerate(_list_of(path, document, "internal_domains"))
         ),
         notes=tuple(str(n) for n in _list_of(path, document, "notes")),
@@ -80,8 +84,9 @@ def snapshot_from_document(document: Any, path: Path | str) -> Snapshot:
     return snapshot
 
 
-def _objects(path: Path | str, document: dict, key: str, cls: type) -> list:
-    return [_build(path, f"{key}[{i}]", cls, item) for i, item in enumerate(_list_of(path, document, key))]
+def _objects(path: Path | str, document: dict, key: str, shape: _Shape) -> list:
+    build = shape.build
+    return [build(path, f"{key}[{i}]", item) for i, item in enumerate(_list_of(path, document, key))]
 
 
 def _list_of(path: Path | str, document: dict, key: str) -> list:
@@ -91,22 +96,78 @@ def _list_of(path: Path | str, document: dict, key: str) -> list:
     return value
 
 
-def _build(path: Path | str, where: str, cls: type, data: Any) -> Any:
-    if not isinstance(data, dict):
-        raise InputError(path, f"{where} must be an object")
-    hints = get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise InputError(path, f"{where} has unknown field '{unknown[0]}'")
-    values = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise InputError(path, f"{where} lacks the field '{f.name}'")
-            continue
-        values[f.name] = _convert(path, f"{where}.{f.name}", hints[f.name], data[f.name])
-    return cls(**values)
+class _Shape:
+    """How to check and build one model class from a JSON object, worked out once per class.
+
+    A large snapshot holds a million objects: the per-field work is a dictionary lookup and an
+    isinstance test; anything unusual falls back to the careful conversion that names the bad field.
+    """
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        hints = get_type_hints(cls)
+        self.fields = [f for f in dataclasses.fields(cls) if f.init]
+        self.known = frozenset(f.name for f in self.fields)
+        self.required = tuple(
+            f.name for f in self.fields if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        )
+        self.hints = {f.name: hints[f.name] for f in self.fields}
+        self.fast = {name: _fast_converter(hint) for name, hint in self.hints.items()}
+
+    def build(self, path: Path | str, where: str, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise InputError(path, f"{where} must be an object")
+        if not self.known.issuperset(data):
+            raise InputError(path, f"{where} has unknown field '{sorted(set(data) - self.known)[0]}'")
+        for name in self.required:
+            if name not in data:
+                raise InputError(path, f"{where} lacks the field '{name}'")
+        values = {}
+        for name, value in data.items():
+            converted = self.fast[name](value)
+            if converted is _SLOW:
+                converted = _convert(path, f"{where}.{name}", self.hints[name], value)
+            values[name] = converted
+        return self.cls(**values)
+
+
+_SLOW = object()
+
+
+def _fast_converter(hint: Any) -> Callable[[Any], Any]:
+    """The common cases of `_convert`, without its error reporting; _SLOW hands the value back to it."""
+    options = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    nullable = type(None) in options
+    kinds = [o for o in options if o is not type(None)]
+    kind = kinds[0] if len(kinds) == 1 else None
+    if kind is str or kind is bool:
+
+        def plain(value: Any) -> Any:
+            if value is None:
+                return None if nullable else _SLOW
+            return value if type(value) is kind else _SLOW
+
+        return plain
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        members = {m.value: m for m in kind}
+
+        def enum(value: Any) -> Any:
+            if value is None:
+                return None if nullable else _SLOW
+            return members.get(value, _SLOW) if isinstance(value, str) else _SLOW
+
+        return enum
+    if kind is not None and get_origin(kind) is tuple:
+
+        def strings(value: Any) -> Any:
+            if value is None:
+                return None if nullable else _SLOW
+            if type(value) is list and all(type(v) is str for v in value):
+                return tuple(value)
+            return _SLOW
+
+        return strings
+    return lambda value: _SLOW
 
 
 def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
@@ -131,6 +192,11 @@ def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
                 return tuple(value)
             raise InputError(path, f"{where} must be a list of strings")
     raise InputError(path, f"{where} has the wrong type ({type(value).__name__})")
+
+
+@functools.cache
+def _shape(cls: type) -> _Shape:
+    return _Shape(cls)
 
 
 def _check_references(path: Path | str, snapshot: Snapshot, n_recipients: int, n_lists: int) -> None:
