@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
@@ -40,26 +40,46 @@ class ScanContext:
         return self.classifications[recipient_id].audience
 
     @cached_property
+    def _outside(self) -> Callable[[str], frozenset[str]]:
+        """Each list's reached recipients that are not internal: usually a small part of its reach."""
+        outside = frozenset(r for r, c in self.classifications.items() if c.audience is not Audience.INTERNAL)
+        return self.graph.reach_within(outside)
+
+    @cached_property
+    def _silent(self) -> Callable[[str], frozenset[str]]:
+        """Each list's reached recipients that receive no mail (no address, or not mail-enabled)."""
+        silent = frozenset(r for r, c in self.classifications.items() if c.audience is Audience.NONE)
+        return self.graph.reach_within(silent)
+
+    @cached_property
     def _audiences(self) -> dict[tuple[str, Audience], list[Recipient]]:
         return {}
 
     def reach_by_audience(self, list_id: str, audience: Audience) -> list[Recipient]:
         """The reached recipients of one audience, in a stable order; computed once per list and shared
-        by every rule (callers must not change the list)."""
+        by every rule (callers must not change the list). For counts, `count_by_audience` is cheaper."""
         key = (list_id, audience)
         found = self._audiences.get(key)
         if found is None:
             recipients = self.snapshot.recipients
+            pool = self.graph.reach(list_id) if audience is Audience.INTERNAL else self._outside(list_id)
             found = sorted(
-                (recipients[r] for r in self.graph.reach(list_id) if self.audience(r) is audience),
+                (recipients[r] for r in pool if self.audience(r) is audience),
                 key=lambda r: (r.label.casefold(), r.id),
             )
             self._audiences[key] = found
         return found
 
+    def count_by_audience(self, list_id: str, audience: Audience) -> int:
+        if audience is Audience.INTERNAL:
+            return len(self.graph.reach(list_id)) - len(self._outside(list_id))
+        return len(self.reach_by_audience(list_id, audience))
+
     def receiving(self, list_id: str) -> frozenset[str]:
         """Reached recipients that receive list mail, or may (unknown ones)."""
-        return frozenset(r for r in self.graph.reach(list_id) if self.audience(r) is not Audience.NONE)
+        silent = self._silent(list_id)
+        reach = self.graph.reach(list_id)
+        return reach - silent if silent else reach
 
     def external_domains(self, list_id: str) -> frozenset[str]:
         """The mail domains of the external recipients a list reaches: the organisations it mails."""
@@ -67,17 +87,11 @@ class ScanContext:
             domain_of(r.primary_address) or "?" for r in self.reach_by_audience(list_id, Audience.EXTERNAL)
         )
 
-    @cached_property
-    def _lists_by_recipient(self) -> Mapping[str, list[DistributionList]]:
-        found: dict[str, list[DistributionList]] = {}
-        for group in self.mail_lists:
-            for recipient in self.graph.reach(group.id):
-                found.setdefault(recipient, []).append(group)
-        return found
-
     def lists_reaching(self, recipient_id: str) -> list[DistributionList]:
         """Mail-enabled lists whose mail reaches the recipient, in the stable list order."""
-        return self._lists_by_recipient.get(recipient_id, [])
+        lists = self.snapshot.lists
+        found = [lists[i] for i in self.graph.lists_reaching(recipient_id) if lists[i].mail_enabled]
+        return sorted(found, key=lambda x: (x.display_name.casefold(), x.id))
 
     def sensitive_keyword(self, group: DistributionList) -> str | None:
         return self.settings.sensitive_keyword(group.display_name, group.primary_address)

@@ -33,7 +33,7 @@ class Fact:
 
 
 def _count(audience: Audience) -> Reader:
-    return lambda ctx, g: len(ctx.reach_by_audience(g.id, audience))
+    return lambda ctx, g: ctx.count_by_audience(g.id, audience)
 
 
 def _guests(ctx: ScanContext, group: DistributionList) -> int:

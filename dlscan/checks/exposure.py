@@ -24,9 +24,11 @@ class MixedMembership(Check):
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for group in ctx.mail_lists:
-            internal = ctx.reach_by_audience(group.id, Audience.INTERNAL)
             external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
-            if not internal or not external:
+            if not external:
+                continue
+            internal = ctx.count_by_audience(group.id, Audience.INTERNAL)
+            if not internal:
                 continue
             example = external[0]
             severity = self.severity(ctx, group)
@@ -40,7 +42,7 @@ class MixedMembership(Check):
                 severity=severity,
                 related=example.label,
                 detail=(
-                    f"Mail to this list reaches {plural(len(internal), 'internal recipient')} and "
+                    f"Mail to this list reaches {plural(internal, 'internal recipient')} and "
                     f"{plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}.{declared}"
                 ),
                 path=ctx.graph.path(group.id, example.id),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
@@ -91,24 +93,15 @@ class DuplicateMembership(Check):
         minimum = max(1, self.config.params["min_recipients"])
         audiences = {g.id: ctx.receiving(g.id) for g in ctx.mail_lists}
         audiences = {k: v for k, v in audiences.items() if len(v) >= minimum}
-        holders: dict[str, list[str]] = defaultdict(list)
-        for list_id, members in audiences.items():
-            for member in members:
-                holders[member].append(list_id)
         lists = ctx.snapshot.lists
-        for list_id in sorted(audiences):
-            shared: dict[str, int] = defaultdict(int)
-            for member in audiences[list_id]:
-                for other in holders[member]:
-                    if other > list_id:
-                        shared[other] += 1
-            for other, common in sorted(shared.items()):
-                union = len(audiences[list_id]) + len(audiences[other]) - common
-                similarity = common / union
-                if similarity < threshold or ctx.graph.contains(list_id, other) or ctx.graph.contains(other, list_id):
-                    continue
-                first, second = sorted((lists[list_id], lists[other]), key=lambda g: (g.label.casefold(), g.id))
-                yield self._finding(ctx, first, second, common, union)
+        for list_id, other in _candidate_pairs(audiences, threshold):
+            mine, theirs = audiences[list_id], audiences[other]
+            common = len(mine & theirs)
+            union = len(mine) + len(theirs) - common
+            if common / union < threshold or ctx.graph.contains(list_id, other) or ctx.graph.contains(other, list_id):
+                continue
+            first, second = sorted((lists[list_id], lists[other]), key=lambda g: (g.label.casefold(), g.id))
+            yield self._finding(ctx, first, second, common, union)
 
     def _finding(self, ctx: ScanContext, group, other, common: int, union: int) -> Finding:
         if common == union:
@@ -116,3 +109,28 @@ class DuplicateMembership(Check):
         else:
             detail = f"Shares {common} of {union} recipients ({common / union:.0%}) with '{other.label}'."
         return self.finding(ctx, group, related=other.label, key=other.id, detail=detail)
+
+
+def _candidate_pairs(audiences: Mapping[str, frozenset[str]], threshold: float) -> list[tuple[str, str]]:
+    """Every pair of lists that share a recipient and could reach the threshold, in (id, id) order.
+
+    Prefix filtering, as in PPJoin: with each set's members in one global order, two sets whose Jaccard
+    similarity is at least t share a member among the first |A| - ceil(t|A|) + 1 of each. Only those
+    prefixes are indexed, and a pair whose sizes differ by more than t allows is never proposed. Every
+    proposed pair is then measured exactly, so nothing is lost and nothing is guessed.
+    """
+    index: dict[str, list[str]] = defaultdict(list)
+    pairs: set[tuple[str, str]] = set()
+    for list_id in sorted(audiences, key=lambda k: (len(audiences[k]), k)):
+        members = audiences[list_id]
+        size = len(members)
+        keep = size - math.ceil(threshold * size - 1e-9) + 1
+        prefix = members if keep >= size else heapq.nsmallest(keep, members)
+        smallest_partner = threshold * size
+        for member in prefix:
+            for other in index[member]:
+                if len(audiences[other]) >= smallest_partner:
+                    pairs.add((list_id, other) if list_id < other else (other, list_id))
+        for member in prefix:
+            index[member].append(list_id)
+    return sorted(pairs)
