@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 _STOPWORDS = frozenset({"and", "of", "the", "for", "to", "in", "&"})
@@ -101,6 +101,7 @@ def _visible(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=65_536)
 def singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -149,6 +150,8 @@ class NameForms:
 
     def acronym_variants(self, max_run: int = 6) -> set[str]:
         """This name with one run of two or more words replaced by their initials."""
+        if len(self.raw_words) < 2:
+            return set()  # a run needs two words; most address local parts have one
         tokens = [singular(w) for w in self.raw_words]
         variants = set()
         for start in range(len(tokens)):

@@ -10,7 +10,9 @@ from dlscan.boundary import DomainBoundary
 from dlscan.checks import ScanContext, build_checks
 from dlscan.findings import Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
+from dlscan.memory import collector_paused, long_lived
 from dlscan.model import DomainDeclaration, Snapshot, SourceInfo
+from dlscan.parallel import PARALLEL_FROM, run_checks
 from dlscan.rulepack import RulePack
 
 
@@ -39,13 +41,24 @@ class ScanResult:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
 
-def run_scan(snapshot: Snapshot, extra_domains: Iterable[DomainDeclaration], pack: RulePack) -> ScanResult:
+def run_scan(
+    snapshot: Snapshot,
+    extra_domains: Iterable[DomainDeclaration],
+    pack: RulePack,
+    *,
+    parallel_from: int = PARALLEL_FROM,
+) -> ScanResult:
     boundary = DomainBoundary.from_declarations([*snapshot.internal_domains, *extra_domains])
-    ctx = ScanContext(snapshot=snapshot, graph=MembershipGraph(snapshot), boundary=boundary, settings=pack.settings)
+    with collector_paused():
+        graph = MembershipGraph(snapshot)
+    ctx = ScanContext(snapshot=snapshot, graph=graph, boundary=boundary, settings=pack.settings)
     findings: list[Finding] = []
     notes = list(snapshot.notes)
-    for check in build_checks(pack):
-        findings.extend(check.run(ctx))
+    checks = build_checks(pack)
+    with long_lived():
+        for found in run_checks(checks, ctx, parallel_from=parallel_from):
+            findings.extend(found)
+    for check in checks:
         note = check.not_evaluated(ctx)
         if note and not any(note.split(":", 1)[0] in existing for existing in snapshot.notes):
             notes.append(note)

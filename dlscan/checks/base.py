@@ -39,6 +39,10 @@ class ScanContext:
     def audience(self, recipient_id: str) -> Audience:
         return self.classifications[recipient_id].audience
 
+    def prepare(self) -> None:
+        """Work out now what every check shares, e.g. before forking, so that it is done once."""
+        _ = (self.classifications, self.mail_lists, self._outside, self._silent)
+
     @cached_property
     def _outside(self) -> Callable[[str], frozenset[str]]:
         """Each list's reached recipients that are not internal: usually a small part of its reach."""

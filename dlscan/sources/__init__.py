@@ -6,6 +6,7 @@ import zlib
 from pathlib import Path
 
 from dlscan.errors import InputError
+from dlscan.memory import collector_paused
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
 from dlscan.sources.ldif import open_binary, read_ldif
@@ -37,8 +38,9 @@ def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapsho
     builder = AdSnapshotBuilder(
         origin=str(path), source=SourceInfo(kind="ldif", name=path.name), allow_unresolved=allow_unresolved
     )
-    builder.add_all(read_ldif(path))
-    snapshot = builder.build()
+    with collector_paused():
+        builder.add_all(read_ldif(path))
+        snapshot = builder.build()
     if not snapshot.lists and not snapshot.recipients:
         raise InputError(path, "holds no users, contacts or groups; is it an LDIF export?")
     return snapshot

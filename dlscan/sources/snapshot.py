@@ -20,6 +20,7 @@ import orjson
 
 from dlscan.atomic import atomic_writer
 from dlscan.errors import InputError
+from dlscan.memory import collector_paused
 from dlscan.model import (
     DistributionList,
     DomainDeclaration,
@@ -50,14 +51,15 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 
 def read_snapshot(path: Path) -> Snapshot:
-    try:
-        with open_binary(path) as stream:
-            document = orjson.loads(stream.read())
-    except orjson.JSONDecodeError as exc:
-        if "utf-8" in str(exc).lower():
-            raise InputError(path, "a snapshot must be UTF-8 JSON") from None
-        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
-    return snapshot_from_document(document, path)
+    with collector_paused():
+        try:
+            with open_binary(path) as stream:
+                document = orjson.loads(stream.read())
+        except orjson.JSONDecodeError as exc:
+            if "utf-8" in str(exc).lower():
+                raise InputError(path, "a snapshot must be UTF-8 JSON") from None
+            raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+        return snapshot_from_document(document, path)
 
 
 def snapshot_from_document(document: Any, path: Path | str) -> Snapshot:

@@ -1,0 +1,40 @@
+"""The costliest check in a forked process gives exactly the findings of the one-process scan."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+import pytest
+from conftest import ROOT, SAMPLE
+
+from dlscan.checks import rule_specs
+from dlscan.rulepack import load_rule_pack
+from dlscan.scan import run_scan
+from dlscan.sources import load_source
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synth
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+
+
+def both_ways(snapshot):
+    pack = load_rule_pack(rule_specs())
+    alone = run_scan(snapshot, [], pack, parallel_from=10**9)
+    shared = run_scan(snapshot, [], pack, parallel_from=0)
+    return alone, shared
+
+
+def test_sample_scans_the_same_on_two_cores():
+    alone, shared = both_ways(load_source(SAMPLE))
+    assert shared.findings == alone.findings
+    assert shared.summary == alone.summary
+    assert any(f.code == "DL006" for f in shared.findings)  # the forked check did report
+
+
+def test_council_scans_the_same_on_two_cores(tmp_path):
+    export = tmp_path / "council.ldif"
+    export.write_text(synth.build(seed=7).ldif(), encoding="utf-8")
+    alone, shared = both_ways(load_source(export))
+    assert shared.findings == alone.findings
