@@ -165,3 +165,35 @@ def test_state_file_of_the_wrong_kind_is_refused(tenant, tmp_path):
     state.write_text('{"format": "dlscan-snapshot"}', encoding="utf-8")
     with GraphServer(tenant) as server, pytest.raises(InputError, match="not a dlscan delta state"):
         M365Collector(settings_for(server), delta_state=state).collect()
+
+
+def test_nightly_job_collects_a_tenant_incrementally(tenant, tmp_path, dlscan, monkeypatch):
+    """`dlscan run` with source m365: the tenant is collected, delta state kept, findings tracked."""
+    from functools import partial
+
+    from dlscan.collect_settings import GraphSettings as Settings
+
+    monkeypatch.setenv("GRAPH_TOKEN", "good-token")
+    monkeypatch.setattr("dlscan.collect_settings.GraphSettings", partial(Settings, retry_time_scale=0.0))
+    with GraphServer(tenant) as server:
+        config = tmp_path / "dlscan.toml"
+        config.write_text(
+            '[run]\nsource = "m365"\nstate_dir = "state"\njson = "findings.json"\n'
+            f'[collect.m365]\naccess_token_env = "GRAPH_TOKEN"\nendpoint = "{server.url}"\n'
+            'delta_state = "state/m365-delta.json.gz"\n',
+            encoding="utf-8",
+        )
+        first = dlscan("run", "--config", config, "--fail-on", "never")
+        assert first.code == 0, first.err
+        assert (tmp_path / "state" / "m365-delta.json.gz").exists()
+        change(tenant)
+        server.state.log.clear()
+        second = dlscan("run", "--config", config, "--fail-on", "never")
+        assert second.code == 0, second.err
+        assert all("$deltatoken=" in line for line in server.state.log if "/delta" in line)
+    import json
+
+    rows = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))["findings"]
+    statuses = {row["status"] for row in rows}
+    assert "open" in statuses and ("new" in statuses or "resolved" in statuses)
+    assert not any(row["code"] == "DL009" and row["status"] == "resolved" for row in rows)
