@@ -120,17 +120,21 @@ def _candidate_pairs(audiences: Mapping[str, frozenset[str]], threshold: float) 
     proposed pair is then measured exactly, so nothing is lost and nothing is guessed.
     """
     index: dict[str, list[str]] = defaultdict(list)
+    sizes = {list_id: len(members) for list_id, members in audiences.items()}
     pairs: set[tuple[str, str]] = set()
-    for list_id in sorted(audiences, key=lambda k: (len(audiences[k]), k)):
+    # Smallest first, so that every posting list is in ascending size: a probe walks it from the largest
+    # down and stops at the first set too small to reach the threshold.
+    for list_id in sorted(audiences, key=lambda k: (sizes[k], k)):
         members = audiences[list_id]
-        size = len(members)
+        size = sizes[list_id]
         keep = size - math.ceil(threshold * size - 1e-9) + 1
         prefix = members if keep >= size else heapq.nsmallest(keep, members)
         smallest_partner = threshold * size
         for member in prefix:
-            for other in index[member]:
-                if len(audiences[other]) >= smallest_partner:
-                    pairs.add((list_id, other) if list_id < other else (other, list_id))
+            for other in reversed(index[member]):
+                if sizes[other] < smallest_partner:
+                    break
+                pairs.add((list_id, other) if list_id < other else (other, list_id))
         for member in prefix:
             index[member].append(list_id)
     return sorted(pairs)
