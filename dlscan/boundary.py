@@ -7,7 +7,7 @@ Every classification carries a reason a person can read, so that a finding can e
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from dlscan.errors import UsageError
@@ -29,11 +29,15 @@ class Classification:
     reason: str
 
 
+_NO_ADDRESS = Classification(Audience.NONE, "no mail address: receives no list mail")
+
+
 @dataclass(frozen=True)
 class DomainBoundary:
     """Internal means: the primary address is in one of the organisation's domains."""
 
     domains: tuple[DomainDeclaration, ...]
+    _seen: dict[str, Classification] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_declarations(cls, declarations: Iterable[DomainDeclaration]) -> DomainBoundary:
@@ -67,11 +71,20 @@ class DomainBoundary:
             return Classification(Audience.UNKNOWN, "unknown: a foreign security principal, whose mail goes elsewhere")
         domain = domain_of(recipient.primary_address)
         if domain is None:
-            return Classification(Audience.NONE, "no mail address: receives no list mail")
-        declaration = self.internal_declaration(domain)
-        if declaration is not None:
-            return Classification(Audience.INTERNAL, f"internal: domain {domain} ({declaration.origin})")
-        return Classification(Audience.EXTERNAL, f"external: domain {domain} is not an internal domain")
+            return _NO_ADDRESS
+        return self._by_domain(domain)
+
+    def _by_domain(self, domain: str) -> Classification:
+        """One classification per domain, shared by its recipients: a million recipients use a few hundred."""
+        known = self._seen.get(domain)
+        if known is None:
+            declaration = self.internal_declaration(domain)
+            if declaration is not None:
+                known = Classification(Audience.INTERNAL, f"internal: domain {domain} ({declaration.origin})")
+            else:
+                known = Classification(Audience.EXTERNAL, f"external: domain {domain} is not an internal domain")
+            self._seen[domain] = known
+        return known
 
 
 def parse_domain_option(value: str, origin: str) -> DomainDeclaration:
