@@ -20,6 +20,8 @@ from importlib import resources
 _STOPWORDS = frozenset({"and", "of", "the", "for", "to", "in", "&"})
 _DASHES = "-\u2013\u2014"  # hyphen, en dash, em dash
 _SUFFIX = re.compile(rf"\s*(\([^)]*\)|\[[^\]]*\]|\s[{_DASHES}:|]\s.*|\s[{_DASHES}]\s*$)\s*$")
+_SUFFIX_NEEDS = frozenset(f"([:|{_DASHES}")
+"""A name holding none of these has no suffix to strip: most names, tested without the regex."""
 _APOSTROPHES = re.compile("['\u2019`\u00b4]")  # straight, curly, grave, acute
 _NON_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
@@ -132,21 +134,15 @@ class NameForms:
 
     @classmethod
     def of(cls, text: str, marker: re.Pattern[str] | None = None) -> NameForms:
+        # Called for every name in a directory of a million: plain calls, positional arguments.
         raw = tuple(words(text))
-        tokens = tuple(singular(w) for w in raw)
+        tokens = tuple(map(singular, raw))
         exact = " ".join(tokens)
-        base = _SUFFIX.sub("", text) or text
+        base = text if _SUFFIX_NEEDS.isdisjoint(text) else (_SUFFIX.sub("", text) or text)
         if marker is not None:
             base = marker.sub(" ", base)
-        stem = exact if base == text else " ".join(singular(w) for w in words(base))
-        return cls(
-            original=text,
-            raw_words=raw,
-            exact=exact,
-            bag=" ".join(sorted(tokens)),
-            stem=stem or exact,
-            compact="".join(tokens),
-        )
+        stem = exact if base == text else " ".join(map(singular, words(base)))
+        return cls(text, raw, exact, " ".join(sorted(tokens)), stem or exact, "".join(tokens))
 
     def acronym_variants(self, max_run: int = 6) -> set[str]:
         """This name with one run of two or more words replaced by their initials."""

@@ -203,10 +203,10 @@ class ConfusableRecipient(RecipientCheck):
             (0, NameIndex(forms[:lists], settings, prefixes=False)),
             (lists, NameIndex(forms[lists:], settings, prefixes=False, acronyms=False)),
         )
-        addressed = [i for i, t in enumerate(targets) if local_part(t.primary_address).lower() not in generic | {""}]
-        locals_ = NameIndex(
-            [NameForms.of(local_part(targets[i].primary_address)) for i in addressed], settings, prefixes=False
-        )
+        skipped = generic | {""}
+        local_parts = [local_part(t.primary_address) for t in targets]
+        addressed = [i for i, local in enumerate(local_parts) if local.lower() not in skipped]
+        locals_ = NameIndex([NameForms.of(local_parts[i]) for i in addressed], settings, prefixes=False)
         outsiders = sorted(
             (r for r in recipients.values() if ctx.audience(r.id) is Audience.EXTERNAL and r.display_name),
             key=lambda r: (r.label.casefold(), r.id),
