@@ -2,15 +2,17 @@
 # Install everything the test suite needs, then lint and run the whole suite:
 #   - Samba AD DC and the OpenLDAP client tools (Debian packages), for the tests against a real
 #     Active Directory domain controller that the suite provisions and starts on loopback;
-#   - Chromium (Debian package), which Playwright drives headless to check the HTML report;
+#   - Chromium and a font for it (Debian packages; the font is only a recommendation of chromium, which
+#     --no-install-recommends skips), which Playwright drives headless to check the HTML report;
 #   - dlscan with its test extras, in .venv.
 # Extra arguments go to pytest, e.g. `bash tests/run.sh -k ldif`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils chromium)
+packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils chromium fonts-liberation)
 if ! command -v samba >/dev/null || ! command -v samba-tool >/dev/null || ! command -v ldapsearch >/dev/null \
-   || [ ! -d /usr/share/samba/setup ] || ! command -v chromium >/dev/null; then
+   || [ ! -d /usr/share/samba/setup ] || ! command -v chromium >/dev/null \
+   || [ ! -d /usr/share/fonts/truetype/liberation ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
