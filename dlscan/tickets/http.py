@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from dlscan.errors import UsageError
+from dlscan.httppolicy import backoff, retry_after, safe_url, transport_problem
 
 RETRIED = frozenset({429, 502, 503, 504})
 
@@ -31,7 +30,7 @@ class TicketHttp:
     waits: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.base_url = require_safe_url(self.base_url, "ticket system url")
+        self.base_url = safe_url(self.base_url, "ticket system url").geturl().rstrip("/")
         self._client = httpx.Client(timeout=self.timeout, headers=self.headers, auth=self.auth)
 
     def close(self) -> None:
@@ -48,11 +47,11 @@ class TicketHttp:
                 # second ticket. It stays in the outbox instead, and the next run looks for it first.
                 unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
                 if last or not (method == "GET" or unsent):
-                    raise TicketError(f"{method} {urlsplit(url).path}: {_problem(exc)}") from None
-                self._wait(_backoff(attempt))
+                    raise TicketError(f"{method} {urlsplit(url).path}: {transport_problem(exc)}") from None
+                self._wait(backoff(attempt))
                 continue
             if response.status_code in RETRIED and not last:
-                self._wait(_retry_after(response, attempt))
+                self._wait(retry_after(response.headers.get("Retry-After"), attempt, limit=300.0))
                 continue
             if response.is_success:
                 return response
@@ -64,33 +63,6 @@ class TicketHttp:
         time.sleep(seconds * self.time_scale)
 
 
-def require_safe_url(url: str, what: str) -> str:
-    """https, or plain http to this machine only: credentials must never cross a network in clear."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"{what} {url!r} is not an http(s) URL")
-    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
-        raise UsageError(f"{what} {url!r}: plain http is allowed only to this machine; use https")
-    return url.strip().rstrip("/")
-
-
-def _retry_after(response: httpx.Response, attempt: int) -> float:
-    try:
-        return min(300.0, max(0.0, float(response.headers.get("Retry-After", ""))))
-    except ValueError:
-        return _backoff(attempt)
-
-
-def _backoff(attempt: int) -> float:
-    return min(60.0, 2.0**attempt + random.random())  # noqa: S311 - jitter, not secrecy
-
-
 def _reason(response: httpx.Response) -> str:
     text = " ".join(response.text.split())[:200]
     return f"{response.reason_phrase}: {text}" if text else response.reason_phrase
-
-
-def _problem(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    return f"cannot connect ({exc})" if str(exc) else "cannot connect"

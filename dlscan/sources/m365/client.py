@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from kiota_http.middleware import RetryHandler
 from kiota_http.middleware.options import ResponseHandlerOption, RetryHandlerOption
 from msgraph_core import BaseGraphRequestAdapter, GraphClientFactory
 
+from dlscan.httppolicy import backoff, retry_after, transport_problem
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.settings import GraphSettings
 
@@ -160,8 +160,8 @@ class GraphClient:
             except httpx.TransportError as exc:
                 # The retry middleware sees answers only; a dropped connection or a timeout is retried here.
                 if attempt >= self.settings.retries:
-                    raise GraphError(0, "", _transport_problem(exc), target) from None
-                wait = _backoff(attempt)
+                    raise GraphError(0, "", transport_problem(exc), target) from None
+                wait = backoff(attempt)
                 self.waits.append(wait)
                 await asyncio.sleep(wait * self.settings.retry_time_scale)
                 attempt += 1
@@ -188,22 +188,6 @@ def _error(status: int, body: dict[str, Any], url: str) -> GraphError:
 
 
 def _retry_after(headers: dict[str, Any], attempt: int) -> float:
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                break
-    return _backoff(attempt)
-
-
-def _backoff(attempt: int) -> float:
-    return min(60.0, 2.0**attempt + random.random())  # noqa: S311 - jitter, not secrecy
-
-
-def _transport_problem(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect ({exc})" if str(exc) else "cannot connect"
-    return type(exc).__name__
+    """A $batch item's own Retry-After (its headers are a plain mapping, in any case)."""
+    value = next((v for name, v in headers.items() if name.lower() == "retry-after"), None)
+    return retry_after(value, attempt)

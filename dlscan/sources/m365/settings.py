@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dlscan.errors import UsageError
+from dlscan.httppolicy import safe_url
 from dlscan.secret import Secret
 
 
@@ -99,15 +99,6 @@ class GraphSettings:
 
 def parse_endpoint(value: str) -> str:
     """A Graph service root. Plain http only to this machine: a token must never cross a network in clear."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"--endpoint {value!r} is not an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise UsageError(f"--endpoint {value!r}: plain http is allowed only to this machine; use https")
+    parts = safe_url(value, "--endpoint")
     path = parts.path.rstrip("/").removesuffix("/v1.0")
     return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def _is_loopback(host: str) -> bool:
-    # The names kiota itself lets a token travel to over plain http.
-    return host.lower() in ("localhost", "127.0.0.1", "::1")
