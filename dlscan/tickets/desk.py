@@ -143,16 +143,15 @@ class TicketDesk:
     def _create(self, item: OutboxItem) -> str:
         covers = item.payload.get("covers") or [item.fingerprint]
         known = self.store.ticket(item.fingerprint)
-        ref = None if known is None else known.ticket
         how = "already raised as"
-        if ref is None:
+        if known is not None:
+            ref, url = known.ticket, known.url
+        else:
             found = self.system.find(item.fingerprint)
             if found is None:
                 found = self.system.create(TicketContent.from_payload(item.payload))
                 how = "created"
             ref, url = found.ticket, found.url
-        else:
-            url = known.url if known else ""
         with self.store.transaction():
             for key in {item.fingerprint, *covers}:
                 self.store.add_ticket(key, self.system.name, ref, url, self.now)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 
 from dlscan.config import DlscanConfig
 from dlscan.errors import UsageError
 from dlscan.findings import Severity
-from dlscan.secret import Secret, read_secret
+from dlscan.secret import read_secret
 from dlscan.tickets.base import TicketSystem
 from dlscan.tickets.desk import OnResolve, TicketPolicy
 from dlscan.tickets.http import TicketHttp
@@ -49,13 +48,13 @@ def ticket_system(config: DlscanConfig, *, time_scale: float = 1.0) -> TicketSys
 
 def _webhook(config: DlscanConfig, http: Callable[..., TicketHttp]) -> TicketSystem:
     section = config.webhook
-    secret = _secret("[tickets.webhook] secret_env", section.secret_env, "secret_file", section.secret_file)
+    secret = read_secret("[tickets.webhook] secret_env", section.secret_env, "secret_file", section.secret_file)
     return WebhookTickets(http(_required(section.url, "[tickets.webhook] url")), secret)
 
 
 def _jira(config: DlscanConfig, http: Callable[..., TicketHttp]) -> TicketSystem:
     section = config.jira
-    token = _secret("[tickets.jira] token_env", section.token_env, "token_file", section.token_file)
+    token = read_secret("[tickets.jira] token_env", section.token_env, "token_file", section.token_file)
     if token is None:
         raise UsageError("[tickets.jira] needs token_env or token_file (an API token or personal access token)")
     user = _env_value(section.user_env, "[tickets.jira] user_env")
@@ -79,7 +78,7 @@ def _jira(config: DlscanConfig, http: Callable[..., TicketHttp]) -> TicketSystem
 def _servicenow(config: DlscanConfig, http: Callable[..., TicketHttp]) -> TicketSystem:
     section = config.servicenow
     user = _env_value(section.user_env, "[tickets.servicenow] user_env")
-    password = _secret(
+    password = read_secret(
         "[tickets.servicenow] password_env", section.password_env, "password_file", section.password_file
     )
     if not user or password is None:
@@ -106,10 +105,6 @@ def _required(value: str | None, what: str) -> str:
     if not value:
         raise UsageError(f"{what} is required")
     return value
-
-
-def _secret(env_option: str, variable: str | None, file_option: str, file: Path | None) -> Secret | None:
-    return read_secret(env_option, variable, file_option, file)
 
 
 def _env_value(variable: str | None, what: str) -> str | None:

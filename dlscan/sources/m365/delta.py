@@ -55,7 +55,7 @@ class DeltaState:
                 objects.pop(object_id, None)
                 self.members.pop(object_id, None)
                 continue
-            changed = {k: v for k, v in item.items() if not k.startswith("@") and "@" not in k}
+            changed = {k: v for k, v in item.items() if "@" not in k}  # not @odata annotations nor members@delta
             objects[object_id] = {**objects.get(object_id, {}), **changed}
             if kind == "groups":
                 members = self.members.setdefault(object_id, {})
