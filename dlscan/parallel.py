@@ -18,15 +18,13 @@ from dlscan.checks import ScanContext
 from dlscan.checks.base import Check
 from dlscan.findings import Finding
 
-SIDE_CODES = frozenset({"DL005", "DL006"})
-"""Checks worth a process of their own: at a million recipients these two take two thirds of the scan."""
 PARALLEL_FROM = 50_000
 """Recipients from which a second process pays for itself."""
 
 
 def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int = PARALLEL_FROM) -> list[list[Finding]]:
     """Each check's findings, in the order of `checks`."""
-    side = [c for c in checks if c.code in SIDE_CODES]
+    side = [c for c in checks if c.runs_apart]
     if not side or len(ctx.snapshot.recipients) < parallel_from or not _can_fork():
         return [list(c.run(ctx)) for c in checks]
     ctx.prepare()

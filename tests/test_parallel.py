@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
 
 import pytest
 from conftest import ROOT, SAMPLE
 
-from dlscan.checks import rule_specs
+from dlscan.checks import build_checks, rule_specs
+from dlscan.parallel import _can_fork
 from dlscan.rulepack import load_rule_pack
 from dlscan.scan import run_scan
 from dlscan.sources import load_source
@@ -21,6 +23,9 @@ pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_meth
 
 def both_ways(snapshot):
     pack = load_rule_pack(rule_specs())
+    # Otherwise the "parallel" scan below would quietly run in one process, and compare a thing to itself.
+    assert _can_fork(), f"threads still running: {threading.enumerate()}"
+    assert any(check.runs_apart for check in build_checks(pack))
     alone = run_scan(snapshot, [], pack, parallel_from=10**9)
     shared = run_scan(snapshot, [], pack, parallel_from=0)
     return alone, shared

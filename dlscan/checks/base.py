@@ -121,6 +121,8 @@ class Check(ABC):
     code: ClassVar[str]
     slug: ClassVar[str]
     params: ClassVar[Mapping[str, type]] = {}
+    runs_apart: ClassVar[bool] = False
+    """Costly enough at scale to run in a process of its own, on another core (dlscan.parallel)."""
 
     def __init__(self, config: RuleConfig) -> None:
         self.config = config
