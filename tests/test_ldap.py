@@ -174,7 +174,8 @@ class CuttingProxy:
         self.port = self.listener.getsockname()[1]
         self.target_port, self.cut_after, self.cuts_left = target_port, cut_after, cuts
         self.cuts_made = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
 
     def _serve(self) -> None:
         while True:
@@ -205,7 +206,11 @@ class CuttingProxy:
             s.close()
 
     def close(self) -> None:
+        # Closing alone does not wake a thread blocked in accept(); shutting the socket down does.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
+        self._thread.join(timeout=10)
 
 
 def test_a_dropped_connection_is_reopened_and_the_search_restarted(collect, dlscan):
