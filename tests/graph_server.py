@@ -13,11 +13,12 @@ import re
 import sys
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from graph_tenant import Tenant
+from local_http import LocalServer
 
 ODATA_TYPES = {
     "users": "#microsoft.graph.user",
@@ -231,28 +232,18 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], A
     return status, {}, {"error": {"code": code, "message": message, "innerError": {"request-id": "test"}}}
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hangs up mid-answer (as one that stops on the first failure does) is not news."""
-
-
 class GraphServer:
     """The server on 127.0.0.1, in a background thread, until `close()`."""
 
     def __init__(self, tenant: Tenant, host: str = "127.0.0.1", port: int = 0) -> None:
         self.state = GraphState(tenant)
         handler = type("Handler", (GraphHandler,), {"state": self.state})
-        self._server = _QuietServer((host, port), handler)
-        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self._listening = LocalServer(handler, host=host, port=port)
+        self.url = self._listening.url
         handler.base = f"{self.url}/v1.0"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._listening.close()
 
     def __enter__(self) -> GraphServer:
         return self

@@ -12,9 +12,11 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local_http import LocalServer
 
 DROP = object()
 """Returned by an app: do the work but hang up without answering (the answer is lost on the way)."""
@@ -175,24 +177,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = _serve
 
 
-class _Quiet(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
-
-
 class TicketServer:
     def __init__(self, app: App) -> None:
         self.app = app
         handler = type("Handler", (_Handler,), {"app": app})
-        self._server = _Quiet(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._listening = LocalServer(handler)
+        self.url = self._listening.url
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._listening.close()
 
 
 def basic(user: str, password: str) -> str:

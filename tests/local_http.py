@@ -1,0 +1,31 @@
+"""The one way the test servers listen: on loopback, in a background thread, quiet when a client hangs up."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (as one that stops on the first failure does) is not news."""
+
+
+class LocalServer:
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], *, host: str = "127.0.0.1", port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:  # fmt: skip
+        self._server = _Quiet((host, port), handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://{host}:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
