@@ -19,6 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_scan import peak_rss_mb  # noqa: E402 - the same measure for every benchmark
 
 from dlscan.boundary import DomainBoundary  # noqa: E402
 from dlscan.checks import ScanContext, build_checks, rule_specs  # noqa: E402
@@ -27,16 +30,6 @@ from dlscan.rulepack import load_rule_pack  # noqa: E402
 from dlscan.scan import run_scan  # noqa: E402
 from dlscan.sinks import SINK_CLASSES  # noqa: E402
 from dlscan.sources import load_source  # noqa: E402
-
-
-def peak_rss_mb(who: str = "self") -> float | None:
-    """Peak resident memory of this process, or of the largest child it has waited for."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    which = resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN
-    return resource.getrusage(which).ru_maxrss / 1024
 
 
 def floor_seconds(path: Path) -> tuple[str, float]:

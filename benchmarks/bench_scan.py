@@ -29,12 +29,14 @@ from dlscan.sinks import SINK_CLASSES
 from dlscan.sources import load_source
 
 
-def peak_rss_mb() -> float | None:
+def peak_rss_mb(who: str = "self") -> float | None:
+    """Peak resident memory of this process, or of the largest child it has waited for."""
     try:
         import resource
     except ImportError:  # Windows
         return None
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    which = resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN
+    return resource.getrusage(which).ru_maxrss / 1024
 
 
 def bench(users: int) -> None:
