@@ -71,31 +71,21 @@ WORDS = [
     "Estates",
     "Facilities",
 ]
-_START = [
-    "Ash",
-    "Bram",
-    "Cal",
-    "Dun",
-    "Elm",
-    "Fal",
-    "Glen",
-    "Hal",
-    "Ing",
-    "Kel",
-    "Lin",
-    "Mar",
-    "Nor",
-    "Orm",
-    "Pen",
-    "Ros",
-    "Sal",
-    "Tor",
-    "Wal",
-    "Yar",
-]
-_END = ["bury", "ford", "ham", "ley", "mouth", "stead", "ton", "well", "wick", "worth"]
-PLACES = [a + b for a in _START for b in _END]
-"""200 town names: departments are named by service and place, as a county's are."""
+PLACES = [
+    "Abingdon", "Alnwick", "Ashford", "Aylesbury", "Banbury", "Barnstaple", "Basingstoke", "Bedford",
+    "Beverley", "Bexhill", "Bicester", "Bideford", "Blyth", "Bodmin", "Boston", "Bracknell", "Bradford",
+    "Braintree", "Bridgwater", "Bridport", "Buxton", "Camborne", "Carlisle", "Chard", "Chatham", "Chesham",
+    "Chichester", "Chippenham", "Clitheroe", "Colchester", "Corby", "Crawley", "Crewe", "Darlington",
+    "Dartford", "Daventry", "Devizes", "Didcot", "Dorchester", "Dover", "Durham", "Ely", "Epsom", "Exmouth",
+    "Falmouth", "Fareham", "Felixstowe", "Frome", "Gainsborough", "Glossop", "Goole", "Grantham", "Gravesend",
+    "Halifax", "Harlow", "Harrogate", "Hastings", "Hereford", "Hexham", "Hinckley", "Hitchin", "Honiton",
+    "Horsham", "Ilkley", "Ipswich", "Kendal", "Keswick", "Kettering", "Launceston", "Ledbury", "Leek",
+    "Lewes", "Lichfield", "Louth", "Ludlow", "Maldon", "Malton", "Margate", "Matlock", "Melton", "Morpeth",
+    "Newark", "Newbury", "Northallerton", "Oakham", "Ormskirk", "Penrith", "Redruth", "Retford", "Ripon",
+    "Rugby", "Salisbury", "Selby", "Skipton", "Spalding", "Stafford", "Stroud", "Taunton", "Thetford",
+    "Tiverton", "Truro", "Uckfield", "Wantage", "Warminster", "Wetherby", "Whitby", "Witney", "Yeovil",
+]  # fmt: skip
+"""Real market towns: departments are named by service and place, as a county's are."""
 TEAMS = [
     "Team",
     "Officers",
@@ -118,44 +108,19 @@ TEAMS = [
     "Outreach",
     "Records",
 ]
-FIRST = [
-    "Amara",
-    "Ben",
-    "Carys",
-    "Declan",
-    "Efua",
-    "Finn",
-    "Grace",
-    "Hassan",
-    "Isla",
-    "James",
-    "Kofi",
-    "Lena",
-    "Marek",
-    "Nia",
-    "Oskar",
-    "Priya",
-    "Rhys",
-    "Sian",
-]
-LAST = [
-    "Adams",
-    "Bevan",
-    "Chen",
-    "Davies",
-    "Evans",
-    "Fraser",
-    "Garcia",
-    "Hughes",
-    "Iqbal",
-    "Jones",
-    "Khan",
-    "Lewis",
-    "Morgan",
-    "Nowak",
-    "Owen",
-    "Patel",
-]
+NAMES = Path(__file__).parent / "names"
+
+
+def _weighted(name: str) -> tuple[list[str], list[float]]:
+    """Names with their frequencies (1990 US Census), so that common names are common, as in a real
+    directory: a million staff include hundreds of John Smiths and a long tail of rare names."""
+    names, weights = [], []
+    for line in (NAMES / name).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            text, weight = line.split()
+            names.append(text)
+            weights.append(float(weight))
+    return names, weights
 
 
 @dataclass
@@ -185,13 +150,28 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
     rng = random.Random(seed)
     people: list[Person] = []
     staff_wanted = int(recipients_wanted * 0.9)
-    for n in range(staff_wanted):
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}"
-        people.append(Person(_id(rng), "user", name, f"user{n}@{DOMAIN}", enabled=rng.random() > 0.005))
-    partners = [f"partner{n}.example" for n in range(max(20, recipients_wanted // 2000))]
-    for n in range(recipients_wanted - staff_wanted):
+    given, surnames = _weighted("given.txt"), _weighted("surnames.txt")
+
+    def person_names(count: int) -> list[tuple[str, str]]:
+        firsts = rng.choices(given[0], given[1], k=count)
+        return list(zip(firsts, rng.choices(surnames[0], surnames[1], k=count), strict=True))
+
+    taken: dict[str, int] = {}
+    for first, last in person_names(staff_wanted):
+        local = f"{first}.{last}".lower()
+        taken[local] = seen = taken.get(local, 0) + 1
+        address = f"{local}{seen if seen > 1 else ''}@{DOMAIN}"
+        people.append(Person(_id(rng), "user", f"{first} {last}", address, enabled=rng.random() > 0.005))
+    trades = ["", "-care", "-law", "-consulting", "-health", "-housing", "-trust", "-group"]
+    firms = rng.sample(surnames[0], max(20, recipients_wanted // 2000))
+    partners = [f"{firm.lower()}{rng.choice(trades)}.example" for firm in firms]
+    for n, (first, last) in enumerate(person_names(recipients_wanted - staff_wanted)):
         kind = "guest" if n % 5 == 0 else "contact"
-        people.append(Person(_id(rng), kind, f"Partner Contact {n}", f"contact{n}@{rng.choice(partners)}"))
+        local = f"{first}.{last}" if n % 3 == 0 else f"{first[0]}{last}{rng.randint(1, 99) if n % 7 == 0 else ''}"
+        address = f"{local}@{rng.choice(partners)}".lower()
+        taken[address] = seen = taken.get(address, 0) + 1
+        address = address.replace("@", f"{seen}@") if seen > 1 else address
+        people.append(Person(_id(rng), kind, f"{first} {last}", address))
     staff = [p for p in people if p.kind == "user"]
     outsiders = [p for p in people if p.kind != "user"]
     groups: list[Group] = []
@@ -263,8 +243,9 @@ def write_ldif(people: list[Person], groups: list[Group], path: Path) -> None:
         out.write(f"version: 1\n\ndn: {base}\nobjectClass: domainDNS\n\n")
         dns = {}
         for p in people:
-            ou = "Staff" if p.kind == "user" else "Contacts"
-            dns[p.id] = f"CN={p.name},OU={ou},{base}"
+            # Common names repeat (hundreds of John Smiths), as in real directories; a CN must not.
+            cn, ou = (p.address.split("@")[0], "Staff") if p.kind == "user" else (p.address, "Contacts")
+            dns[p.id] = f"CN={cn},OU={ou},{base}"
         for g in groups:
             dns[g.id] = f"CN={g.name},OU=Groups,{base}"
         for p in people:
