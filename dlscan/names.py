@@ -146,8 +146,10 @@ class NameForms:
 
     def acronym_variants(self, max_run: int = 6) -> set[str]:
         """This name with one run of two or more words replaced by their initials."""
-        if len(self.raw_words) < 2:
-            return set()  # a run needs two words; most address local parts have one
+        if len(self.raw_words) < 3:
+            # A run needs two words, and initials of a whole two-word name are too short to count:
+            # most personal names and address local parts have none.
+            return set()
         tokens = [singular(w) for w in self.raw_words]
         variants = set()
         for start in range(len(tokens)):

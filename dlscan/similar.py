@@ -8,8 +8,11 @@ all pairs would (tests/test_similar.py checks this against brute force):
 - same skeleton, same words in any order, same stem: equal keys;
 - an acronym: one name's acronym variants looked up among the others' exact forms;
 - an autocomplete prefix: one name's word prefixes looked up among the others' exact forms;
-- one or two edits: a segment index (the PassJoin partition: two strings within k edits share one
-  of k + 1 segments of the longer, near its position), confirmed by edit distances computed in C.
+- one edit: deletion neighbourhoods (two strings within one edit share the string or a one-character
+  deletion of it), which propose only near-identical strings however common a first name is;
+- two edits (long names only): a segment index (the PassJoin partition: two strings within k edits
+  share one of k + 1 segments of the longer, near its position).
+Edit candidates are confirmed by edit distances computed in C.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class Match:
 
 
 @lru_cache(maxsize=200_000)
-def acronyms(forms: NameForms) -> frozenset[str]:
+def acronym_variants(forms: NameForms) -> frozenset[str]:
     return frozenset(forms.acronym_variants())
 
 
@@ -75,7 +78,7 @@ def compare(a: NameForms, b: NameForms, settings: MatchSettings, *, use_prefix: 
         reasons.append(Reason.WORD_ORDER)
     if a.stem == b.stem:
         reasons.append(Reason.SUFFIX)
-    if a.exact in acronyms(b) or b.exact in acronyms(a):
+    if a.exact in acronym_variants(b) or b.exact in acronym_variants(a):
         reasons.append(Reason.ACRONYM)
     edits = 0
     allowed = settings.allowed_edits(min(len(a.compact), len(b.compact)))
@@ -144,6 +147,41 @@ class SegmentIndex:
         return found
 
 
+class EditIndex:
+    """Strings by keys that every pair within its allowed edits shares (see `MatchSettings.allowed_edits`).
+
+    A pair allowed one edit has its shorter string in [one_edit_from, two_edits_from) and so both in
+    [one_edit_from, two_edits_from]: those are indexed by deletion neighbourhood. A pair allowed two
+    has both strings at least two_edits_from long: those are indexed by segment.
+    """
+
+    def __init__(self, settings: MatchSettings) -> None:
+        self._one_edit = range(settings.one_edit_from, settings.two_edits_from + 1)
+        self._deletions: dict[str, list[int]] = defaultdict(list)
+        self._segments = SegmentIndex(settings.two_edits_from)
+
+    @staticmethod
+    def _neighbourhood(text: str) -> set[str]:
+        return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
+
+    def add(self, key: int, text: str) -> None:
+        if len(text) in self._one_edit:
+            deletions = self._deletions
+            for variant in self._neighbourhood(text):
+                deletions[variant].append(key)
+        self._segments.add(key, text)
+
+    def candidates(self, text: str) -> set[int]:
+        found: set[int] = set()
+        if len(text) in self._one_edit:
+            deletions = self._deletions
+            for variant in self._neighbourhood(text):
+                found.update(deletions.get(variant, ()))
+        if len(text) >= self._segments.min_length:
+            found.update(self._segments.candidates(text))
+        return found
+
+
 class NameIndex:
     """Names indexed by every blocking key, so that look-ups propose all confusable candidates."""
 
@@ -164,28 +202,29 @@ class NameIndex:
         self._bag: dict[str, list[int]] = defaultdict(list)
         self._stem: dict[str, list[int]] = defaultdict(list)
         self._compact = [forms.compact for forms in self.names]
-        self._segments = SegmentIndex(settings.one_edit_from)
+        self._edits = EditIndex(settings)
         for key, forms in enumerate(self.names):
             self._exact[forms.exact].append(key)
             self._bag[forms.bag].append(key)
             self._stem[forms.stem].append(key)
         if index_edits:
             for key, text in enumerate(self._compact):
-                self._segments.add(key, text)
+                self._edits.add(key, text)
 
-    def candidates(self, forms: NameForms, *, both_directions: bool = True) -> set[int]:
+    def candidates(self, forms: NameForms, *, both_directions: bool = True, acronyms: bool = True) -> set[int]:
         """Indexed names that may be confusable with `forms`.
 
         With `both_directions`, acronym and prefix relations are also looked up with the indexed name
-        as the shorter side; a self-join that probes with every name can do without.
+        as the shorter side; a self-join that probes with every name can do without. Without
+        `acronyms`, names related only by an acronym may be left out.
         """
-        found = self.key_candidates(forms, both_directions=both_directions)
+        found = self.key_candidates(forms, both_directions=both_directions, acronyms=acronyms)
         found.update(self.edit_candidates(forms))
         return found
 
     def edit_candidates(self, forms: NameForms) -> set[int]:
         """Indexed names within the allowed edits of `forms`, confirmed by one batched edit distance in C."""
-        return self.confirm_edits(forms.compact, list(self._segments.candidates(forms.compact)))
+        return self.confirm_edits(forms.compact, list(self._edits.candidates(forms.compact)))
 
     def confirm_edits(self, text: str, keys: list[int]) -> set[int]:
         """Those of `keys` whose names are within the allowed edits of `text` (one batched call in C)."""
@@ -200,18 +239,19 @@ class NameIndex:
                 confirmed.add(keys[position])
         return confirmed
 
-    def key_candidates(self, forms: NameForms, *, both_directions: bool = True) -> set[int]:
+    def key_candidates(self, forms: NameForms, *, both_directions: bool = True, acronyms: bool = True) -> set[int]:
         """Indexed names sharing a blocking key with `forms`: skeleton, words, stem, acronym, prefix."""
         found: set[int] = set()
         for index, key in ((self._exact, forms.exact), (self._bag, forms.bag), (self._stem, forms.stem)):
             found.update(index.get(key, ()))
-        if self.acronyms:
-            for variant in acronyms(forms):
+        with_acronyms = self.acronyms and acronyms
+        if with_acronyms:
+            for variant in acronym_variants(forms):
                 found.update(self._exact.get(variant, ()))
         if self.prefixes:
             for prefix in forms.word_prefixes(self.settings.prefix_from):
                 found.update(self._exact.get(prefix, ()))
-        if both_directions:
+        if both_directions and (with_acronyms or self.prefixes):
             found.update(self._reverse(forms))
         return found
 
@@ -220,7 +260,7 @@ class NameIndex:
         if reverse is None:
             reverse = defaultdict(list)
             for key, indexed in enumerate(self.names):
-                for variant in acronyms(indexed) if self.acronyms else ():
+                for variant in acronym_variants(indexed) if self.acronyms else ():
                     reverse[variant].append(key)
                 if self.prefixes:
                     for prefix in indexed.word_prefixes(self.settings.prefix_from):
@@ -241,7 +281,7 @@ def confusable_pairs(
                 proposed.add((min(i, j), max(i, j)))
     # Edits: names in order of length, each probing only those indexed before it, so that every pair is
     # proposed once (from its longer side).
-    segments = index._segments
+    segments = index._edits
     for i in sorted(range(len(names)), key=lambda k: len(names[k].compact)):
         text = names[i].compact
         for j in index.confirm_edits(text, list(segments.candidates(text))):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dlscan.checks.addresses import LookalikeDomain, PersonalEmail
 from dlscan.checks.base import Check, ScanContext
-from dlscan.checks.confusable import ConfusableLists, ConfusableRecipient
+from dlscan.checks.confusable import ConfusableLists
 from dlscan.checks.custom import compile_custom_rules
 from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
 from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers
+from dlscan.checks.imitation import ConfusableRecipient
 from dlscan.checks.structure import DeepNesting, DuplicateMembership, EmptyList, NestingCycle
 from dlscan.rulepack import RulePack, RuleSpec
 

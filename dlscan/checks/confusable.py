@@ -7,11 +7,11 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from dlscan.boundary import Audience
-from dlscan.checks.base import Check, RecipientCheck, ScanContext, plural
+from dlscan.checks.base import Check, ScanContext, plural
 from dlscan.findings import Finding, Severity
-from dlscan.model import DistributionList, Recipient, RecipientKind
+from dlscan.model import DistributionList
 from dlscan.names import NameForms, plain_words, reveal, scripts, series_key
-from dlscan.similar import Match, MatchSettings, NameIndex, Reason, compare, confusable_pairs
+from dlscan.similar import Match, MatchSettings, Reason, confusable_pairs
 
 _MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}
 
@@ -162,104 +162,4 @@ class ConfusableLists(Check):
             key=other.id,
             detail=detail,
             identity="|".join(sorted((a.id, b.id))),
-        )
-
-
-class ConfusableRecipient(RecipientCheck):
-    """DL006: an external contact or guest whose display name or address imitates an internal user or list.
-
-    Compares display names (suffixes such as "(Supplier Ltd)" ignored) and address local parts, except
-    the generic local parts in `generic_local_parts`. Imitating a list, or a user by both name and
-    address, is reported at the rule's severity; imitating a user by name or address alone at
-    `user_severity`.
-    """
-
-    code = "DL006"
-    slug = "confusable-recipient"
-    runs_apart = True  # a third of the scan at a million recipients
-    params: ClassVar[Mapping[str, type]] = {
-        "one_edit_from": int,
-        "two_edits_from": int,
-        "user_severity": Severity,
-        "generic_local_parts": tuple,
-    }
-
-    def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        settings = match_settings(self.config.params)
-        generic = set(self.config.params["generic_local_parts"])
-        marker = ctx.settings.external_marker
-        recipients = ctx.snapshot.recipients
-        targets: list[Recipient | DistributionList] = [*ctx.mail_lists]
-        targets += sorted(
-            (
-                r
-                for r in recipients.values()
-                if r.kind is RecipientKind.USER and ctx.audience(r.id) is Audience.INTERNAL
-            ),
-            key=lambda r: r.id,
-        )
-        forms = [NameForms.of(t.display_name, marker) for t in targets]
-        lists = len(ctx.mail_lists)
-        # Acronyms name teams ("ASC Duty"), not people: they are matched against lists only.
-        names = (
-            (0, NameIndex(forms[:lists], settings, prefixes=False)),
-            (lists, NameIndex(forms[lists:], settings, prefixes=False, acronyms=False)),
-        )
-        skipped = generic | {""}
-        local_parts = [local_part(t.primary_address) for t in targets]
-        addressed = [i for i, local in enumerate(local_parts) if local.lower() not in skipped]
-        locals_ = NameIndex([NameForms.of(local_parts[i]) for i in addressed], settings, prefixes=False)
-        outsiders = sorted(
-            (r for r in recipients.values() if ctx.audience(r.id) is Audience.EXTERNAL and r.display_name),
-            key=lambda r: (r.label.casefold(), r.id),
-        )
-        for outsider in outsiders:
-            found = self._matches(outsider, targets, names, locals_, addressed, settings, generic, marker)
-            if found:
-                yield self._finding(ctx, outsider, targets, found)
-
-    def _matches(self, outsider, targets, names, locals_, addressed, settings, generic, marker):
-        found: dict[int, list[tuple[str, Match]]] = defaultdict(list)
-        forms = NameForms.of(outsider.display_name, marker)
-        for offset, index in names:
-            for j in index.candidates(forms):
-                match = compare(forms, index.names[j], settings, use_prefix=False)
-                if match is not None:
-                    found[offset + j].append(("name", match))
-        local = local_part(outsider.primary_address)
-        if local and local.lower() not in generic:
-            forms = NameForms.of(local)
-            for k in locals_.candidates(forms):
-                match = compare(forms, locals_.names[k], settings, use_prefix=False)
-                if match is not None:
-                    found[addressed[k]].append(("address", match))
-        return found
-
-    def _finding(self, ctx: ScanContext, outsider: Recipient, targets: list, found: dict) -> Finding:
-        def strength(j: int) -> tuple:
-            fields = {field for field, _ in found[j]}
-            exact = any(m.reasons[0] is Reason.SAME for _, m in found[j])
-            return (isinstance(targets[j], DistributionList), len(fields), exact, -j)
-
-        best = max(found, key=strength)
-        target = targets[best]
-        is_list = isinstance(target, DistributionList)
-        both = len({field for field, _ in found[best]}) == 2
-        severity = None if is_list or both else self.config.params["user_severity"]
-        reasons = []
-        for field, match in found[best]:
-            if field == "name":
-                reasons.append(f"its name: {explain(outsider.display_name, target.display_name, match)}")
-            else:
-                mine, theirs = local_part(outsider.primary_address), local_part(target.primary_address)
-                reasons.append(f"its address {mine}@ against {theirs}@: {explain(mine, theirs, match)}")
-        kind = "list" if is_list else "user"
-        what = "guest" if outsider.guest else outsider.kind.value
-        detail = (
-            f"The external {what} '{outsider.display_name}' <{outsider.primary_address}> imitates the internal "
-            f"{kind} '{target.display_name}' <{target.primary_address or 'no address'}>: {'; '.join(reasons)}."
-            f"{hidden_characters(outsider.display_name)}"
-        )
-        return self.recipient_finding(
-            ctx, outsider, detail=detail, severity=severity, related=target.label, key=target.id
         )

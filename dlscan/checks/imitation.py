@@ -1,0 +1,148 @@
+"""Outsiders that look like insiders: contacts and guests named or addressed like internal users and lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+
+from dlscan.boundary import Audience
+from dlscan.checks.base import RecipientCheck, ScanContext
+from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
+from dlscan.findings import Finding, Severity
+from dlscan.model import DistributionList, Recipient, RecipientKind
+from dlscan.names import NameForms
+from dlscan.similar import Match, NameIndex, Reason, compare
+
+_Hits = dict[int, dict[object, Match]]
+"""Outsider -> the target group (a name or a local part) it imitates -> why."""
+
+
+class ConfusableRecipient(RecipientCheck):
+    """DL006: an external contact or guest whose display name or address imitates an internal user or list.
+
+    Compares display names (suffixes such as "(Supplier Ltd)" ignored) and address local parts, except
+    the generic local parts in `generic_local_parts`. Imitating a list, or a user by both name and
+    address, is reported at the rule's severity; imitating a user by name or address alone at
+    `user_severity`.
+    """
+
+    code = "DL006"
+    slug = "confusable-recipient"
+    runs_apart = True  # a large share of the scan at a million recipients
+    params: ClassVar[Mapping[str, type]] = {
+        "one_edit_from": int,
+        "two_edits_from": int,
+        "user_severity": Severity,
+        "generic_local_parts": tuple,
+    }
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        # Outsiders are few and insiders many, and insiders share names (hundreds of John Smiths): so
+        # the outsiders are indexed, and each distinct insider name and local part looks itself up once.
+        settings = match_settings(self.config.params)
+        generic = set(self.config.params["generic_local_parts"])
+        marker = ctx.settings.external_marker
+        recipients = ctx.snapshot.recipients
+        outsiders = sorted(
+            (r for r in recipients.values() if ctx.audience(r.id) is Audience.EXTERNAL and r.display_name),
+            key=lambda r: (r.label.casefold(), r.id),
+        )
+        if not outsiders:
+            return
+        targets: list[Recipient | DistributionList] = [*ctx.mail_lists]
+        targets += sorted(
+            (
+                r
+                for r in recipients.values()
+                if r.kind is RecipientKind.USER and ctx.audience(r.id) is Audience.INTERNAL
+            ),
+            key=lambda r: r.id,
+        )
+        lists = len(ctx.mail_lists)
+        # A target's name group: (is a list, display name); its local group: its address's local part.
+        name_groups: dict[tuple[bool, str], list[int]] = defaultdict(list)
+        local_groups: dict[str, list[int]] = defaultdict(list)
+        for j, target in enumerate(targets):
+            name_groups[(j < lists, target.display_name)].append(j)
+            local = local_part(target.primary_address)
+            if local.lower() not in generic and local:
+                local_groups[local].append(j)
+
+        outsider_names = [NameForms.of(o.display_name, marker) for o in outsiders]
+        name_index = NameIndex(outsider_names, settings, prefixes=False)
+        name_hits: _Hits = defaultdict(dict)
+        for group in name_groups:
+            is_list, text = group
+            forms = NameForms.of(text, marker)
+            # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
+            for o in name_index.candidates(forms, acronyms=is_list):
+                match = compare(outsider_names[o], forms, settings, use_prefix=False)
+                if match is not None and (is_list or match.reasons != (Reason.ACRONYM,)):
+                    name_hits[o][group] = match
+
+        addressed = [o for o, r in enumerate(outsiders) if local_part(r.primary_address).lower() not in generic]
+        addressed = [o for o in addressed if local_part(outsiders[o].primary_address)]
+        outsider_locals = [NameForms.of(local_part(outsiders[o].primary_address)) for o in addressed]
+        local_index = NameIndex(outsider_locals, settings, prefixes=False)
+        address_hits: _Hits = defaultdict(dict)
+        for local in local_groups:
+            forms = NameForms.of(local)
+            for k in local_index.candidates(forms):
+                match = compare(outsider_locals[k], forms, settings, use_prefix=False)
+                if match is not None:
+                    address_hits[addressed[k]][local] = match
+
+        for o, outsider in enumerate(outsiders):
+            by_name, by_address = name_hits.get(o), address_hits.get(o)
+            if by_name or by_address:
+                found = self._found(targets, lists, name_groups, local_groups, by_name or {}, by_address or {})
+                yield self._finding(ctx, outsider, targets, found)
+
+    @staticmethod
+    def _found(targets, lists, name_groups, local_groups, by_name, by_address) -> dict[int, list[tuple[str, Match]]]:
+        """The targets worth ranking: each address-matched one, and the first of each name-matched group
+        (the others in a group rank below it unless their address matches too)."""
+        chosen = {name_groups[group][0] for group in by_name}
+        chosen.update(j for local in by_address for j in local_groups[local])
+        found = {}
+        for j in chosen:
+            target = targets[j]
+            entries = []
+            name_match = by_name.get((j < lists, target.display_name))
+            if name_match is not None:
+                entries.append(("name", name_match))
+            address_match = by_address.get(local_part(target.primary_address))
+            if address_match is not None:
+                entries.append(("address", address_match))
+            found[j] = entries
+        return found
+
+    def _finding(self, ctx: ScanContext, outsider: Recipient, targets: list, found: dict) -> Finding:
+        def strength(j: int) -> tuple:
+            fields = {field for field, _ in found[j]}
+            exact = any(m.reasons[0] is Reason.SAME for _, m in found[j])
+            return (isinstance(targets[j], DistributionList), len(fields), exact, -j)
+
+        best = max(found, key=strength)
+        target = targets[best]
+        is_list = isinstance(target, DistributionList)
+        both = len({field for field, _ in found[best]}) == 2
+        severity = None if is_list or both else self.config.params["user_severity"]
+        reasons = []
+        for field, match in found[best]:
+            if field == "name":
+                reasons.append(f"its name: {explain(outsider.display_name, target.display_name, match)}")
+            else:
+                mine, theirs = local_part(outsider.primary_address), local_part(target.primary_address)
+                reasons.append(f"its address {mine}@ against {theirs}@: {explain(mine, theirs, match)}")
+        kind = "list" if is_list else "user"
+        what = "guest" if outsider.guest else outsider.kind.value
+        detail = (
+            f"The external {what} '{outsider.display_name}' <{outsider.primary_address}> imitates the internal "
+            f"{kind} '{target.display_name}' <{target.primary_address or 'no address'}>: {'; '.join(reasons)}."
+            f"{hidden_characters(outsider.display_name)}"
+        )
+        return self.recipient_finding(
+            ctx, outsider, detail=detail, severity=severity, related=target.label, key=target.id
+        )
