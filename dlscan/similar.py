@@ -97,11 +97,17 @@ def _prefix(a: NameForms, b: NameForms, minimum: int) -> bool:
     return len(short.exact) >= minimum and long_.exact.startswith(short.exact + " ")
 
 
-class SegmentIndex:
-    """Strings by their PassJoin segments: proposes every indexed string within MAX_EDITS edits of a probe.
+_PARTS = MAX_EDITS + 2
+"""Segments per indexed string: MAX_EDITS edits break at most MAX_EDITS of them, so two stay whole."""
 
-    An indexed string of length l is cut into MAX_EDITS + 1 segments; a probe within MAX_EDITS edits
-    contains one of them unchanged, near its position (PassJoin's position-aware substring selection).
+
+class SegmentIndex:
+    """Strings by their segments: proposes every indexed string within MAX_EDITS edits of a probe.
+
+    An indexed string is cut into MAX_EDITS + 2 segments; a probe within MAX_EDITS edits contains two
+    of them unchanged, each shifted by at most MAX_EDITS and consistently with the length difference
+    (PassJoin's partition, asking for two matching segments instead of one). Names built on one
+    pattern ("Housing Bedford Team") share a segment with thousands of others, but rarely two.
     """
 
     def __init__(self, min_length: int) -> None:
@@ -112,12 +118,11 @@ class SegmentIndex:
     @staticmethod
     @lru_cache(maxsize=4096)
     def layout(length: int) -> tuple[tuple[int, int], ...]:
-        """(start, length) of the MAX_EDITS + 1 segments of a string of `length`."""
-        parts = MAX_EDITS + 1
-        short = length // parts
-        longer_from = parts - length % parts
+        """(start, length) of the segments of a string of `length`."""
+        short = length // _PARTS
+        longer_from = _PARTS - length % _PARTS
         segments, start = [], 0
-        for i in range(parts):
+        for i in range(_PARTS):
             size = short + (1 if i >= longer_from else 0)
             segments.append((start, size))
             start += size
@@ -131,19 +136,27 @@ class SegmentIndex:
             self._by_segment[(len(text), i, text[start : start + size])].append(key)
 
     def candidates(self, text: str) -> set[int]:
-        found: set[int] = set()
         m = len(text)
+        keys: list[list[tuple[int, int, str]]] = [[] for _ in range(_PARTS)]
         for length in range(max(self.min_length, m - MAX_EDITS), m + MAX_EDITS + 1):
             if length not in self._lengths:
                 continue
             delta = m - length
             for i, (start, size) in enumerate(self.layout(length)):
-                # Segment i moved by at most the i edits before it, and by the length difference less
-                # the edits after it (at most MAX_EDITS - i).
-                low = max(0, start - i, start + delta - (MAX_EDITS - i))
-                high = min(m - size, start + i, start + delta + (MAX_EDITS - i))
-                for position in range(low, high + 1):
-                    found.update(self._by_segment.get((length, i, text[position : position + size]), ()))
+                low = max(0, start - MAX_EDITS, start + delta - MAX_EDITS)
+                high = min(m - size, start + MAX_EDITS, start + delta + MAX_EDITS)
+                keys[i] += [(length, i, text[position : position + size]) for position in range(low, high + 1)]
+        by_segment = self._by_segment
+        matched = []
+        for segment_keys in keys:
+            hits: set[int] = set()
+            for key in by_segment.keys() & segment_keys:  # most keys miss: looked up in C
+                hits.update(by_segment[key])
+            matched.append(hits)
+        found: set[int] = set()
+        for a in range(_PARTS):
+            for b in range(a + 1, _PARTS):
+                found |= matched[a] & matched[b]  # strings that kept two segments, found by C-level intersections
         return found
 
 
@@ -162,7 +175,9 @@ class EditIndex:
 
     @staticmethod
     def _neighbourhood(text: str) -> set[str]:
-        return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
+        variants = {text[:i] + text[i + 1 :] for i in range(len(text))}
+        variants.add(text)
+        return variants
 
     def add(self, key: int, text: str) -> None:
         if len(text) in self._one_edit:
@@ -171,15 +186,16 @@ class EditIndex:
                 deletions[variant].append(key)
         self._segments.add(key, text)
 
-    def candidates(self, text: str) -> set[int]:
-        found: set[int] = set()
+    def candidates(self, text: str) -> tuple[set[int], set[int]]:
+        """(near, loose): strings sharing a deletion variant with `text`, all within two edits of it; and
+        strings sharing a segment, which most often are not."""
+        near: set[int] = set()
         if len(text) in self._one_edit:
             deletions = self._deletions
-            for variant in self._neighbourhood(text):
-                found.update(deletions.get(variant, ()))
-        if len(text) >= self._segments.min_length:
-            found.update(self._segments.candidates(text))
-        return found
+            for variant in deletions.keys() & self._neighbourhood(text):
+                near.update(deletions[variant])
+        loose = self._segments.candidates(text) if len(text) >= self._segments.min_length else set()
+        return near, loose
 
 
 class NameIndex:
@@ -224,7 +240,9 @@ class NameIndex:
 
     def edit_candidates(self, forms: NameForms) -> set[int]:
         """Indexed names within the allowed edits of `forms`, confirmed by one batched edit distance in C."""
-        return self.confirm_edits(forms.compact, list(self._edits.candidates(forms.compact)))
+        near, loose = self._edits.candidates(forms.compact)
+        # Near candidates go straight to `compare`; loose ones are thinned by edit distances in C first.
+        return near | self.confirm_edits(forms.compact, list(loose - near)) if loose else near
 
     def confirm_edits(self, text: str, keys: list[int]) -> set[int]:
         """Those of `keys` whose names are within the allowed edits of `text` (one batched call in C)."""
@@ -284,7 +302,8 @@ def confusable_pairs(
     segments = index._edits
     for i in sorted(range(len(names)), key=lambda k: len(names[k].compact)):
         text = names[i].compact
-        for j in index.confirm_edits(text, list(segments.candidates(text))):
+        near, loose = segments.candidates(text)
+        for j in index.confirm_edits(text, list(near | loose)):
             proposed.add((min(i, j), max(i, j)))
         segments.add(i, text)
     for i, j in sorted(proposed):
