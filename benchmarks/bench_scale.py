@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_scan import peak_rss_mb  # noqa: E402 - the same measure for every benchmark
 
-from dlscan.boundary import DomainBoundary  # noqa: E402
+from dlscan.boundary import Boundary  # noqa: E402
 from dlscan.checks import ScanContext, build_checks, rule_specs  # noqa: E402
 from dlscan.graph import MembershipGraph  # noqa: E402
 from dlscan.rulepack import load_rule_pack  # noqa: E402
@@ -76,7 +76,7 @@ def main() -> None:
     mark = time.perf_counter()
     graph = MembershipGraph(snapshot)
     phases["graph build + expansion"] = time.perf_counter() - mark
-    ctx = ScanContext(snapshot, graph, DomainBoundary.from_declarations(snapshot.internal_domains), pack.settings)
+    ctx = ScanContext(snapshot, graph, Boundary.for_snapshot(snapshot), pack.settings)
     mark = time.perf_counter()
     ctx.prepare()
     phases["audiences (shared by the rules)"] = time.perf_counter() - mark

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth
 
-from dlscan.boundary import DomainBoundary
+from dlscan.boundary import Boundary
 from dlscan.checks import ScanContext, build_checks, rule_specs
 from dlscan.graph import MembershipGraph
 from dlscan.rulepack import load_rule_pack
@@ -52,7 +52,7 @@ def bench(users: int) -> None:
         mark = time.perf_counter()
         graph = MembershipGraph(snapshot)
         timings["graph + expansion"] = time.perf_counter() - mark
-        ctx = ScanContext(snapshot, graph, DomainBoundary.from_declarations(snapshot.internal_domains), pack.settings)
+        ctx = ScanContext(snapshot, graph, Boundary.for_snapshot(snapshot), pack.settings)
         for check in build_checks(pack):
             mark = time.perf_counter()
             count = sum(1 for _ in check.run(ctx))

@@ -7,9 +7,35 @@ neither fire on them nor call a list clean.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+Attributes = tuple[tuple[str, str], ...]
+"""(name, value) pairs sorted by name, names spelt as in `BOUNDARY_ATTRIBUTES`; empty values left out."""
+
+BOUNDARY_ATTRIBUTES: tuple[str, ...] = (
+    "companyName",
+    "department",
+    *(f"extensionAttribute{n}" for n in range(1, 16)),
+)
+"""Attributes that tell organisations apart in a shared directory, spelt as Graph spells them (AD's
+`company` is `companyName` here). Sources read these and no others."""
+
+
+def canonical_attribute(name: str) -> str | None:
+    """The spelling in `BOUNDARY_ATTRIBUTES` of an attribute named in any case, or AD's `company`."""
+    folded = name.strip().casefold()
+    if folded == "company":
+        return "companyName"
+    return next((a for a in BOUNDARY_ATTRIBUTES if a.casefold() == folded), None)
+
+
+def make_attributes(pairs: Iterable[tuple[str, str | None]], shared: dict[Attributes, Attributes]) -> Attributes:
+    """Attributes from (name, value) pairs, shared between recipients that have the same ones: a million
+    staff of a few hundred departments then cost a pointer each."""
+    found = tuple(sorted((name, value.strip()) for name, value in pairs if value and value.strip()))
+    return shared.setdefault(found, found)
 
 
 class RecipientKind(StrEnum):
@@ -43,11 +69,19 @@ class Recipient:
     enabled: bool | None = None
     guest: bool = False
     dn: str | None = None
+    attributes: Attributes = ()
+    """Directory attributes an organisation boundary may test (see `BOUNDARY_ATTRIBUTES`)."""
 
     @property
     def label(self) -> str:
         """How a person recognises the recipient: its address when it has one."""
         return self.primary_address or self.display_name or self.id
+
+    def attribute(self, name: str) -> str | None:
+        for key, value in self.attributes:
+            if key == name:
+                return value
+        return None
 
 
 @dataclass(frozen=True, slots=True)

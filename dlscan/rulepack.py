@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dlscan.boundary.settings import BoundaryError, BoundarySettings
 from dlscan.custom_rules import CustomRuleConfig, parse_custom_rules
 from dlscan.errors import InputError
 from dlscan.findings import Severity
 from dlscan.names import skeleton
 from dlscan.yamlfile import LineDict, load_yaml
 
-_TOP_KEYS = frozenset({"settings", "rules", "custom_rules"})
+_TOP_KEYS = frozenset({"settings", "rules", "custom_rules", "boundary"})
 _SETTING_KEYS = frozenset({"external_marker", "sensitive_keywords", "personal_mail_domains"})
 _RULE_KEYS = frozenset(
     {"slug", "title", "severity", "sensitive_severity", "enabled", "params", "rationale", "remediation"}
@@ -111,6 +112,7 @@ class RulePack:
     rules: Mapping[str, RuleConfig]
     files: tuple[str, ...]
     custom_rules: tuple[CustomRuleConfig, ...] = ()
+    boundary: BoundarySettings = field(default_factory=BoundarySettings)
 
 
 def default_pack_path() -> Path:
@@ -126,11 +128,17 @@ def load_rule_pack(specs: Mapping[str, RuleSpec], user_pack: Path | None = None)
     merged_settings: dict[str, Any] = {}
     merged_rules: dict[str, dict[str, Any]] = {code: {} for code in specs}
     custom: list[CustomRuleConfig] = []
+    boundary = BoundarySettings()
     taken = set(specs)
     files = [default_path] + ([user_pack] if user_pack else [])
     for path in files:
         document = load_yaml(path)
         _merge(path, document, specs, merged_settings, merged_rules)
+        if isinstance(document, LineDict) and "boundary" in document:
+            try:
+                boundary = boundary.overlaid(document["boundary"])
+            except BoundaryError as exc:
+                raise InputError(path, str(exc), document.line_of("boundary")) from None
         if isinstance(document, LineDict) and "custom_rules" in document:
             custom += parse_custom_rules(path, document["custom_rules"], document.line_of("custom_rules"), taken)
     settings = _settings(default_path, merged_settings)
@@ -156,6 +164,7 @@ def load_rule_pack(specs: Mapping[str, RuleSpec], user_pack: Path | None = None)
         rules=rules,
         files=("built-in", *(str(f) for f in files[1:])),
         custom_rules=tuple(custom),
+        boundary=boundary,
     )
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dlscan.boundary import DomainBoundary
+from dlscan.boundary import Boundary
 from dlscan.checks import ScanContext, build_checks
 from dlscan.findings import Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
@@ -48,7 +48,7 @@ def run_scan(
     *,
     parallel_from: int = PARALLEL_FROM,
 ) -> ScanResult:
-    boundary = DomainBoundary.from_declarations([*snapshot.internal_domains, *extra_domains])
+    boundary = Boundary.for_snapshot(snapshot, extra_domains, pack.boundary)
     with collector_paused():
         graph = MembershipGraph(snapshot)
     ctx = ScanContext(snapshot=snapshot, graph=graph, boundary=boundary, settings=pack.settings)

@@ -157,7 +157,8 @@ class Org:
         self.people.setdefault(department, []).append(dn)
         return dn
 
-    def contact(self, display: str, address: str, company: str) -> str:
+    def contact(self, display: str, address: str, company: str, *, target: str | None = None) -> str:
+        """A mail contact; `target` when it delivers somewhere other than its address (hybrid routing)."""
         dn = f"CN={display.replace(',', chr(92) + ',')},OU=Contacts,{BASE}"
         self.add(
             dn,
@@ -170,7 +171,7 @@ class Org:
                 ("company", company or None),
                 ("objectGUID", guid(dn)),
                 ("mail", address),
-                ("targetAddress", f"SMTP:{address}"),
+                ("targetAddress", f"SMTP:{target or address}"),
                 ("proxyAddresses", f"SMTP:{address}"),
                 ("msExchRecipientTypeDetails", "64"),
             ],
@@ -338,6 +339,14 @@ def build() -> str:
     ]
     g("Fostering Panel", "fostering.panel", [*p["Children's Services"][14:18], *carers])
     g("IT Out of Hours", "it.ooh", [*p["IT"][1:3], home])
+    # An address in the council's own domain that delivers to a contractor: it looks like a colleague.
+    enforcement = org.contact(
+        "Planning Enforcement Officer",
+        f"enforcement.officer@{MAIL}",
+        "Northfield Surveyors",
+        target="enforcement@northfield-surveyors.co.uk",
+    )
+    g("Planning Enforcement", "planning.enforcement", [*p["Planning"][7:10], enforcement])
     return org.render()
 
 

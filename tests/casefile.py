@@ -2,11 +2,13 @@
 
 A case file (tests/rule_cases/DLnnn.yaml) holds `rule` and `cases`; each case has a `directory` and
 `expect`, the findings of that rule: a list of {list: id, severity?, related?, detail?}. `[]` means
-the rule must stay silent. In `directory`:
+the rule must stay silent. A case's own `pack` (e.g. a `boundary`) replaces the file's. In `directory`:
 
   domains:  internal domains (default [council.example])
-  users:    {id, address?, name?, enabled?, guest?}     address defaults to <id>@council.example
-  contacts: {id, address, name?, target?}
+  source:   the source kind (default test; m365 makes member users internal whatever their domain)
+  users:    {id, address?, name?, enabled?, guest?, company?, department?, dn?}
+            address defaults to <id>@council.example
+  contacts: {id, address, name?, target?, company?, dn?}
   principals / unresolved: {id}
   lists:    {id, name?, address?, members: [ids], owners?: [ids] | null, open?: bool|null,
              mail?: bool, hidden?: bool}               owners default to the first user
@@ -31,7 +33,7 @@ def load_cases() -> list[tuple[str, str, dict]]:
     for path in sorted(CASES.glob("*.yaml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in document["cases"]:
-            found.append((document["rule"], case["name"], {**case, "pack": document.get("pack")}))
+            found.append((document["rule"], case["name"], {**case, "pack": case.get("pack", document.get("pack"))}))
     return found
 
 
@@ -50,6 +52,7 @@ def case_snapshot(directory: dict[str, Any]):
                 "addresses": [address],
                 "enabled": user.get("enabled", True),
                 "guest": user.get("guest", False),
+                **_extras(user),
             }
         )
     for contact in directory.get("contacts", []):
@@ -61,6 +64,7 @@ def case_snapshot(directory: dict[str, Any]):
                 "primary_address": contact["address"],
                 "addresses": [contact["address"]],
                 "target_address": contact.get("target", contact["address"]),
+                **_extras(contact),
             }
         )
     for kind in ("principal", "unresolved"):
@@ -87,7 +91,7 @@ def case_snapshot(directory: dict[str, Any]):
     document = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "source": {"kind": "test", "name": "case"},
+        "source": {"kind": directory.get("source", "test"), "name": "case"},
         "internal_domains": [
             {"name": d, "origin": "test case", "include_subdomains": False}
             for d in directory.get("domains") or [DEFAULT_DOMAIN]
@@ -96,3 +100,9 @@ def case_snapshot(directory: dict[str, Any]):
         "lists": lists,
     }
     return snapshot_from_document(document, "case")
+
+
+def _extras(item: dict[str, Any]) -> dict[str, Any]:
+    """The optional attributes and DN a boundary may test."""
+    attributes = {"companyName": item.get("company"), "department": item.get("department")}
+    return {"attributes": {k: v for k, v in attributes.items() if v}, "dn": item.get("dn")}

@@ -225,6 +225,10 @@ _KNOWN_PROPERTIES = [
     "isVerified",
     "mailNickname",
     "members",
+    "companyName",
+    "department",
+    "onPremisesExtensionAttributes",
+    "onPremisesDistinguishedName",
 ]
 
 

@@ -181,13 +181,17 @@ def tenant_from_ldif(path: Path, tenant_domain: str = "tenant.onmicrosoft.com") 
         elif "foreignsecurityprincipal" in classes:
             tenant.others[object_id] = _name(record)
         elif "contact" in classes:
-            tenant.contacts[object_id] = common
+            # Graph shows a contact's external (target) address as `mail`, its own as the SMTP proxy.
+            target = str(record.first("targetaddress") or "").removeprefix("SMTP:").removeprefix("smtp:")
+            tenant.contacts[object_id] = common | {"mail": target or common["mail"], **_company(record)}
         elif classes & {"user", "person", "inetorgperson", "computer"}:
             uac = record.first("useraccountcontrol")
             tenant.users[object_id] = common | {
                 "userPrincipalName": record.first("userprincipalname"),
                 "accountEnabled": None if uac is None else not int(uac) & 2,
                 "userType": "Member",
+                "onPremisesDistinguishedName": record.dn,
+                **_company(record),
             }
     return tenant
 
@@ -208,3 +212,9 @@ def _primary(record: LdifRecord) -> str | None:
             return proxy[5:]
     mail = record.first("mail")
     return str(mail) if mail else None
+
+
+def _company(record: LdifRecord) -> dict[str, Any]:
+    """AD's company and department, as Graph names them; absent when AD has none."""
+    found = {"companyName": record.first("company"), "department": record.first("department")}
+    return {k: str(v) for k, v in found.items() if v}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,7 +11,32 @@ from typing import Any
 
 
 class _Quiet(ThreadingHTTPServer):
-    daemon_threads = True
+    # Handler threads are joined on close, after their connections are cut: a kept-alive connection
+    # would otherwise hold its thread past the test, and threads left running stop dlscan from forking.
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._open: set[Any] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up mid-answer (as one that stops on the first failure does) is not news."""
@@ -28,4 +55,5 @@ class LocalServer:
 
     def close(self) -> None:
         self._server.shutdown()
+        self._server.cut_connections()
         self._server.server_close()

@@ -29,7 +29,8 @@ def test_sample_scan_matches_golden(dlscan):
 def test_every_rule_fires_on_the_sample():
     pack = load_rule_pack(rule_specs())
     fired = {f.code for f in run_scan(load_source(SAMPLE), [], pack).findings}
-    assert fired == {c.code for c in CHECK_CLASSES}
+    # Guests live in Microsoft 365, not in an AD export: DL017 fires in the Graph tests instead.
+    assert fired == {c.code for c in CHECK_CLASSES} - {"DL017"}
 
 
 def test_snapshot_round_trip_gives_identical_findings(tmp_path, dlscan):

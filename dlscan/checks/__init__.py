@@ -9,6 +9,7 @@ from dlscan.checks.custom import compile_custom_rules
 from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
 from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers
 from dlscan.checks.imitation import ConfusableRecipient
+from dlscan.checks.routing import AddressDeliversOutside, GuestWithInternalAddress
 from dlscan.checks.structure import DeepNesting, DuplicateMembership, EmptyList, NestingCycle
 from dlscan.rulepack import RulePack, RuleSpec
 
@@ -28,6 +29,8 @@ CHECK_CLASSES: tuple[type[Check], ...] = (
     NoOwner,
     DuplicateMembership,
     StaleMembers,
+    AddressDeliversOutside,
+    GuestWithInternalAddress,
 )
 
 

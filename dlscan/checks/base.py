@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
-from dlscan.boundary import Audience, Classification, DomainBoundary
+from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.findings import Finding, Severity
 from dlscan.graph import MembershipGraph
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
@@ -21,7 +21,7 @@ class ScanContext:
 
     snapshot: Snapshot
     graph: MembershipGraph
-    boundary: DomainBoundary
+    boundary: Boundary
     settings: PackSettings
 
     @cached_property
@@ -30,11 +30,27 @@ class ScanContext:
 
     @cached_property
     def mail_lists(self) -> list[DistributionList]:
-        """Mail-enabled lists in a stable order: the lists people can send to."""
-        return sorted(
-            (x for x in self.snapshot.lists.values() if x.mail_enabled),
-            key=lambda x: (x.display_name.casefold(), x.id),
-        )
+        """Mail-enabled lists in a stable order: the lists people can send to. A scan for one organisation
+        of a shared directory keeps the lists that reach or are owned by someone of that organisation."""
+        lists = (x for x in self.snapshot.lists.values() if x.mail_enabled)
+        if self.boundary.own is not None:
+            lists = (x for x in lists if self._concerns_organisation(x))
+        return sorted(lists, key=lambda x: (x.display_name.casefold(), x.id))
+
+    def _concerns_organisation(self, group: DistributionList) -> bool:
+        if any(self.audience(o) is Audience.INTERNAL for o in group.owners or () if o in self.classifications):
+            return True
+        return len(self.graph.reach(group.id)) > len(self._outside(group.id))
+
+    def trusted_partner(self, group: DistributionList, external: list[Recipient]) -> TrustedPartner | None:
+        """The trusted partner that accounts for every external recipient of `group`, if the boundary
+        declares one for this list (of several, the one whose findings weigh most)."""
+        partners = {self.classifications[r.id].partner for r in external}
+        if not external or None in partners:
+            return None
+        if not all(p.covers(group.display_name, group.primary_address) for p in partners):  # type: ignore[union-attr]
+            return None
+        return max(partners, key=lambda p: p.severity.rank if p.severity else -1)  # type: ignore[union-attr]
 
     def audience(self, recipient_id: str) -> Audience:
         return self.classifications[recipient_id].audience
@@ -137,6 +153,20 @@ class Check(ABC):
 
     def severity(self, ctx: ScanContext, group: DistributionList) -> Severity:
         return self.config.severity_for(ctx.sensitive_keyword(group) is not None)
+
+    def partner_weighed(
+        self, ctx: ScanContext, group: DistributionList, external: list[Recipient], severity: Severity
+    ) -> tuple[Severity | None, str]:
+        """(severity, sentence) for a finding about `group` reaching `external`: a trusted partner that
+        accounts for all of them sets the severity, or None when its findings are not reported."""
+        partner = ctx.trusted_partner(group, external)
+        if partner is None:
+            return severity, ""
+        level = f"reported at {partner.severity.value}" if partner.severity else "not reported"
+        return partner.severity, (
+            f" Every external recipient belongs to the trusted partner '{partner.name}' (boundary setting: "
+            f"{partner.reason}), so it is {level}."
+        )
 
     def finding(
         self,

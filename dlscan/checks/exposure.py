@@ -36,14 +36,17 @@ class MixedMembership(Check):
             if ctx.marked_external(group) and ctx.sensitive_keyword(group) is None:
                 severity = self.config.params["marked_severity"]
                 declared = " Its name declares that it reaches outside."
+            weighed, trusted = self.partner_weighed(ctx, group, external, severity)
+            if weighed is None:
+                continue
             yield self.finding(
                 ctx,
                 group,
-                severity=severity,
+                severity=weighed,
                 related=example.label,
                 detail=(
                     f"Mail to this list reaches {plural(internal, 'internal recipient')} and "
-                    f"{plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}.{declared}"
+                    f"{plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}.{declared}{trusted}"
                 ),
                 path=ctx.graph.path(group.id, example.id),
             )
@@ -74,23 +77,30 @@ class HiddenExternal(Check):
                 reach = ctx.graph.reach(nested_id)
                 via = [r for r in external if r.id in reach]
                 if via:
-                    yield self._finding(ctx, group, lists[nested_id], via)
+                    found = self._finding(ctx, group, lists[nested_id], via)
+                    if found is not None:
+                        yield found
 
-    def _finding(self, ctx: ScanContext, group: DistributionList, nested: DistributionList, via: list) -> Finding:
+    def _finding(
+        self, ctx: ScanContext, group: DistributionList, nested: DistributionList, via: list
+    ) -> Finding | None:
         example = via[0]
         severity = self.severity(ctx, group)
         if ctx.marked_external(group) and ctx.sensitive_keyword(group) is None:
             severity = self.config.params["marked_severity"]
+        weighed, trusted = self.partner_weighed(ctx, group, via, severity)
+        if weighed is None:
+            return None
         return self.finding(
             ctx,
             group,
-            severity=severity,
+            severity=weighed,
             related=nested.label,
             key=nested.id,
             detail=(
                 f"All direct members look internal, but {plural(len(via), 'external recipient')} "
                 f"{'arrives' if len(via) == 1 else 'arrive'} through nested list '{nested.label}', "
-                f"e.g. {ctx.describe(example)}."
+                f"e.g. {ctx.describe(example)}.{trusted}"
             ),
             path=(group.id, *ctx.graph.path(nested.id, example.id)),
         )
@@ -113,13 +123,17 @@ class UnmarkedExternal(Check):
             if not external:
                 continue
             example = external[0]
+            weighed, trusted = self.partner_weighed(ctx, group, external, self.severity(ctx, group))
+            if weighed is None:
+                continue
             yield self.finding(
                 ctx,
                 group,
+                severity=weighed,
                 related=example.label,
                 detail=(
                     f"The name '{group.label}' does not say that mail to it leaves the organisation, yet it "
-                    f"reaches {plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}."
+                    f"reaches {plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}.{trusted}"
                 ),
                 path=ctx.graph.path(group.id, example.id),
             )

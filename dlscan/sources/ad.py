@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from dlscan.errors import InputError
 from dlscan.model import (
+    BOUNDARY_ATTRIBUTES,
+    Attributes,
     DistributionList,
     DomainDeclaration,
     ListKind,
@@ -19,6 +21,7 @@ from dlscan.model import (
     RecipientKind,
     Snapshot,
     SourceInfo,
+    make_attributes,
 )
 from dlscan.sources.dn import dns_domain_of_dn, normalize_dn
 from dlscan.sources.ldif import LdifRecord
@@ -29,6 +32,8 @@ _USER_CLASSES = frozenset({"user", "inetorgperson", "person", "computer"})
 _OWNER_ATTRIBUTES = ("managedby", "msexchcomanagedbylink")
 _SENDER_RESTRICTIONS = ("authorig", "dlmemsubmitperms")
 UNRESOLVED_PREFIX = "unresolved:"
+_LDAP_ATTRIBUTES = tuple(("company" if a == "companyName" else a.lower(), a) for a in BOUNDARY_ATTRIBUTES)
+"""(LDAP attribute, lower-case as read; dlscan's name) for the attributes a boundary may test."""
 
 
 @dataclass
@@ -55,6 +60,7 @@ class AdSnapshotBuilder:
     _groups: list[_Pending] = field(default_factory=list)
     _domains: dict[str, DomainDeclaration] = field(default_factory=dict)
     _exchange_seen: bool = False
+    _attributes: dict[Attributes, Attributes] = field(default_factory=dict)
 
     def add_all(self, records: Iterable[LdifRecord]) -> AdSnapshotBuilder:
         for record in records:
@@ -81,7 +87,7 @@ class AdSnapshotBuilder:
             )
             return
         if kind is not None:
-            self._recipients[object_id] = _recipient(record, object_id, kind)
+            self._recipients[object_id] = _recipient(record, object_id, kind, self._attributes)
 
     def _register(self, record: LdifRecord, object_id: str) -> None:
         """Index an object by DN; the same object twice would silently replace one copy with the other."""
@@ -209,7 +215,9 @@ def _recipient_kind(classes: set[str]) -> RecipientKind | None:
     return None
 
 
-def _recipient(record: LdifRecord, object_id: str, kind: RecipientKind) -> Recipient:
+def _recipient(
+    record: LdifRecord, object_id: str, kind: RecipientKind, shared: dict[Attributes, Attributes]
+) -> Recipient:
     addresses = _smtp_addresses(record)
     uac = _int(record.first("useraccountcontrol"))
     target = _text(record, "targetaddress")
@@ -222,6 +230,7 @@ def _recipient(record: LdifRecord, object_id: str, kind: RecipientKind) -> Recip
         target_address=_strip_smtp(target) if target else None,
         enabled=None if uac is None else not uac & _ACCOUNT_DISABLED,
         dn=record.dn,
+        attributes=make_attributes(((name, _text(record, ldap)) for ldap, name in _LDAP_ATTRIBUTES), shared),
     )
 
 

@@ -46,6 +46,9 @@ ATTRIBUTES = (
     "dLMemSubmitPerms",
     "msExchRecipientTypeDetails",
     "description",
+    "company",
+    "department",
+    *(f"extensionAttribute{n}" for n in range(1, 16)),
 )
 MAX_OUTSIDE_LOOKUPS = 10_000
 _PIVOTS = ("h", "p")

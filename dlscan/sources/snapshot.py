@@ -22,11 +22,15 @@ from dlscan.atomic import atomic_writer
 from dlscan.errors import InputError
 from dlscan.memory import collector_paused
 from dlscan.model import (
+    BOUNDARY_ATTRIBUTES,
+    Attributes,
     DistributionList,
     DomainDeclaration,
     Recipient,
     Snapshot,
     SourceInfo,
+    canonical_attribute,
+    make_attributes,
 )
 from dlscan.sources.ldif import open_binary
 
@@ -159,6 +163,15 @@ def _fast_converter(hint: Any) -> Callable[[Any], Any]:
             return members.get(value, _SLOW) if isinstance(value, str) else _SLOW
 
         return enum
+    if kind == Attributes:
+        shared: dict[Attributes, Attributes] = {}
+
+        def attributes(value: Any) -> Any:
+            if type(value) is dict and all(type(v) is str and canonical_attribute(k) == k for k, v in value.items()):
+                return make_attributes(value.items(), shared)
+            return _SLOW
+
+        return attributes
     if kind is not None and get_origin(kind) is tuple:
 
         def strings(value: Any) -> Any:
@@ -178,6 +191,14 @@ def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
         if type(None) in options:
             return None
         raise InputError(path, f"{where} must not be null")
+    if hint == Attributes:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise InputError(path, f"{where} must be an object of text values")
+        unknown = sorted(k for k in value if canonical_attribute(k) != k)
+        if unknown:
+            allowed = ", ".join(BOUNDARY_ATTRIBUTES[:3])
+            raise InputError(path, f"{where} has unknown attribute {unknown[0]!r} (expected e.g. {allowed})")
+        return make_attributes(value.items(), {})
     for option in options:
         if isinstance(option, type) and issubclass(option, Enum):
             try:
@@ -223,6 +244,8 @@ def _plain(obj: Any) -> dict:
         value = getattr(obj, f.name)
         if isinstance(value, Enum):
             value = value.value
+        elif f.name == "attributes":
+            value = dict(value)
         elif isinstance(value, tuple):
             value = list(value)
         out[f.name] = value

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dlscan.errors import DlscanError
-from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, SourceInfo
+from dlscan.model import Attributes, DistributionList, Recipient, RecipientKind, Snapshot, SourceInfo
 from dlscan.progress import Progress
 from dlscan.sources.m365 import mapping
 from dlscan.sources.m365.auth import GraphSignIn
@@ -198,10 +198,11 @@ class M365Collector:
 
     def _snapshot(self, tenant: _Tenant) -> Snapshot:
         recipients: dict[str, Recipient] = {}
+        shared: dict[Attributes, Attributes] = {}
         for item in tenant.users:
-            recipients[item["id"]] = mapping.recipient(item, mapping.USER_TYPE)
+            recipients[item["id"]] = mapping.recipient(item, mapping.USER_TYPE, shared)
         for item in tenant.contacts:
-            recipients[item["id"]] = mapping.recipient(item, mapping.CONTACT_TYPE)
+            recipients[item["id"]] = mapping.recipient(item, mapping.CONTACT_TYPE, shared)
         group_ids = {g["id"] for g in tenant.groups}
         lists: dict[str, DistributionList] = {}
         for item in tenant.groups:

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlscan.model import DistributionList, DomainDeclaration, ListKind, Recipient, RecipientKind
+from dlscan.model import (
+    Attributes,
+    DistributionList,
+    DomainDeclaration,
+    ListKind,
+    Recipient,
+    RecipientKind,
+    canonical_attribute,
+    make_attributes,
+)
 
-USER_FIELDS = "id,displayName,mail,proxyAddresses,userPrincipalName,userType,accountEnabled"
-CONTACT_FIELDS = "id,displayName,mail,proxyAddresses"
+_BOUNDARY_FIELDS = "companyName,department"
+USER_FIELDS = (
+    "id,displayName,mail,proxyAddresses,userPrincipalName,userType,accountEnabled,"
+    f"{_BOUNDARY_FIELDS},onPremisesExtensionAttributes,onPremisesDistinguishedName"
+)
+CONTACT_FIELDS = f"id,displayName,mail,proxyAddresses,{_BOUNDARY_FIELDS}"
 GROUP_FIELDS = "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description"
-MEMBER_FIELDS = "id,displayName,mail,proxyAddresses,userType,accountEnabled"
+MEMBER_FIELDS = (
+    f"id,displayName,mail,proxyAddresses,userType,accountEnabled,{_BOUNDARY_FIELDS},"
+    "onPremisesExtensionAttributes,onPremisesDistinguishedName"
+)
 """Members carry their own details, so a member created after the user list was read still resolves."""
 
 USER_TYPE = "#microsoft.graph.user"
@@ -37,11 +53,22 @@ def primary_address(item: dict[str, Any]) -> str | None:
     return mail.strip() if isinstance(mail, str) and "@" in mail else None
 
 
-def recipient(item: dict[str, Any], odata_type: str) -> Recipient:
+def attributes(item: dict[str, Any], shared: dict[Attributes, Attributes]) -> Attributes:
+    """companyName, department and the on-premises extension attributes a boundary may test."""
+    pairs = [(name, item.get(name)) for name in ("companyName", "department")]
+    extensions = item.get("onPremisesExtensionAttributes")
+    if isinstance(extensions, dict):
+        pairs += [(name, value) for name, value in extensions.items() if canonical_attribute(name) == name]
+    return make_attributes(((n, v) for n, v in pairs if isinstance(v, str)), shared)
+
+
+def recipient(item: dict[str, Any], odata_type: str, shared: dict[Attributes, Attributes] | None = None) -> Recipient:
     object_id = str(item["id"])
     name = str(item.get("displayName") or "")
+    shared = {} if shared is None else shared
     if odata_type == USER_TYPE:
         enabled = item.get("accountEnabled")
+        dn = item.get("onPremisesDistinguishedName")
         return Recipient(
             id=object_id,
             kind=RecipientKind.USER,
@@ -50,17 +77,21 @@ def recipient(item: dict[str, Any], odata_type: str) -> Recipient:
             addresses=smtp_addresses(item),
             enabled=enabled if isinstance(enabled, bool) else None,
             guest=str(item.get("userType") or "").lower() == "guest",
+            dn=dn if isinstance(dn, str) and dn else None,
+            attributes=attributes(item, shared),
         )
     if odata_type == CONTACT_TYPE:
-        primary = primary_address(item)
+        mail = item.get("mail")
         return Recipient(
             id=object_id,
             kind=RecipientKind.CONTACT,
             display_name=name,
-            primary_address=primary,
+            primary_address=primary_address(item),
             addresses=smtp_addresses(item),
-            # An org contact's mail is its external address: where Exchange delivers.
-            target_address=primary,
+            # Graph gives no targetAddress; an org contact's `mail` is its external address, where Exchange
+            # delivers, while its primary SMTP proxy address is what people see.
+            target_address=mail.strip() if isinstance(mail, str) and "@" in mail else None,
+            attributes=attributes(item, shared),
         )
     kind = odata_type.removeprefix("#microsoft.graph.") or "object"
     return Recipient(id=object_id, kind=RecipientKind.PRINCIPAL, display_name=name or f"{kind} {object_id}")

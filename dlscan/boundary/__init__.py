@@ -1,0 +1,16 @@
+"""Who counts as internal: the boundary's settings, and the classification of every recipient."""
+
+from dlscan.boundary.classify import Audience, Boundary, Classification, merge_domains, parse_domain_option
+from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner
+
+__all__ = [
+    "Audience",
+    "Boundary",
+    "BoundaryError",
+    "BoundarySettings",
+    "Classification",
+    "Organisation",
+    "TrustedPartner",
+    "merge_domains",
+    "parse_domain_option",
+]

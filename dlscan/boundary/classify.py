@@ -1,0 +1,275 @@
+"""Who counts as internal, and why: one classification per recipient, each with a reason a person can read.
+
+Steps, in order (docs/boundary.md explains how to choose them):
+1. the mail identity: unresolved references and foreign principals are unknown, no address receives nothing;
+2. hybrid routing: a contact or mail user delivers to its target address, whatever its primary looks like;
+3. guests are outsiders, even with an address in an internal domain;
+4. member users of a Microsoft 365 tenant are internal whatever their domain (when set or by default there);
+5. otherwise the domain decides, with subdomains when the boundary says so;
+6. in a shared directory, an internal recipient must also belong to the scan's organisation;
+7. an external recipient may belong to a trusted partner, which rules then weigh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner
+from dlscan.errors import UsageError
+from dlscan.model import DomainDeclaration, Recipient, RecipientKind, Snapshot, domain_of
+from dlscan.sources.dn import normalize_dn
+
+
+class Audience(StrEnum):
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    UNKNOWN = "unknown"
+    """The source cannot say who this is; never counted as internal."""
+    NONE = "none"
+    """Has no mail address: mail to a list does not reach it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    audience: Audience
+    reason: str
+    partner: TrustedPartner | None = None
+    """For an external recipient: the trusted partner it belongs to, if any."""
+
+
+_NO_ADDRESS = Classification(Audience.NONE, "no mail address: receives no list mail")
+_UNRESOLVED = Classification(Audience.UNKNOWN, "unknown: the member reference points at no object read")
+_PRINCIPAL = Classification(Audience.UNKNOWN, "unknown: a foreign security principal, whose mail goes elsewhere")
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The organisation's boundary as one scan applies it."""
+
+    domains: tuple[DomainDeclaration, ...]
+    settings: BoundarySettings = field(default_factory=BoundarySettings)
+    tenant_members: bool = False
+    own: Organisation | None = None
+    group_members: frozenset[str] = frozenset()
+    """Recipients inside the own organisation's groups, nesting expanded (whatever the groups' mail settings)."""
+    others: tuple[Organisation, ...] = ()
+    _seen: dict[object, Classification] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def for_snapshot(
+        cls,
+        snapshot: Snapshot,
+        extra: Iterable[DomainDeclaration] = (),
+        settings: BoundarySettings | None = None,
+    ) -> Boundary:
+        settings = settings or BoundarySettings()
+        domains = merge_domains([*snapshot.internal_domains, *extra])
+        try:
+            own = settings.own
+        except BoundaryError as exc:
+            raise UsageError(str(exc)) from None
+        tenant = settings.tenant_members if settings.tenant_members is not None else snapshot.source.kind == "m365"
+        members = _group_members(snapshot, own) if own is not None and own.groups else frozenset()
+        others = tuple(o for o in settings.organisations if o is not own)
+        return cls(domains, settings, tenant, own, members, others)
+
+    def internal_declaration(self, domain: str | None) -> DomainDeclaration | None:
+        if not domain:
+            return None
+        domain = domain.lower()
+        for declaration in self.domains:
+            if domain == declaration.name:
+                return declaration
+            subdomains = declaration.include_subdomains or self.settings.match_subdomains
+            if subdomains and domain.endswith("." + declaration.name):
+                return declaration
+        return None
+
+    def classify(self, recipient: Recipient) -> Classification:
+        if recipient.kind is RecipientKind.UNRESOLVED:
+            return _UNRESOLVED
+        if recipient.kind is RecipientKind.PRINCIPAL:
+            return _PRINCIPAL
+        domain = domain_of(recipient.primary_address)
+        if domain is None:
+            return _NO_ADDRESS
+        target = domain_of(recipient.target_address)
+        if target is not None and target != domain:
+            found = self._routed(recipient, domain, target)
+        elif recipient.guest and self.internal_declaration(domain) is not None:
+            found = Classification(
+                Audience.EXTERNAL,
+                f"external: a guest account, although its address is in the internal domain {domain}",
+            )
+        elif (
+            self.tenant_members
+            and recipient.kind is RecipientKind.USER
+            and not recipient.guest
+            and self.internal_declaration(domain) is None
+        ):
+            found = Classification(
+                Audience.INTERNAL, f"internal: a member user of the tenant (its domain {domain} is not verified)"
+            )
+        else:
+            found = self._by_domain(domain)
+        if found.audience is Audience.INTERNAL and self.own is not None:
+            return self._within_organisation(recipient, found)
+        if found.audience is Audience.EXTERNAL and self.settings.partners:
+            return self._partnered(recipient, found, target or domain)
+        return found
+
+    def _routed(self, recipient: Recipient, domain: str, target: str) -> Classification:
+        """A contact or mail user: mail goes to the target address, not to the primary one."""
+        if self.internal_declaration(target) is not None:
+            return Classification(
+                Audience.INTERNAL, f"internal: delivers to {recipient.target_address} (internal domain {target})"
+            )
+        if self.internal_declaration(domain) is not None:
+            return Classification(
+                Audience.EXTERNAL,
+                f"external: its address {recipient.primary_address} looks internal, but mail to it is delivered to "
+                f"{recipient.target_address} (domain {target} is not internal)",
+            )
+        return self._by_domain(target)
+
+    def _by_domain(self, domain: str) -> Classification:
+        """One classification per domain, shared by its recipients: a million recipients use a few hundred."""
+        known = self._seen.get(domain)
+        if known is None:
+            declaration = self.internal_declaration(domain)
+            if declaration is not None:
+                known = Classification(Audience.INTERNAL, f"internal: domain {domain} ({declaration.origin})")
+            else:
+                known = Classification(Audience.EXTERNAL, f"external: domain {domain} is not an internal domain")
+            self._seen[domain] = known
+        return known
+
+    def _within_organisation(self, recipient: Recipient, by_domain: Classification) -> Classification:
+        own = self.own
+        assert own is not None
+        verdicts = []
+        if own.attribute is not None:
+            verdicts.append(self._by_attribute(own, recipient.attribute(own.attribute)))
+        if own.ous:
+            verdicts.append(_by_ou(own, recipient.dn))
+        if own.groups:
+            inside = recipient.id in self.group_members
+            groups = " or ".join(f"'{g}'" for g in own.groups)
+            verdicts.append(
+                Classification(Audience.INTERNAL, f"internal: a member of {groups} ({own.name})")
+                if inside
+                else Classification(Audience.EXTERNAL, f"external: not a member of {groups}, so not {own.name}")
+            )
+        for audience in (Audience.INTERNAL, Audience.EXTERNAL):
+            for verdict in verdicts:
+                if verdict.audience is audience:
+                    if audience is Audience.EXTERNAL and self.settings.partners:
+                        return self._partnered(recipient, verdict, domain_of(recipient.primary_address) or "")
+                    return verdict
+        return next(iter(verdicts), by_domain)
+
+    def _by_attribute(self, own: Organisation, value: str | None) -> Classification:
+        key = ("attribute", value)
+        known = self._seen.get(key)
+        if known is None:
+            wanted = " or ".join(f"'{v}'" for v in own.values)
+            if value is None:
+                known = Classification(
+                    Audience.UNKNOWN, f"unknown: no {own.attribute}, so it cannot be told to be {own.name}"
+                )
+            elif value.casefold() in {v.casefold() for v in own.values}:
+                known = Classification(Audience.INTERNAL, f"internal: {own.attribute} '{value}' ({own.name})")
+            else:
+                known = Classification(Audience.EXTERNAL, f"external: {own.attribute} '{value}' is not {wanted}")
+            self._seen[key] = known
+        return known
+
+    def _partnered(self, recipient: Recipient, found: Classification, domain: str) -> Classification:
+        for partner in self.settings.partners:
+            if _in_domains(domain, partner.domains) or self._in_organisations(recipient, partner.organisations):
+                return Classification(
+                    found.audience, f"{found.reason}; trusted partner '{partner.name}'", partner=partner
+                )
+        return found
+
+    def _in_organisations(self, recipient: Recipient, names: tuple[str, ...]) -> bool:
+        wanted = {n.casefold() for n in names}
+        for organisation in self.others:
+            if organisation.name.casefold() not in wanted:
+                continue
+            if organisation.attribute is not None:
+                value = recipient.attribute(organisation.attribute)
+                if value is not None and value.casefold() in {v.casefold() for v in organisation.values}:
+                    return True
+            if organisation.ous and _by_ou(organisation, recipient.dn).audience is Audience.INTERNAL:
+                return True
+        return False
+
+
+def _by_ou(organisation: Organisation, dn: str | None) -> Classification:
+    if dn is None:
+        return Classification(
+            Audience.UNKNOWN, f"unknown: the source gives no DN, so it cannot be told to be {organisation.name}"
+        )
+    normal = normalize_dn(dn)
+    for ou in organisation.ous:
+        if normal.endswith("," + normalize_dn(ou)):
+            return Classification(Audience.INTERNAL, f"internal: under {ou} ({organisation.name})")
+    return Classification(
+        Audience.EXTERNAL, f"external: {dn} is not under {' or '.join(organisation.ous)}, so not {organisation.name}"
+    )
+
+
+def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def _group_members(snapshot: Snapshot, organisation: Organisation) -> frozenset[str]:
+    lists = snapshot.lists
+    by_key: dict[str, str] = {}
+    for group in lists.values():
+        for key in (group.id, group.display_name, group.primary_address or ""):
+            if key:
+                by_key.setdefault(key.casefold(), group.id)
+    pending = []
+    for name in organisation.groups:
+        group_id = by_key.get(name.casefold())
+        if group_id is None:
+            raise UsageError(f"group {name!r} of boundary organisation {organisation.name!r} is not in the directory")
+        pending.append(group_id)
+    seen, members = set(pending), set()
+    while pending:
+        for member in lists[pending.pop()].members:
+            if member in lists:
+                if member not in seen:
+                    seen.add(member)
+                    pending.append(member)
+            else:
+                members.add(member)
+    return frozenset(members)
+
+
+def merge_domains(declarations: Iterable[DomainDeclaration]) -> tuple[DomainDeclaration, ...]:
+    merged: dict[str, DomainDeclaration] = {}
+    for declaration in declarations:
+        known = merged.get(declaration.name)
+        if known is None or (declaration.include_subdomains and not known.include_subdomains):
+            merged[declaration.name] = declaration
+    if not merged:
+        raise UsageError(
+            "no internal domain is known, so internal and external recipients cannot be told apart: "
+            "pass --internal-domain (repeatable) or set internal_domains in the config file"
+        )
+    return tuple(sorted(merged.values(), key=lambda d: d.name))
+
+
+def parse_domain_option(value: str, origin: str) -> DomainDeclaration:
+    """Turn `example.org` or `*.example.org` (subdomains too) into a declaration."""
+    name = value.strip().lower().rstrip(".")
+    include_subdomains = name.startswith("*.")
+    name = name.removeprefix("*.").removeprefix("@")
+    if not name or "." not in name or any(c in name for c in " @/\\*"):
+        raise UsageError(f"{value!r} is not a mail domain (expected e.g. example.org or *.example.org)")
+    return DomainDeclaration(name=name, origin=origin, include_subdomains=include_subdomains)
