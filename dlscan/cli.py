@@ -98,6 +98,12 @@ def cli() -> None:
     help="Scan even when members point at objects missing from the export; they are reported "
     "under DL015 and never counted as internal.",
 )
+@click.option(
+    "--organisation",
+    metavar="NAME",
+    help="In a shared directory, scan for this organisation of the boundary (see docs/boundary.md): "
+    "everyone else counts as external.",
+)
 def scan(
     source: Path,
     internal_domains: tuple[str, ...],
@@ -108,9 +114,11 @@ def scan(
     fail_on: str | None,
     min_severity: str | None,
     allow_unresolved: bool | None,
+    organisation: str | None,
 ) -> int:
     """Scan SOURCE (an LDIF export or a dlscan snapshot) and report findings."""
-    config = load_config(config_path).scan if config_path else ScanConfig()
+    whole = load_config(config_path) if config_path else None
+    config = whole.scan if whole else ScanConfig()
     from dlscan.runner import ScanRequest, execute_scan  # the scan machinery loads only when scanning
 
     request = ScanRequest(
@@ -123,6 +131,8 @@ def scan(
         fail_on=fail_on or config.fail_on or Severity.HIGH.value,
         min_severity=min_severity or config.min_severity or Severity.INFO.value,
         allow_unresolved=bool(allow_unresolved if allow_unresolved is not None else config.allow_unresolved),
+        boundary=whole.boundary if whole else {},
+        organisation=organisation or config.organisation,
     )
     result, code = execute_scan(request)
     if request.output is not None and sys.stderr.isatty():

@@ -10,16 +10,19 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
+from dlscan.boundary.settings import BoundaryError, BoundarySettings
 from dlscan.errors import InputError
 
 
 @dataclass(frozen=True)
 class ScanConfig:
     internal_domains: tuple[str, ...] = ()
+    organisation: str | None = None
     rules: Path | None = None
     format: str | None = None
     output: Path | None = None
@@ -142,6 +145,8 @@ class DlscanConfig:
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     jira: JiraConfig = field(default_factory=JiraConfig)
     servicenow: ServiceNowConfig = field(default_factory=ServiceNowConfig)
+    boundary: Mapping[str, Any] = field(default_factory=dict)
+    """The [boundary] table as written: laid over the rule pack's boundary (checked when loaded)."""
 
 
 _SECTIONS = {
@@ -176,13 +181,20 @@ def load_config(path: Path) -> DlscanConfig:
             raise InputError(path, f"[{'.'.join(keys)}] must be a table")
         own = {k: v for k, v in section.items() if (*keys, k) not in _SECTIONS}
         values[attribute] = _section(path, ".".join(keys), own, cls)
-    return DlscanConfig(**values)
+    boundary = document.get("boundary", {})
+    try:
+        BoundarySettings().overlaid(boundary)
+    except BoundaryError as exc:
+        raise InputError(path, f"[boundary]: {exc}") from None
+    return DlscanConfig(**values, boundary=boundary)
 
 
 def _refuse_unknown_tables(path: Path, table: dict[str, Any], prefix: tuple[str, ...]) -> None:
     """A misspelt section would otherwise be ignored in silence."""
     for name, value in table.items():
         keys = (*prefix, name)
+        if keys == ("boundary",):
+            continue  # checked as a whole by the boundary's own parser
         if keys in _SECTIONS or any(k[: len(keys)] == keys for k in _SECTIONS):
             if isinstance(value, dict):
                 _refuse_unknown_tables(path, value, keys)

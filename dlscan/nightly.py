@@ -69,7 +69,7 @@ def run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
     if source not in SOURCES:
         raise UsageError(f"[run] source must be one of {', '.join(SOURCES)} (or give [run] input)")
     fail_on = None if options.fail_on == NEVER else _severity(options.fail_on, "fail_on")
-    pack = load_pack(config.scan.rules)
+    pack = load_pack(config.scan.rules, config.boundary, config.scan.organisation)
     domains = [parse_domain_option(d, "[scan] internal_domains") for d in config.scan.internal_domains]
     accepted = load_suppressions(run.suppressions) if run.suppressions else ()
     policy = ticket_policy(config)

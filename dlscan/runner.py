@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from dlscan.atomic import atomic_writer
-from dlscan.boundary import parse_domain_option
+from dlscan.boundary import BoundaryError, parse_domain_option
 from dlscan.checks import compile_custom_rules, rule_specs
 from dlscan.errors import DlscanError, UsageError
 from dlscan.findings import Severity
@@ -29,13 +31,23 @@ class ScanRequest:
     fail_on: str = Severity.HIGH.value
     min_severity: str = Severity.INFO.value
     allow_unresolved: bool = False
+    boundary: Mapping[str, Any] = field(default_factory=dict)
+    organisation: str | None = None
 
 
-def load_pack(rules: Path | None) -> RulePack:
-    """Load and fully validate the rule pack, custom rules included, before any source is read."""
+def load_pack(
+    rules: Path | None, boundary: Mapping[str, Any] | None = None, organisation: str | None = None
+) -> RulePack:
+    """Load and fully validate the rule pack, custom rules included, before any source is read; then lay
+    the config's [boundary] and the organisation asked for over the pack's boundary."""
     pack = load_rule_pack(rule_specs(), rules)
     compile_custom_rules(pack)
-    return pack
+    settings = pack.boundary.overlaid(boundary or {}).for_organisation(organisation)
+    try:
+        settings.own  # noqa: B018 - names an undeclared organisation now, before the source is read
+    except BoundaryError as exc:
+        raise UsageError(str(exc)) from None
+    return replace(pack, boundary=settings)
 
 
 def execute_scan(request: ScanRequest) -> tuple[ScanResult, int]:
@@ -48,7 +60,7 @@ def execute_scan(request: ScanRequest) -> tuple[ScanResult, int]:
         _refuse_overwriting_input(request)
     domains = [parse_domain_option(d, "--internal-domain") for d in request.internal_domains]
     domains += [parse_domain_option(d, "config file") for d in request.config_domains]
-    pack = load_pack(request.rules)
+    pack = load_pack(request.rules, request.boundary, request.organisation)
     snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved)
     result = run_scan(snapshot, domains, pack)
     shown = [f for f in result.findings if min_severity is None or f.severity.at_least(min_severity)]

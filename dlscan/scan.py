@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dlscan.boundary import Boundary
+from dlscan.boundary import Audience, Boundary
 from dlscan.checks import ScanContext, build_checks
 from dlscan.findings import Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
@@ -26,6 +26,8 @@ class ScanSummary:
     notes: tuple[str, ...]
     """What the scan could not judge, so that nobody reads its silence as a clean bill."""
     rule_files: tuple[str, ...]
+    boundary: tuple[str, ...] = ()
+    """Boundary settings that changed what the scan reports (organisation, trusted partners), for reviewers."""
 
     def counts(self, findings: Iterable[Finding]) -> dict[Severity, int]:
         tally = Counter(f.severity for f in findings)
@@ -70,5 +72,35 @@ def run_scan(
         internal_domains=boundary.domains,
         notes=tuple(notes),
         rule_files=pack.files,
+        boundary=tuple(boundary_notes(ctx)),
     )
     return ScanResult(findings=tuple(stable_order(findings)), summary=summary)
+
+
+def boundary_notes(ctx: ScanContext) -> list[str]:
+    """The boundary settings that change what the scan reports, so that reviewers see them in every output."""
+    notes = []
+    own = ctx.boundary.own
+    if own is not None:
+        tests = [f"{own.attribute} {' or '.join(repr(v) for v in own.values)}"] if own.attribute else []
+        tests += [f"under {ou}" for ou in own.ous] + [f"a member of '{g}'" for g in own.groups]
+        all_lists = sum(1 for x in ctx.snapshot.lists.values() if x.mail_enabled)
+        notes.append(
+            f"Scanned for the organisation '{own.name}' ({'; '.join(tests)}): others in the directory count as "
+            f"external, and {all_lists - len(ctx.mail_lists)} of {all_lists} mail-enabled lists, which neither "
+            "reach nor are owned by its people, were left out."
+        )
+    for partner in ctx.boundary.settings.partners:
+        applied = []
+        for group in ctx.mail_lists:
+            external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
+            if external and ctx.trusted_partner(group, external) is partner:
+                applied.append(group.label)
+        shown = ", ".join(f"'{name}'" for name in applied[:5]) + (
+            f" and {len(applied) - 5} more" if len(applied) > 5 else ""
+        )
+        notes.append(
+            f"Trusted partner {partner.describe()}. "
+            + (f"It accounts for every external recipient of {shown}." if applied else "It applied to no list.")
+        )
+    return notes

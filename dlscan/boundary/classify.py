@@ -189,9 +189,7 @@ class Boundary:
     def _partnered(self, recipient: Recipient, found: Classification, domain: str) -> Classification:
         for partner in self.settings.partners:
             if _in_domains(domain, partner.domains) or self._in_organisations(recipient, partner.organisations):
-                return Classification(
-                    found.audience, f"{found.reason}; trusted partner '{partner.name}'", partner=partner
-                )
+                return Classification(found.audience, found.reason, partner=partner)
         return found
 
     def _in_organisations(self, recipient: Recipient, names: tuple[str, ...]) -> bool:

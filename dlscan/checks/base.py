@@ -108,10 +108,22 @@ class ScanContext:
         )
 
     def lists_reaching(self, recipient_id: str) -> list[DistributionList]:
-        """Mail-enabled lists whose mail reaches the recipient, in the stable list order."""
+        """Mail-enabled lists (of the scan's organisation, if any) whose mail reaches the recipient, in the
+        stable list order."""
         lists = self.snapshot.lists
         found = [lists[i] for i in self.graph.lists_reaching(recipient_id) if lists[i].mail_enabled]
+        if self.boundary.own is not None:
+            found = [x for x in found if x.id in self._scanned_ids]
         return sorted(found, key=lambda x: (x.display_name.casefold(), x.id))
+
+    @cached_property
+    def _scanned_ids(self) -> frozenset[str]:
+        return frozenset(x.id for x in self.mail_lists)
+
+    def concerns(self, recipient: Recipient) -> bool:
+        """Whether a finding about this recipient belongs in the scan: always, unless the scan is for one
+        organisation of a shared directory and none of its lists reaches the recipient."""
+        return self.boundary.own is None or bool(self.lists_reaching(recipient.id))
 
     def sensitive_keyword(self, group: DistributionList) -> str | None:
         return self.settings.sensitive_keyword(group.display_name, group.primary_address)

@@ -26,7 +26,7 @@ class AddressDeliversOutside(RecipientCheck):
             if target is None or internal(target) is not None:
                 continue
             looking = [a for a in recipient.addresses or (recipient.primary_address or "",) if internal(domain_of(a))]
-            if not looking:
+            if not looking or not ctx.concerns(recipient):
                 continue
             yield self.recipient_finding(
                 ctx,
@@ -61,7 +61,7 @@ class GuestWithInternalAddress(RecipientCheck):
             if recipient.kind is not RecipientKind.USER:
                 continue
             domain = domain_of(recipient.primary_address)
-            if internal(domain) is None:
+            if internal(domain) is None or not ctx.concerns(recipient):
                 continue
             yield self.recipient_finding(
                 ctx,

@@ -63,6 +63,7 @@ class Report:
     trend: tuple[TrendBar, ...]
     cards: tuple[Card, ...]
     notes: tuple[str, ...]
+    boundary: tuple[str, ...]
     domains: tuple[str, ...]
     lists: int
     recipients: int
@@ -84,6 +85,7 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         trend=_trend(run, len(result.findings)),
         cards=tuple(_card(f, run) for f in ordered),
         notes=summary.notes,
+        boundary=summary.boundary,
         domains=tuple(("*." if d.include_subdomains else "") + d.name for d in summary.internal_domains),
         lists=summary.lists,
         recipients=summary.recipients,

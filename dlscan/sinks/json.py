@@ -31,6 +31,7 @@ class JsonSink(Sink):
                 "by_severity": {s.value: n for s, n in summary.counts(result.findings).items()},
                 "internal_domains": [dataclasses.asdict(d) for d in summary.internal_domains],
                 "not_evaluated": list(summary.notes),
+                "boundary": list(summary.boundary),
                 "rule_files": list(summary.rule_files),
             },
             "findings": [{**finding_row(f, run), "path": list(f.path)} for f in stable_order(findings)],

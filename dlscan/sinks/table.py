@@ -58,6 +58,7 @@ class TableSink(Sink):
         )
         lines = [
             f"Internal domains: {domains}",
+            *(f"Boundary: {note}" for note in summary.boundary),
             *(f"Not evaluated: {note}" for note in summary.notes),
         ]
         shown = "" if len(findings) == len(result.findings) else f" ({len(findings)} shown)"

@@ -1,0 +1,179 @@
+"""Who counts as internal beyond domains, through both ways in: the LDIF export and the Graph-compatible server.
+
+The shared-service sample puts three organisations on one domain; each organisation's scan must find
+the lists that mix it with the others, and the same findings must come through Graph.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT
+from graph_helpers import UNSEEN_BY_GRAPH, settings_for
+from graph_server import GraphServer
+from graph_tenant import Tenant, tenant_from_ldif
+
+from dlscan.config import load_config
+from dlscan.runner import load_pack
+from dlscan.scan import run_scan
+from dlscan.sources import load_source
+from dlscan.sources.m365.collector import M365Collector
+
+SHARED = ROOT / "sample_data" / "shared_service.ldif"
+CONFIG = ROOT / "sample_data" / "shared_service.toml"
+TRUST, PRACTICE, COUNCIL = "Wyvern Health NHS Trust", "Brookside Surgery", "Wyvern Borough Council"
+
+
+def scan(snapshot, organisation: str, **boundary):
+    config = load_config(CONFIG)
+    return run_scan(snapshot, [], load_pack(None, {**config.boundary, **boundary}, organisation))
+
+
+def rows(result) -> set[tuple[str, str, str]]:
+    return {(f.code, f.severity.value, f.list) for f in result.findings}
+
+
+@pytest.fixture(scope="module")
+def collected():
+    with GraphServer(tenant_from_ldif(SHARED)) as server:
+        return M365Collector(settings_for(server)).collect()
+
+
+EXPECTED = {
+    TRUST: {
+        ("DL001", "medium", "Discharge Planning"),
+        ("DL003", "high", "Discharge Planning"),
+        ("DL001", "medium", "Prescribing Leads"),
+        ("DL003", "high", "Prescribing Leads"),
+        ("DL001", "low", "Adult Safeguarding Hub"),
+        ("DL003", "low", "Adult Safeguarding Hub"),
+    },
+    PRACTICE: {
+        ("DL001", "medium", "Prescribing Leads"),
+        ("DL003", "high", "Prescribing Leads"),
+        ("DL001", "high", "Brookside Clinical"),
+        ("DL003", "critical", "Brookside Clinical"),
+        ("DL016", "critical", "Visiting Physio"),
+    },
+    COUNCIL: {
+        ("DL001", "medium", "Discharge Planning"),
+        ("DL003", "high", "Discharge Planning"),
+        ("DL001", "low", "Adult Safeguarding Hub"),
+        ("DL003", "low", "Adult Safeguarding Hub"),
+    },
+}
+
+
+@pytest.mark.parametrize("organisation", [TRUST, PRACTICE, COUNCIL])
+def test_each_organisation_of_a_shared_domain_gets_its_own_findings(organisation):
+    result = scan(load_source(SHARED), organisation)
+    assert rows(result) == EXPECTED[organisation]
+    mixed = next(
+        f for f in result.findings if f.code == "DL001" and f.list in ("Discharge Planning", "Prescribing Leads")
+    )
+    assert f"is not '{organisation}'" in mixed.detail or f"so not {organisation}" in mixed.detail
+
+
+@pytest.mark.parametrize("organisation", [TRUST, PRACTICE, COUNCIL])
+def test_graph_gives_each_organisation_the_same_findings(collected, organisation):
+    offline = scan(load_source(SHARED), organisation)
+    through_graph = scan(collected, organisation)
+    details = {(f.code, f.list, f.detail) for f in through_graph.findings}
+    assert details == {(f.code, f.list, f.detail) for f in offline.findings if f.code not in UNSEEN_BY_GRAPH}
+
+
+def test_a_mixing_list_explains_each_classification():
+    result = scan(load_source(SHARED), COUNCIL)
+    mixed = next(f for f in result.findings if f.code == "DL001" and f.list == "Discharge Planning")
+    assert "external: companyName 'Wyvern Health NHS Trust' is not 'Wyvern Borough Council'" in mixed.detail
+
+
+def test_a_trusted_partner_is_reported_lower_and_shown_in_the_summary(tmp_path, dlscan):
+    result = scan(load_source(SHARED), COUNCIL)
+    hub = next(f for f in result.findings if f.code == "DL001" and f.list == "Adult Safeguarding Hub")
+    assert hub.severity.value == "low" and "trusted partner 'Adult safeguarding hub'" in hub.detail
+    assert any("Trusted partner 'Adult safeguarding hub'" in note for note in result.summary.boundary)
+    outcome = dlscan("scan", SHARED, "--config", CONFIG, "--organisation", COUNCIL, "--format", "json")
+    assert any("Adult Safeguarding Hub" in note for note in json.loads(outcome.out)["summary"]["boundary"])
+    without = scan(load_source(SHARED), COUNCIL, partners=[])
+    hub = next(f for f in without.findings if f.code == "DL001" and f.list == "Adult Safeguarding Hub")
+    assert hub.severity.value == "high" and not without.summary.boundary[1:]
+
+
+def test_internal_looking_contact_delivering_outside_through_graph(collected):
+    found = [f for f in scan(collected, PRACTICE).findings if f.code == "DL016"]
+    assert [f.related for f in found] == ["physio.jones@gmail.com"]
+
+
+def tenant_with_guest_and_strangers() -> Tenant:
+    """The shared tenant plus, on 'Ward 7 Nurses': a guest with an address on the shared domain, a member
+    user at a domain the tenant has not verified, and a contact at a subdomain of the shared domain."""
+    tenant = tenant_from_ldif(SHARED)
+    team = next(g for g, item in tenant.groups.items() if item["displayName"] == "Ward 7 Nurses")
+    people = {
+        "guest": ("users", "Sam Lee", "sam.lee@wyvernshared.example", {"userType": "Guest"}),
+        "member": ("users", "Ravi Nair", "ravi.nair@brookside-legacy.example", {"userType": "Member"}),
+        "sub": ("contacts", "Ola Berg", "ola.berg@ward7.wyvernshared.example", {}),
+    }
+    for n, (kind, name, mail, extra) in enumerate(people.values()):
+        object_id = f"00000000-0000-4000-8000-{n:012d}"
+        getattr(tenant, kind)[object_id] = {
+            "id": object_id,
+            "displayName": name,
+            "mail": mail,
+            "proxyAddresses": [f"SMTP:{mail}"],
+            "companyName": TRUST,
+            **({"accountEnabled": True} if kind == "users" else {}),
+            **extra,
+        }
+        tenant.members[team].append(object_id)
+    return tenant
+
+
+def test_graph_guest_member_and_subdomain_cases():
+    with GraphServer(tenant_with_guest_and_strangers()) as server:
+        snapshot = M365Collector(settings_for(server)).collect()
+    result = scan(snapshot, TRUST, partners=[])
+    guests = [f for f in result.findings if f.code == "DL017"]
+    assert [f.related for f in guests] == ["sam.lee@wyvernshared.example"]
+    ward = next(f for f in result.findings if f.code == "DL001" and f.list == "Ward 7 Nurses")
+    # The guest and the subdomain user are outside; the member at an unverified domain is a colleague.
+    assert "2 external recipients" in ward.detail and "ward7.wyvernshared.example is not an internal" in ward.detail
+    assert "ravi.nair" not in ward.detail
+    with_subdomains = scan(snapshot, TRUST, partners=[], match_subdomains=True)
+    ward = next(f for f in with_subdomains.findings if f.code == "DL001" and f.list == "Ward 7 Nurses")
+    assert "1 external recipient," in ward.detail
+    members_off = scan(snapshot, TRUST, partners=[], tenant_members=False)
+    ward = next(f for f in members_off.findings if f.code == "DL001" and f.list == "Ward 7 Nurses")
+    assert "3 external recipients" in ward.detail
+
+
+def test_bad_boundary_settings_are_one_line_and_exit_2(tmp_path, dlscan):
+    outcome = dlscan("scan", SHARED, "--config", CONFIG, "--organisation", "Nowhere NHS")
+    assert outcome.code == 2 and "organisation 'Nowhere NHS' is not declared" in outcome.err
+    assert len(outcome.err.strip().splitlines()) == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[boundary.organisations]]\nname = "X"\nattribute = "shoeSize"\nvalues = ["9"]\n')
+    outcome = dlscan("scan", SHARED, "--config", bad)
+    assert outcome.code == 2 and "bad.toml: [boundary]: 'attribute' of organisation 'X' must be one of" in outcome.err
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("boundary:\n  partners:\n    - {name: Hub, domains: [police.example]}\n")
+    outcome = dlscan("scan", SHARED, "--rules", pack)
+    assert outcome.code == 2 and "'reason' of partner 'Hub'" in outcome.err
+
+
+def test_snapshot_keeps_attributes(tmp_path):
+    from dlscan.sources.snapshot import write_snapshot
+
+    snapshot = load_source(SHARED)
+    target = tmp_path / "shared.json"
+    write_snapshot(snapshot, target)
+    again = load_source(target)
+    assert again == snapshot
+    assert rows(scan(again, TRUST)) == EXPECTED[TRUST]
+
+
+def test_examples_in_the_docs_name_real_settings():
+    text = (ROOT / "docs" / "boundary.md").read_text(encoding="utf-8")
+    assert "--organisation" in text and "match_subdomains" in text and "partners" in text
