@@ -135,28 +135,37 @@ class SegmentIndex:
         for i, (start, size) in enumerate(self.layout(len(text))):
             self._by_segment[(len(text), i, text[start : start + size])].append(key)
 
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def _plan(probe_length: int, length: int) -> tuple[tuple[int, int, int], ...]:
+        """(segment, position in the probe, size) of every probe substring that may be a whole segment of
+        an indexed string of `length`: shifted by at most MAX_EDITS, and consistently with the lengths."""
+        delta = probe_length - length
+        plan = []
+        for i, (start, size) in enumerate(SegmentIndex.layout(length)):
+            low = max(0, start - MAX_EDITS, start + delta - MAX_EDITS)
+            high = min(probe_length - size, start + MAX_EDITS, start + delta + MAX_EDITS)
+            plan += [(i, position, size) for position in range(low, high + 1)]
+        return tuple(plan)
+
     def candidates(self, text: str) -> set[int]:
         m = len(text)
-        keys: list[list[tuple[int, int, str]]] = [[] for _ in range(_PARTS)]
+        keys = []
         for length in range(max(self.min_length, m - MAX_EDITS), m + MAX_EDITS + 1):
-            if length not in self._lengths:
-                continue
-            delta = m - length
-            for i, (start, size) in enumerate(self.layout(length)):
-                low = max(0, start - MAX_EDITS, start + delta - MAX_EDITS)
-                high = min(m - size, start + MAX_EDITS, start + delta + MAX_EDITS)
-                keys[i] += [(length, i, text[position : position + size]) for position in range(low, high + 1)]
+            if length in self._lengths:
+                keys += [(length, i, text[p : p + size]) for i, p, size in self._plan(m, length)]
         by_segment = self._by_segment
-        matched = []
-        for segment_keys in keys:
-            hits: set[int] = set()
-            for key in by_segment.keys() & segment_keys:  # most keys miss: looked up in C
-                hits.update(by_segment[key])
-            matched.append(hits)
+        hits = by_segment.keys() & keys  # most keys miss: looked up in C
+        if len({key[1] for key in hits}) < 2:
+            return set()
+        matched: list[set[int]] = [set() for _ in range(_PARTS)]
+        for key in hits:
+            matched[key[1]].update(by_segment[key])
         found: set[int] = set()
         for a in range(_PARTS):
             for b in range(a + 1, _PARTS):
-                found |= matched[a] & matched[b]  # strings that kept two segments, found by C-level intersections
+                if matched[a] and matched[b]:
+                    found |= matched[a] & matched[b]  # strings that kept two segments
         return found
 
 
@@ -261,7 +270,9 @@ class NameIndex:
         """Indexed names sharing a blocking key with `forms`: skeleton, words, stem, acronym, prefix."""
         found: set[int] = set()
         for index, key in ((self._exact, forms.exact), (self._bag, forms.bag), (self._stem, forms.stem)):
-            found.update(index.get(key, ()))
+            hit = index.get(key)
+            if hit:
+                found.update(hit)
         with_acronyms = self.acronyms and acronyms
         if with_acronyms:
             for variant in acronym_variants(forms):

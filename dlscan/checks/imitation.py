@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from typing import ClassVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar
 
 from dlscan.boundary import Audience
 from dlscan.checks.base import RecipientCheck, ScanContext
@@ -12,10 +12,10 @@ from dlscan.checks.confusable import explain, hidden_characters, local_part, mat
 from dlscan.findings import Finding, Severity
 from dlscan.model import DistributionList, Recipient, RecipientKind
 from dlscan.names import NameForms
-from dlscan.similar import Match, NameIndex, Reason, compare
+from dlscan.similar import Match, MatchSettings, NameIndex, Reason, compare
 
-_Hits = dict[int, dict[object, Match]]
-"""Outsider -> the target group (a name or a local part) it imitates -> why."""
+_Hits = dict[str, dict[Any, Match]]
+"""An outsider's name or local part -> the target group (a name or a local part) it imitates -> why."""
 
 
 class ConfusableRecipient(RecipientCheck):
@@ -69,32 +69,28 @@ class ConfusableRecipient(RecipientCheck):
             if local.lower() not in generic and local:
                 local_groups[local].append(j)
 
-        outsider_names = [NameForms.of(o.display_name, marker) for o in outsiders]
-        name_index = NameIndex(outsider_names, settings, prefixes=False)
-        name_hits: _Hits = defaultdict(dict)
-        for group in name_groups:
-            is_list, text = group
-            forms = NameForms.of(text, marker)
-            # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
-            for o in name_index.candidates(forms, acronyms=is_list):
-                match = compare(outsider_names[o], forms, settings, use_prefix=False)
-                if match is not None and (is_list or match.reasons != (Reason.ACRONYM,)):
-                    name_hits[o][group] = match
-
-        addressed = [o for o, r in enumerate(outsiders) if local_part(r.primary_address).lower() not in generic]
-        addressed = [o for o in addressed if local_part(outsiders[o].primary_address)]
-        outsider_locals = [NameForms.of(local_part(outsiders[o].primary_address)) for o in addressed]
-        local_index = NameIndex(outsider_locals, settings, prefixes=False)
-        address_hits: _Hits = defaultdict(dict)
-        for local in local_groups:
-            forms = NameForms.of(local)
-            for k in local_index.candidates(forms):
-                match = compare(outsider_locals[k], forms, settings, use_prefix=False)
-                if match is not None:
-                    address_hits[addressed[k]][local] = match
-
-        for o, outsider in enumerate(outsiders):
-            by_name, by_address = name_hits.get(o), address_hits.get(o)
+        # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
+        # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
+        name_hits = _hits(
+            [o.display_name for o in outsiders],
+            name_groups,
+            lambda text: NameForms.of(text, marker),
+            text_of=lambda group: group[1],
+            by_acronym=lambda group: group[0],
+            settings=settings,
+        )
+        locals_ = [local_part(o.primary_address) for o in outsiders]
+        address_hits = _hits(
+            [local if local.lower() not in generic else "" for local in locals_],
+            local_groups,
+            NameForms.of,
+            text_of=lambda local: local,
+            by_acronym=lambda local: True,
+            settings=settings,
+        )
+        for outsider in outsiders:
+            local = local_part(outsider.primary_address)
+            by_name, by_address = name_hits.get(outsider.display_name), address_hits.get(local)
             if by_name or by_address:
                 found = self._found(targets, lists, name_groups, local_groups, by_name or {}, by_address or {})
                 yield self._finding(ctx, outsider, targets, found)
@@ -146,3 +142,28 @@ class ConfusableRecipient(RecipientCheck):
         return self.recipient_finding(
             ctx, outsider, detail=detail, severity=severity, related=target.label, key=target.id
         )
+
+
+def _hits(
+    texts: list[str],
+    groups: Mapping[Any, list[int]],
+    forms_of: Callable[[str], NameForms],
+    *,
+    text_of: Callable[[Any], str],
+    by_acronym: Callable[[Any], bool],
+    settings: MatchSettings,
+) -> _Hits:
+    """For each distinct outsider text (empty ones skipped), the target groups whose text it imitates;
+    groups for which `by_acronym` is false do not count a match by acronym alone."""
+    distinct = sorted({t for t in texts if t})
+    outside = [forms_of(t) for t in distinct]
+    index = NameIndex(outside, settings, prefixes=False)
+    hits: _Hits = defaultdict(dict)
+    for group in groups:
+        forms = forms_of(text_of(group))
+        acronyms = by_acronym(group)
+        for k in index.candidates(forms, acronyms=acronyms):
+            match = compare(outside[k], forms, settings, use_prefix=False)
+            if match is not None and (acronyms or match.reasons != (Reason.ACRONYM,)):
+                hits[distinct[k]][group] = match
+    return hits
