@@ -1,6 +1,6 @@
 """Large synthetic directories for the scale benchmarks, written as LDIF and as a dlscan snapshot.
 
-    python benchmarks/bigdir.py S|M|L OUTPUT_FOLDER [--seed 1]
+    python benchmarks/bigdir.py S|M|L OUTPUT_FOLDER [--seed 1] [--organisations N]
 
 | size | recipients | lists | memberships |
 |---|---|---|---|
@@ -13,6 +13,10 @@ The shape is a large public body: directorates of departments of teams, each dep
 nesting its departments and an "All Staff" list nesting the directorates. Around it: numbered series
 (project boards), guests, disabled leavers, and a few planted hazards (mixed lists, a look-alike twin,
 personal mail, a nesting cycle, empty lists). Both files are written as a stream, never whole in memory.
+
+With --organisations N it is a shared mail service instead: N organisations on the one domain, told
+apart by companyName ("Organisation 1" ...), each with its own directorates, departments and teams, an
+"All Staff" list reaching all of them, and 20 teams that each took in someone from another organisation.
 """
 
 from __future__ import annotations
@@ -130,6 +134,7 @@ class Person:
     name: str
     address: str
     enabled: bool = True
+    company: str | None = None
 
 
 @dataclass
@@ -145,7 +150,12 @@ def _id(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
+def organisation_of(index: int, staff: int, organisations: int) -> int:
+    """The organisation (0-based) of the staff member at `index`: contiguous blocks of the staff list."""
+    return index * organisations // staff
+
+
+def build(size: str, seed: int = 1, organisations: int = 0) -> tuple[list[Person], list[Group]]:
     recipients_wanted, lists_wanted, memberships_wanted = SIZES[size]
     rng = random.Random(seed)
     people: list[Person] = []
@@ -174,6 +184,8 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
         people.append(Person(_id(rng), kind, f"{first} {last}", address))
     staff = [p for p in people if p.kind == "user"]
     outsiders = [p for p in people if p.kind != "user"]
+    for n, person in enumerate(staff if organisations else ()):
+        person.company = f"Organisation {organisation_of(n, len(staff), organisations) + 1}"
     groups: list[Group] = []
     per_department = 25
     departments = max(1, lists_wanted // per_department)
@@ -189,6 +201,10 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
         word, place = WORDS[d % len(WORDS)], PLACES[(d // len(WORDS)) % len(PLACES)]
         label = f"{word} {place}" + (f" {d // (len(WORDS) * len(PLACES)) + 1}" if d >= len(WORDS) * len(PLACES) else "")
         start = d * pool_size // 2 % len(staff)
+        if organisations:
+            # The department's staff all come from its directorate's organisation.
+            block = _block((d % directorates) % organisations, len(staff), organisations)
+            start = block.start + (d // organisations * pool_size // 2) % max(1, len(block) - pool_size)
         pool = [staff[(start + k) % len(staff)].id for k in range(pool_size)]
         slug = label.lower().replace(" ", ".")
         everyone = Group(_id(rng), f"{label} All", f"{slug}.all@{DOMAIN}")
@@ -200,8 +216,9 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
             team = Group(_id(rng), f"{label} {function}", f"{slug}.{function.lower()}@{DOMAIN}")
             team.members = rng.sample(pool, team_size)
             teams.append(team)
+        board_staff = pool if organisations else [p.id for p in staff]
         boards = [Group(_id(rng), f"{label} Project Board {b + 1}", f"{slug}.board{b + 1}@{DOMAIN}",
-                        [rng.choice(staff).id for _ in range(8)]) for b in range(3)]  # fmt: skip
+                        [rng.choice(board_staff) for _ in range(8)]) for b in range(3)]  # fmt: skip
         everyone.members = [t.id for t in teams]
         directorate_lists[d % directorates].members.append(everyone.id)
         groups += [everyone, partners_list, *teams, *boards]
@@ -211,7 +228,22 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
         if rng.random() < 0.85:
             group.owners = [rng.choice(staff).id]
     _plant(rng, groups, staff, outsiders, people)
+    if organisations:
+        by_id = {p.id: n for n, p in enumerate(staff)}
+        teams = [g for g in groups if g.name.endswith(" Officers") and g.members and g.members[0] in by_id]
+        for team in rng.sample(teams, min(20, len(teams))):
+            own = organisation_of(by_id[team.members[0]], len(staff), organisations)
+            other = _block((own + 1) % organisations, len(staff), organisations)
+            team.members.append(staff[rng.randrange(other.start, other.stop)].id)  # two organisations
     return people, groups
+
+
+def _block(organisation: int, staff: int, organisations: int) -> range:
+    """The staff indexes of one organisation (the inverse of `organisation_of`)."""
+    first = next(i for i in range(organisation * staff // organisations, staff)
+                 if organisation_of(i, staff, organisations) == organisation)  # fmt: skip
+    last = next((i for i in range(first, staff) if organisation_of(i, staff, organisations) != organisation), staff)
+    return range(first, last)
 
 
 def _plant(rng: random.Random, groups: list[Group], staff: list[Person], outsiders: list[Person],
@@ -253,9 +285,10 @@ def write_ldif(people: list[Person], groups: list[Group], path: Path) -> None:
             classes = "objectClass: user\n" if p.kind == "user" else "objectClass: contact\n"
             uac = f"userAccountControl: {512 if p.enabled else 514}\n" if p.kind == "user" else ""
             target = f"targetAddress: SMTP:{p.address}\n" if p.kind != "user" else ""
+            company = f"company: {p.company}\n" if p.company else ""
             out.write(
                 f"dn: {dns[p.id]}\n{classes}objectGUID:: {guid}\ndisplayName: {p.name}\nmail: {p.address}\n"
-                f"proxyAddresses: SMTP:{p.address}\n{target}{uac}\n"
+                f"proxyAddresses: SMTP:{p.address}\n{target}{uac}{company}\n"
             )
         for g in groups:
             guid = base64.b64encode(uuid.UUID(g.id).bytes_le).decode()
@@ -278,6 +311,8 @@ def write_snapshot(people: list[Person], groups: list[Group], path: Path) -> Non
             item = {"id": p.id, "kind": kinds[p.kind], "display_name": p.name, "primary_address": p.address,
                     "addresses": [p.address], "target_address": p.address if p.kind == "contact" else None,
                     "enabled": p.enabled, "guest": p.kind == "guest"}  # fmt: skip
+            if p.company:
+                item["attributes"] = {"companyName": p.company}
             out.write(("," if n else "") + json.dumps(item, ensure_ascii=False, separators=(",", ":")))
         out.write('],"lists":[')
         for n, g in enumerate(groups):
@@ -292,11 +327,13 @@ def main() -> None:
     parser.add_argument("size", choices=sorted(SIZES))
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--organisations", type=int, default=0, help="a shared service of N organisations")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
-    people, groups = build(args.size, args.seed)
-    write_ldif(people, groups, args.folder / f"{args.size}.ldif")
-    write_snapshot(people, groups, args.folder / f"{args.size}.json")
+    people, groups = build(args.size, args.seed, args.organisations)
+    stem = f"{args.size}-shared{args.organisations}" if args.organisations else args.size
+    write_ldif(people, groups, args.folder / f"{stem}.ldif")
+    write_snapshot(people, groups, args.folder / f"{stem}.json")
     memberships = sum(len(g.members) for g in groups)
     print(f"{args.size}: {len(people):,} recipients, {len(groups):,} lists, {memberships:,} memberships")
 
