@@ -74,8 +74,7 @@ class HiddenExternal(Check):
                 continue
             nested = sorted(ctx.graph.nested_lists(group.id), key=lambda i: (lists[i].label.casefold(), i))
             for nested_id in nested:
-                reach = ctx.graph.reach(nested_id)
-                via = [r for r in external if r.id in reach]
+                via = ctx.reach_by_audience(nested_id, Audience.EXTERNAL)  # in the same order as `external`
                 if via:
                     found = self._finding(ctx, group, lists[nested_id], via)
                     if found is not None:

@@ -44,8 +44,16 @@ class ConfusableRecipient(RecipientCheck):
         generic = set(self.config.params["generic_local_parts"])
         marker = ctx.settings.external_marker
         recipients = ctx.snapshot.recipients
+        # Outsiders are contacts and guests. Users outside the boundary are another organisation's staff
+        # in a shared directory: theirs to name, and one finding per namesake would bury the rest.
         outsiders = sorted(
-            (r for r in recipients.values() if ctx.audience(r.id) is Audience.EXTERNAL and r.display_name),
+            (
+                r
+                for r in recipients.values()
+                if (r.kind is RecipientKind.CONTACT or r.guest)
+                and r.display_name
+                and ctx.audience(r.id) is Audience.EXTERNAL
+            ),
             key=lambda r: (r.label.casefold(), r.id),
         )
         if not outsiders:
