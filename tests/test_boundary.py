@@ -177,3 +177,22 @@ def test_snapshot_keeps_attributes(tmp_path):
 def test_examples_in_the_docs_name_real_settings():
     text = (ROOT / "docs" / "boundary.md").read_text(encoding="utf-8")
     assert "--organisation" in text and "match_subdomains" in text and "partners" in text
+
+
+def test_subdomains_through_an_ldif_export(tmp_path):
+    export = tmp_path / "sub.ldif"
+    export.write_text(
+        "version: 1\n\n"
+        "dn: DC=corp,DC=example\nobjectClass: domainDNS\n\n"
+        "dn: CN=Ann,OU=Staff,DC=corp,DC=example\nobjectClass: user\nobjectGUID: 1\nmail: ann@corp.example\n\n"
+        "dn: CN=Bo,OU=Schools,DC=corp,DC=example\nobjectClass: contact\nobjectGUID: 2\n"
+        "mail: bo@schools.corp.example\ntargetAddress: SMTP:bo@schools.corp.example\n\n"
+        "dn: CN=Team,OU=Groups,DC=corp,DC=example\nobjectClass: group\nobjectGUID: 3\ngroupType: 8\n"
+        "mail: team@corp.example\nmanagedBy: CN=Ann,OU=Staff,DC=corp,DC=example\n"
+        "member: CN=Ann,OU=Staff,DC=corp,DC=example\nmember: CN=Bo,OU=Schools,DC=corp,DC=example\n\n",
+        encoding="utf-8",
+    )
+    off = run_scan(load_source(export), [], load_pack(None))
+    on = run_scan(load_source(export), [], load_pack(None, {"match_subdomains": True}))
+    assert [f.list for f in off.findings if f.code == "DL001"] == ["Team"]
+    assert not [f for f in on.findings if f.code == "DL001"]
