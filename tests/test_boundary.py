@@ -196,3 +196,49 @@ def test_subdomains_through_an_ldif_export(tmp_path):
     on = run_scan(load_source(export), [], load_pack(None, {"match_subdomains": True}))
     assert [f.list for f in off.findings if f.code == "DL001"] == ["Team"]
     assert not [f for f in on.findings if f.code == "DL001"]
+
+
+def organisation_by(criterion: dict) -> dict:
+    return {"organisation": "Trust", "organisations": [{"name": "Trust", **criterion}]}
+
+
+def test_extension_attribute_and_group_through_an_ldif_export(tmp_path):
+    export = tmp_path / "nhs.ldif"
+    people = "".join(
+        f"dn: CN={name},OU=Staff,DC=nhs,DC=example\nobjectClass: user\nobjectGUID: {n}\nmail: {name}@nhs.example\n"
+        f"extensionAttribute1: {code}\n\n"
+        for n, (name, code) in enumerate([("ann", "RX1"), ("ben", "RX1"), ("cat", "GP7")], start=1)
+    )
+    export.write_text(
+        "version: 1\n\ndn: DC=nhs,DC=example\nobjectClass: domainDNS\n\n"
+        + people
+        + "dn: CN=All Trust Staff,OU=Groups,DC=nhs,DC=example\nobjectClass: group\nobjectGUID: 10\n"
+        "groupType: -2147483646\nmember: CN=ann,OU=Staff,DC=nhs,DC=example\n"
+        "member: CN=ben,OU=Staff,DC=nhs,DC=example\n\n"
+        "dn: CN=Ward Round,OU=Groups,DC=nhs,DC=example\nobjectClass: group\nobjectGUID: 11\ngroupType: 8\n"
+        "mail: ward.round@nhs.example\nmanagedBy: CN=ann,OU=Staff,DC=nhs,DC=example\n"
+        "member: CN=ann,OU=Staff,DC=nhs,DC=example\nmember: CN=cat,OU=Staff,DC=nhs,DC=example\n\n",
+        encoding="utf-8",
+    )
+    snapshot = load_source(export)
+    by_code = organisation_by({"attribute": "extensionAttribute1", "values": ["RX1"]})
+    found = [f for f in run_scan(snapshot, [], load_pack(None, by_code)).findings if f.code == "DL001"]
+    assert [f.list for f in found] == ["Ward Round"] and "extensionAttribute1 'GP7' is not 'RX1'" in found[0].detail
+    by_group = organisation_by({"groups": ["All Trust Staff"]})
+    found = [f for f in run_scan(snapshot, [], load_pack(None, by_group)).findings if f.code == "DL001"]
+    assert [f.list for f in found] == ["Ward Round"] and "not a member of 'All Trust Staff'" in found[0].detail
+
+
+def test_extension_attribute_and_group_through_graph():
+    tenant = tenant_from_ldif(SHARED)
+    for user in tenant.users.values():
+        code = "RX1" if user.get("companyName") == TRUST else "GP7"
+        user["onPremisesExtensionAttributes"] = {"extensionAttribute1": code, "extensionAttribute2": None}
+    with GraphServer(tenant) as server:
+        snapshot = M365Collector(settings_for(server)).collect()
+    by_code = organisation_by({"attribute": "extensionAttribute1", "values": ["RX1"]})
+    found = {f.list for f in run_scan(snapshot, [], load_pack(None, by_code)).findings if f.code == "DL001"}
+    assert {"Discharge Planning", "Prescribing Leads"} <= found
+    by_group = organisation_by({"groups": ["Ward 7 Nurses"]})
+    found = {f.list for f in run_scan(snapshot, [], load_pack(None, by_group)).findings if f.code == "DL001"}
+    assert "Discharge Planning" in found and "Ward 7 Nurses" not in found
