@@ -242,3 +242,17 @@ def test_extension_attribute_and_group_through_graph():
     by_group = organisation_by({"groups": ["Ward 7 Nurses"]})
     found = {f.list for f in run_scan(snapshot, [], load_pack(None, by_group)).findings if f.code == "DL001"}
     assert "Discharge Planning" in found and "Ward 7 Nurses" not in found
+
+
+@pytest.mark.parametrize("name", ["html", "table"])
+def test_reports_show_the_boundary(name):
+    import io
+
+    from dlscan.sinks import SINK_CLASSES
+
+    result = scan(load_source(SHARED), COUNCIL)
+    sink = SINK_CLASSES[name]()
+    stream = io.BytesIO() if sink.binary else io.StringIO()
+    sink.write(result, list(result.findings), stream)
+    text = stream.getvalue().decode() if sink.binary else stream.getvalue()
+    assert "Boundary" in text and "Trusted partner" in text and "Scanned for the organisation" in text
