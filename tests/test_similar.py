@@ -69,10 +69,13 @@ def names(count: int, seed: int) -> list[NameForms]:
     return [NameForms.of(t) for t in texts]
 
 
+SETTINGS = [MatchSettings(), MatchSettings(one_edit_from=5, two_edits_from=9), MatchSettings(10, 12)]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_self_join_recall_equals_brute_force(seed):
+def test_self_join_recall_equals_brute_force(seed, settings):
     forms = names(700, seed)
-    settings = MatchSettings()
     found = {(i, j) for i, j, _ in confusable_pairs(forms, settings)}
     brute = {(i, j) for i, j in itertools.combinations(range(len(forms)), 2) if compare(forms[i], forms[j], settings)}
     assert found == brute
@@ -80,10 +83,21 @@ def test_self_join_recall_equals_brute_force(seed):
     assert reasons == set(Reason), "the sample must exercise every reason"
 
 
-def test_lookup_recall_equals_brute_force():
-    forms = names(900, 3)
+def people(count: int, seed: int) -> list[NameForms]:
+    """Personal names as a directory holds them, with the typos and swaps people make."""
+    rng = random.Random(seed)
+    first = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "Ann", "Christopher"]
+    last = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez"]
+    texts = [f"{rng.choice(first)} {rng.choice(last)}{rng.choice(['', '', '2', '17'])}" for _ in range(count // 2)]
+    texts += [variant(rng, rng.choice(texts)) for _ in range(count - len(texts))]
+    return [NameForms.of(t) for t in texts]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+@pytest.mark.parametrize("make", [names, people])
+def test_lookup_recall_equals_brute_force(settings, make):
+    forms = make(900, 3)
     indexed, probes = forms[:600], forms[600:]
-    settings = MatchSettings()
     index = NameIndex(indexed, settings, prefixes=False)
     for probe in probes:
         want = {j for j, other in enumerate(indexed) if compare(probe, other, settings, use_prefix=False)}
