@@ -256,3 +256,17 @@ def test_reports_show_the_boundary(name):
     sink.write(result, list(result.findings), stream)
     text = stream.getvalue().decode() if sink.binary else stream.getvalue()
     assert "Boundary" in text and "Trusted partner" in text and "Scanned for the organisation" in text
+
+
+def test_nightly_run_scans_for_the_configured_organisation(tmp_path, dlscan):
+    config = tmp_path / "dlscan.toml"
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8")
+        + f'\n[run]\ninput = "{SHARED.as_posix()}"\nstate_dir = "state"\njson = "findings.json"\n',
+        encoding="utf-8",
+    )
+    outcome = dlscan("run", "--config", config, "--fail-on", "never")
+    assert outcome.code == 0, outcome.err
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert {(f["code"], f["severity"], f["list"]) for f in document["findings"]} == EXPECTED[TRUST]
+    assert any(TRUST in note for note in document["summary"]["boundary"])
