@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner
 from dlscan.errors import UsageError
@@ -212,12 +213,18 @@ def _by_ou(organisation: Organisation, dn: str | None) -> Classification:
             Audience.UNKNOWN, f"unknown: the source gives no DN, so it cannot be told to be {organisation.name}"
         )
     normal = normalize_dn(dn)
-    for ou in organisation.ous:
-        if normal.endswith("," + normalize_dn(ou)):
+    for ou, suffix in zip(organisation.ous, _suffixes(organisation.ous), strict=True):
+        if normal.endswith(suffix):
             return Classification(Audience.INTERNAL, f"internal: under {ou} ({organisation.name})")
     return Classification(
         Audience.EXTERNAL, f"external: {dn} is not under {' or '.join(organisation.ous)}, so not {organisation.name}"
     )
+
+
+@lru_cache(maxsize=64)
+def _suffixes(ous: tuple[str, ...]) -> tuple[str, ...]:
+    """What the normalised DN of an object beneath each OU ends with: worked out once, not per recipient."""
+    return tuple("," + normalize_dn(ou) for ou in ous)
 
 
 def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
