@@ -156,20 +156,28 @@ class Boundary:
         if own.ous:
             verdicts.append(_by_ou(own, recipient.dn))
         if own.groups:
-            inside = recipient.id in self.group_members
+            verdicts.append(self._by_group(own, recipient.id in self.group_members))
+        # Any criterion that says yes is enough; else the first definite no; else the criteria cannot tell.
+        decided = next((v for v in verdicts if v.audience is Audience.INTERNAL), None)
+        decided = decided or next((v for v in verdicts if v.audience is Audience.EXTERNAL), None)
+        if decided is None:
+            return next(iter(verdicts), by_domain)
+        if decided.audience is Audience.EXTERNAL and self.settings.partners:
+            return self._partnered(recipient, decided, domain_of(recipient.primary_address) or "")
+        return decided
+
+    def _by_group(self, own: Organisation, inside: bool) -> Classification:
+        key = ("group", inside)
+        known = self._seen.get(key)
+        if known is None:
             groups = " or ".join(f"'{g}'" for g in own.groups)
-            verdicts.append(
+            known = (
                 Classification(Audience.INTERNAL, f"internal: a member of {groups} ({own.name})")
                 if inside
                 else Classification(Audience.EXTERNAL, f"external: not a member of {groups}, so not {own.name}")
             )
-        for audience in (Audience.INTERNAL, Audience.EXTERNAL):
-            for verdict in verdicts:
-                if verdict.audience is audience:
-                    if audience is Audience.EXTERNAL and self.settings.partners:
-                        return self._partnered(recipient, verdict, domain_of(recipient.primary_address) or "")
-                    return verdict
-        return next(iter(verdicts), by_domain)
+            self._seen[key] = known
+        return known
 
     def _by_attribute(self, own: Organisation, value: str | None) -> Classification:
         key = ("attribute", value)
