@@ -14,7 +14,6 @@ finding as CSV and as JSON, and the total. With --ldif, the LDIF export is read 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import time
 from pathlib import Path
@@ -23,14 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_scan import peak_rss_mb  # noqa: E402 - the same measure for every benchmark
+import bigdir  # noqa: E402
+from bench_scan import peak_rss_mb, time_outputs  # noqa: E402 - the same measures for every benchmark
 
 from dlscan.boundary import Boundary  # noqa: E402
 from dlscan.checks import ScanContext, build_checks  # noqa: E402
 from dlscan.graph import MembershipGraph  # noqa: E402
 from dlscan.runner import load_pack  # noqa: E402
 from dlscan.scan import run_scan  # noqa: E402
-from dlscan.sinks import SINK_CLASSES  # noqa: E402
 from dlscan.sources import load_source  # noqa: E402
 
 
@@ -62,23 +61,13 @@ def main() -> None:
     # The scan as dlscan runs it: load, graph, every rule (the costliest in a second process), outputs.
     whole: dict[str, float] = {}
     started = time.perf_counter()
-    boundary = {
-        "organisations": [
-            {"name": f"Organisation {n}", "attribute": "companyName", "values": [f"Organisation {n}"]}
-            for n in range(1, args.organisations + 1)
-        ]
-    }
-    pack = load_pack(None, boundary, args.organisation)
+    pack = load_pack(None, bigdir.boundary(args.organisations), args.organisation)
     snapshot = load_source(source)
     whole["load (parse + model)"] = time.perf_counter() - started
     mark = time.perf_counter()
     result = run_scan(snapshot, [], pack)
     whole[f"scan: graph and all rules ({len(result.findings):,} findings)"] = time.perf_counter() - mark
-    for name in ("csv", "json"):
-        mark = time.perf_counter()
-        sink = SINK_CLASSES[name]()
-        sink.write(result, list(result.findings), io.BytesIO() if sink.binary else io.StringIO())
-        whole[f"write {name}"] = time.perf_counter() - mark
+    whole.update(time_outputs(result))
     total = time.perf_counter() - started
     rss, child_rss = peak_rss_mb(), peak_rss_mb("children")
     # Then each phase on its own, one after another, to see where the time goes.

@@ -24,7 +24,7 @@ from dlscan.boundary import Boundary
 from dlscan.checks import ScanContext, build_checks, rule_specs
 from dlscan.graph import MembershipGraph
 from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.scan import ScanResult, run_scan
 from dlscan.sinks import SINK_CLASSES
 from dlscan.sources import load_source
 
@@ -37,6 +37,17 @@ def peak_rss_mb(who: str = "self") -> float | None:
         return None
     which = resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN
     return resource.getrusage(which).ru_maxrss / 1024
+
+
+def time_outputs(result: ScanResult) -> dict[str, float]:
+    """Seconds to write every finding as CSV and as JSON (in memory), as the scans' outputs are measured."""
+    timings = {}
+    for name in ("csv", "json"):
+        mark = time.perf_counter()
+        sink = SINK_CLASSES[name]()
+        sink.write(result, list(result.findings), io.BytesIO() if sink.binary else io.StringIO())
+        timings[f"write {name}"] = time.perf_counter() - mark
+    return timings
 
 
 def bench(users: int) -> None:
@@ -58,11 +69,7 @@ def bench(users: int) -> None:
             count = sum(1 for _ in check.run(ctx))
             timings[f"{check.code} ({count})"] = time.perf_counter() - mark
         result = run_scan(snapshot, [], pack)
-        for name in ("csv", "json"):
-            mark = time.perf_counter()
-            sink = SINK_CLASSES[name]()
-            sink.write(result, list(result.findings), io.BytesIO() if sink.binary else io.StringIO())
-            timings[f"write {name}"] = time.perf_counter() - mark
+        timings.update(time_outputs(result))
         total = time.perf_counter() - started
     memberships = sum(len(x.members) for x in snapshot.lists.values())
     print(

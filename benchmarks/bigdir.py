@@ -150,6 +150,16 @@ def _id(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def boundary(organisations: int) -> dict:
+    """The boundary section that declares a shared service's organisations, as `build` names them."""
+    return {
+        "organisations": [
+            {"name": f"Organisation {n}", "attribute": "companyName", "values": [f"Organisation {n}"]}
+            for n in range(1, organisations + 1)
+        ]
+    }
+
+
 def organisation_of(index: int, staff: int, organisations: int) -> int:
     """The organisation (0-based) of the staff member at `index`: contiguous blocks of the staff list."""
     return index * organisations // staff

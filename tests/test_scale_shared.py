@@ -20,12 +20,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bigdir
 
 ORGANISATIONS = 3
-BOUNDARY = {
-    "organisations": [
-        {"name": f"Organisation {n}", "attribute": "companyName", "values": [f"Organisation {n}"]}
-        for n in range(1, ORGANISATIONS + 1)
-    ]
-}
+BOUNDARY = bigdir.boundary(ORGANISATIONS)
 
 
 @pytest.fixture(scope="module")
