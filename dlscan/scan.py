@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dlscan.boundary import Audience, Boundary
+from dlscan.boundary import Audience, Boundary, TrustedPartner
 from dlscan.checks import ScanContext, build_checks
 from dlscan.findings import Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
@@ -92,17 +92,17 @@ def boundary_notes(ctx: ScanContext) -> list[str]:
             f"external, and {all_lists - len(ctx.mail_lists)} of {all_lists} mail-enabled lists, which neither "
             "reach nor are owned by its people, were left out."
         )
-    for partner in ctx.boundary.settings.partners:
-        applied = []
-        for group in ctx.mail_lists:
-            external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
-            if external and ctx.trusted_partner(group, external) is partner:
-                applied.append(group.label)
-        shown = ", ".join(f"'{name}'" for name in applied[:5]) + (
-            f" and {len(applied) - 5} more" if len(applied) > 5 else ""
-        )
+    partners = ctx.boundary.settings.partners
+    applied: dict[TrustedPartner, list[str]] = {partner: [] for partner in partners}
+    for group in ctx.mail_lists if partners else ():
+        external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
+        partner = ctx.trusted_partner(group, external) if external else None
+        if partner is not None:
+            applied[partner].append(group.label)
+    for partner, names in applied.items():
+        shown = ", ".join(f"'{name}'" for name in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         notes.append(
             f"Trusted partner {partner.describe()}. "
-            + (f"It accounts for every external recipient of {shown}." if applied else "It applied to no list.")
+            + (f"It accounts for every external recipient of {shown}." if names else "It applied to no list.")
         )
     return notes
