@@ -319,6 +319,9 @@ def test_an_export_loaded_into_a_dc_and_collected_gives_the_offline_findings(cou
         for old, new in council_dc.renamed.items():
             finding.update({k: v.replace(old, new) for k, v in finding.items() if isinstance(v, str)})
     assert _content(findings(dlscan, snapshot)) == _content(offline)
+    # What an organisation boundary tests is read over LDAP too (AD's company is companyName here).
+    companies = {r.attribute("companyName") for r in load_source(snapshot).recipients.values()}
+    assert {"Wyvern Borough Council", "Wyvern Police"} <= companies
 
 
 @pytest.mark.parametrize("user", ["Administrator@corp.example.test", "CORP\\Administrator"])

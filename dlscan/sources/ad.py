@@ -32,8 +32,8 @@ _USER_CLASSES = frozenset({"user", "inetorgperson", "person", "computer"})
 _OWNER_ATTRIBUTES = ("managedby", "msexchcomanagedbylink")
 _SENDER_RESTRICTIONS = ("authorig", "dlmemsubmitperms")
 UNRESOLVED_PREFIX = "unresolved:"
-_LDAP_ATTRIBUTES = tuple(("company" if a == "companyName" else a.lower(), a) for a in BOUNDARY_ATTRIBUTES)
-"""(LDAP attribute, lower-case as read; dlscan's name) for the attributes a boundary may test."""
+_LDAP_ATTRIBUTES = {("company" if a == "companyName" else a.lower()): a for a in BOUNDARY_ATTRIBUTES}
+"""LDAP attribute (lower-case, as read) -> dlscan's name, for the attributes a boundary may test."""
 
 
 @dataclass
@@ -230,7 +230,10 @@ def _recipient(
         target_address=_strip_smtp(target) if target else None,
         enabled=None if uac is None else not uac & _ACCOUNT_DISABLED,
         dn=record.dn,
-        attributes=make_attributes(((name, _text(record, ldap)) for ldap, name in _LDAP_ATTRIBUTES), shared),
+        attributes=make_attributes(
+            ((_LDAP_ATTRIBUTES[ldap], _text(record, ldap)) for ldap in record.attributes.keys() & _LDAP_ATTRIBUTES),
+            shared,
+        ),
     )
 
 

@@ -164,12 +164,21 @@ def _fast_converter(hint: Any) -> Callable[[Any], Any]:
 
         return enum
     if kind == Attributes:
+        known = frozenset(BOUNDARY_ATTRIBUTES)
         shared: dict[Attributes, Attributes] = {}
+        seen: dict[tuple, Attributes] = {}
 
         def attributes(value: Any) -> Any:
-            if type(value) is dict and all(type(v) is str and canonical_attribute(k) == k for k, v in value.items()):
-                return make_attributes(value.items(), shared)
-            return _SLOW
+            # A million staff have a few hundred distinct attribute objects: each is checked once.
+            if type(value) is not dict:
+                return _SLOW
+            raw = tuple(value.items())
+            found = seen.get(raw)
+            if found is None:
+                if not all(type(v) is str and k in known for k, v in raw):
+                    return _SLOW
+                found = seen[raw] = make_attributes(raw, shared)
+            return found
 
         return attributes
     if kind is not None and get_origin(kind) is tuple:
