@@ -1,33 +1,30 @@
 """Which names a person could mistake for each other, found without comparing every pair.
 
-`compare` is the definition: it says why two names are confusable, or nothing. The indexes only
+`compare` is the definition: it says why two names are confusable, or nothing. The joins below only
 propose candidates; each proposal is confirmed by `compare`. Every reason `compare` can give has a
-blocking key that guarantees the pair is proposed, so the indexed search finds exactly what comparing
-all pairs would (tests/test_similar.py checks this against brute force):
+key that guarantees the pair is proposed, so the joins find exactly what comparing all pairs would
+(tests/test_similar.py checks this against brute force):
 
 - same skeleton, same words in any order, same stem: equal keys;
 - an acronym: one name's acronym variants looked up among the others' exact forms;
 - an autocomplete prefix: one name's word prefixes looked up among the others' exact forms;
-- one edit: deletion neighbourhoods (two strings within one edit share the string or a one-character
-  deletion of it), which propose only near-identical strings however common a first name is;
-- two edits (long names only): a segment index (the PassJoin partition: two strings within k edits
-  share one of k + 1 segments of the longer, near its position).
-Edit candidates are confirmed by edit distances computed in C.
+- one or two edits: a shared variant with characters deleted (`dlscan.edit_join`), confirmed by edit
+  distances computed in C.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter
 
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from dlscan.edit_index import MAX_EDITS, EditIndex
+from dlscan.edit_join import edit_pairs, edit_related
 from dlscan.names import NameForms
 
 
@@ -96,117 +93,103 @@ def _prefix(a: NameForms, b: NameForms, minimum: int) -> bool:
     return len(short.exact) >= minimum and long_.exact.startswith(short.exact + " ")
 
 
-class NameIndex:
-    """Names indexed by every blocking key, so that look-ups propose all confusable candidates."""
-
-    def __init__(
-        self,
-        names: Iterable[NameForms],
-        settings: MatchSettings,
-        *,
-        prefixes: bool = True,
-        acronyms: bool = True,
-        index_edits: bool = True,
-    ) -> None:
-        self.names = list(names)
-        self.settings = settings
-        self.prefixes = prefixes
-        self.acronyms = acronyms
-        self._exact: dict[str, list[int]] = defaultdict(list)
-        self._bag: dict[str, list[int]] = defaultdict(list)
-        self._stem: dict[str, list[int]] = defaultdict(list)
-        self._compact = [forms.compact for forms in self.names]
-        self._edits = EditIndex(settings.one_edit_from, settings.two_edits_from)
-        for key, forms in enumerate(self.names):
-            self._exact[forms.exact].append(key)
-            self._bag[forms.bag].append(key)
-            self._stem[forms.stem].append(key)
-        if index_edits:
-            for key, text in enumerate(self._compact):
-                self._edits.add(key, text)
-
-    def candidates(self, forms: NameForms, *, both_directions: bool = True, acronyms: bool = True) -> set[int]:
-        """Indexed names that may be confusable with `forms`.
-
-        With `both_directions`, acronym and prefix relations are also looked up with the indexed name
-        as the shorter side; a self-join that probes with every name can do without. Without
-        `acronyms`, names related only by an acronym may be left out.
-        """
-        found = self.key_candidates(forms, both_directions=both_directions, acronyms=acronyms)
-        found.update(self.edit_candidates(forms))
-        return found
-
-    def edit_candidates(self, forms: NameForms) -> set[int]:
-        """Indexed names within the allowed edits of `forms`, confirmed by one batched edit distance in C."""
-        near, loose = self._edits.candidates(forms.compact)
-        # Near candidates go straight to `compare`; loose ones are thinned by edit distances in C first.
-        return near | self.confirm_edits(forms.compact, list(loose - near)) if loose else near
-
-    def confirm_edits(self, text: str, keys: list[int]) -> set[int]:
-        """Those of `keys` whose names are within the allowed edits of `text` (one batched call in C)."""
-        if not keys:
-            return set()
-        choices = itemgetter(*keys)(self._compact) if len(keys) > 1 else (self._compact[keys[0]],)
-        confirmed = set()
-        for _, distance, position in process.extract(
-            text, choices, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, limit=None
-        ):
-            if distance <= self.settings.allowed_edits(min(len(text), len(choices[position]))):
-                confirmed.add(keys[position])
-        return confirmed
-
-    def key_candidates(self, forms: NameForms, *, both_directions: bool = True, acronyms: bool = True) -> set[int]:
-        """Indexed names sharing a blocking key with `forms`: skeleton, words, stem, acronym, prefix."""
-        found: set[int] = set()
-        for index, key in ((self._exact, forms.exact), (self._bag, forms.bag), (self._stem, forms.stem)):
-            hit = index.get(key)
-            if hit:
-                found.update(hit)
-        with_acronyms = self.acronyms and acronyms
-        if with_acronyms:
-            for variant in acronym_variants(forms):
-                found.update(self._exact.get(variant, ()))
-        if self.prefixes:
-            for prefix in forms.word_prefixes(self.settings.prefix_from):
-                found.update(self._exact.get(prefix, ()))
-        if both_directions and (with_acronyms or self.prefixes):
-            found.update(self._reverse(forms))
-        return found
-
-    def _reverse(self, forms: NameForms) -> Iterator[int]:
-        reverse = self.__dict__.get("_reverse_index")
-        if reverse is None:
-            reverse = defaultdict(list)
-            for key, indexed in enumerate(self.names):
-                for variant in acronym_variants(indexed) if self.acronyms else ():
-                    reverse[variant].append(key)
-                if self.prefixes:
-                    for prefix in indexed.word_prefixes(self.settings.prefix_from):
-                        reverse[prefix].append(key)
-            self.__dict__["_reverse_index"] = reverse
-        yield from reverse.get(forms.exact, ())
-
-
 def confusable_pairs(
-    names: list[NameForms], settings: MatchSettings, *, use_prefix: bool = True
+    names: Sequence[NameForms], settings: MatchSettings, *, use_prefix: bool = True
 ) -> Iterator[tuple[int, int, Match]]:
-    """Every confusable pair (i < j) among `names`, each once."""
-    index = NameIndex(names, settings, prefixes=use_prefix, index_edits=False)
+    """Every confusable pair (i < j) among `names`, each once, in order."""
     proposed: set[tuple[int, int]] = set()
-    for i, forms in enumerate(names):
-        for j in index.key_candidates(forms, both_directions=False):
-            if i != j:
-                proposed.add((min(i, j), max(i, j)))
-    # Edits: names in order of length, each probing only those indexed before it, so that every pair is
-    # proposed once (from its longer side).
-    segments = index._edits
-    for i in sorted(range(len(names)), key=lambda k: len(names[k].compact)):
-        text = names[i].compact
-        near, loose = segments.candidates(text)
-        for j in index.confirm_edits(text, list(near | loose)):
-            proposed.add((min(i, j), max(i, j)))
-        segments.add(i, text)
-    for i, j in sorted(proposed):
+    for key in ("exact", "bag", "stem"):
+        proposed.update(_key_pairs(names, names, key))
+    for derived in _derivations(settings, use_prefix):
+        proposed.update(_derived_pairs(names, names, derived))
+    by_compact = _by_compact(names)
+    for group in by_compact.values():
+        proposed.update(itertools.combinations(group, 2))  # the same letters, spaced differently
+    compacts = list(by_compact)
+    for a, b in edit_pairs(compacts, None, *_edit_lengths(settings)):
+        proposed.update(itertools.product(by_compact[compacts[a]], by_compact[compacts[b]]))
+    for i, j in sorted({(i, j) if i < j else (j, i) for i, j in proposed if i != j}):
         match = compare(names[i], names[j], settings, use_prefix=use_prefix)
         if match is not None:
             yield i, j, match
+
+
+def confusable_join(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    settings: MatchSettings,
+    *,
+    use_prefix: bool = True,
+    related: Mapping[str, set[str]] | None = None,
+) -> Iterator[tuple[int, int, Match]]:
+    """Every confusable pair (i, j) of `left[i]` and `right[j]`, each once, in no particular order.
+
+    `related` maps compact forms of the left to those of the right within the allowed edits
+    (`edit_related`); a caller joining several pairs of collections drawn from the same names can make
+    it once for all of them.
+    """
+    if related is None:
+        related = edit_related((f.compact for f in left), (f.compact for f in right), *_edit_lengths(settings))
+    proposed: set[tuple[int, int]] = set()
+    for key in ("exact", "bag", "stem"):
+        proposed.update(_key_pairs(left, right, key))
+    for derived in _derivations(settings, use_prefix):
+        proposed.update(_derived_pairs(left, right, derived))
+        proposed.update((i, j) for j, i in _derived_pairs(right, left, derived))
+    by_compact = _by_compact(right)
+    for i, forms in enumerate(left):
+        for compact in related.get(forms.compact, ()):
+            proposed.update((i, j) for j in by_compact.get(compact, ()))
+    for i, j in proposed:
+        match = compare(left[i], right[j], settings, use_prefix=use_prefix)
+        if match is not None:
+            yield i, j, match
+
+
+def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
+    return settings.one_edit_from, settings.two_edits_from
+
+
+def _derivations(settings: MatchSettings, use_prefix: bool) -> list[Callable[[NameForms], Iterable[str]]]:
+    """The texts derived from a name that count when they are another name: acronyms, and prefixes."""
+    derivations: list[Callable[[NameForms], Iterable[str]]] = [_acronyms]
+    if use_prefix:
+        derivations.append(lambda forms: forms.word_prefixes(settings.prefix_from))
+    return derivations
+
+
+def _acronyms(forms: NameForms) -> Iterable[str]:
+    # Names of fewer than three words have none: most personal names skip the cache.
+    return acronym_variants(forms) if len(forms.raw_words) > 2 else ()
+
+
+def _by_compact(names: Sequence[NameForms]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for key, forms in enumerate(names):
+        groups[forms.compact].append(key)
+    return groups
+
+
+def _key_pairs(left: Sequence[NameForms], right: Sequence[NameForms], key: str) -> Iterator[tuple[int, int]]:
+    """(i, j) whose forms share the value of `key`: the left side in a dict (the smaller, by callers' choice)."""
+    get = attrgetter(key)
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i, forms in enumerate(left):
+        by_key[get(forms)].append(i)
+    for j, forms in enumerate(right):
+        for i in by_key.get(get(forms), ()):
+            yield i, j
+
+
+def _derived_pairs(
+    left: Sequence[NameForms], right: Sequence[NameForms], derived: Callable[[NameForms], Iterable[str]]
+) -> Iterator[tuple[int, int]]:
+    """(i, j) where a text derived from left[i] (an acronym variant, a prefix) is right[j]'s exact form."""
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for i, forms in enumerate(left):
+        for text in derived(forms):
+            by_text[text].append(i)
+    if by_text:
+        for j, forms in enumerate(right):
+            for i in by_text.get(forms.exact, ()):
+                yield i, j

@@ -6,9 +6,11 @@ import itertools
 import random
 
 import pytest
+from rapidfuzz.distance import Levenshtein
 
+from dlscan.edit_join import edit_pairs
 from dlscan.names import NameForms, skeleton
-from dlscan.similar import MatchSettings, NameIndex, Reason, compare, confusable_pairs
+from dlscan.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
 
 WORDS = [
     "housing",
@@ -93,21 +95,6 @@ def people(count: int, seed: int) -> list[NameForms]:
     return [NameForms.of(t) for t in texts]
 
 
-@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
-@pytest.mark.parametrize("make", [names, people])
-def test_lookup_recall_equals_brute_force(settings, make):
-    forms = make(900, 3)
-    indexed, probes = forms[:600], forms[600:]
-    index = NameIndex(indexed, settings, prefixes=False)
-    matched = 0
-    for probe in probes:
-        want = {j for j, other in enumerate(indexed) if compare(probe, other, settings, use_prefix=False)}
-        got = {j for j in index.candidates(probe) if compare(probe, indexed[j], settings, use_prefix=False)}
-        assert got == want, probe.original
-        matched += len(want)
-    assert matched > 100, "the sample must hold confusable names to find"
-
-
 @pytest.mark.parametrize(
     ("a", "b"),
     [
@@ -126,3 +113,54 @@ def test_skeleton_meets_look_alikes(a, b):
 def test_skeleton_keeps_different_names_apart():
     assert skeleton("Iegal") != skeleton("legal")  # capital I against l is left to the one-edit rule
     assert skeleton("Housing") != skeleton("Hosing")
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+@pytest.mark.parametrize("make", [names, people])
+@pytest.mark.parametrize("use_prefix", [False, True])
+@pytest.mark.parametrize("larger", ["left", "right"])
+def test_join_equals_brute_force(settings, make, use_prefix, larger):
+    forms = make(900, 4)
+    left, right = (forms[:600], forms[600:]) if larger == "left" else (forms[:300], forms[300:])
+    found = {(i, j): m for i, j, m in confusable_join(left, right, settings, use_prefix=use_prefix)}
+    brute = {
+        (i, j): m
+        for i, a in enumerate(left)
+        for j, b in enumerate(right)
+        if (m := compare(a, b, settings, use_prefix=use_prefix)) is not None
+    }
+    assert len(brute) > 100, "the sample must hold confusable names to find"
+    assert found == brute
+    exercised = {r for m in brute.values() for r in m.reasons}
+    expected = {Reason.EDITS} if make is people else set(Reason) - (set() if use_prefix else {Reason.PREFIX})
+    assert expected <= exercised, "the sample must exercise every reason the join looks for"
+
+
+def mutated(rng: random.Random, text: str, alphabet: str) -> str:
+    for _ in range(rng.randint(1, 3)):
+        i, roll = rng.randrange(len(text)), rng.random()
+        text = text[:i] + (rng.choice(alphabet) if roll < 0.66 else "") + text[i + (1 if roll > 0.33 else 0) :]
+    return text
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+def test_edit_pairs_equal_brute_force(settings):
+    # A small alphabet makes near strings common; accented and Cyrillic letters exercise wide code points.
+    rng = random.Random(5)
+    alphabet = "abcé\u0430"
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(4, 18))) for _ in range(200)]
+    texts = sorted(set(base + [mutated(rng, rng.choice(base), alphabet) for _ in range(800)]))
+    mixed = rng.sample(texts, len(texts))
+    left, right = mixed[: len(texts) // 3], mixed[len(texts) // 3 :]
+
+    def within(a: str, b: str) -> bool:
+        allowed = settings.allowed_edits(min(len(a), len(b)))
+        return allowed > 0 and Levenshtein.distance(a, b) <= allowed
+
+    lengths = settings.one_edit_from, settings.two_edits_from
+    brute = {(i, j) for i, a in enumerate(left) for j, b in enumerate(right) if within(a, b)}
+    assert len(brute) > 50, "the sample must hold near strings"
+    assert set(edit_pairs(left, right, *lengths)) == brute
+    assert {(j, i) for i, j in edit_pairs(right, left, *lengths)} == brute
+    brute_self = {(i, j) for i, j in itertools.combinations(range(len(texts)), 2) if within(texts[i], texts[j])}
+    assert set(edit_pairs(texts, None, *lengths)) == brute_self

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from dlscan.boundary import Audience
 from dlscan.checks.base import RecipientCheck, ScanContext
 from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
+from dlscan.edit_join import edit_related
 from dlscan.findings import Finding, Severity
 from dlscan.model import DistributionList, Recipient, RecipientKind
 from dlscan.names import NameForms
-from dlscan.similar import Match, MatchSettings, NameIndex, Reason, compare
+from dlscan.similar import Match, MatchSettings, Reason, confusable_join
 
 _Hits = dict[str, dict[Any, Match]]
 """An outsider's name or local part -> the target group (a name or a local part) it imitates -> why."""
@@ -79,23 +81,21 @@ class ConfusableRecipient(RecipientCheck):
 
         # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
         # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
-        name_hits = _hits(
-            [o.display_name for o in outsiders],
-            name_groups,
-            lambda text: NameForms.of(text, marker),
-            text_of=lambda group: group[1],
-            by_acronym=lambda group: group[0],
-            settings=settings,
+        names = _Texts(
+            [o.display_name for o in outsiders], name_groups, lambda text: NameForms.of(text, marker), itemgetter(1)
         )
         locals_ = [local_part(o.primary_address) for o in outsiders]
-        address_hits = _hits(
-            [local if local.lower() not in generic else "" for local in locals_],
-            local_groups,
-            NameForms.of,
-            text_of=lambda local: local,
-            by_acronym=lambda local: True,
-            settings=settings,
+        addresses = _Texts([x if x.lower() not in generic else "" for x in locals_], local_groups, NameForms.of, str)
+        # Edits are judged on compact forms, which a person's name and address local part mostly share
+        # ("John Smith", john.smith@): one join over all of them serves both comparisons.
+        related = edit_related(
+            {f.compact for f in names.outside + addresses.outside},
+            {f.compact for f in names.inside + addresses.inside},
+            settings.one_edit_from,
+            settings.two_edits_from,
         )
+        name_hits = names.hits(settings, related, by_acronym=lambda group: group[0])
+        address_hits = addresses.hits(settings, related, by_acronym=lambda local: True)
         for outsider in outsiders:
             local = local_part(outsider.primary_address)
             by_name, by_address = name_hits.get(outsider.display_name), address_hits.get(local)
@@ -152,26 +152,33 @@ class ConfusableRecipient(RecipientCheck):
         )
 
 
-def _hits(
-    texts: list[str],
-    groups: Mapping[Any, list[int]],
-    forms_of: Callable[[str], NameForms],
-    *,
-    text_of: Callable[[Any], str],
-    by_acronym: Callable[[Any], bool],
-    settings: MatchSettings,
-) -> _Hits:
-    """For each distinct outsider text (empty ones skipped), the target groups whose text it imitates;
-    groups for which `by_acronym` is false do not count a match by acronym alone."""
-    distinct = sorted({t for t in texts if t})
-    outside = [forms_of(t) for t in distinct]
-    index = NameIndex(outside, settings, prefixes=False)
-    hits: _Hits = defaultdict(dict)
-    for group in groups:
-        forms = forms_of(text_of(group))
-        acronyms = by_acronym(group)
-        for k in index.candidates(forms, acronyms=acronyms):
-            match = compare(outside[k], forms, settings, use_prefix=False)
-            if match is not None and (acronyms or match.reasons != (Reason.ACRONYM,)):
-                hits[distinct[k]][group] = match
-    return hits
+class _Texts:
+    """One comparison of outsiders with insiders (by name, or by address): each distinct text's forms once."""
+
+    def __init__(
+        self,
+        texts: list[str],
+        groups: Mapping[Any, list[int]],
+        forms_of: Callable[[str], NameForms],
+        text_of: Callable[[Any], str],
+    ) -> None:
+        self.distinct = sorted({t for t in texts if t})
+        self.outside = [forms_of(t) for t in self.distinct]
+        self.groups_of: dict[str, list[Any]] = defaultdict(list)
+        for group in groups:
+            self.groups_of[text_of(group)].append(group)
+        self.inside_texts = list(self.groups_of)
+        self.inside = [forms_of(t) for t in self.inside_texts]
+
+    def hits(
+        self, settings: MatchSettings, related: Mapping[str, set[str]], *, by_acronym: Callable[[Any], bool]
+    ) -> _Hits:
+        """For each outsider text, the target groups whose text it imitates; groups for which
+        `by_acronym` is false do not count a match by acronym alone."""
+        hits: _Hits = defaultdict(dict)
+        for i, j, match in confusable_join(self.outside, self.inside, settings, use_prefix=False, related=related):
+            acronym_only = match.reasons == (Reason.ACRONYM,)
+            for group in self.groups_of[self.inside_texts[j]]:
+                if not acronym_only or by_acronym(group):
+                    hits[self.distinct[i]][group] = match
+        return hits

@@ -1,0 +1,152 @@
+"""Pairs of strings within one or two edits, found in bulk among hundreds of thousands.
+
+Two strings within k edits become the same string once at most k characters are deleted from each (a
+substitution is a deletion from both). So every string's variants with up to k characters deleted are
+hashed, and strings that share a hash are candidates. The hashes are 64-bit polynomial hashes,
+computed column by column over all strings of a length at once with numpy, and matched in pandas'
+hash tables: a million names cost seconds, not the minutes a Python loop over their variants takes.
+Hashes that collide only add candidates; every candidate is confirmed by an edit distance computed in
+C, so the result is exact. `tests/test_similar.py` checks it against comparing every pair.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits: any odd base would do
+
+
+def edit_related(
+    left: Iterable[str], right: Iterable[str], one_edit_from: int, two_edits_from: int
+) -> dict[str, set[str]]:
+    """Each string of `left` -> the strings of `right` within the edits allowed between them (see `edit_pairs`)."""
+    lefts, rights = sorted(set(left)), sorted(set(right))
+    related: dict[str, set[str]] = defaultdict(set)
+    for i, j in edit_pairs(lefts, rights, one_edit_from, two_edits_from):
+        related[lefts[i]].add(rights[j])
+    return related
+
+
+def edit_pairs(
+    left: Sequence[str], right: Sequence[str] | None, one_edit_from: int, two_edits_from: int
+) -> list[tuple[int, int]]:
+    """(i, j) for every `left[i]` and `right[j]` within the edits allowed between them: one when the
+    shorter is at least `one_edit_from` long, two when both are at least `two_edits_from` long.
+
+    With `right` None, the pairs within `left` (i < j). Strings should be distinct.
+    """
+    left_lengths = _by_length(left)
+    right_lengths = left_lengths if right is None else _by_length(right)
+    other = left if right is None else right
+    found: set[tuple[int, int]] = set()
+    for deletions, lengths in ((1, range(one_edit_from, two_edits_from + 1)), (2, range(two_edits_from, 1 << 20))):
+        left_groups = {n: keys for n, keys in left_lengths.items() if n in lengths}
+        right_groups = {n: keys for n, keys in right_lengths.items() if n in lengths}
+        if left_groups and right_groups:
+            pairs = _sharing_a_variant(left, left_groups, other, right_groups, deletions)
+            if right is None:
+                pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+            found.update(_confirmed(left, other, pairs, two_edits_from))
+    return sorted(found)
+
+
+def _confirmed(
+    left: Sequence[str], right: Sequence[str], pairs: np.ndarray, two_edits_from: int
+) -> list[tuple[int, int]]:
+    if not len(pairs):
+        return []
+    a = [left[i] for i in pairs[:, 0]]
+    b = [right[j] for j in pairs[:, 1]]
+    distances = process.cpdist(a, b, scorer=Levenshtein.distance, score_cutoff=2)
+    shorter = np.minimum(np.fromiter(map(len, a), np.int64, len(a)), np.fromiter(map(len, b), np.int64, len(b)))
+    allowed = np.where(shorter >= two_edits_from, 2, 1)
+    return list(map(tuple, pairs[distances <= allowed].tolist()))
+
+
+def _sharing_a_variant(
+    left: Sequence[str], left_groups: _Groups, right: Sequence[str], right_groups: _Groups, deletions: int
+) -> np.ndarray:
+    """(i, j) rows, unique, for strings that share a variant with up to `deletions` characters deleted."""
+    # The smaller side's hashes go in a hash table; the larger side probes it one length at a time, so
+    # that its tens of millions of variant hashes are never all in memory together.
+    swapped = _size(left_groups) > _size(right_groups)
+    small, small_groups, large, large_groups = (
+        (right, right_groups, left, left_groups) if swapped else (left, left_groups, right, right_groups)
+    )
+    parts = [_variant_hashes(small, keys, deletions) for keys in small_groups.values()]
+    hashes, owners = np.concatenate([h for h, _ in parts]), np.concatenate([o for _, o in parts])
+    order = np.argsort(hashes)
+    unique, starts, counts = np.unique(hashes[order], return_index=True, return_counts=True)
+    table = pd.Index(unique.view(np.int64))
+    width = max(len(small), len(large))
+    found = []
+    for keys in large_groups.values():
+        probe, probe_owners = _variant_hashes(large, keys, deletions)
+        slot = table.get_indexer(probe.view(np.int64))
+        hit = slot >= 0
+        slot, probe_owners = slot[hit], probe_owners[hit]
+        # Each hit pairs its owner with every small-side owner of the hash.
+        repeats = counts[slot]
+        first = np.repeat(starts[slot] - np.cumsum(repeats) + repeats, repeats) + np.arange(repeats.sum())
+        found.append(np.repeat(probe_owners, repeats) * width + owners[order[first]])
+    # One number per pair, so that duplicates (a pair shares many variants) go in a hash table, not a sort.
+    codes = pd.unique(np.concatenate(found))
+    large_side, small_side = np.divmod(codes, width)
+    return np.column_stack((large_side, small_side) if swapped else (small_side, large_side))
+
+
+_Groups = dict[int, list[int]]
+"""String length -> the keys of the strings of that length."""
+
+
+def _by_length(texts: Sequence[str]) -> _Groups:
+    groups: _Groups = defaultdict(list)
+    for key, text in enumerate(texts):
+        groups[len(text)].append(key)
+    return groups
+
+
+def _size(groups: _Groups) -> int:
+    return sum(map(len, groups.values()))
+
+
+def _variant_hashes(texts: Sequence[str], keys: list[int], deletions: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of every variant of every `texts[key]` (all of one length) with up to `deletions`
+    characters deleted, and the key it belongs to."""
+    length = len(texts[keys[0]])
+    codes = np.frombuffer("".join([texts[k] for k in keys]).encode("utf-32-le"), dtype=np.uint32)
+    variants = _length_variants(codes.reshape(len(keys), length).astype(np.uint64), deletions)
+    return variants.ravel(), np.repeat(np.asarray(keys, dtype=np.int64), variants.shape[1])
+
+
+def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
+    """For n strings of one length (an n x length array of code points): an n x v array of the hashes of
+    each string and its variants with up to `deletions` characters deleted."""
+    n, length = codes.shape
+    power = np.ones(length + 1, dtype=np.uint64)
+    prefix = np.zeros((n, length + 1), dtype=np.uint64)
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
+        for t in range(length):
+            power[t + 1] = power[t] * _BASE
+            prefix[:, t + 1] = prefix[:, t] * _BASE + codes[:, t]
+
+        def span(start: int, end: int) -> np.ndarray:
+            """Hash of characters [start, end) of every string."""
+            return prefix[:, end] - prefix[:, start] * power[end - start]
+
+        columns = [prefix[:, length]]
+        for i in range(length):
+            columns.append(prefix[:, i] * power[length - 1 - i] + span(i + 1, length))
+        if deletions == 2:
+            for i in range(length):
+                head = prefix[:, i] * power[length - 2 - i] if i <= length - 2 else None
+                for j in range(i + 1, length):
+                    tail = span(j + 1, length)
+                    columns.append(head + span(i + 1, j) * power[length - 1 - j] + tail)
+    return np.column_stack(columns)
