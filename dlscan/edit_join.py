@@ -48,10 +48,10 @@ def edit_pairs(
     for deletions, lengths in ((1, range(one_edit_from, two_edits_from + 1)), (2, range(two_edits_from, 1 << 20))):
         left_groups = {n: keys for n, keys in left_lengths.items() if n in lengths}
         right_groups = {n: keys for n, keys in right_lengths.items() if n in lengths}
-        if left_groups and right_groups:
+        if right is None and left_groups:
+            found.update(_confirmed(left, left, _sharing_within(left, left_groups, deletions), two_edits_from))
+        elif left_groups and right_groups:
             pairs = _sharing_a_variant(left, left_groups, other, right_groups, deletions)
-            if right is None:
-                pairs = pairs[pairs[:, 0] < pairs[:, 1]]
             found.update(_confirmed(left, other, pairs, two_edits_from))
     return sorted(found)
 
@@ -79,18 +79,19 @@ def _sharing_a_variant(
     small, small_groups, large, large_groups = (
         (right, right_groups, left, left_groups) if swapped else (left, left_groups, right, right_groups)
     )
-    parts = [_variant_hashes(small, keys, deletions) for keys in small_groups.values()]
-    hashes, owners = np.concatenate([h for h, _ in parts]), np.concatenate([o for _, o in parts])
+    parts = [(_variant_hashes(small, keys, deletions), keys) for keys in small_groups.values()]
+    hashes = np.concatenate([variants.ravel() for variants, _ in parts])
+    owners = np.concatenate([np.repeat(np.asarray(keys), variants.shape[1]) for variants, keys in parts])
     order = np.argsort(hashes)
     unique, starts, counts = np.unique(hashes[order], return_index=True, return_counts=True)
     table = pd.Index(unique.view(np.int64))
     width = max(len(small), len(large))
     found = []
     for keys in large_groups.values():
-        probe, probe_owners = _variant_hashes(large, keys, deletions)
-        slot = table.get_indexer(probe.view(np.int64))
-        hit = slot >= 0
-        slot, probe_owners = slot[hit], probe_owners[hit]
+        probe = _variant_hashes(large, keys, deletions)
+        slot = table.get_indexer(probe.ravel().view(np.int64))
+        hit = np.flatnonzero(slot >= 0)
+        slot, probe_owners = slot[hit], np.asarray(keys)[hit // probe.shape[1]]
         # Each hit pairs its owner with every small-side owner of the hash.
         repeats = counts[slot]
         first = np.repeat(starts[slot] - np.cumsum(repeats) + repeats, repeats) + np.arange(repeats.sum())
@@ -99,6 +100,41 @@ def _sharing_a_variant(
     codes = pd.unique(np.concatenate(found))
     large_side, small_side = np.divmod(codes, width)
     return np.column_stack((large_side, small_side) if swapped else (small_side, large_side))
+
+
+def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np.ndarray:
+    """(i, j) rows, unique and i < j, for strings of `texts` that share a variant."""
+    # One sort of 64-bit words, each a hash's high bits with the owner in the low ones, brings equal
+    # hashes together (a few more collide without their low bits, which costs candidates, not results).
+    bits = np.uint64(max(1, (len(texts) - 1).bit_length()))
+    packed = []
+    for keys in groups.values():
+        variants = _variant_hashes(texts, keys, deletions)
+        variants >>= bits
+        variants <<= bits
+        variants |= np.asarray(keys, dtype=np.uint64)[:, None]
+        packed.append(variants.ravel())
+    words = np.sort(np.concatenate(packed))
+    codes = words >> bits
+    same = codes[1:] == codes[:-1]
+    # Only words whose hash another word shares go on: a few in a hundred.
+    shared = np.zeros(len(words), dtype=bool)
+    shared[1:] = same
+    shared[:-1] |= same
+    words, codes = words[shared], codes[shared]
+    owners = (words & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(codes)])
+    # Every entry against every entry of its group; each pair is kept once, from its smaller key.
+    repeats = np.repeat(sizes, sizes)
+    first = np.repeat(np.repeat(starts, sizes), repeats)
+    offsets = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    entries = np.repeat(starts, sizes) + np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    a, b = np.repeat(owners[entries], repeats), owners[first + offsets]
+    keep = a < b
+    width = len(texts)
+    pair_codes = pd.unique(a[keep] * width + b[keep])
+    return np.column_stack(np.divmod(pair_codes, width))
 
 
 _Groups = dict[int, list[int]]
@@ -116,13 +152,12 @@ def _size(groups: _Groups) -> int:
     return sum(map(len, groups.values()))
 
 
-def _variant_hashes(texts: Sequence[str], keys: list[int], deletions: int) -> tuple[np.ndarray, np.ndarray]:
-    """The hash of every variant of every `texts[key]` (all of one length) with up to `deletions`
-    characters deleted, and the key it belongs to."""
+def _variant_hashes(texts: Sequence[str], keys: list[int], deletions: int) -> np.ndarray:
+    """For strings `texts[key]` all of one length: a row per key, of the hashes of the string and its
+    variants with up to `deletions` characters deleted."""
     length = len(texts[keys[0]])
     codes = np.frombuffer("".join([texts[k] for k in keys]).encode("utf-32-le"), dtype=np.uint32)
-    variants = _length_variants(codes.reshape(len(keys), length).astype(np.uint64), deletions)
-    return variants.ravel(), np.repeat(np.asarray(keys, dtype=np.int64), variants.shape[1])
+    return _length_variants(codes.reshape(len(keys), length).astype(np.uint64), deletions)
 
 
 def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
@@ -140,13 +175,22 @@ def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
             """Hash of characters [start, end) of every string."""
             return prefix[:, end] - prefix[:, start] * power[end - start]
 
-        columns = [prefix[:, length]]
+        width = 1 + length + (length * (length - 1) // 2 if deletions == 2 else 0)
+        out = np.empty((n, width), dtype=np.uint64)
+        out[:, 0] = prefix[:, length]
         for i in range(length):
-            columns.append(prefix[:, i] * power[length - 1 - i] + span(i + 1, length))
-        if deletions == 2:
-            for i in range(length):
-                head = prefix[:, i] * power[length - 2 - i] if i <= length - 2 else None
-                for j in range(i + 1, length):
-                    tail = span(j + 1, length)
-                    columns.append(head + span(i + 1, j) * power[length - 1 - j] + tail)
-    return np.column_stack(columns)
+            out[:, 1 + i] = prefix[:, i] * power[length - 1 - i] + span(i + 1, length)
+        column = 1 + length
+        for i in range(length if deletions == 2 else 0):
+            head = prefix[:, i] * power[length - 2 - i] if i <= length - 2 else None
+            for j in range(i + 1, length):
+                out[:, column] = head + span(i + 1, j) * power[length - 1 - j] + span(j + 1, length)
+                column += 1
+        # A polynomial hash keeps the last characters in its low bits only; mixed (the finaliser of
+        # splitmix64), every bit depends on every character, so any slice of the bits will do.
+        out ^= out >> np.uint64(30)
+        out *= np.uint64(0xBF58476D1CE4E5B9)
+        out ^= out >> np.uint64(27)
+        out *= np.uint64(0x94D049BB133111EB)
+        out ^= out >> np.uint64(31)
+    return out
