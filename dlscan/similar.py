@@ -136,7 +136,8 @@ def confusable_join(
     for derived in _derivations(settings, use_prefix):
         proposed.update(_derived_pairs(left, right, derived))
         proposed.update((i, j) for j, i in _derived_pairs(right, left, derived))
-    by_compact = _by_compact(right)
+    wanted = set().union(*related.values()) if related else set()
+    by_compact = _by_compact(right, wanted)
     for i, forms in enumerate(left):
         for compact in related.get(forms.compact, ()):
             proposed.update((i, j) for j in by_compact.get(compact, ()))
@@ -163,10 +164,17 @@ def _acronyms(forms: NameForms) -> Iterable[str]:
     return acronym_variants(forms) if len(forms.raw_words) > 2 else ()
 
 
-def _by_compact(names: Sequence[NameForms]) -> dict[str, list[int]]:
+def _by_compact(names: Sequence[NameForms], only: set[str] | None = None) -> dict[str, list[int]]:
+    """Compact form -> the keys of the names that have it (only those in `only`, if given)."""
+    compacts = [forms.compact for forms in names]
+    keys = (
+        range(len(compacts))
+        if only is None
+        else itertools.compress(range(len(compacts)), map(only.__contains__, compacts))
+    )
     groups: dict[str, list[int]] = defaultdict(list)
-    for key, forms in enumerate(names):
-        groups[forms.compact].append(key)
+    for key in keys:
+        groups[compacts[key]].append(key)
     return groups
 
 
@@ -176,8 +184,10 @@ def _key_pairs(left: Sequence[NameForms], right: Sequence[NameForms], key: str) 
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, forms in enumerate(left):
         by_key[get(forms)].append(i)
-    for j, forms in enumerate(right):
-        for i in by_key.get(get(forms), ()):
+    values = list(map(get, right))
+    # A million right-hand names are matched against the dict in C; Python sees only those that share.
+    for j in itertools.compress(range(len(values)), map(by_key.__contains__, values)):
+        for i in by_key[values[j]]:
             yield i, j
 
 
