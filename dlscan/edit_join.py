@@ -26,7 +26,7 @@ def edit_related(
     left: Iterable[str], right: Iterable[str], one_edit_from: int, two_edits_from: int
 ) -> dict[str, set[str]]:
     """Each string of `left` -> the strings of `right` within the edits allowed between them (see `edit_pairs`)."""
-    lefts, rights = sorted(set(left)), sorted(set(right))
+    lefts, rights = list(set(left)), list(set(right))
     related: dict[str, set[str]] = defaultdict(set)
     for i, j in edit_pairs(lefts, rights, one_edit_from, two_edits_from):
         related[lefts[i]].add(rights[j])
