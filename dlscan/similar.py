@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -120,16 +120,12 @@ def confusable_join(
     settings: MatchSettings,
     *,
     use_prefix: bool = True,
-    related: Mapping[str, set[str]] | None = None,
 ) -> Iterator[tuple[int, int, Match]]:
     """Every confusable pair (i, j) of `left[i]` and `right[j]`, each once, in no particular order.
 
-    `related` maps compact forms of the left to those of the right within the allowed edits
-    (`edit_related`); a caller joining several pairs of collections drawn from the same names can make
-    it once for all of them.
+    Keys are looked up in a dict of the left side, so callers put the smaller side there.
     """
-    if related is None:
-        related = edit_related((f.compact for f in left), (f.compact for f in right), *_edit_lengths(settings))
+    related = edit_related((f.compact for f in left), (f.compact for f in right), *_edit_lengths(settings))
     proposed: set[tuple[int, int]] = set()
     for key in ("exact", "bag", "stem"):
         proposed.update(_key_pairs(left, right, key))
@@ -151,17 +147,18 @@ def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
     return settings.one_edit_from, settings.two_edits_from
 
 
-def _derivations(settings: MatchSettings, use_prefix: bool) -> list[Callable[[NameForms], Iterable[str]]]:
+_Derivation = tuple[Callable[[NameForms], Iterable[str]], int]
+"""Texts derived from a name, and the fewest words a name needs to have any."""
+
+_RAW_WORDS, _EXACT = attrgetter("raw_words"), attrgetter("exact")
+
+
+def _derivations(settings: MatchSettings, use_prefix: bool) -> list[_Derivation]:
     """The texts derived from a name that count when they are another name: acronyms, and prefixes."""
-    derivations: list[Callable[[NameForms], Iterable[str]]] = [_acronyms]
+    derivations: list[_Derivation] = [(acronym_variants, 3)]
     if use_prefix:
-        derivations.append(lambda forms: forms.word_prefixes(settings.prefix_from))
+        derivations.append((lambda forms: forms.word_prefixes(settings.prefix_from), 2))
     return derivations
-
-
-def _acronyms(forms: NameForms) -> Iterable[str]:
-    # Names of fewer than three words have none: most personal names skip the cache.
-    return acronym_variants(forms) if len(forms.raw_words) > 2 else ()
 
 
 def _by_compact(names: Sequence[NameForms], only: set[str] | None = None) -> dict[str, list[int]]:
@@ -192,14 +189,18 @@ def _key_pairs(left: Sequence[NameForms], right: Sequence[NameForms], key: str) 
 
 
 def _derived_pairs(
-    left: Sequence[NameForms], right: Sequence[NameForms], derived: Callable[[NameForms], Iterable[str]]
+    left: Sequence[NameForms], right: Sequence[NameForms], derivation: _Derivation
 ) -> Iterator[tuple[int, int]]:
     """(i, j) where a text derived from left[i] (an acronym variant, a prefix) is right[j]'s exact form."""
+    derived, min_words = derivation
+    # Only names of enough words have derived texts: the rest (most personal names) are passed over in C.
+    worded = itertools.compress(range(len(left)), map(min_words.__le__, map(len, map(_RAW_WORDS, left))))
     by_text: dict[str, list[int]] = defaultdict(list)
-    for i, forms in enumerate(left):
-        for text in derived(forms):
+    for i in worded:
+        for text in derived(left[i]):
             by_text[text].append(i)
     if by_text:
-        for j, forms in enumerate(right):
-            for i in by_text.get(forms.exact, ()):
+        exacts = list(map(_EXACT, right))
+        for j in itertools.compress(range(len(exacts)), map(by_text.__contains__, exacts)):
+            for i in by_text[exacts[j]]:
                 yield i, j

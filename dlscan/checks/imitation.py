@@ -8,9 +8,8 @@ from operator import itemgetter
 from typing import Any, ClassVar
 
 from dlscan.boundary import Audience
-from dlscan.checks.base import RecipientCheck, ScanContext
+from dlscan.checks.base import RecipientCheck, ScanContext, Split
 from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
-from dlscan.edit_join import edit_related
 from dlscan.findings import Finding, Severity
 from dlscan.model import DistributionList, Recipient, RecipientKind
 from dlscan.names import NameForms
@@ -40,8 +39,11 @@ class ConfusableRecipient(RecipientCheck):
     }
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        # Outsiders are few and insiders many, and insiders share names (hundreds of John Smiths): so
-        # the outsiders are indexed, and each distinct insider name and local part looks itself up once.
+        yield from self.split(ctx).run_here()
+
+    def split(self, ctx: ScanContext) -> Split:
+        """Two pieces, on two cores at scale: outsiders' names against insiders' names, and their
+        addresses against insiders' addresses. Each distinct text is compared once."""
         settings = match_settings(self.config.params)
         generic = set(self.config.params["generic_local_parts"])
         marker = ctx.settings.external_marker
@@ -59,7 +61,7 @@ class ConfusableRecipient(RecipientCheck):
             key=lambda r: (r.label.casefold(), r.id),
         )
         if not outsiders:
-            return
+            return Split((), lambda results: iter(()))
         targets: list[Recipient | DistributionList] = [*ctx.mail_lists]
         targets += sorted(
             (
@@ -78,30 +80,29 @@ class ConfusableRecipient(RecipientCheck):
             local = local_part(target.primary_address)
             if local.lower() not in generic and local:
                 local_groups[local].append(j)
+        locals_ = [local_part(o.primary_address) for o in outsiders]
 
         # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
         # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
-        names = _Texts(
-            [o.display_name for o in outsiders], name_groups, lambda text: NameForms.of(text, marker), itemgetter(1)
-        )
-        locals_ = [local_part(o.primary_address) for o in outsiders]
-        addresses = _Texts([x if x.lower() not in generic else "" for x in locals_], local_groups, NameForms.of, str)
-        # Edits are judged on compact forms, which a person's name and address local part mostly share
-        # ("John Smith", john.smith@): one join over all of them serves both comparisons.
-        related = edit_related(
-            {f.compact for f in names.outside + addresses.outside},
-            {f.compact for f in names.inside + addresses.inside},
-            settings.one_edit_from,
-            settings.two_edits_from,
-        )
-        name_hits = names.hits(settings, related, by_acronym=lambda group: group[0])
-        address_hits = addresses.hits(settings, related, by_acronym=lambda local: True)
-        for outsider in outsiders:
-            local = local_part(outsider.primary_address)
-            by_name, by_address = name_hits.get(outsider.display_name), address_hits.get(local)
-            if by_name or by_address:
-                found = self._found(targets, lists, name_groups, local_groups, by_name or {}, by_address or {})
-                yield self._finding(ctx, outsider, targets, found)
+        def by_name() -> _Hits:
+            texts = _Texts(
+                [o.display_name for o in outsiders], name_groups, lambda t: NameForms.of(t, marker), itemgetter(1)
+            )
+            return texts.hits(settings, by_acronym=itemgetter(0))
+
+        def by_address() -> _Hits:
+            texts = _Texts([x if x.lower() not in generic else "" for x in locals_], local_groups, NameForms.of, str)
+            return texts.hits(settings, by_acronym=lambda local: True)
+
+        def finish(results: list[_Hits]) -> Iterator[Finding]:
+            name_hits, address_hits = results
+            for outsider, local in zip(outsiders, locals_, strict=True):
+                named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
+                if named or addressed:
+                    found = self._found(targets, lists, name_groups, local_groups, named or {}, addressed or {})
+                    yield self._finding(ctx, outsider, targets, found)
+
+        return Split((by_name, by_address), finish)
 
     @staticmethod
     def _found(targets, lists, name_groups, local_groups, by_name, by_address) -> dict[int, list[tuple[str, Match]]]:
@@ -170,15 +171,13 @@ class _Texts:
         self.inside_texts = list(self.groups_of)
         self.inside = [forms_of(t) for t in self.inside_texts]
 
-    def hits(
-        self, settings: MatchSettings, related: Mapping[str, set[str]], *, by_acronym: Callable[[Any], bool]
-    ) -> _Hits:
+    def hits(self, settings: MatchSettings, *, by_acronym: Callable[[Any], bool]) -> _Hits:
         """For each outsider text, the target groups whose text it imitates; groups for which
         `by_acronym` is false do not count a match by acronym alone."""
-        hits: _Hits = defaultdict(dict)
-        for i, j, match in confusable_join(self.outside, self.inside, settings, use_prefix=False, related=related):
+        hits: _Hits = {}
+        for i, j, match in confusable_join(self.outside, self.inside, settings, use_prefix=False):
             acronym_only = match.reasons == (Reason.ACRONYM,)
             for group in self.groups_of[self.inside_texts[j]]:
                 if not acronym_only or by_acronym(group):
-                    hits[self.distinct[i]][group] = match
+                    hits.setdefault(self.distinct[i], {})[group] = match
         return hits
