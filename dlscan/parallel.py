@@ -1,8 +1,5 @@
 """Checks on both cores: the costliest checks run in forked copies of this process while the rest run here.
 
-A check that splits its work (`Check.split`) has each piece in a child of its own, and its findings are
-made here from their results.
-
 Fork shares the snapshot, the graph and the classifications copy-on-write, so nothing large crosses
 between the processes; only the child's findings come back. Where fork is unavailable (Windows) or
 unsafe (other threads are running), or the directory is small, the checks run one after another. The
@@ -14,7 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from dlscan.checks import ScanContext
@@ -31,50 +28,36 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int 
     if not side or len(ctx.snapshot.recipients) < parallel_from or not _can_fork():
         return [list(c.run(ctx)) for c in checks]
     ctx.prepare()
-    # A check that splits its work has its pieces planned here, each then run in a child of its own.
-    splits = {id(c): c.split(ctx) for c in side}
-    # What prepare() and the plans made joins the objects the collector leaves alone (dlscan.memory):
-    # children then keep their pages shared instead of copying the heap the first time a collection walks it.
+    # What prepare() made joins the objects the collector leaves alone (see dlscan.memory): children
+    # then keep their pages shared instead of copying the heap the first time a collection walks it.
     gc.freeze()
     forking = multiprocessing.get_context("fork")
     children = []
     for check in side:
-        split = splits[id(check)]
-        pieces = split.pieces if split is not None else (lambda check=check: list(check.run(ctx)),)
-        children.append((check, [_start(forking, piece) for piece in pieces]))
+        reader, writer = forking.Pipe(duplex=False)
+        child = forking.Process(target=_run_in_child, args=(check, ctx, writer), daemon=True)
+        child.start()
+        writer.close()
+        children.append((check, child, reader))
     found = {id(c): list(c.run(ctx)) for c in checks if c not in side}
-    for check, started in children:
-        results = [_result(child, reader, piece) for piece, child, reader in started]
-        split = splits[id(check)]
-        found[id(check)] = list(split.finish(results)) if split is not None else results[0]
+    for check, child, reader in children:
+        try:
+            status, payload = reader.recv()
+        except EOFError:
+            status, payload = "lost", None
+        finally:
+            reader.close()
+            child.join()
+        if status == "error":
+            raise payload
+        # A child that died without a word has its check run here rather than lose its findings.
+        found[id(check)] = payload if status == "ok" else list(check.run(ctx))
     return [found[id(c)] for c in checks]
 
 
-def _start(forking: Any, piece: Callable[[], Any]) -> tuple[Callable[[], Any], Any, Any]:
-    reader, writer = forking.Pipe(duplex=False)
-    child = forking.Process(target=_run_in_child, args=(piece, writer), daemon=True)
-    child.start()
-    writer.close()
-    return piece, child, reader
-
-
-def _result(child: Any, reader: Any, piece: Callable[[], Any]) -> Any:
+def _run_in_child(check: Check, ctx: ScanContext, writer: Any) -> None:
     try:
-        status, payload = reader.recv()
-    except EOFError:
-        status, payload = "lost", None
-    finally:
-        reader.close()
-        child.join()
-    if status == "error":
-        raise payload
-    # A child that died without a word has its piece run here rather than lose its findings.
-    return payload if status == "ok" else piece()
-
-
-def _run_in_child(piece: Callable[[], Any], writer: Any) -> None:
-    try:
-        writer.send(("ok", piece()))
+        writer.send(("ok", list(check.run(ctx))))
     except Exception as exc:
         try:
             writer.send(("error", exc))

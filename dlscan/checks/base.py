@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.findings import Finding, Severity
@@ -143,18 +143,6 @@ class ScanContext:
         return f"{recipient.label} ({kind}; {reason})"
 
 
-@dataclass(frozen=True)
-class Split:
-    """A rule's work in independent pieces, each of which may run in a process of its own, and how
-    their results (which must pickle) become its findings."""
-
-    pieces: tuple[Callable[[], Any], ...]
-    finish: Callable[[list[Any]], Iterator[Finding]]
-
-    def run_here(self) -> Iterator[Finding]:
-        return self.finish([piece() for piece in self.pieces])
-
-
 class Check(ABC):
     """One rule. Subclasses set `code`, `slug` and `params`, and say in their docstring what they flag."""
 
@@ -170,10 +158,6 @@ class Check(ABC):
     @abstractmethod
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         """Yield this rule's findings."""
-
-    def split(self, ctx: ScanContext) -> Split | None:
-        """This rule's work in independent pieces, for a rule that runs apart and has more than one."""
-        return None
 
     def not_evaluated(self, ctx: ScanContext) -> str | None:
         """A sentence naming what this rule could not judge because the source does not say."""

@@ -8,7 +8,7 @@ from operator import itemgetter
 from typing import Any, ClassVar
 
 from dlscan.boundary import Audience
-from dlscan.checks.base import RecipientCheck, ScanContext, Split
+from dlscan.checks.base import RecipientCheck, ScanContext
 from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
 from dlscan.findings import Finding, Severity
 from dlscan.model import DistributionList, Recipient, RecipientKind
@@ -39,11 +39,6 @@ class ConfusableRecipient(RecipientCheck):
     }
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        yield from self.split(ctx).run_here()
-
-    def split(self, ctx: ScanContext) -> Split:
-        """Two pieces, on two cores at scale: outsiders' names against insiders' names, and their
-        addresses against insiders' addresses. Each distinct text is compared once."""
         settings = match_settings(self.config.params)
         generic = set(self.config.params["generic_local_parts"])
         marker = ctx.settings.external_marker
@@ -61,7 +56,7 @@ class ConfusableRecipient(RecipientCheck):
             key=lambda r: (r.label.casefold(), r.id),
         )
         if not outsiders:
-            return Split((), lambda results: iter(()))
+            return
         targets: list[Recipient | DistributionList] = [*ctx.mail_lists]
         targets += sorted(
             (
@@ -94,15 +89,12 @@ class ConfusableRecipient(RecipientCheck):
             texts = _Texts([x if x.lower() not in generic else "" for x in locals_], local_groups, NameForms.of, str)
             return texts.hits(settings, by_acronym=lambda local: True)
 
-        def finish(results: list[_Hits]) -> Iterator[Finding]:
-            name_hits, address_hits = results
-            for outsider, local in zip(outsiders, locals_, strict=True):
-                named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
-                if named or addressed:
-                    found = self._found(targets, lists, name_groups, local_groups, named or {}, addressed or {})
-                    yield self._finding(ctx, outsider, targets, found)
-
-        return Split((by_name, by_address), finish)
+        name_hits, address_hits = by_name(), by_address()
+        for outsider, local in zip(outsiders, locals_, strict=True):
+            named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
+            if named or addressed:
+                found = self._found(targets, lists, name_groups, local_groups, named or {}, addressed or {})
+                yield self._finding(ctx, outsider, targets, found)
 
     @staticmethod
     def _found(targets, lists, name_groups, local_groups, by_name, by_address) -> dict[int, list[tuple[str, Match]]]:
