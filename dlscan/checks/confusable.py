@@ -75,7 +75,6 @@ class ConfusableLists(Check):
 
     code = "DL005"
     slug = "confusable-lists"
-    runs_apart = True  # a third of the scan at a million recipients
     params: ClassVar[Mapping[str, type]] = {
         **_MATCH_PARAMS,
         "different_external_severity": Severity,
