@@ -15,6 +15,7 @@ key that guarantees the pair is proposed, so the joins find exactly what compari
 from __future__ import annotations
 
 import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -120,10 +121,13 @@ def confusable_join(
     settings: MatchSettings,
     *,
     use_prefix: bool = True,
+    acronyms: Sequence[bool] | None = None,
 ) -> Iterator[tuple[int, int, Match]]:
     """Every confusable pair (i, j) of `left[i]` and `right[j]`, each once, in no particular order.
 
-    Keys are looked up in a dict of the left side, so callers put the smaller side there.
+    Keys are looked up in a dict of the left side, so callers put the smaller side there. Where
+    `acronyms[j]` is false, right[j]'s own acronyms are not looked up: a pair related only by one of
+    them may be left out, for a caller that would not count it.
     """
     related = edit_related((f.compact for f in left), (f.compact for f in right), *_edit_lengths(settings))
     proposed: set[tuple[int, int]] = set()
@@ -131,7 +135,8 @@ def confusable_join(
         proposed.update(_key_pairs(left, right, key))
     for derived in _derivations(settings, use_prefix):
         proposed.update(_derived_pairs(left, right, derived))
-        proposed.update((i, j) for j, i in _derived_pairs(right, left, derived))
+        only = acronyms if derived[0] is acronym_variants else None
+        proposed.update((i, j) for j, i in _derived_pairs(right, left, derived, only))
     wanted = set().union(*related.values()) if related else set()
     by_compact = _by_compact(right, wanted)
     for i, forms in enumerate(left):
@@ -189,12 +194,17 @@ def _key_pairs(left: Sequence[NameForms], right: Sequence[NameForms], key: str) 
 
 
 def _derived_pairs(
-    left: Sequence[NameForms], right: Sequence[NameForms], derivation: _Derivation
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    derivation: _Derivation,
+    only: Sequence[bool] | None = None,
 ) -> Iterator[tuple[int, int]]:
-    """(i, j) where a text derived from left[i] (an acronym variant, a prefix) is right[j]'s exact form."""
+    """(i, j) where a text derived from left[i] (an acronym variant, a prefix) is right[j]'s exact form;
+    with `only`, for the left names where it is true."""
     derived, min_words = derivation
     # Only names of enough words have derived texts: the rest (most personal names) are passed over in C.
-    worded = itertools.compress(range(len(left)), map(min_words.__le__, map(len, map(_RAW_WORDS, left))))
+    enough = map(min_words.__le__, map(len, map(_RAW_WORDS, left)))
+    worded = itertools.compress(range(len(left)), enough if only is None else map(operator.and_, enough, only))
     by_text: dict[str, list[int]] = defaultdict(list)
     for i in worded:
         for text in derived(left[i]):

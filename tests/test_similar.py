@@ -164,3 +164,20 @@ def test_edit_pairs_equal_brute_force(settings):
     assert {(j, i) for i, j in edit_pairs(right, left, *lengths)} == brute
     brute_self = {(i, j) for i, j in itertools.combinations(range(len(texts)), 2) if within(texts[i], texts[j])}
     assert set(edit_pairs(texts, None, *lengths)) == brute_self
+
+
+def test_join_without_some_acronyms_keeps_every_other_pair():
+    forms = names(900, 6)
+    left, right = forms[:300], forms[300:]
+    counted = [j % 2 == 0 for j in range(len(right))]
+    settings = MatchSettings()
+    found = {(i, j) for i, j, _ in confusable_join(left, right, settings, use_prefix=False, acronyms=counted)}
+    brute = {
+        (i, j): m
+        for i, a in enumerate(left)
+        for j, b in enumerate(right)
+        if (m := compare(a, b, settings, use_prefix=False)) is not None
+    }
+    needed = {pair for pair, m in brute.items() if counted[pair[1]] or m.reasons != (Reason.ACRONYM,)}
+    assert needed <= found <= set(brute)
+    assert any(m.reasons == (Reason.ACRONYM,) and not counted[j] for (_, j), m in brute.items())

@@ -87,7 +87,7 @@ class ConfusableRecipient(RecipientCheck):
 
         def by_address() -> _Hits:
             texts = _Texts([x if x.lower() not in generic else "" for x in locals_], local_groups, NameForms.of, str)
-            return texts.hits(settings, by_acronym=lambda local: True)
+            return texts.hits(settings)
 
         name_hits, address_hits = by_name(), by_address()
         for outsider, local in zip(outsiders, locals_, strict=True):
@@ -163,13 +163,17 @@ class _Texts:
         self.inside_texts = list(self.groups_of)
         self.inside = [forms_of(t) for t in self.inside_texts]
 
-    def hits(self, settings: MatchSettings, *, by_acronym: Callable[[Any], bool]) -> _Hits:
+    def hits(self, settings: MatchSettings, *, by_acronym: Callable[[Any], bool] | None = None) -> _Hits:
         """For each outsider text, the target groups whose text it imitates; groups for which
         `by_acronym` is false do not count a match by acronym alone."""
+        counted = None
+        if by_acronym is not None:
+            counted = [any(map(by_acronym, self.groups_of[text])) for text in self.inside_texts]
         hits: _Hits = {}
-        for i, j, match in confusable_join(self.outside, self.inside, settings, use_prefix=False):
+        joined = confusable_join(self.outside, self.inside, settings, use_prefix=False, acronyms=counted)
+        for i, j, match in joined:
             acronym_only = match.reasons == (Reason.ACRONYM,)
             for group in self.groups_of[self.inside_texts[j]]:
-                if not acronym_only or by_acronym(group):
+                if not acronym_only or by_acronym is None or by_acronym(group):
                     hits.setdefault(self.distinct[i], {})[group] = match
         return hits
