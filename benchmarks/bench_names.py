@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dlscan.names import NameForms
-from dlscan.similar import MatchSettings, NameIndex, Reason, compare, confusable_pairs
+from dlscan.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
 
 SETTINGS = MatchSettings()
 AREAS = ["North", "South", "East", "West", "Central", "Riverside", "Moorland", "Harbour", "Valley", "Castle"]
@@ -155,19 +155,16 @@ def scale(lists: int, recipients: int) -> None:
     pairs = timed("DL005 engine: confusable pairs among lists", lambda: list(confusable_pairs(list_forms, SETTINGS)))
     staff_forms = timed("staff names -> forms", lambda: [NameForms.of(t) for t in staff_texts])
     outsider_forms = timed("outsider names -> forms", lambda: [NameForms.of(t) for t in outsider_texts])
-    # As DL006 does it: the outsiders are indexed, and each distinct staff and list name looks itself up.
-    index = timed("DL006 engine: index the outsiders", lambda: NameIndex(outsider_forms, SETTINGS, prefixes=False))
+    # As DL006 does it: the distinct outsider names joined with the distinct staff and list names.
+    staff_distinct = list({f.original: f for f in staff_forms}.values())
+    targets = list_forms + staff_distinct
+    counted = [True] * len(list_forms) + [False] * len(staff_distinct)  # staff are not matched by acronym
 
     def lookup() -> int:
-        hits = 0
-        for targets, acronyms in ((list_forms, True), ({f.original: f for f in staff_forms}.values(), False)):
-            for forms in targets:
-                for k in index.candidates(forms, acronyms=acronyms):
-                    match = compare(index.names[k], forms, SETTINGS, use_prefix=False)
-                    hits += match is not None and (acronyms or match.reasons != (Reason.ACRONYM,))
-        return hits
+        joined = confusable_join(outsider_forms, targets, SETTINGS, use_prefix=False, acronyms=counted)
+        return sum(1 for _, j, match in joined if counted[j] or match.reasons != (Reason.ACRONYM,))
 
-    hits = timed("DL006 engine: look up every distinct staff and list name", lookup)
+    hits = timed("DL006 engine: join outsiders with staff and list names", lookup)
     total = time.perf_counter() - started - generated
     print(f"  {'total (without generating the names)':<52} {total:7.2f} s")
     print(f"  {len(pairs):,} confusable list pairs; {hits:,} (outsider, staff or list name) matches")
