@@ -55,6 +55,8 @@ def explain(a: str, b: str, match: Match) -> str:
 def hidden_characters(*texts: str) -> str:
     notes = []
     for text in texts:
+        if text.isascii():
+            continue  # no invisible characters, no look-alikes, one script: most names, spared the walk
         shown = reveal(text)
         if shown:
             notes.append(f" '{text}' contains {shown}.")

@@ -112,21 +112,24 @@ class DuplicateMembership(Check):
 
 
 def _candidate_pairs(audiences: Mapping[str, frozenset[str]], threshold: float) -> list[tuple[str, str]]:
-    """Every pair of lists that share a recipient and could reach the threshold, in (id, id) order.
+    """Every pair of lists that share a recipient and could reach the threshold, each as (smaller id, larger id).
 
     Prefix filtering, as in PPJoin: with each set's members in one global order, two sets whose Jaccard
     similarity is at least t share a member among the first |A| - ceil(t|A|) + 1 of each. Only those
     prefixes are indexed, and a pair whose sizes differ by more than t allows is never proposed. Every
     proposed pair is then measured exactly, so nothing is lost and nothing is guessed.
     """
-    index: dict[str, list[str]] = defaultdict(list)
-    sizes = {list_id: len(members) for list_id, members in audiences.items()}
-    pairs: set[tuple[str, str]] = set()
+    # Lists by position in size order: pairs are then numbers, which a million of cost little to keep and sort.
+    ids = sorted(audiences, key=lambda k: (len(audiences[k]), k))
+    sizes = [len(audiences[list_id]) for list_id in ids]
+    index: dict[str, list[int]] = defaultdict(list)
+    pairs: set[int] = set()
+    count = len(ids)
     # Smallest first, so that every posting list is in ascending size: a probe walks it from the largest
     # down and stops at the first set too small to reach the threshold.
-    for list_id in sorted(audiences, key=lambda k: (sizes[k], k)):
+    for position, list_id in enumerate(ids):
         members = audiences[list_id]
-        size = sizes[list_id]
+        size = sizes[position]
         keep = size - math.ceil(threshold * size - 1e-9) + 1
         prefix = members if keep >= size else heapq.nsmallest(keep, members)
         smallest_partner = threshold * size
@@ -134,7 +137,11 @@ def _candidate_pairs(audiences: Mapping[str, frozenset[str]], threshold: float) 
             for other in reversed(index[member]):
                 if sizes[other] < smallest_partner:
                     break
-                pairs.add((list_id, other) if list_id < other else (other, list_id))
+                pairs.add(other * count + position)
         for member in prefix:
-            index[member].append(list_id)
-    return sorted(pairs)
+            index[member].append(position)
+    ordered = []
+    for code in sorted(pairs):
+        a, b = ids[code // count], ids[code % count]
+        ordered.append((a, b) if a < b else (b, a))
+    return ordered
