@@ -85,21 +85,17 @@ def _sharing_a_variant(
     order = np.argsort(hashes)
     unique, starts, counts = np.unique(hashes[order], return_index=True, return_counts=True)
     table = pd.Index(unique.view(np.int64))
-    width = max(len(small), len(large))
-    found = []
+    large_owners, small_owners = [], []
     for keys in large_groups.values():
         probe = _variant_hashes(large, keys, deletions)
         slot = table.get_indexer(probe.ravel().view(np.int64))
         hit = np.flatnonzero(slot >= 0)
         slot, probe_owners = slot[hit], np.asarray(keys)[hit // probe.shape[1]]
         # Each hit pairs its owner with every small-side owner of the hash.
-        repeats = counts[slot]
-        first = np.repeat(starts[slot] - np.cumsum(repeats) + repeats, repeats) + np.arange(repeats.sum())
-        found.append(np.repeat(probe_owners, repeats) * width + owners[order[first]])
-    # One number per pair, so that duplicates (a pair shares many variants) go in a hash table, not a sort.
-    codes = pd.unique(np.concatenate(found))
-    large_side, small_side = np.divmod(codes, width)
-    return np.column_stack((large_side, small_side) if swapped else (small_side, large_side))
+        large_owners.append(np.repeat(probe_owners, counts[slot]))
+        small_owners.append(owners[order[_ranges(starts[slot], counts[slot])]])
+    pairs = _unique_pairs(np.concatenate(large_owners), np.concatenate(small_owners), max(len(small), len(large)))
+    return pairs if swapped else pairs[:, ::-1]
 
 
 def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np.ndarray:
@@ -126,15 +122,24 @@ def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(codes)])
     # Every entry against every entry of its group; each pair is kept once, from its smaller key.
-    repeats = np.repeat(sizes, sizes)
-    first = np.repeat(np.repeat(starts, sizes), repeats)
-    offsets = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-    entries = np.repeat(starts, sizes) + np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    a, b = np.repeat(owners[entries], repeats), owners[first + offsets]
+    entry_sizes = np.repeat(sizes, sizes)
+    a = np.repeat(owners, entry_sizes)
+    b = owners[_ranges(np.repeat(starts, sizes), entry_sizes)]
     keep = a < b
-    width = len(texts)
-    pair_codes = pd.unique(a[keep] * width + b[keep])
-    return np.column_stack(np.divmod(pair_codes, width))
+    return _unique_pairs(a[keep], b[keep], len(texts))
+
+
+def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, ..., start + size - 1 of every (start, size), end to end."""
+    ends = np.cumsum(sizes)
+    return np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - sizes), sizes)
+
+
+def _unique_pairs(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
+    """The distinct (a, b) rows, for keys below `width`."""
+    # One number per pair, so that duplicates (a pair shares many variants) go in a hash table, not a sort.
+    codes = pd.unique(a * width + b)
+    return np.column_stack(np.divmod(codes, width))
 
 
 _Groups = dict[int, list[int]]
@@ -181,8 +186,8 @@ def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
         for i in range(length):
             out[:, 1 + i] = prefix[:, i] * power[length - 1 - i] + span(i + 1, length)
         column = 1 + length
-        for i in range(length if deletions == 2 else 0):
-            head = prefix[:, i] * power[length - 2 - i] if i <= length - 2 else None
+        for i in range(length - 1 if deletions == 2 else 0):
+            head = prefix[:, i] * power[length - 2 - i]
             for j in range(i + 1, length):
                 out[:, column] = head + span(i + 1, j) * power[length - 1 - j] + span(j + 1, length)
                 column += 1
