@@ -98,11 +98,8 @@ def confusable_pairs(
     names: Sequence[NameForms], settings: MatchSettings, *, use_prefix: bool = True
 ) -> Iterator[tuple[int, int, Match]]:
     """Every confusable pair (i < j) among `names`, each once, in order."""
-    proposed: set[tuple[int, int]] = set()
-    for key in ("exact", "bag", "stem"):
-        proposed.update(_key_pairs(names, names, key))
-    for derived in _derivations(settings, use_prefix):
-        proposed.update(_derived_pairs(names, names, derived))
+    # Against itself, one direction of the derived texts finds every pair.
+    proposed = _keyed_pairs(names, names, settings, use_prefix, both_ways=False)
     by_compact = _by_compact(names)
     for group in by_compact.values():
         proposed.update(itertools.combinations(group, 2))  # the same letters, spaced differently
@@ -129,14 +126,8 @@ def confusable_join(
     `acronyms[j]` is false, right[j]'s own acronyms are not looked up: a pair related only by one of
     them may be left out, for a caller that would not count it.
     """
+    proposed = _keyed_pairs(left, right, settings, use_prefix, acronyms=acronyms)
     related = edit_related((f.compact for f in left), (f.compact for f in right), *_edit_lengths(settings))
-    proposed: set[tuple[int, int]] = set()
-    for key in ("exact", "bag", "stem"):
-        proposed.update(_key_pairs(left, right, key))
-    for derived in _derivations(settings, use_prefix):
-        proposed.update(_derived_pairs(left, right, derived))
-        only = acronyms if derived[0] is acronym_variants else None
-        proposed.update((i, j) for j, i in _derived_pairs(right, left, derived, only))
     wanted = set().union(*related.values()) if related else set()
     by_compact = _by_compact(right, wanted)
     for i, forms in enumerate(left):
@@ -146,6 +137,29 @@ def confusable_join(
         match = compare(left[i], right[j], settings, use_prefix=use_prefix)
         if match is not None:
             yield i, j, match
+
+
+def _keyed_pairs(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    settings: MatchSettings,
+    use_prefix: bool,
+    *,
+    both_ways: bool = True,
+    acronyms: Sequence[bool] | None = None,
+) -> set[tuple[int, int]]:
+    """(i, j) sharing a skeleton, word set or stem, or where a text derived from one (an acronym variant,
+    a prefix) is the other's exact form; derived from the left only, unless `both_ways`. Where
+    `acronyms[j]` is false, right[j]'s own acronyms are not derived."""
+    proposed: set[tuple[int, int]] = set()
+    for key in ("exact", "bag", "stem"):
+        proposed.update(_key_pairs(left, right, key))
+    for derived in _derivations(settings, use_prefix):
+        proposed.update(_derived_pairs(left, right, derived))
+        if both_ways:
+            only = acronyms if derived[0] is acronym_variants else None
+            proposed.update((i, j) for j, i in _derived_pairs(right, left, derived, only))
+    return proposed
 
 
 def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
