@@ -70,26 +70,26 @@ class ConfusableRecipient(RecipientCheck):
         # A target's name group: (is a list, display name); its local group: its address's local part.
         name_groups: dict[tuple[bool, str], list[int]] = defaultdict(list)
         local_groups: dict[str, list[int]] = defaultdict(list)
+
+        def compared_local(address: str | None) -> str:
+            """The address's local part, or "" for a generic one ("info", "office"), which is not compared."""
+            local = local_part(address)
+            return "" if local.lower() in generic else local
+
         for j, target in enumerate(targets):
             name_groups[(j < lists, target.display_name)].append(j)
-            local = local_part(target.primary_address)
-            if local.lower() not in generic and local:
+            local = compared_local(target.primary_address)
+            if local:
                 local_groups[local].append(j)
-        locals_ = [local_part(o.primary_address) for o in outsiders]
+        locals_ = [compared_local(o.primary_address) for o in outsiders]
 
         # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
         # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
-        def by_name() -> _Hits:
-            texts = _Texts(
-                [o.display_name for o in outsiders], name_groups, lambda t: NameForms.of(t, marker), itemgetter(1)
-            )
-            return texts.hits(settings, by_acronym=itemgetter(0))
-
-        def by_address() -> _Hits:
-            texts = _Texts([x if x.lower() not in generic else "" for x in locals_], local_groups, NameForms.of, str)
-            return texts.hits(settings)
-
-        name_hits, address_hits = by_name(), by_address()
+        names = _Texts(
+            [o.display_name for o in outsiders], name_groups, lambda t: NameForms.of(t, marker), itemgetter(1)
+        )
+        name_hits = names.hits(settings, by_acronym=itemgetter(0))
+        address_hits = _Texts(locals_, local_groups, NameForms.of, str).hits(settings)
         for outsider, local in zip(outsiders, locals_, strict=True):
             named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
             if named or addressed:
