@@ -25,7 +25,6 @@ from operator import attrgetter
 
 from rapidfuzz.distance import Levenshtein
 
-from dlscan.edit_join import edit_pairs, edit_related
 from dlscan.names import NameForms
 
 
@@ -98,6 +97,8 @@ def confusable_pairs(
     names: Sequence[NameForms], settings: MatchSettings, *, use_prefix: bool = True
 ) -> Iterator[tuple[int, int, Match]]:
     """Every confusable pair (i < j) among `names`, each once, in order."""
+    from dlscan.edit_join import edit_pairs  # numpy and pandas: loaded when names are compared, not at start-up
+
     # Against itself, one direction of the derived texts finds every pair.
     proposed = _keyed_pairs(names, names, settings, use_prefix, both_ways=False)
     by_compact = _by_compact(names)
@@ -126,6 +127,8 @@ def confusable_join(
     `acronyms[j]` is false, right[j]'s own acronyms are not looked up: a pair related only by one of
     them may be left out, for a caller that would not count it.
     """
+    from dlscan.edit_join import edit_related  # numpy and pandas: loaded when names are compared, not at start-up
+
     proposed = _keyed_pairs(left, right, settings, use_prefix, acronyms=acronyms)
     related = edit_related((f.compact for f in left), (f.compact for f in right), *_edit_lengths(settings))
     wanted = set().union(*related.values()) if related else set()
