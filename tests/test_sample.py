@@ -52,3 +52,22 @@ def test_finding_ids_survive_renames(tmp_path):
     after = run_scan(load_source(tmp_path / "renamed.ldif"), [], pack).findings
     assert {f.finding_id for f in after} == before
     assert any(f.list == "Events Crew" for f in after)
+
+
+def test_json_output_is_laid_out_as_the_standard_library_lays_it_out():
+    import dataclasses
+    import io
+
+    from dlscan.sinks import SINK_CLASSES
+
+    result = run_scan(load_source(SAMPLE), [], load_rule_pack(rule_specs()))
+    stream = io.BytesIO()
+    SINK_CLASSES["json"]().write(result, list(result.findings), stream)
+    written = stream.getvalue().decode("utf-8")
+    assert written == json.dumps(json.loads(written), ensure_ascii=False, indent=2) + "\n"
+    assert not written.isascii()  # the sample's non-ASCII names are written as they are, not escaped
+    # A lone surrogate (a damaged directory value) cannot be UTF-8: the document escapes it instead of failing.
+    damaged = dataclasses.replace(result.findings[0], list="Team \udc80")
+    stream = io.BytesIO()
+    SINK_CLASSES["json"]().write(result, [damaged], stream)
+    assert json.loads(stream.getvalue())["findings"][0]["list"] == "Team \udc80"

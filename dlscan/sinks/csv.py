@@ -25,7 +25,9 @@ class CsvSink(Sink):
         import pandas as pd  # imported here: it costs a quarter of a second that other formats need not pay
 
         rows = [finding_row(f, run) for f in stable_order(findings)]
-        frame = pd.DataFrame(rows, columns=list(columns(run)), dtype="string")
-        frame = frame.fillna("").map(neutralise_formula)
+        # Column by column from plain lists: a frame of 100,000 findings' cells mapped one by one took longer.
+        frame = pd.DataFrame(
+            {name: [neutralise_formula(row[name] or "") for row in rows] for name in columns(run)}, dtype=object
+        )
         # A byte-order mark makes Excel read the file as UTF-8, so non-ASCII names survive.
         stream.write(frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
