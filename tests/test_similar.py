@@ -181,3 +181,26 @@ def test_join_without_some_acronyms_keeps_every_other_pair():
     needed = {pair for pair, m in brute.items() if counted[pair[1]] or m.reasons != (Reason.ACRONYM,)}
     assert needed <= found <= set(brute)
     assert any(m.reasons == (Reason.ACRONYM,) and not counted[j] for (_, j), m in brute.items())
+
+
+_PLAIN = "abcdeimnrsuyIESML1|0O_-'`()[]:| \t0123."
+_ANY = _PLAIN + '"%\n\u00e9\u0410\u043e\u2019\u00b4\u00df\u200b'  # e-acute, Cyrillic A and o, apostrophes
+
+
+@pytest.mark.parametrize("alphabet", [_PLAIN, _ANY], ids=["plain ASCII", "with specials"])
+def test_forms_made_together_equal_forms_made_one_by_one(alphabet):
+    """NameForms.many folds plain ASCII texts together in C; it must give exactly what `of` gives."""
+    import re
+
+    marker = re.compile(r"\b(?:external|partners?|ext)\b|^ext", re.IGNORECASE)
+    words = ["Partners", "ext", "ies", "Supplies", "Class", "bus", "Ltd", "(Ext)", "- External", "rn", "m"]
+    rng = random.Random(11)
+    for _ in range(600):
+        texts = [
+            rng.choice(words) + " " + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+            if rng.random() < 0.3
+            else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+            for _ in range(rng.randint(0, 25))
+        ]
+        for pattern in (None, marker):
+            assert NameForms.many(texts, pattern) == [NameForms.of(t, pattern) for t in texts]

@@ -87,12 +87,12 @@ class ConfusableLists(Check):
         settings = match_settings(self.config.params)
         lists = ctx.mail_lists
         marker = ctx.settings.external_marker
-        names = [NameForms.of(g.display_name, marker) for g in lists]
+        names = NameForms.many([g.display_name for g in lists], marker)
         matches: dict[tuple[int, int], list[tuple[str, Match]]] = defaultdict(list)
         for i, j, match in confusable_pairs(names, settings):
             matches[(i, j)].append(("name", match))
         addressed = [i for i, g in enumerate(lists) if local_part(g.primary_address)]
-        locals_ = [NameForms.of(local_part(lists[i].primary_address)) for i in addressed]
+        locals_ = NameForms.many([local_part(lists[i].primary_address) for i in addressed])
         for a, b, match in confusable_pairs(locals_, settings, use_prefix=False):
             i, j = sorted((addressed[a], addressed[b]))
             matches[(i, j)].append(("address", match))

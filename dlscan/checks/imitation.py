@@ -86,10 +86,10 @@ class ConfusableRecipient(RecipientCheck):
         # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
         # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
         names = _Texts(
-            [o.display_name for o in outsiders], name_groups, lambda t: NameForms.of(t, marker), itemgetter(1)
+            [o.display_name for o in outsiders], name_groups, lambda t: NameForms.many(t, marker), itemgetter(1)
         )
         name_hits = names.hits(settings, by_acronym=itemgetter(0))
-        address_hits = _Texts(locals_, local_groups, NameForms.of, str).hits(settings)
+        address_hits = _Texts(locals_, local_groups, NameForms.many, str).hits(settings)
         for outsider, local in zip(outsiders, locals_, strict=True):
             named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
             if named or addressed:
@@ -152,16 +152,16 @@ class _Texts:
         self,
         texts: list[str],
         groups: Mapping[Any, list[int]],
-        forms_of: Callable[[str], NameForms],
+        forms_of: Callable[[list[str]], list[NameForms]],
         text_of: Callable[[Any], str],
     ) -> None:
         self.distinct = sorted({t for t in texts if t})
-        self.outside = [forms_of(t) for t in self.distinct]
+        self.outside = forms_of(self.distinct)
         self.groups_of: dict[str, list[Any]] = defaultdict(list)
         for group in groups:
             self.groups_of[text_of(group)].append(group)
         self.inside_texts = list(self.groups_of)
-        self.inside = [forms_of(t) for t in self.inside_texts]
+        self.inside = forms_of(self.inside_texts)
 
     def hits(self, settings: MatchSettings, *, by_acronym: Callable[[Any], bool] | None = None) -> _Hits:
         """For each outsider text, the target groups whose text it imitates; groups for which
