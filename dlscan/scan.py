@@ -10,7 +10,7 @@ from dlscan.boundary import Audience, Boundary, TrustedPartner
 from dlscan.checks import ScanContext, build_checks
 from dlscan.findings import Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
-from dlscan.memory import collector_paused, long_lived
+from dlscan.memory import collector_paused
 from dlscan.model import DomainDeclaration, Snapshot, SourceInfo
 from dlscan.parallel import PARALLEL_FROM, run_checks
 from dlscan.rulepack import RulePack
@@ -51,7 +51,7 @@ def run_scan(
     parallel_from: int = PARALLEL_FROM,
 ) -> ScanResult:
     boundary = Boundary.for_snapshot(snapshot, extra_domains, pack.boundary)
-    with collector_paused():
+    with collector_paused(settle=True):
         graph = MembershipGraph(snapshot)
     ctx = ScanContext(snapshot=snapshot, graph=graph, boundary=boundary, settings=pack.settings)
     findings: list[Finding] = []
@@ -59,7 +59,7 @@ def run_scan(
     checks = build_checks(pack)
     # The rules build millions of short-lived objects (name forms, candidate sets) and no cycles worth
     # chasing: with the collector running, it walked them again and again (16 s of DL006 at 1M recipients).
-    with long_lived(), collector_paused():
+    with collector_paused(settle=True):
         for found in run_checks(checks, ctx, parallel_from=parallel_from):
             findings.extend(found)
     for check in checks:

@@ -38,7 +38,7 @@ def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapsho
     builder = AdSnapshotBuilder(
         origin=str(path), source=SourceInfo(kind="ldif", name=path.name), allow_unresolved=allow_unresolved
     )
-    with collector_paused():
+    with collector_paused(settle=True):
         builder.add_all(read_ldif(path))
         snapshot = builder.build()
     if not snapshot.lists and not snapshot.recipients:

@@ -58,7 +58,7 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 
 def read_snapshot(path: Path) -> Snapshot:
-    with collector_paused():
+    with collector_paused(settle=True):
         try:
             with open_binary(path) as stream:
                 document = orjson.loads(stream.read())
