@@ -19,6 +19,8 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+_PAIR_COST = 8
+"""Roughly what confirming one candidate pair costs, in probes of one variant hash."""
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits: any odd base would do
 
 
@@ -86,7 +88,15 @@ def _sharing_a_variant(
     unique, starts, counts = np.unique(hashes[order], return_index=True, return_counts=True)
     table = pd.Index(unique.view(np.int64))
     large_owners, small_owners = [], []
-    for keys in large_groups.values():
+    for length, keys in large_groups.items():
+        # Only strings within `deletions` characters of its length can share a variant with this group.
+        # Where they are a few in a hundred of its strings' variants, every pair is a candidate instead:
+        # confirming a pair costs several times probing a variant, but there are far fewer of them.
+        near = [k for n in range(length - deletions, length + deletions + 1) for k in small_groups.get(n, ())]
+        if len(near) * _PAIR_COST <= 1 + length + (length * (length - 1) // 2 if deletions == 2 else 0):
+            large_owners.append(np.repeat(np.asarray(keys), len(near)))
+            small_owners.append(np.tile(np.asarray(near, dtype=np.int64), len(keys)))
+            continue
         probe = _variant_hashes(large, keys, deletions)
         slot = table.get_indexer(probe.ravel().view(np.int64))
         hit = np.flatnonzero(slot >= 0)

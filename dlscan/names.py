@@ -13,6 +13,7 @@ import itertools
 import json
 import operator
 import re
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -199,8 +200,11 @@ def _plain_forms(
     """NameForms of ASCII texts free of `_ascii_folding`'s special characters, `joined` by newlines."""
     fold, space, _ = _ascii_folding()
     data = joined.encode("ascii").translate(fold).replace(b"rn", b"m").translate(space, b"'")
-    raw_lines = data.decode("ascii").split("\n")
-    tokens = list(map(str.split, _PLURAL_S.sub(rb"\1", _PLURAL_IES.sub(rb"\1y", data)).decode("ascii").split("\n")))
+    # Words are interned: a million names hold a few hundred thousand distinct words, and each name's
+    # words would otherwise be strings of their own, memory the system must hand over page by page.
+    raws = _interned_words(data)
+    tokens = _interned_words(_PLURAL_S.sub(rb"\1", _PLURAL_IES.sub(rb"\1y", data)))
+    del data
     exacts = list(map(" ".join, tokens))
     stems = exacts[:]
     unusual = map(operator.not_, map(_SUFFIX_NEEDS.isdisjoint, texts))
@@ -208,10 +212,15 @@ def _plain_forms(
         unusual = map(operator.or_, unusual, map(bool, map(marker.search, texts)))
     for i in itertools.compress(range(len(texts)), unusual):
         stems[i] = _stem(texts[i], exacts[i], marker) or exacts[i]
-    raws = map(tuple, map(str.split, raw_lines))
     bags = map(" ".join, map(sorted, tokens))
     fields = zip(texts, raws, exacts, bags, stems, map("".join, tokens), strict=True)
     return list(map(_new_forms, itertools.repeat(cls), fields))
+
+
+def _interned_words(lines: bytes) -> list[tuple[str, ...]]:
+    """Each newline-separated line's space-separated words."""
+    split = map(str.split, lines.decode("ascii").split("\n"))
+    return list(map(tuple, map(map, itertools.repeat(sys.intern), split)))
 
 
 def _stem(text: str, exact: str, marker: re.Pattern[str] | None) -> str:
