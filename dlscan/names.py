@@ -173,19 +173,23 @@ class NameForms(NamedTuple):
 
     def acronym_variants(self, max_run: int = 6) -> set[str]:
         """This name with one run of two or more words replaced by their initials."""
-        if len(self.raw_words) < 3:
+        raw = self.raw_words
+        count = len(raw)
+        if count < 3:
             # A run needs two words, and initials of a whole two-word name are too short to count:
             # most personal names and address local parts have none.
             return set()
-        tokens = [singular(w) for w in self.raw_words]
+        tokens = [singular(w) for w in raw]
+        heads = ["", *(" ".join(tokens[:start]) + " " for start in range(1, count))]
+        tails = [*(" " + " ".join(tokens[end:]) for end in range(1, count)), ""]
+        firsts = [w[0] for w in raw]
+        kept = [w[0] if w not in _STOPWORDS else "" for w in raw]
         variants = set()
-        for start in range(len(tokens)):
-            for end in range(start + 2, min(len(tokens), start + max_run) + 1):
-                run = [w for w in self.raw_words[start:end]]
-                for initials in {"".join(w[0] for w in run), "".join(w[0] for w in run if w not in _STOPWORDS)}:
-                    if len(initials) < 2 or (len(initials) == 2 and len(tokens) == end - start):
-                        continue
-                    variants.add(" ".join([*tokens[:start], initials, *tokens[end:]]))
+        for start in range(count):
+            for end in range(start + 2, min(count, start + max_run) + 1):
+                for initials in {"".join(firsts[start:end]), "".join(kept[start:end])}:
+                    if len(initials) > 2 or (len(initials) == 2 and count != end - start):
+                        variants.add(heads[start] + initials + tails[end - 1])
         return variants
 
     def word_prefixes(self, min_chars: int) -> list[str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
-from operator import itemgetter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar
 
 from dlscan.boundary import Audience
@@ -45,62 +46,58 @@ class ConfusableRecipient(RecipientCheck):
         recipients = ctx.snapshot.recipients
         # Outsiders are contacts and guests. Users outside the boundary are another organisation's staff
         # in a shared directory: theirs to name, and one finding per namesake would bury the rest.
+        classes = ctx.classifications
         outsiders = sorted(
             (
                 r
                 for r in recipients.values()
                 if (r.kind is RecipientKind.CONTACT or r.guest)
                 and r.display_name
-                and ctx.audience(r.id) is Audience.EXTERNAL
+                and classes[r.id].audience is Audience.EXTERNAL
             ),
             key=lambda r: (r.label.casefold(), r.id),
         )
         if not outsiders:
             return
-        targets: list[Recipient | DistributionList] = [*ctx.mail_lists]
-        targets += sorted(
-            (
-                r
-                for r in recipients.values()
-                if r.kind is RecipientKind.USER and ctx.audience(r.id) is Audience.INTERNAL
-            ),
-            key=lambda r: r.id,
-        )
+        internal = Audience.INTERNAL
+        users = [r for r in recipients.values() if r.kind is RecipientKind.USER and classes[r.id].audience is internal]
+        users.sort(key=attrgetter("id"))
+        targets: list[Recipient | DistributionList] = [*ctx.mail_lists, *users]
         lists = len(ctx.mail_lists)
-        # A target's name group: (is a list, display name); its local group: its address's local part.
-        name_groups: dict[tuple[bool, str], list[int]] = defaultdict(list)
+        # A target's name group is (is a list, display name), known by its first target; its local group
+        # is its address's local part, with every target that has it.
+        name_keys = [*zip(itertools.repeat(True), map(_DISPLAY_NAME, ctx.mail_lists))]
+        name_keys += zip(itertools.repeat(False), map(_DISPLAY_NAME, users))
+        first_of_name = dict(zip(reversed(name_keys), range(len(name_keys) - 1, -1, -1), strict=True))
         local_groups: dict[str, list[int]] = defaultdict(list)
+        target_locals = _compared_locals(targets, generic)
+        for j in itertools.compress(range(len(targets)), target_locals):
+            local_groups[target_locals[j]].append(j)
+        locals_ = _compared_locals(outsiders, generic)
 
-        def compared_local(address: str | None) -> str:
-            """The address's local part, or "" for a generic one ("info", "office"), which is not compared."""
-            local = local_part(address)
-            return "" if local.lower() in generic else local
-
-        for j, target in enumerate(targets):
-            name_groups[(j < lists, target.display_name)].append(j)
-            local = compared_local(target.primary_address)
-            if local:
-                local_groups[local].append(j)
-        locals_ = [compared_local(o.primary_address) for o in outsiders]
+        def name_groups(name: str) -> list[tuple[bool, str]]:
+            return [group for group in ((True, name), (False, name)) if group in first_of_name]
 
         # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
-        # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
+        inside_names = list(dict.fromkeys(map(itemgetter(1), name_keys)))
         names = _Texts(
-            [o.display_name for o in outsiders], name_groups, lambda t: NameForms.many(t, marker), itemgetter(1)
+            [o.display_name for o in outsiders], inside_names, name_groups, lambda t: NameForms.many(t, marker)
         )
-        name_hits = names.hits(settings, by_acronym=itemgetter(0))
-        address_hits = _Texts(locals_, local_groups, NameForms.many, str).hits(settings)
+        # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
+        acronyms = list(map(first_of_name.__contains__, zip(itertools.repeat(True), inside_names)))
+        name_hits = names.hits(settings, acronyms=acronyms, by_acronym=itemgetter(0))
+        address_hits = _Texts(locals_, list(local_groups), _alone, NameForms.many).hits(settings)
         for outsider, local in zip(outsiders, locals_, strict=True):
             named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
             if named or addressed:
-                found = self._found(targets, lists, name_groups, local_groups, named or {}, addressed or {})
+                found = self._found(targets, lists, first_of_name, local_groups, named or {}, addressed or {})
                 yield self._finding(ctx, outsider, targets, found)
 
     @staticmethod
-    def _found(targets, lists, name_groups, local_groups, by_name, by_address) -> dict[int, list[tuple[str, Match]]]:
+    def _found(targets, lists, first_of_name, local_groups, by_name, by_address) -> dict[int, list[tuple[str, Match]]]:
         """The targets worth ranking: each address-matched one, and the first of each name-matched group
         (the others in a group rank below it unless their address matches too)."""
-        chosen = {name_groups[group][0] for group in by_name}
+        chosen = {first_of_name[group] for group in by_name}
         chosen.update(j for local in by_address for j in local_groups[local])
         found = {}
         for j in chosen:
@@ -145,35 +142,56 @@ class ConfusableRecipient(RecipientCheck):
         )
 
 
+_DISPLAY_NAME = attrgetter("display_name")
+
+
+def _compared_locals(recipients: Sequence[Recipient | DistributionList], generic: set[str]) -> list[str]:
+    """Each primary address's local part, or "" for a generic one ("info", "office"), which is not compared."""
+    found = [address.rpartition("@")[0] if address else "" for address in map(_ADDRESS, recipients)]
+    return [
+        local if not is_generic else ""
+        for local, is_generic in zip(found, map(generic.__contains__, map(str.lower, found)), strict=True)
+    ]
+
+
+_ADDRESS = attrgetter("primary_address")
+
+
+def _alone(text: str) -> tuple[str]:
+    """A local part's group: the local part itself."""
+    return (text,)
+
+
 class _Texts:
     """One comparison of outsiders with insiders (by name, or by address): each distinct text's forms once."""
 
     def __init__(
         self,
         texts: list[str],
-        groups: Mapping[Any, list[int]],
+        inside_texts: list[str],
+        groups_of: Callable[[str], Sequence[Any]],
         forms_of: Callable[[list[str]], list[NameForms]],
-        text_of: Callable[[Any], str],
     ) -> None:
         self.distinct = sorted({t for t in texts if t})
         self.outside = forms_of(self.distinct)
-        self.groups_of: dict[str, list[Any]] = defaultdict(list)
-        for group in groups:
-            self.groups_of[text_of(group)].append(group)
-        self.inside_texts = list(self.groups_of)
-        self.inside = forms_of(self.inside_texts)
+        self.inside_texts = inside_texts
+        self.groups_of = groups_of
+        self.inside = forms_of(inside_texts)
 
-    def hits(self, settings: MatchSettings, *, by_acronym: Callable[[Any], bool] | None = None) -> _Hits:
-        """For each outsider text, the target groups whose text it imitates; groups for which
-        `by_acronym` is false do not count a match by acronym alone."""
-        counted = None
-        if by_acronym is not None:
-            counted = [any(map(by_acronym, self.groups_of[text])) for text in self.inside_texts]
+    def hits(
+        self,
+        settings: MatchSettings,
+        *,
+        acronyms: Sequence[bool] | None = None,
+        by_acronym: Callable[[Any], bool] | None = None,
+    ) -> _Hits:
+        """For each outsider text, the target groups whose text it imitates. `acronyms[j]` says whether
+        any group of inside text j counts a match by acronym alone; `by_acronym`, which groups do."""
         hits: _Hits = {}
-        joined = confusable_join(self.outside, self.inside, settings, use_prefix=False, acronyms=counted)
+        joined = confusable_join(self.outside, self.inside, settings, use_prefix=False, acronyms=acronyms)
         for i, j, match in joined:
             acronym_only = match.reasons == (Reason.ACRONYM,)
-            for group in self.groups_of[self.inside_texts[j]]:
+            for group in self.groups_of(self.inside_texts[j]):
                 if not acronym_only or by_acronym is None or by_acronym(group):
                     hits.setdefault(self.distinct[i], {})[group] = match
         return hits
