@@ -56,8 +56,10 @@ class ScanContext:
         return self.classifications[recipient_id].audience
 
     def prepare(self) -> None:
-        """Work out now what every check shares, e.g. before forking, so that it is done once."""
-        _ = (self.classifications, self.mail_lists, self._outside, self._silent)
+        """Work out now what every check shares, e.g. before forking, so that it is done once. Each list's
+        outside and silent recipients are left to be worked out where they are asked for: the rule that
+        runs apart does not need them, so the main process does that while the other process works."""
+        _ = (self.classifications, self.mail_lists)
 
     @cached_property
     def _outside(self) -> Callable[[str], frozenset[str]]:
