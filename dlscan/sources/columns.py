@@ -9,6 +9,7 @@ objects again and says exactly what is wrong.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import itertools
 import operator
@@ -49,7 +50,19 @@ def build_by_columns(
         if converted is None:
             return None
         columns.append(converted)
-    return list(map(cls, *columns))
+    return _made(cls, list(hints), columns, len(items))
+
+
+def _made(cls: type, names: list[str], columns: list[Sequence], count: int) -> list:
+    """The objects, their fields set column by column through the class's slots: the generated __init__
+    of a frozen dataclass sets them one call at a time, twice as slow at a million objects. A class with
+    a __post_init__ (checks of its own) or without slots is made through its __init__."""
+    if hasattr(cls, "__post_init__") or "__slots__" not in vars(cls):
+        return list(map(cls, *columns))
+    objects = list(map(object.__new__, itertools.repeat(cls, count)))
+    for name, column in zip(names, columns, strict=True):
+        collections.deque(map(vars(cls)[name].__set__, objects, column), maxlen=0)
+    return objects
 
 
 def _column(hint: Any, converter: Callable[[Any], Any], slow: object, column: list) -> Sequence | None:
