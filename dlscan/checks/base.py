@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
@@ -113,10 +114,26 @@ class ScanContext:
         """Mail-enabled lists (of the scan's organisation, if any) whose mail reaches the recipient, in the
         stable list order."""
         lists = self.snapshot.lists
-        found = [lists[i] for i in self.graph.lists_reaching(recipient_id) if lists[i].mail_enabled]
+        if self.audience(recipient_id) is Audience.INTERNAL:
+            reaching: Iterable[str] = self.graph.lists_reaching(recipient_id)
+        else:
+            reaching = self._reaching_outsiders.get(recipient_id, ())
+        found = [lists[i] for i in reaching if lists[i].mail_enabled]
         if self.boundary.own is not None:
             found = [x for x in found if x.id in self._scanned_ids]
         return sorted(found, key=lambda x: (x.display_name.casefold(), x.id))
+
+    @cached_property
+    def _reaching_outsiders(self) -> dict[str, list[str]]:
+        """Each recipient that is not internal -> the lists that reach it. Inverting every list's outside
+        recipients, a small part of all memberships, costs less than indexing all five million of them
+        to walk up from each recipient (as `MembershipGraph.lists_reaching` does for insiders)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        outside = self._outside
+        for list_id in self.snapshot.lists:
+            for recipient in outside(list_id):
+                found[recipient].append(list_id)
+        return found
 
     @cached_property
     def _scanned_ids(self) -> frozenset[str]:
