@@ -7,8 +7,9 @@
 
 Run one size per process, so that peak RSS is that size's. The floor is the time the fastest JSON
 parser available (orjson, else the standard library) takes to parse the snapshot and nothing else.
-Neither the floor nor dlscan's total counts module imports, which are timed and shown apart. Then, in order: dlscan's load (parse + model), graph build and expansion, each rule, writing every
-finding as CSV and as JSON, and the total. With --ldif, the LDIF export is read instead of the snapshot.
+Neither the floor nor dlscan's total counts module imports, which are timed and shown apart. Then, in
+order: dlscan's load (parse + model), graph build and expansion, each rule, writing every finding as
+CSV and as JSON, and the total. With --ldif, the LDIF export is read instead of the snapshot.
 """
 
 from __future__ import annotations

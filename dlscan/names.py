@@ -158,8 +158,9 @@ class NameForms(NamedTuple):
 
     @classmethod
     def many(cls, texts: Sequence[str], marker: re.Pattern[str] | None = None) -> list[NameForms]:
-        """`[NameForms.of(text, marker) for text in texts]` in a fifth of the time: plain ASCII texts
-        (nearly all) are folded, split and made singular in a few passes of C over them all at once."""
+        """`[NameForms.of(text, marker) for text in texts]` in half the time: plain ASCII texts (nearly
+        all) are folded, split and made singular in a few passes of C over them all at once. Apostrophes,
+        which `words` drops, are deleted as the second table is applied."""
         special = _ascii_folding()[2]
         joined = "\n".join(texts)
         if joined.isascii() and joined.count("\n") == len(texts) - 1 and all(c not in joined for c in special):
@@ -255,9 +256,6 @@ def _ascii_folding() -> tuple[bytes, bytes, frozenset[str]]:
             special.add(chr(code))
         if chr(code) != "\n" and _NON_WORD.fullmatch(chr(code)):
             space[code] = ord(" ")
-    for char in _APOSTROPHE_CHARS:
-        if char.isascii():
-            space[ord(char)] = ord("'")
     return bytes(fold), bytes(space), frozenset(special)
 
 

@@ -143,6 +143,7 @@ class ConfusableRecipient(RecipientCheck):
 
 
 _DISPLAY_NAME = attrgetter("display_name")
+_ADDRESS = attrgetter("primary_address")
 
 
 def _compared_locals(recipients: Sequence[Recipient | DistributionList], generic: set[str]) -> list[str]:
@@ -152,9 +153,6 @@ def _compared_locals(recipients: Sequence[Recipient | DistributionList], generic
         local if not is_generic else ""
         for local, is_generic in zip(found, map(generic.__contains__, map(str.lower, found)), strict=True)
     ]
-
-
-_ADDRESS = attrgetter("primary_address")
 
 
 def _alone(text: str) -> tuple[str]:
