@@ -1,5 +1,5 @@
-"""A snapshot's objects are built column by column when nothing is unusual, and exactly as the careful
-path builds them; anything unusual is left to the careful path, which names the problem."""
+"""A snapshot's objects are read typed (msgspec), or built column by column, when nothing is unusual, and
+exactly as the careful path builds them; anything unusual is left to the careful path, which names it."""
 
 from __future__ import annotations
 
@@ -76,4 +76,33 @@ def test_a_bad_object_is_still_named(document, tmp_path):
     path = tmp_path / "bad.json"
     path.write_bytes(orjson.dumps(spoilt))
     with pytest.raises(InputError, match=r"recipients\[3\]\.guest"):
+        read_snapshot(path)
+
+
+def test_typed_reading_gives_what_the_careful_path_gives(document, tmp_path):
+    from dlscan.sources.snapshot import snapshot_from_document
+    from dlscan.sources.typed import decode_typed
+
+    data = orjson.dumps(document)
+    typed = decode_typed(data, _shape(Recipient).fast["attributes"], _SLOW)
+    assert typed is not None
+    rest, recipients, lists = typed
+    assert snapshot_from_document(rest, "t", objects=(recipients, lists)) == snapshot_from_document(document, "t")
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda d: d["recipients"][2].update(surprise=1), r"recipients\[2\] has unknown field 'surprise'"),
+        (lambda d: d["lists"][1].update(members="x"), r"lists\[1\]\.members has the wrong type"),
+        (lambda d: d["recipients"][0].update(kind="mailbox"), r"recipients\[0\]\.kind is 'mailbox'"),
+        (lambda d: d["recipients"][1].update(attributes={"colour": "red"}), r"unknown attribute 'colour'"),
+    ],
+)
+def test_what_typed_reading_rejects_is_named_by_the_careful_path(document, tmp_path, spoil, message):
+    spoilt = copy.deepcopy(document)
+    spoil(spoilt)
+    path = tmp_path / "bad.json"
+    path.write_bytes(orjson.dumps(spoilt))
+    with pytest.raises(InputError, match=message):
         read_snapshot(path)

@@ -50,10 +50,10 @@ def build_by_columns(
         if converted is None:
             return None
         columns.append(converted)
-    return _made(cls, list(hints), columns, len(items))
+    return made(cls, list(hints), columns, len(items))
 
 
-def _made(cls: type, names: list[str], columns: list[Sequence], count: int) -> list:
+def made(cls: type, names: list[str], columns: list[Sequence], count: int) -> list:
     """The objects, their fields set column by column through the class's slots: the generated __init__
     of a frozen dataclass sets them one call at a time, twice as slow at a million objects. A class with
     a __post_init__ (checks of its own) or without slots is made through its __init__."""

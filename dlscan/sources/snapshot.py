@@ -36,6 +36,7 @@ from dlscan.model import (
 )
 from dlscan.sources.columns import build_by_columns
 from dlscan.sources.ldif import open_binary
+from dlscan.sources.typed import decode_typed
 
 FORMAT_NAME = "dlscan-snapshot"
 FORMAT_VERSION = 1
@@ -59,9 +60,14 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 def read_snapshot(path: Path) -> Snapshot:
     with collector_paused(settle=True):
+        with open_binary(path) as stream:
+            data = stream.read()
+        typed = decode_typed(data, _shape(Recipient).fast["attributes"], _SLOW)
+        if typed is not None:
+            document, recipients, lists = typed
+            return snapshot_from_document(document, path, objects=(recipients, lists))
         try:
-            with open_binary(path) as stream:
-                document = orjson.loads(stream.read())
+            document = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             if "utf-8" in str(exc).lower():
                 raise InputError(path, "a snapshot must be UTF-8 JSON") from None
@@ -69,7 +75,10 @@ def read_snapshot(path: Path) -> Snapshot:
         return snapshot_from_document(document, path)
 
 
-def snapshot_from_document(document: Any, path: Path | str) -> Snapshot:
+def snapshot_from_document(
+    document: Any, path: Path | str, *, objects: tuple[list[Recipient], list[DistributionList]] | None = None
+) -> Snapshot:
+    """The snapshot in a parsed JSON document; with `objects`, its recipients and lists already made."""
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise InputError(path, f'not a dlscan snapshot (no "format": "{FORMAT_NAME}")')
     version = document.get("format_version")
@@ -77,8 +86,12 @@ def snapshot_from_document(document: Any, path: Path | str) -> Snapshot:
         raise InputError(
             path, f"snapshot format version {version!r} is not supported (this dlscan reads {FORMAT_VERSION})"
         )
-    recipients = _objects(path, document, "recipients", _shape(Recipient))
-    lists = _objects(path, document, "lists", _shape(DistributionList))
+    if objects is None:
+        objects = (
+            _objects(path, document, "recipients", _shape(Recipient)),
+            _objects(path, document, "lists", _shape(DistributionList)),
+        )
+    recipients, lists = objects
     snapshot = Snapshot(
         source=_shape(SourceInfo).build(path, "source", document.get("source") or {}),
         recipients=dict(zip(map(_ID, recipients), recipients, strict=True)),
