@@ -34,7 +34,6 @@ from dlscan.model import (
     canonical_attribute,
     make_attributes,
 )
-from dlscan.sources.columns import build_by_columns
 from dlscan.sources.ldif import open_binary
 from dlscan.sources.typed import decode_typed
 
@@ -107,12 +106,8 @@ def snapshot_from_document(
 
 
 def _objects(path: Path | str, document: dict, key: str, shape: _Shape) -> list:
-    items = _list_of(path, document, key)
-    built = build_by_columns(shape.cls, shape.hints, shape.fast, _SLOW, items)
-    if built is not None:
-        return built
     build = shape.build
-    return [build(path, f"{key}[{i}]", item) for i, item in enumerate(items)]
+    return [build(path, f"{key}[{i}]", item) for i, item in enumerate(_list_of(path, document, key))]
 
 
 def _list_of(path: Path | str, document: dict, key: str) -> list:
