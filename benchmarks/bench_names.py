@@ -151,10 +151,10 @@ def scale(lists: int, recipients: int) -> None:
     staff_texts = people(recipients - outsiders, rng)
     outsider_texts = people(outsiders, rng, " (Supplier)")
     generated = time.perf_counter() - started
-    list_forms = timed("list names -> forms", lambda: [NameForms.of(t) for t in list_texts])
+    list_forms = timed("list names -> forms", lambda: NameForms.many(list_texts))
     pairs = timed("DL005 engine: confusable pairs among lists", lambda: list(confusable_pairs(list_forms, SETTINGS)))
-    staff_forms = timed("staff names -> forms", lambda: [NameForms.of(t) for t in staff_texts])
-    outsider_forms = timed("outsider names -> forms", lambda: [NameForms.of(t) for t in outsider_texts])
+    staff_forms = timed("staff names -> forms", lambda: NameForms.many(staff_texts))
+    outsider_forms = timed("outsider names -> forms", lambda: NameForms.many(outsider_texts))
     # As DL006 does it: the distinct outsider names joined with the distinct staff and list names.
     staff_distinct = list({f.original: f for f in staff_forms}.values())
     targets = list_forms + staff_distinct
