@@ -41,23 +41,44 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int 
         children.append((check, child, reader))
     found = {id(c): list(c.run(ctx)) for c in checks if c not in side}
     for check, child, reader in children:
-        try:
-            status, payload = reader.recv()
-        except EOFError:
-            status, payload = "lost", None
-        finally:
-            reader.close()
-            child.join()
+        status, received = _receive(reader)
+        child.join()
         if status == "error":
-            raise payload
+            raise received[0]
         # A child that died without a word has its check run here rather than lose its findings.
-        found[id(check)] = payload if status == "ok" else list(check.run(ctx))
+        found[id(check)] = received if status == "ok" else list(check.run(ctx))
     return [found[id(c)] for c in checks]
+
+
+def _receive(reader: Any) -> tuple[str, list]:
+    """The child's findings as they come, a part at a time: unpickling them here overlaps the child's
+    work on the rest. ("ok", findings), ("error", [exception]) or ("lost", partial findings)."""
+    received: list = []
+    try:
+        while True:
+            status, payload = reader.recv()
+            if status != "part":
+                return status, received + payload if status == "ok" else [payload]
+            received.extend(payload)
+    except EOFError:
+        return "lost", received
+    finally:
+        reader.close()
+
+
+_PART = 10_000
+"""Findings sent from a child at a time."""
 
 
 def _run_in_child(check: Check, ctx: ScanContext, writer: Any) -> None:
     try:
-        writer.send(("ok", list(check.run(ctx))))
+        part: list[Finding] = []
+        for finding in check.run(ctx):
+            part.append(finding)
+            if len(part) == _PART:
+                writer.send(("part", part))
+                part = []
+        writer.send(("ok", part))
     except Exception as exc:
         try:
             writer.send(("error", exc))
