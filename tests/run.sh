@@ -22,4 +22,6 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 .venv/bin/ruff check .
+# The services above are installed: a test that needs one must fail without it, never skip.
+export DLSCAN_REQUIRE_SERVICES=1
 .venv/bin/python -m pytest "$@"

@@ -18,7 +18,8 @@ from dlscan.sources import load_source
 from dlscan.sources.ldap import ATTRIBUTES
 
 pytestmark = pytest.mark.skipif(
-    not samba_available() and not os.environ.get("CI"), reason="Samba is not installed (tests/run.sh installs it)"
+    not samba_available() and not os.environ.get("CI") and not os.environ.get("DLSCAN_REQUIRE_SERVICES"),
+    reason="Samba is not installed (tests/run.sh installs it, and then requires it)",
 )
 
 
