@@ -12,7 +12,7 @@ C, so the result is exact. `tests/test_similar.py` checks it against comparing e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,17 +22,6 @@ from rapidfuzz.distance import Levenshtein
 _PAIR_COST = 8
 """Roughly what confirming one candidate pair costs, in probes of one variant hash."""
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits: any odd base would do
-
-
-def edit_related(
-    left: Iterable[str], right: Iterable[str], one_edit_from: int, two_edits_from: int
-) -> dict[str, set[str]]:
-    """Each string of `left` -> the strings of `right` within the edits allowed between them (see `edit_pairs`)."""
-    lefts, rights = list(set(left)), list(set(right))
-    related: dict[str, set[str]] = defaultdict(set)
-    for i, j in edit_pairs(lefts, rights, one_edit_from, two_edits_from):
-        related[lefts[i]].add(rights[j])
-    return related
 
 
 def edit_pairs(
@@ -93,7 +82,7 @@ def _sharing_a_variant(
         # Where they are a few in a hundred of its strings' variants, every pair is a candidate instead:
         # confirming a pair costs several times probing a variant, but there are far fewer of them.
         near = [k for n in range(length - deletions, length + deletions + 1) for k in small_groups.get(n, ())]
-        if len(near) * _PAIR_COST <= 1 + length + (length * (length - 1) // 2 if deletions == 2 else 0):
+        if len(near) * _PAIR_COST <= _variant_count(length, deletions):
             large_owners.append(np.repeat(np.asarray(keys), len(near)))
             small_owners.append(np.tile(np.asarray(near, dtype=np.int64), len(keys)))
             continue
@@ -175,6 +164,11 @@ def _variant_hashes(texts: Sequence[str], keys: list[int], deletions: int) -> np
     return _length_variants(codes.reshape(len(keys), length).astype(np.uint64), deletions)
 
 
+def _variant_count(length: int, deletions: int) -> int:
+    """How many variants a string of `length` has: itself, one per deleted position, one per pair if two."""
+    return 1 + length + (length * (length - 1) // 2 if deletions == 2 else 0)
+
+
 def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
     """For n strings of one length (an n x length array of code points): an n x v array of the hashes of
     each string and its variants with up to `deletions` characters deleted."""
@@ -190,8 +184,7 @@ def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
             """Hash of characters [start, end) of every string."""
             return prefix[:, end] - prefix[:, start] * power[end - start]
 
-        width = 1 + length + (length * (length - 1) // 2 if deletions == 2 else 0)
-        out = np.empty((n, width), dtype=np.uint64)
+        out = np.empty((n, _variant_count(length, deletions)), dtype=np.uint64)
         out[:, 0] = prefix[:, length]
         for i in range(length):
             out[:, 1 + i] = prefix[:, i] * power[length - 1 - i] + span(i + 1, length)

@@ -107,10 +107,8 @@ def confusable_pairs(
     compacts = list(by_compact)
     for a, b in edit_pairs(compacts, None, *_edit_lengths(settings)):
         proposed.update(itertools.product(by_compact[compacts[a]], by_compact[compacts[b]]))
-    for i, j in sorted({(i, j) if i < j else (j, i) for i, j in proposed if i != j}):
-        match = compare(names[i], names[j], settings, use_prefix=use_prefix)
-        if match is not None:
-            yield i, j, match
+    ordered = sorted({(i, j) if i < j else (j, i) for i, j in proposed if i != j})
+    return _confirmed(names, names, ordered, settings, use_prefix)
 
 
 def confusable_join(
@@ -127,15 +125,27 @@ def confusable_join(
     `acronyms[j]` is false, right[j]'s own acronyms are not looked up: a pair related only by one of
     them may be left out, for a caller that would not count it.
     """
-    from dlscan.edit_join import edit_related  # numpy and pandas: loaded when names are compared, not at start-up
+    from dlscan.edit_join import edit_pairs  # numpy and pandas: loaded when names are compared, not at start-up
 
     proposed = _keyed_pairs(left, right, settings, use_prefix, acronyms=acronyms)
-    related = edit_related((f.compact for f in left), (f.compact for f in right), *_edit_lengths(settings))
-    wanted = set().union(*related.values()) if related else set()
-    by_compact = _by_compact(right, wanted)
-    for i, forms in enumerate(left):
-        for compact in related.get(forms.compact, ()):
-            proposed.update((i, j) for j in by_compact.get(compact, ()))
+    left_groups = _by_compact(left)
+    lefts, rights = list(left_groups), list(dict.fromkeys(map(_COMPACT, right)))
+    related = edit_pairs(lefts, rights, *_edit_lengths(settings))
+    # The larger side is grouped only where it has an edit partner: a million small lists otherwise.
+    right_groups = _by_compact(right, {rights[b] for _, b in related})
+    for a, b in related:
+        proposed.update(itertools.product(left_groups[lefts[a]], right_groups[rights[b]]))
+    return _confirmed(left, right, proposed, settings, use_prefix)
+
+
+def _confirmed(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    proposed: Iterable[tuple[int, int]],
+    settings: MatchSettings,
+    use_prefix: bool,
+) -> Iterator[tuple[int, int, Match]]:
+    """The proposed pairs that `compare` confirms, with why."""
     for i, j in proposed:
         match = compare(left[i], right[j], settings, use_prefix=use_prefix)
         if match is not None:
@@ -172,7 +182,7 @@ def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
 _Derivation = tuple[Callable[[NameForms], Iterable[str]], int]
 """Texts derived from a name, and the fewest words a name needs to have any."""
 
-_RAW_WORDS, _EXACT = attrgetter("raw_words"), attrgetter("exact")
+_RAW_WORDS, _EXACT, _COMPACT = attrgetter("raw_words"), attrgetter("exact"), attrgetter("compact")
 
 
 def _derivations(settings: MatchSettings, use_prefix: bool) -> list[_Derivation]:
@@ -185,7 +195,7 @@ def _derivations(settings: MatchSettings, use_prefix: bool) -> list[_Derivation]
 
 def _by_compact(names: Sequence[NameForms], only: set[str] | None = None) -> dict[str, list[int]]:
     """Compact form -> the keys of the names that have it (only those in `only`, if given)."""
-    compacts = [forms.compact for forms in names]
+    compacts = list(map(_COMPACT, names))
     keys = (
         range(len(compacts))
         if only is None
