@@ -148,7 +148,7 @@ _ADDRESS = attrgetter("primary_address")
 
 def _compared_locals(recipients: Sequence[Recipient | DistributionList], generic: set[str]) -> list[str]:
     """Each primary address's local part, or "" for a generic one ("info", "office"), which is not compared."""
-    found = [address.rpartition("@")[0] if address else "" for address in map(_ADDRESS, recipients)]
+    found = list(map(local_part, map(_ADDRESS, recipients)))
     return [
         local if not is_generic else ""
         for local, is_generic in zip(found, map(generic.__contains__, map(str.lower, found)), strict=True)
