@@ -42,13 +42,16 @@ def decode_typed(data: bytes, attributes: Callable[[Any], Any], slow: object) ->
 
 
 def _objects(cls: type, rows: list, attributes: Callable[[Any], Any], slow: object) -> list | None:
+    hints = get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
-    columns: list[list] = [list(map(attrgetter(name), rows)) for name in names]
-    if "attributes" in names:
-        position = names.index("attributes")
-        columns[position] = list(map(attributes, columns[position]))
-        if any(value is slow for value in columns[position]):
-            return None
+    columns: list[list] = []
+    for name in names:
+        column = list(map(attrgetter(name), rows))
+        if hints[name] == Attributes:  # still a JSON object in the row (see `_row`)
+            column = list(map(attributes, column))
+            if any(value is slow for value in column):
+                return None
+        columns.append(column)
     return _made(cls, names, columns, len(rows))
 
 
