@@ -35,7 +35,6 @@ from dlscan.model import (
     make_attributes,
 )
 from dlscan.sources.ldif import open_binary
-from dlscan.sources.typed import decode_typed
 
 FORMAT_NAME = "dlscan-snapshot"
 FORMAT_VERSION = 1
@@ -58,6 +57,8 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 
 def read_snapshot(path: Path) -> Snapshot:
+    from dlscan.sources.typed import decode_typed  # msgspec: loaded when a snapshot is read, not at start-up
+
     with collector_paused(settle=True):
         with open_binary(path) as stream:
             data = stream.read()
