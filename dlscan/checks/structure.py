@@ -117,7 +117,8 @@ at a million recipients, nearly all of them sharing one person by chance."""
 
 
 def _first(members: frozenset[str], count: int) -> list[str]:
-    """The first `count` members in the global (string) order."""
+    """The first `count` members in the global (string) order. Sorting in C is quicker until the set is
+    large and the prefix a small part of it (a tenth, for t = 0.9), where a heap of the prefix wins."""
     if count >= len(members) or len(members) <= 4 * count or len(members) < 1000:
         return sorted(members)[:count]
     return heapq.nsmallest(count, members)
