@@ -44,22 +44,24 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int 
         status, received = _receive(reader)
         child.join()
         if status == "error":
-            raise received[0]
+            raise received
         # A child that died without a word has its check run here rather than lose its findings.
         found[id(check)] = received if status == "ok" else list(check.run(ctx))
     return [found[id(c)] for c in checks]
 
 
-def _receive(reader: Any) -> tuple[str, list]:
+def _receive(reader: Any) -> tuple[str, Any]:
     """The child's findings as they come, a part at a time: unpickling them here overlaps the child's
-    work on the rest. ("ok", findings), ("error", [exception]) or ("lost", partial findings)."""
+    work on the rest. ("ok", findings), ("error", the exception) or ("lost", partial findings)."""
     received: list = []
     try:
         while True:
             status, payload = reader.recv()
-            if status != "part":
-                return status, received + payload if status == "ok" else [payload]
+            if status == "error":
+                return status, payload
             received.extend(payload)
+            if status == "ok":
+                return status, received
     except EOFError:
         return "lost", received
     finally:
