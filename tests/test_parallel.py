@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import threading
 
@@ -46,3 +47,28 @@ def test_council_scans_the_same_on_two_cores(tmp_path, monkeypatch):
     export.write_text(synth.build(seed=7).ldif(), encoding="utf-8")
     alone, shared = both_ways(load_source(export))
     assert shared.findings == alone.findings
+
+
+def test_an_error_in_the_forked_check_reaches_the_scan():
+    from dlscan.checks import ScanContext
+    from dlscan.checks.base import Check
+    from dlscan.graph import MembershipGraph
+    from dlscan.parallel import run_checks
+    from dlscan.scan import Boundary
+
+    class Broken(Check):
+        code, slug, runs_apart = "DL999", "broken", True
+
+        def run(self, ctx):
+            yield from ()
+            if os.getpid() != parent:  # in the parent it is fine: the error must come from the child
+                raise ValueError("broken in the child")
+
+    parent = os.getpid()
+
+    snapshot = load_source(SAMPLE)
+    pack = load_rule_pack(rule_specs())
+    ctx = ScanContext(snapshot, MembershipGraph(snapshot), Boundary.for_snapshot(snapshot), pack.settings)
+    broken = Broken(next(iter(pack.rules.values())))
+    with pytest.raises(ValueError, match="broken in the child"):
+        run_checks([broken], ctx, parallel_from=0)
