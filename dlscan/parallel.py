@@ -18,8 +18,9 @@ from dlscan.checks import ScanContext
 from dlscan.checks.base import Check
 from dlscan.findings import Finding
 
-PARALLEL_FROM = 50_000
-"""Recipients from which a second process pays for itself."""
+PARALLEL_FROM = 5_000
+"""Recipients from which a second process pays for itself: forking costs a few milliseconds, and at
+10,000 recipients the scan takes 0.32 to 0.37 s forked against 0.45 s in one process."""
 
 
 def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int = PARALLEL_FROM) -> list[list[Finding]]:
