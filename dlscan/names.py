@@ -24,6 +24,9 @@ from typing import NamedTuple
 _STOPWORDS = frozenset({"and", "of", "the", "for", "to", "in", "&"})
 _DASHES = "-\u2013\u2014"  # hyphen, en dash, em dash
 _SUFFIX = re.compile(rf"\s*(\([^)]*\)|\[[^\]]*\]|\s[{_DASHES}:|]\s.*|\s[{_DASHES}]\s*$)\s*$")
+ACRONYM_MIN_WORDS = 3
+"""A run of initials needs two words, and the initials of a whole two-word name are too short to count:
+most personal names and address local parts have no acronym variants."""
 _SUFFIX_NEEDS = frozenset(f"([:|{_DASHES}")
 """A name holding none of these has no suffix to strip: most names, tested without the regex."""
 _APOSTROPHE_CHARS = frozenset("'\u2019`\u00b4")  # straight, curly, grave, acute
@@ -176,21 +179,27 @@ class NameForms(NamedTuple):
         """This name with one run of two or more words replaced by their initials."""
         raw = self.raw_words
         count = len(raw)
-        if count < 3:
-            # A run needs two words, and initials of a whole two-word name are too short to count:
-            # most personal names and address local parts have none.
+        if count < ACRONYM_MIN_WORDS:
             return set()
-        tokens = [singular(w) for w in raw]
-        heads = ["", *(" ".join(tokens[:start]) + " " for start in range(1, count))]
-        tails = [*(" " + " ".join(tokens[end:]) for end in range(1, count)), ""]
-        firsts = [w[0] for w in raw]
-        kept = [w[0] if w not in _STOPWORDS else "" for w in raw]
+        # The words around a run are sliced out of `exact` (its words are `raw`'s, made singular):
+        # word k of `exact` starts at bounds[k], and bounds[k + 1] - 1 is the space after it.
+        exact = self.exact
+        bounds = list(itertools.accumulate(map(len, exact.split(" ")), lambda at, n: at + n + 1, initial=0))
+        firsts = "".join([w[0] for w in raw])
+        has_stopwords = not _STOPWORDS.isdisjoint(raw)
         variants = set()
         for start in range(count):
+            head = exact[: bounds[start]]
             for end in range(start + 2, min(count, start + max_run) + 1):
-                for initials in {"".join(firsts[start:end]), "".join(kept[start:end])}:
-                    if len(initials) > 2 or (len(initials) == 2 and count != end - start):
-                        variants.add(heads[start] + initials + tails[end - 1])
+                tail = exact[bounds[end] - 1 :] if end < count else ""
+                whole = count == end - start
+                initials = firsts[start:end]  # two or more letters: too short only as a whole two-word name
+                if len(initials) > 2 or not whole:
+                    variants.add(head + initials + tail)
+                if has_stopwords:  # "Health and Safety" is "HS" as well as "HAS"
+                    kept = "".join([w[0] for w in raw[start:end] if w not in _STOPWORDS])
+                    if len(kept) > 2 or (len(kept) == 2 and not whole):
+                        variants.add(head + kept + tail)
         return variants
 
     def word_prefixes(self, min_chars: int) -> list[str]:

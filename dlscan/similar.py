@@ -25,7 +25,7 @@ from operator import attrgetter
 
 from rapidfuzz.distance import Levenshtein
 
-from dlscan.names import NameForms
+from dlscan.names import ACRONYM_MIN_WORDS, NameForms
 
 
 class Reason(StrEnum):
@@ -74,7 +74,10 @@ def compare(a: NameForms, b: NameForms, settings: MatchSettings, *, use_prefix: 
         reasons.append(Reason.WORD_ORDER)
     if a.stem == b.stem:
         reasons.append(Reason.SUFFIX)
-    if a.exact in acronym_variants(b) or b.exact in acronym_variants(a):
+    # Most pairs are of shorter names, spared hashing their forms to look up variants they do not have.
+    if (len(b.raw_words) >= ACRONYM_MIN_WORDS and a.exact in acronym_variants(b)) or (
+        len(a.raw_words) >= ACRONYM_MIN_WORDS and b.exact in acronym_variants(a)
+    ):
         reasons.append(Reason.ACRONYM)
     edits = 0
     allowed = settings.allowed_edits(min(len(a.compact), len(b.compact)))
@@ -187,7 +190,7 @@ _RAW_WORDS, _EXACT, _COMPACT = attrgetter("raw_words"), attrgetter("exact"), att
 
 def _derivations(settings: MatchSettings, use_prefix: bool) -> list[_Derivation]:
     """The texts derived from a name that count when they are another name: acronyms, and prefixes."""
-    derivations: list[_Derivation] = [(acronym_variants, 3)]
+    derivations: list[_Derivation] = [(acronym_variants, ACRONYM_MIN_WORDS)]
     if use_prefix:
         derivations.append((lambda forms: forms.word_prefixes(settings.prefix_from), 2))
     return derivations

@@ -204,3 +204,31 @@ def test_forms_made_together_equal_forms_made_one_by_one(alphabet):
         ]
         for pattern in (None, marker):
             assert NameForms.many(texts, pattern) == [NameForms.of(t, pattern) for t in texts]
+
+
+def _acronym_variants_by_definition(forms: NameForms, max_run: int = 6) -> set[str]:
+    """One run of two or more words replaced by their initials (with and without stopwords), built word
+    by word: what `acronym_variants` must give, however it builds them."""
+    from dlscan.names import _STOPWORDS, singular
+
+    raw, found = forms.raw_words, set()
+    tokens = [singular(w) for w in raw]
+    for start in range(len(raw)):
+        for end in range(start + 2, min(len(raw), start + max_run) + 1):
+            for initials in (
+                "".join(w[0] for w in raw[start:end]),
+                "".join(w[0] for w in raw[start:end] if w not in _STOPWORDS),
+            ):
+                whole = end - start == len(raw)
+                if len(initials) > 2 or (len(initials) == 2 and not whole):
+                    found.add(" ".join([*tokens[:start], initials, *tokens[end:]]))
+    return found
+
+
+def test_acronym_variants_follow_their_definition():
+    words = ["health", "and", "safety", "of", "the", "Boards", "policies", "IT", "hr", "a", "for", "in", "x", "Bus"]
+    rng = random.Random(17)
+    for _ in range(3000):
+        text = rng.choice([" ", "-", ".", " & "]).join(rng.choice(words) for _ in range(rng.randint(1, 9)))
+        for forms in (NameForms.of(text), *NameForms.many([text])):
+            assert forms.acronym_variants() == _acronym_variants_by_definition(forms), text
