@@ -109,7 +109,9 @@ def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np
         variants <<= bits
         variants |= np.asarray(keys, dtype=np.uint64)[:, None]
         packed.append(variants.ravel())
-    words = np.sort(np.concatenate(packed))
+    words = np.concatenate(packed)
+    del packed
+    words.sort()  # in place: np.sort would copy tens of millions of words first
     codes = words >> bits
     same = codes[1:] == codes[:-1]
     # Only words whose hash another word shares go on: a few in a hundred.
