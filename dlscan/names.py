@@ -33,9 +33,11 @@ _APOSTROPHE_CHARS = frozenset("'\u2019`\u00b4")  # straight, curly, grave, acute
 _APOSTROPHES = re.compile(f"[{''.join(sorted(_APOSTROPHE_CHARS))}]")
 _NON_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
-# `singular`, over ASCII words (NameForms.many).
-_PLURAL_IES = re.compile(rb"\b(\w{2,})ies\b")
-_PLURAL_S = re.compile(rb"\b(\w{2,}[^\Wsui])s\b")
+# `singular`, over ASCII words (NameForms.many): "ies" ending a word of five or more letters, and "s"
+# ending one of four or more, not after s, u or i. Each pattern begins with its literal, which the
+# regex engine finds by a fast scan; the letters before it are checked only there (7 times faster).
+_PLURAL_IES = re.compile(rb"ies(?<=\w\wies)\b")
+_PLURAL_S = re.compile(rb"s(?<=\w\w[^\Wsui]s)\b")
 
 
 @cache
@@ -217,7 +219,7 @@ def _plain_forms(
     # Words are interned: a million names hold a few hundred thousand distinct words, and each name's
     # words would otherwise be strings of their own, memory the system must hand over page by page.
     raws = _interned_words(data)
-    tokens = _interned_words(_PLURAL_S.sub(rb"\1", _PLURAL_IES.sub(rb"\1y", data)))
+    tokens = _interned_words(_PLURAL_S.sub(b"", _PLURAL_IES.sub(b"y", data)))
     del data
     exacts = list(map(" ".join, tokens))
     stems = exacts[:]

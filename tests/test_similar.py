@@ -193,7 +193,7 @@ def test_forms_made_together_equal_forms_made_one_by_one(alphabet):
     import re
 
     marker = re.compile(r"\b(?:external|partners?|ext)\b|^ext", re.IGNORECASE)
-    words = ["Partners", "ext", "ies", "Supplies", "Class", "bus", "Ltd", "(Ext)", "- External", "rn", "m"]
+    words = ["Partners", "ext", "ies", "ties", "Supplies", "Class", "bus", "Ltd", "(Ext)", "- External", "rn", "m"]
     rng = random.Random(11)
     for _ in range(600):
         texts = [
