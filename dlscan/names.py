@@ -216,11 +216,14 @@ def _plain_forms(
     """NameForms of ASCII texts free of `_ascii_folding`'s special characters, `joined` by newlines."""
     fold, space, _ = _ascii_folding()
     data = joined.encode("ascii").translate(fold).replace(b"rn", b"m").translate(space, b"'")
-    # Words are interned: a million names hold a few hundred thousand distinct words, and each name's
-    # words would otherwise be strings of their own, memory the system must hand over page by page.
-    raws = _interned_words(data)
-    tokens = _interned_words(_PLURAL_S.sub(b"", _PLURAL_IES.sub(b"y", data)))
+    raw_lines = data.decode("ascii").split("\n")
+    singular_lines = _PLURAL_S.sub(b"", _PLURAL_IES.sub(b"y", data)).decode("ascii").split("\n")
     del data
+    raws = _interned_words(raw_lines)
+    # Most names hold no plural word: their tokens are their raw words, split once.
+    tokens = raws[:]
+    for i in itertools.compress(range(len(raws)), map(operator.ne, raw_lines, singular_lines)):
+        tokens[i] = tuple(map(sys.intern, singular_lines[i].split()))
     exacts = list(map(" ".join, tokens))
     stems = exacts[:]
     unusual = map(operator.not_, map(_SUFFIX_NEEDS.isdisjoint, texts))
@@ -233,10 +236,11 @@ def _plain_forms(
     return list(map(_new_forms, itertools.repeat(cls), fields))
 
 
-def _interned_words(lines: bytes) -> list[tuple[str, ...]]:
-    """Each newline-separated line's space-separated words."""
-    split = map(str.split, lines.decode("ascii").split("\n"))
-    return list(map(tuple, map(map, itertools.repeat(sys.intern), split)))
+def _interned_words(lines: list[str]) -> list[tuple[str, ...]]:
+    """Each line's space-separated words, interned: a million names hold a few hundred thousand distinct
+    words, and each name's words would otherwise be strings of their own, memory the system must hand
+    over page by page."""
+    return list(map(tuple, map(map, itertools.repeat(sys.intern), map(str.split, lines))))
 
 
 def _stem(text: str, exact: str, marker: re.Pattern[str] | None) -> str:
