@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any, ClassVar
 
@@ -66,25 +67,25 @@ class ConfusableRecipient(RecipientCheck):
         lists = len(ctx.mail_lists)
         # A target's name group is (is a list, display name), known by its first target; its local group
         # is its address's local part, with every target that has it.
-        name_keys = [*zip(itertools.repeat(True), map(_DISPLAY_NAME, ctx.mail_lists))]
-        name_keys += zip(itertools.repeat(False), map(_DISPLAY_NAME, users))
-        first_of_name = dict(zip(reversed(name_keys), range(len(name_keys) - 1, -1, -1), strict=True))
+        list_names, user_names = list(map(_DISPLAY_NAME, ctx.mail_lists)), list(map(_DISPLAY_NAME, users))
+        first_of_name = _FirstOfName(
+            dict(zip(reversed(list_names), range(lists - 1, -1, -1), strict=True)),
+            dict(zip(reversed(user_names), range(len(targets) - 1, lists - 1, -1), strict=True)),
+        )
         local_groups: dict[str, list[int]] = defaultdict(list)
         target_locals = _compared_locals(targets, generic)
         for j in itertools.compress(range(len(targets)), target_locals):
             local_groups[target_locals[j]].append(j)
         locals_ = _compared_locals(outsiders, generic)
 
-        def name_groups(name: str) -> list[tuple[bool, str]]:
-            return [group for group in ((True, name), (False, name)) if group in first_of_name]
-
         # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
-        inside_names = list(dict.fromkeys(map(itemgetter(1), name_keys)))
+        inside_names = list(dict.fromkeys(itertools.chain(list_names, user_names)))
+        del list_names, user_names
         names = _Texts(
-            [o.display_name for o in outsiders], inside_names, name_groups, lambda t: NameForms.many(t, marker)
+            [o.display_name for o in outsiders], inside_names, first_of_name.groups, lambda t: NameForms.many(t, marker)
         )
         # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
-        acronyms = list(map(first_of_name.__contains__, zip(itertools.repeat(True), inside_names)))
+        acronyms = list(map(first_of_name.lists.__contains__, inside_names))
         name_hits = names.hits(settings, acronyms=acronyms, by_acronym=itemgetter(0))
         address_hits = _Texts(locals_, list(local_groups), _alone, NameForms.many).hits(settings)
         for outsider, local in zip(outsiders, locals_, strict=True):
@@ -97,7 +98,7 @@ class ConfusableRecipient(RecipientCheck):
     def _found(targets, lists, first_of_name, local_groups, by_name, by_address) -> dict[int, list[tuple[str, Match]]]:
         """The targets worth ranking: each address-matched one, and the first of each name-matched group
         (the others in a group rank below it unless their address matches too)."""
-        chosen = {first_of_name[group] for group in by_name}
+        chosen = {first_of_name.first(group) for group in by_name}
         chosen.update(j for local in by_address for j in local_groups[local])
         found = {}
         for j in chosen:
@@ -148,11 +149,28 @@ _ADDRESS = attrgetter("primary_address")
 
 def _compared_locals(recipients: Sequence[Recipient | DistributionList], generic: set[str]) -> list[str]:
     """Each primary address's local part, or "" for a generic one ("info", "office"), which is not compared."""
-    found = list(map(local_part, map(_ADDRESS, recipients)))
+    found = [(address or "").rpartition("@")[0] for address in map(_ADDRESS, recipients)]  # `local_part`, inline
     return [
         local if not is_generic else ""
         for local, is_generic in zip(found, map(generic.__contains__, map(str.lower, found)), strict=True)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _FirstOfName:
+    """Display name -> the first target of that name, among lists and among users: a name group
+    (is a list, display name) is known by its first target."""
+
+    lists: dict[str, int]
+    users: dict[str, int]
+
+    def first(self, group: tuple[bool, str]) -> int:
+        is_list, name = group
+        return (self.lists if is_list else self.users)[name]
+
+    def groups(self, name: str) -> list[tuple[bool, str]]:
+        """The name groups of a display name: of lists, of users, both or neither."""
+        return [group for group, firsts in (((True, name), self.lists), ((False, name), self.users)) if name in firsts]
 
 
 def _alone(text: str) -> tuple[str]:
