@@ -75,6 +75,15 @@ class ScanContext:
         return self.graph.reach_within(silent)
 
     @cached_property
+    def _external(self) -> frozenset[str]:
+        return frozenset(r for r, c in self.classifications.items() if c.audience is Audience.EXTERNAL)
+
+    def has_direct_external(self, list_id: str) -> bool:
+        """Whether an external recipient is a direct member of the list: a set test in C rather than a
+        look-up per member (five million at L)."""
+        return not self.graph.direct_recipients(list_id).isdisjoint(self._external)
+
+    @cached_property
     def _audiences(self) -> dict[tuple[str, Audience], list[Recipient]]:
         return {}
 

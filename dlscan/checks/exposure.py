@@ -66,8 +66,7 @@ class HiddenExternal(Check):
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         lists = ctx.snapshot.lists
         for group in ctx.mail_lists:
-            direct = ctx.graph.direct_recipients(group.id)
-            if any(ctx.audience(r) is Audience.EXTERNAL for r in direct):
+            if ctx.has_direct_external(group.id):
                 continue
             external = ctx.reach_by_audience(group.id, Audience.EXTERNAL)
             if not external:

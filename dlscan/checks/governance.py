@@ -83,13 +83,15 @@ class StaleMembers(Check):
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         recipients = ctx.snapshot.recipients
+        # Few recipients are stale: found once, then each list's members are tested against them in C.
+        stale_ids = frozenset(r.id for r in recipients.values() if _stale_reason(r))
         for group in ctx.mail_lists:
+            if stale_ids.isdisjoint(group.members):
+                continue
             stale = sorted(
-                (recipients[m] for m in group.members if m in recipients and _stale_reason(recipients[m])),
+                (recipients[m] for m in group.members if m in stale_ids),
                 key=lambda r: (r.label.casefold(), r.id),
             )
-            if not stale:
-                continue
             counts: dict[str, int] = {}
             for member in stale:
                 reason = _stale_reason(member)
