@@ -72,10 +72,13 @@ def _sharing_a_variant(
     )
     parts = [(_variant_hashes(small, keys, deletions), keys) for keys in small_groups.values()]
     hashes = np.concatenate([variants.ravel() for variants, _ in parts])
-    owners = np.concatenate([np.repeat(np.asarray(keys), variants.shape[1]) for variants, keys in parts])
+    owners = np.concatenate([np.tile(np.asarray(keys), len(variants)) for variants, keys in parts])
     order = np.argsort(hashes)
-    unique, starts, counts = np.unique(hashes[order], return_index=True, return_counts=True)
+    ordered = hashes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    unique, counts = ordered[starts], np.diff(np.r_[starts, len(ordered)])
     table = pd.Index(unique.view(np.int64))
+    present = _Presence(unique)
     large_owners, small_owners = [], []
     for length, keys in large_groups.items():
         # Only strings within `deletions` characters of its length can share a variant with this group.
@@ -86,15 +89,34 @@ def _sharing_a_variant(
             large_owners.append(np.repeat(np.asarray(keys), len(near)))
             small_owners.append(np.tile(np.asarray(near, dtype=np.int64), len(keys)))
             continue
-        probe = _variant_hashes(large, keys, deletions)
-        slot = table.get_indexer(probe.ravel().view(np.int64))
-        hit = np.flatnonzero(slot >= 0)
-        slot, probe_owners = slot[hit], np.asarray(keys)[hit // probe.shape[1]]
+        probe = _variant_hashes(large, keys, deletions).ravel()
+        maybe = present.maybe(probe)
+        slot = table.get_indexer(probe[maybe].view(np.int64))
+        found = slot >= 0
+        hit, slot = maybe[found], slot[found]
+        probe_owners = np.asarray(keys)[hit % len(keys)]
         # Each hit pairs its owner with every small-side owner of the hash.
         large_owners.append(np.repeat(probe_owners, counts[slot]))
         small_owners.append(owners[order[_ranges(starts[slot], counts[slot])]])
     pairs = _unique_pairs(np.concatenate(large_owners), np.concatenate(small_owners), max(len(small), len(large)))
     return pairs if swapped else pairs[:, ::-1]
+
+
+class _Presence:
+    """A byte per slot, eight slots per hash, set where a set of 64-bit hashes falls: most hashes not in
+    the set are told so by one read, rather than by a look-up in a hash table, and about one in eight
+    gets through by a shared slot, for the table to decide. Thirty million probes (an address join at
+    L) take 0.5 s instead of 1.2."""
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        slot_bits = max(16, (len(hashes) * 8).bit_length())
+        self._shift = np.uint64(64 - slot_bits)
+        self._slots = np.zeros(1 << slot_bits, dtype=np.bool_)
+        self._slots[hashes >> self._shift] = True
+
+    def maybe(self, hashes: np.ndarray) -> np.ndarray:
+        """The positions of `hashes` that may be in the set: all that are, and a few that are not."""
+        return np.flatnonzero(self._slots[hashes >> self._shift])
 
 
 def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np.ndarray:
@@ -107,7 +129,7 @@ def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np
         variants = _variant_hashes(texts, keys, deletions)
         variants >>= bits
         variants <<= bits
-        variants |= np.asarray(keys, dtype=np.uint64)[:, None]
+        variants |= np.asarray(keys, dtype=np.uint64)[None, :]
         packed.append(variants.ravel())
     words = np.concatenate(packed)
     del packed
@@ -159,11 +181,11 @@ def _size(groups: _Groups) -> int:
 
 
 def _variant_hashes(texts: Sequence[str], keys: list[int], deletions: int) -> np.ndarray:
-    """For strings `texts[key]` all of one length: a row per key, of the hashes of the string and its
-    variants with up to `deletions` characters deleted."""
+    """For strings `texts[key]` all of one length: a column per key, of the hashes of the string (row 0)
+    and its variants with up to `deletions` characters deleted (a row per variant)."""
     length = len(texts[keys[0]])
     codes = np.frombuffer("".join([texts[k] for k in keys]).encode("utf-32-le"), dtype=np.uint32)
-    return _length_variants(codes.reshape(len(keys), length).astype(np.uint64), deletions)
+    return _length_variants(np.ascontiguousarray(codes.reshape(len(keys), length).T, dtype=np.uint64), deletions)
 
 
 def _variant_count(length: int, deletions: int) -> int:
@@ -172,30 +194,32 @@ def _variant_count(length: int, deletions: int) -> int:
 
 
 def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
-    """For n strings of one length (an n x length array of code points): an n x v array of the hashes of
-    each string and its variants with up to `deletions` characters deleted."""
-    n, length = codes.shape
+    """For n strings of one length (a length x n array of code points, a row per position): a v x n array
+    of the hashes of each string and its variants with up to `deletions` characters deleted. Strings run
+    along rows, so that every step reads and writes whole contiguous rows: by columns of an n x v array
+    the same work took twice as long, striding through memory."""
+    length, n = codes.shape
     power = np.ones(length + 1, dtype=np.uint64)
-    prefix = np.zeros((n, length + 1), dtype=np.uint64)
+    prefix = np.zeros((length + 1, n), dtype=np.uint64)
     with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
         for t in range(length):
             power[t + 1] = power[t] * _BASE
-            prefix[:, t + 1] = prefix[:, t] * _BASE + codes[:, t]
+            prefix[t + 1] = prefix[t] * _BASE + codes[t]
 
         def span(start: int, end: int) -> np.ndarray:
             """Hash of characters [start, end) of every string."""
-            return prefix[:, end] - prefix[:, start] * power[end - start]
+            return prefix[end] - prefix[start] * power[end - start]
 
-        out = np.empty((n, _variant_count(length, deletions)), dtype=np.uint64)
-        out[:, 0] = prefix[:, length]
+        out = np.empty((_variant_count(length, deletions), n), dtype=np.uint64)
+        out[0] = prefix[length]
         for i in range(length):
-            out[:, 1 + i] = prefix[:, i] * power[length - 1 - i] + span(i + 1, length)
-        column = 1 + length
+            out[1 + i] = prefix[i] * power[length - 1 - i] + span(i + 1, length)
+        row = 1 + length
         for i in range(length - 1 if deletions == 2 else 0):
-            head = prefix[:, i] * power[length - 2 - i]
+            head = prefix[i] * power[length - 2 - i]
             for j in range(i + 1, length):
-                out[:, column] = head + span(i + 1, j) * power[length - 1 - j] + span(j + 1, length)
-                column += 1
+                out[row] = head + span(i + 1, j) * power[length - 1 - j] + span(j + 1, length)
+                row += 1
         # A polynomial hash keeps the last characters in its low bits only; mixed (the finaliser of
         # splitmix64), every bit depends on every character, so any slice of the bits will do.
         out ^= out >> np.uint64(30)
