@@ -16,15 +16,33 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 import networkx as nx
 
 from dlscan.model import Snapshot
 
+_BUILT = frozenset({"graph", "_direct", "_component_of", "_condensed", "_bottom_up", "_reach", "_depth"})
+"""The attributes a graph has once built."""
+
 
 class MembershipGraph:
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, *, deferred: bool = False) -> None:
+        """With `deferred`, the graph is built the first time it is used: a scan that forks builds it
+        in the process whose rules need it, after forking, rather than before in both."""
         self.snapshot = snapshot
+        if not deferred:
+            self._build()
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for attributes not yet set: those of a deferred graph that has not been built.
+        if name in _BUILT and "_direct" not in self.__dict__:
+            self._build()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _build(self) -> None:
+        snapshot = self.snapshot
         lists = snapshot.lists
         graph = nx.DiGraph()
         graph.add_nodes_from(lists)

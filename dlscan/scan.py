@@ -51,8 +51,9 @@ def run_scan(
     parallel_from: int = PARALLEL_FROM,
 ) -> ScanResult:
     boundary = Boundary.for_snapshot(snapshot, extra_domains, pack.boundary)
-    with collector_paused(settle=True):
-        graph = MembershipGraph(snapshot)
+    # Built by the first rule that needs it, with the collector paused as the rules run: when the costliest
+    # rule runs in a forked process (which does not need it), after forking and in this process only.
+    graph = MembershipGraph(snapshot, deferred=True)
     ctx = ScanContext(snapshot=snapshot, graph=graph, boundary=boundary, settings=pack.settings)
     findings: list[Finding] = []
     notes = list(snapshot.notes)

@@ -126,23 +126,17 @@ class ScanContext:
         if self.audience(recipient_id) is Audience.INTERNAL:
             reaching: Iterable[str] = self.graph.lists_reaching(recipient_id)
         else:
-            reaching = self._reaching_outsiders.get(recipient_id, ())
+            reaching = self._outsiders_lists.reaching(recipient_id)
         found = [lists[i] for i in reaching if lists[i].mail_enabled]
         if self.boundary.own is not None:
             found = [x for x in found if x.id in self._scanned_ids]
         return sorted(found, key=lambda x: (x.display_name.casefold(), x.id))
 
     @cached_property
-    def _reaching_outsiders(self) -> dict[str, list[str]]:
-        """Each recipient that is not internal -> the lists that reach it. Inverting every list's outside
-        recipients, a small part of all memberships, costs less than indexing all five million of them
-        to walk up from each recipient (as `MembershipGraph.lists_reaching` does for insiders)."""
-        found: dict[str, list[str]] = defaultdict(list)
-        outside = self._outside
-        for list_id in self.snapshot.lists:
-            for recipient in outside(list_id):
-                found[recipient].append(list_id)
-        return found
+    def _outsiders_lists(self) -> _OutsidersLists:
+        return _OutsidersLists(
+            self.snapshot, frozenset(r for r, c in self.classifications.items() if c.audience is not Audience.INTERNAL)
+        )
 
     @cached_property
     def _scanned_ids(self) -> frozenset[str]:
@@ -169,6 +163,36 @@ class ScanContext:
         if recipient.kind is RecipientKind.USER and recipient.enabled is False:
             kind = "disabled user"
         return f"{recipient.label} ({kind}; {reason})"
+
+
+class _OutsidersLists:
+    """The lists that reach each recipient who is not internal, found from the snapshot's members, not the
+    expanded graph: the forked process that compares outsiders (DL006) never builds the graph. Mail
+    flows as in `MembershipGraph`: through mail-enabled lists only."""
+
+    def __init__(self, snapshot: Snapshot, outsiders: frozenset[str]) -> None:
+        self._direct: dict[str, list[str]] = defaultdict(list)
+        self._parents: dict[str, list[str]] = defaultdict(list)
+        list_ids = frozenset(snapshot.lists)
+        # Each list's members are tested against the outsiders and the lists in C: five million
+        # memberships, of which only the few that are outsiders or nested lists reach Python.
+        for group in snapshot.lists.values():
+            if group.mail_enabled:
+                for member in outsiders.intersection(group.members):
+                    self._direct[member].append(group.id)
+                for nested in list_ids.intersection(group.members):
+                    self._parents[nested].append(group.id)
+
+    def reaching(self, recipient_id: str) -> set[str]:
+        """The lists with the recipient as a member, and every mail-enabled list they are nested in."""
+        found: set[str] = set()
+        waiting = list(self._direct.get(recipient_id, ()))
+        while waiting:
+            here = waiting.pop()
+            if here not in found:
+                found.add(here)
+                waiting.extend(self._parents.get(here, ()))
+        return found
 
 
 class Check(ABC):

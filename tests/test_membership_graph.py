@@ -1,0 +1,81 @@
+"""The membership graph built on first use, and the lists reaching outsiders found without it."""
+
+from __future__ import annotations
+
+import sys
+
+from conftest import ROOT, SAMPLE
+
+from dlscan.boundary import Audience, Boundary
+from dlscan.checks import ScanContext, build_checks, rule_specs
+from dlscan.graph import MembershipGraph
+from dlscan.rulepack import load_rule_pack
+from dlscan.sources import load_source
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import synth
+
+
+def council(tmp_path):
+    export = tmp_path / "council.ldif"
+    export.write_text(synth.build(seed=7).ldif(), encoding="utf-8")
+    return load_source(export)
+
+
+def context(snapshot, graph):
+    return ScanContext(snapshot, graph, Boundary.for_snapshot(snapshot), load_rule_pack(rule_specs()).settings)
+
+
+def built(graph: MembershipGraph) -> bool:
+    return "_direct" in vars(graph)
+
+
+def test_a_deferred_graph_is_built_when_first_used_and_answers_the_same(tmp_path):
+    snapshot = council(tmp_path)
+    now, later = MembershipGraph(snapshot), MembershipGraph(snapshot, deferred=True)
+    assert not built(later)
+    for list_id in snapshot.lists:
+        assert later.reach(list_id) == now.reach(list_id)
+        assert later.depth(list_id) == now.depth(list_id)
+    assert built(later)
+    assert later.cycles == now.cycles
+
+
+def test_lists_reaching_outsiders_are_those_the_graph_gives(tmp_path):
+    for snapshot in (load_source(SAMPLE), council(tmp_path)):
+        graph = MembershipGraph(snapshot)
+        ctx = context(snapshot, graph)
+        outsiders = [r for r in snapshot.recipients if ctx.audience(r) is not Audience.INTERNAL]
+        assert any(graph.lists_reaching(r) for r in outsiders), "the sample must hold outsiders in lists"
+        for recipient in outsiders:
+            assert ctx._outsiders_lists.reaching(recipient) == graph.lists_reaching(recipient), recipient
+
+
+def test_the_rule_that_runs_apart_never_builds_the_graph(tmp_path):
+    """DL006 runs in a forked process; the graph is built after forking by the rules that need it."""
+    snapshot = council(tmp_path)
+    graph = MembershipGraph(snapshot, deferred=True)
+    ctx = context(snapshot, graph)
+    (apart,) = [c for c in build_checks(load_rule_pack(rule_specs())) if c.runs_apart]
+    assert list(apart.run(ctx))
+    assert not built(graph)
+
+
+def test_an_outsider_in_a_group_that_is_not_mail_enabled_receives_no_list_mail():
+    from dlscan.model import DistributionList, DomainDeclaration, Recipient, RecipientKind, Snapshot, SourceInfo
+
+    contact = Recipient("c1", RecipientKind.CONTACT, "Pat Partner", "pat@partner.example")
+    user = Recipient("u1", RecipientKind.USER, "Sam Staff", "sam@council.example", enabled=True)
+    security = DistributionList("g1", "Door Access", None, mail_enabled=False, members=("c1", "u1"))
+    mailing = DistributionList("l1", "Everyone", "everyone@council.example", members=("g1", "c1"))
+    nesting = DistributionList("l2", "All", "all@council.example", members=("l1",))
+    snapshot = Snapshot(
+        SourceInfo("test", "hand-made"),
+        {r.id: r for r in (contact, user)},
+        {g.id: g for g in (security, mailing, nesting)},
+        (DomainDeclaration("council.example", "test"),),
+    )
+    graph = MembershipGraph(snapshot)
+    ctx = context(snapshot, graph)
+    assert ctx.audience("c1") is Audience.EXTERNAL
+    assert ctx._outsiders_lists.reaching("c1") == graph.lists_reaching("c1") == {"l1", "l2"}
