@@ -17,6 +17,7 @@ import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -177,8 +178,9 @@ class NameForms(NamedTuple):
             found[i] = forms
         return [forms or cls.of(texts[i], marker) for i, forms in enumerate(found)]
 
-    def acronym_variants(self, max_run: int = 6) -> set[str]:
-        """This name with one run of two or more words replaced by their initials."""
+    def acronym_variants(self, max_run: int = 6, among: AbstractSet[str] | None = None) -> set[str]:
+        """This name with one run of two or more words replaced by their initials; with `among`, only the
+        variants whose initials are one of those words."""
         raw = self.raw_words
         count = len(raw)
         if count < ACRONYM_MIN_WORDS:
@@ -196,11 +198,11 @@ class NameForms(NamedTuple):
                 tail = exact[bounds[end] - 1 :] if end < count else ""
                 whole = count == end - start
                 initials = firsts[start:end]  # two or more letters: too short only as a whole two-word name
-                if len(initials) > 2 or not whole:
+                if (len(initials) > 2 or not whole) and (among is None or initials in among):
                     variants.add(head + initials + tail)
                 if has_stopwords:  # "Health and Safety" is "HS" as well as "HAS"
                     kept = "".join([w[0] for w in raw[start:end] if w not in _STOPWORDS])
-                    if len(kept) > 2 or (len(kept) == 2 and not whole):
+                    if (len(kept) > 2 or (len(kept) == 2 and not whole)) and (among is None or kept in among):
                         variants.add(head + kept + tail)
         return variants
 

@@ -18,6 +18,7 @@ import itertools
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -173,7 +174,7 @@ def _keyed_pairs(
     for derived in _derivations(settings, use_prefix):
         proposed.update(_derived_pairs(left, right, derived))
         if both_ways:
-            only = acronyms if derived[0] is acronym_variants else None
+            only = acronyms if derived.of_words else None
             proposed.update((i, j) for j, i in _derived_pairs(right, left, derived, only))
     return proposed
 
@@ -182,17 +183,28 @@ def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
     return settings.one_edit_from, settings.two_edits_from
 
 
-_Derivation = tuple[Callable[[NameForms], Iterable[str]], int]
-"""Texts derived from a name, and the fewest words a name needs to have any."""
+@dataclass(frozen=True)
+class _Derivation:
+    """Texts derived from a name that count when they are another name's exact form."""
+
+    texts: Callable[[NameForms, AbstractSet[str]], Iterable[str]]
+    """A name's derived texts; given the words of the names they are looked up among, if `of_words`."""
+    min_words: int
+    """The fewest words a name needs to have any."""
+    of_words: bool = False
+    """Acronyms: a derived text's initials must be one of the other names' words to equal one of them."""
+
 
 _RAW_WORDS, _EXACT, _COMPACT = attrgetter("raw_words"), attrgetter("exact"), attrgetter("compact")
 
 
 def _derivations(settings: MatchSettings, use_prefix: bool) -> list[_Derivation]:
     """The texts derived from a name that count when they are another name: acronyms, and prefixes."""
-    derivations: list[_Derivation] = [(acronym_variants, ACRONYM_MIN_WORDS)]
+    derivations = [
+        _Derivation(lambda forms, words: forms.acronym_variants(among=words), ACRONYM_MIN_WORDS, of_words=True)
+    ]
     if use_prefix:
-        derivations.append((lambda forms: forms.word_prefixes(settings.prefix_from), 2))
+        derivations.append(_Derivation(lambda forms, _: forms.word_prefixes(settings.prefix_from), 2))
     return derivations
 
 
@@ -231,16 +243,20 @@ def _derived_pairs(
 ) -> Iterator[tuple[int, int]]:
     """(i, j) where a text derived from left[i] (an acronym variant, a prefix) is right[j]'s exact form;
     with `only`, for the left names where it is true."""
-    derived, min_words = derivation
     # Only names of enough words have derived texts: the rest (most personal names) are passed over in C.
-    enough = map(min_words.__le__, map(len, map(_RAW_WORDS, left)))
-    worded = itertools.compress(range(len(left)), enough if only is None else map(operator.and_, enough, only))
+    enough = map(derivation.min_words.__le__, map(len, map(_RAW_WORDS, left)))
+    worded = list(itertools.compress(range(len(left)), enough if only is None else map(operator.and_, enough, only)))
+    if not worded:
+        return
+    exacts = list(map(_EXACT, right))
+    # An acronym variant is another name only if its initials are one of that name's words: the variants
+    # of other initials (nearly all) are never built.
+    words = set(itertools.chain.from_iterable(map(str.split, exacts))) if derivation.of_words else frozenset()
     by_text: dict[str, list[int]] = defaultdict(list)
     for i in worded:
-        for text in derived(left[i]):
+        for text in derivation.texts(left[i], words):
             by_text[text].append(i)
     if by_text:
-        exacts = list(map(_EXACT, right))
         for j in itertools.compress(range(len(exacts)), map(by_text.__contains__, exacts)):
             for i in by_text[exacts[j]]:
                 yield i, j
