@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,10 +73,7 @@ class ConfusableRecipient(RecipientCheck):
             dict(zip(reversed(list_names), range(lists - 1, -1, -1), strict=True)),
             dict(zip(reversed(user_names), range(len(targets) - 1, lists - 1, -1), strict=True)),
         )
-        local_groups: dict[str, list[int]] = defaultdict(list)
-        target_locals = _compared_locals(targets, generic)
-        for j in itertools.compress(range(len(targets)), target_locals):
-            local_groups[target_locals[j]].append(j)
+        local_groups = _LocalGroups(_compared_locals(targets, generic))
         locals_ = _compared_locals(outsiders, generic)
 
         # Outsiders are deduplicated too: thirty outside John Smiths are one look-up, not thirty.
@@ -87,7 +85,7 @@ class ConfusableRecipient(RecipientCheck):
         # Users are not matched by acronym: acronyms name teams ("ASC Duty"), not people.
         acronyms = list(map(first_of_name.lists.__contains__, inside_names))
         name_hits = names.hits(settings, acronyms=acronyms, by_acronym=itemgetter(0))
-        address_hits = _Texts(locals_, list(local_groups), _alone, NameForms.many).hits(settings)
+        address_hits = _Texts(locals_, local_groups.texts(), _alone, NameForms.many).hits(settings)
         for outsider, local in zip(outsiders, locals_, strict=True):
             named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
             if named or addressed:
@@ -99,7 +97,7 @@ class ConfusableRecipient(RecipientCheck):
         """The targets worth ranking: each address-matched one, and the first of each name-matched group
         (the others in a group rank below it unless their address matches too)."""
         chosen = {first_of_name.first(group) for group in by_name}
-        chosen.update(j for local in by_address for j in local_groups[local])
+        chosen.update(j for local in by_address for j in local_groups.targets(local))
         found = {}
         for j in chosen:
             target = targets[j]
@@ -171,6 +169,27 @@ class _FirstOfName:
     def groups(self, name: str) -> list[tuple[bool, str]]:
         """The name groups of a display name: of lists, of users, both or neither."""
         return [group for group, firsts in (((True, name), self.lists), ((False, name), self.users)) if name in firsts]
+
+
+class _LocalGroups:
+    """Each compared local part -> the targets whose address has it: the first, in one dict built in C,
+    and the rest of the few that share one."""
+
+    def __init__(self, target_locals: list[str]) -> None:
+        count = len(target_locals)
+        self._first = dict(zip(reversed(target_locals), range(count - 1, -1, -1), strict=True))
+        self._first.pop("", None)  # a generic local part is not compared
+        self._others: dict[str, list[int]] = defaultdict(list)
+        firsts = map(self._first.get, target_locals)
+        for j in itertools.compress(range(count), map(operator.ne, firsts, range(count))):
+            if target_locals[j]:
+                self._others[target_locals[j]].append(j)
+
+    def texts(self) -> list[str]:
+        return list(self._first)
+
+    def targets(self, local: str) -> list[int]:
+        return [self._first[local], *self._others.get(local, ())]
 
 
 def _alone(text: str) -> tuple[str]:
