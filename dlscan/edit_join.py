@@ -102,6 +102,10 @@ def _sharing_a_variant(
     return pairs if swapped else pairs[:, ::-1]
 
 
+_MAX_SLOT_BITS = 27
+"""At most 128 MB of slots: beyond 16 million hashes more of the absent get through, and the table decides."""
+
+
 class _Presence:
     """A byte per slot, eight slots per hash, set where a set of 64-bit hashes falls: most hashes not in
     the set are told so by one read, rather than by a look-up in a hash table, and about one in eight
@@ -109,7 +113,7 @@ class _Presence:
     L) take 0.5 s instead of 1.2."""
 
     def __init__(self, hashes: np.ndarray) -> None:
-        slot_bits = max(16, (len(hashes) * 8).bit_length())
+        slot_bits = min(_MAX_SLOT_BITS, max(16, (len(hashes) * 8).bit_length()))
         self._shift = np.uint64(64 - slot_bits)
         self._slots = np.zeros(1 << slot_bits, dtype=np.bool_)
         self._slots[hashes >> self._shift] = True
