@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -205,6 +206,13 @@ def _variant_hashes(texts: Sequence[str], keys: list[int], deletions: int) -> np
     return _length_variants(np.ascontiguousarray(codes.reshape(len(keys), length).T, dtype=np.uint64), deletions)
 
 
+@cache
+def _pairs(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every two positions i < j of a string of `length`, as the rows of i and of j."""
+    first, second = np.triu_indices(length, k=1)
+    return first, second
+
+
 def _variant_count(length: int, deletions: int) -> int:
     """How many variants a string of `length` has: itself, one per deleted position, one per pair if two."""
     return 1 + length + (length * (length - 1) // 2 if deletions == 2 else 0)
@@ -212,9 +220,13 @@ def _variant_count(length: int, deletions: int) -> int:
 
 def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
     """For n strings of one length (a length x n array of code points, a row per position): a v x n array
-    of the hashes of each string and its variants with up to `deletions` characters deleted. Strings run
-    along rows, so that every step reads and writes whole contiguous rows: by columns of an n x v array
-    the same work took twice as long, striding through memory."""
+    of the hashes of each string (row 0), of its variants with one character deleted (the next `length`
+    rows) and, if `deletions` is 2, with two deleted (the rest).
+
+    With prefix[k] the hash of the first k characters and B the base, deleting character i leaves
+    prefix[n] + (prefix[i] - prefix[i + 1]) * B^(n-1-i), and deleting i < j too adds the same term for
+    i at B^(n-2-i) instead: every variant is the whole hash plus one or two rows of terms, so a few array
+    operations make them all, however long the strings."""
     length, n = codes.shape
     power = np.ones(length + 1, dtype=np.uint64)
     prefix = np.zeros((length + 1, n), dtype=np.uint64)
@@ -222,21 +234,19 @@ def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
         for t in range(length):
             power[t + 1] = power[t] * _BASE
             prefix[t + 1] = prefix[t] * _BASE + codes[t]
-
-        def span(start: int, end: int) -> np.ndarray:
-            """Hash of characters [start, end) of every string."""
-            return prefix[end] - prefix[start] * power[end - start]
-
+        whole = prefix[length]
+        dropped = prefix[:-1] - prefix[1:]  # row i: what deleting character i takes away, unscaled
+        last = dropped * power[length - 1 :: -1][:length, None]  # scaled as the only deletion
         out = np.empty((_variant_count(length, deletions), n), dtype=np.uint64)
-        out[0] = prefix[length]
-        for i in range(length):
-            out[1 + i] = prefix[i] * power[length - 1 - i] + span(i + 1, length)
-        row = 1 + length
-        for i in range(length - 1 if deletions == 2 else 0):
-            head = prefix[i] * power[length - 2 - i]
-            for j in range(i + 1, length):
-                out[row] = head + span(i + 1, j) * power[length - 1 - j] + span(j + 1, length)
-                row += 1
+        out[0] = whole
+        np.add(last, whole, out=out[1 : 1 + length])
+        if deletions == 2 and length > 1:
+            first, second = _pairs(length)
+            earlier = dropped[:-1] * power[length - 2 :: -1][: length - 1, None]  # scaled as the first of two
+            pairs = out[1 + length :]
+            np.take(earlier, first, axis=0, out=pairs)
+            pairs += np.take(last, second, axis=0)
+            pairs += whole
         # A polynomial hash keeps the last characters in its low bits only; mixed (the finaliser of
         # splitmix64), every bit depends on every character, so any slice of the bits will do.
         out ^= out >> np.uint64(30)
