@@ -14,7 +14,7 @@ list's reach rather than copying it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
@@ -113,14 +113,7 @@ class MembershipGraph:
 
     def lists_reaching(self, recipient_id: str) -> set[str]:
         """The lists whose mail reaches a recipient: its direct lists and every list they are nested in."""
-        found: set[str] = set()
-        waiting = list(self._direct_parents.get(recipient_id, ()))
-        while waiting:
-            here = waiting.pop()
-            if here not in found:
-                found.add(here)
-                waiting.extend(self.graph.predecessors(here))
-        return found
+        return lists_above(self._direct_parents.get(recipient_id, ()), self.graph.predecessors)
 
     def reach(self, list_id: str) -> frozenset[str]:
         """The recipients that mail to this list reaches, nesting expanded."""
@@ -202,3 +195,15 @@ class MembershipGraph:
                 best = back
         assert best is not None
         return (start, *best[:-1])
+
+
+def lists_above(direct: Iterable[str], parents: Callable[[str], Iterable[str]]) -> set[str]:
+    """`direct` lists and every list above them: the lists whose mail reaches what they hold."""
+    found: set[str] = set()
+    waiting = list(direct)
+    while waiting:
+        here = waiting.pop()
+        if here not in found:
+            found.add(here)
+            waiting.extend(parents(here))
+    return found

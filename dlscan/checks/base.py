@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.findings import Finding, Severity
-from dlscan.graph import MembershipGraph
+from dlscan.graph import MembershipGraph, lists_above
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
 from dlscan.rulepack import PackSettings, RuleConfig
 
@@ -185,14 +185,7 @@ class _OutsidersLists:
 
     def reaching(self, recipient_id: str) -> set[str]:
         """The lists with the recipient as a member, and every mail-enabled list they are nested in."""
-        found: set[str] = set()
-        waiting = list(self._direct.get(recipient_id, ()))
-        while waiting:
-            here = waiting.pop()
-            if here not in found:
-                found.add(here)
-                waiting.extend(self._parents.get(here, ()))
-        return found
+        return lists_above(self._direct.get(recipient_id, ()), lambda here: self._parents.get(here, ()))
 
 
 class Check(ABC):
