@@ -271,3 +271,43 @@ def test_nightly_run_scans_for_the_configured_organisation(tmp_path, dlscan):
     document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
     assert {(f["code"], f["severity"], f["list"]) for f in document["findings"]} == EXPECTED[TRUST]
     assert any(TRUST in note for note in document["summary"]["boundary"])
+
+
+def _awkward_recipients():
+    """Recipients that share a domain and kind with a plain one, yet are judged otherwise."""
+    from dlscan.model import Recipient, RecipientKind
+
+    user, contact = RecipientKind.USER, RecipientKind.CONTACT
+    return [
+        Recipient("u1", user, "Sam Staff", "sam@wyvern.gov.uk"),
+        Recipient("g1", user, "Guest Gale", "gale@wyvern.gov.uk", guest=True),  # a guest, internal-looking
+        Recipient("c1", contact, "Routed Rae", "rae@wyvern.gov.uk", target_address="rae@elsewhere.example"),
+        Recipient("u2", user, "Unverified Una", "una@partner.example"),  # a member user, for tenant_members
+        Recipient("c2", contact, "Partner Pat", "pat@partner.example"),  # same domain, another kind
+        Recipient("c3", contact, "Trailing Dot", "dot@Partner.Example."),  # the same domain, written otherwise
+        Recipient("x1", RecipientKind.UNRESOLVED, "?", "gone@wyvern.gov.uk"),
+        Recipient("p1", RecipientKind.PRINCIPAL, "S-1-5-21", None),
+        Recipient("n1", user, "No Mail", None),
+    ]
+
+
+@pytest.mark.parametrize("tenant_members", [False, True])
+def test_classifying_all_at_once_gives_each_recipient_its_own_classification(collected, tenant_members):
+    """Plain recipients take the judgement of the first of their domain and kind; every other kind of
+    recipient (guests, routed contacts, references, organisations and partners) is judged alone."""
+    from dlscan.boundary import Boundary, BoundarySettings
+    from dlscan.model import Snapshot
+
+    config = load_config(CONFIG)
+    wyvern = load_source(ROOT / "sample_data" / "wyvern.ldif")
+    awkward = Snapshot(wyvern.source, {r.id: r for r in _awkward_recipients()}, {}, wyvern.internal_domains)
+    plain = BoundarySettings(tenant_members=tenant_members)  # no organisation, no partners: the quick path
+    packs = [load_pack(None, config.boundary, organisation).boundary for organisation in (None, TRUST)]
+    weighed = [BoundarySettings(**{**vars(b), "tenant_members": tenant_members}) for b in packs]
+    for snapshot in (awkward, wyvern, load_source(SHARED), collected):
+        for settings in (plain, *weighed):
+            boundary = Boundary.for_snapshot(snapshot, (), settings)
+            one_by_one = {rid: boundary.classify(r) for rid, r in snapshot.recipients.items()}
+            assert boundary.classify_all(snapshot.recipients) == one_by_one
+    judged = Boundary.for_snapshot(awkward).classify_all(awkward.recipients)
+    assert len({judged[r].reason for r in ("u1", "g1", "c1")}) == 3, "the awkward ones must differ from the plain"

@@ -12,7 +12,7 @@ Steps, in order (docs/boundary.md explains how to choose them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -43,6 +43,7 @@ class Classification:
 _NO_ADDRESS = Classification(Audience.NONE, "no mail address: receives no list mail")
 _UNRESOLVED = Classification(Audience.UNKNOWN, "unknown: the member reference points at no object read")
 _PRINCIPAL = Classification(Audience.UNKNOWN, "unknown: a foreign security principal, whose mail goes elsewhere")
+_UNKNOWN_KINDS = frozenset({RecipientKind.UNRESOLVED, RecipientKind.PRINCIPAL})
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,26 @@ class Boundary:
             if subdomains and domain.endswith("." + declaration.name):
                 return declaration
         return None
+
+    def classify_all(self, recipients: Mapping[str, Recipient]) -> dict[str, Classification]:
+        """`classify` for every recipient, by id. A plain recipient (not a guest, no target address, not a
+        reference or a foreign principal) is judged by its domain and kind alone unless the boundary
+        weighs more (an organisation of a shared service, trusted partners): it takes the classification
+        of the first with the same, and a million recipients are settled by a few hundred judgements."""
+        if self.own is not None or self.settings.partners:
+            return {rid: self.classify(r) for rid, r in recipients.items()}
+        judged: dict[tuple[str, RecipientKind], Classification] = {}
+        found = {}
+        for rid, recipient in recipients.items():
+            address = recipient.primary_address
+            if recipient.guest or recipient.target_address is not None or recipient.kind in _UNKNOWN_KINDS:
+                found[rid] = self.classify(recipient)
+            elif not address:
+                found[rid] = _NO_ADDRESS
+            else:
+                key = (address.rpartition("@")[2], recipient.kind)  # everything domain_of reads
+                found[rid] = judged.get(key) or judged.setdefault(key, self.classify(recipient))
+        return found
 
     def classify(self, recipient: Recipient) -> Classification:
         if recipient.kind is RecipientKind.UNRESOLVED:

@@ -27,7 +27,7 @@ class ScanContext:
 
     @cached_property
     def classifications(self) -> Mapping[str, Classification]:
-        return {rid: self.boundary.classify(r) for rid, r in self.snapshot.recipients.items()}
+        return self.boundary.classify_all(self.snapshot.recipients)
 
     @cached_property
     def mail_lists(self) -> list[DistributionList]:
