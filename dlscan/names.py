@@ -17,8 +17,7 @@ import re
 import sys
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -188,9 +187,9 @@ class NameForms(NamedTuple):
             made[i] = cls.of(texts[i], marker)
         return made
 
-    def acronym_variants(self, max_run: int = 6, among: AbstractSet[str] | None = None) -> set[str]:
-        """This name with one run of two or more words replaced by their initials; with `among`, only the
-        variants whose initials are one of those words."""
+    def acronym_variants(self, max_run: int = 6, among: Mapping[str, bool] | None = None) -> set[str]:
+        """This name with one run of two or more words replaced by their initials; with `among` (from
+        `initials_among`), only the variants whose initials are one of its words."""
         raw = self.raw_words
         count = len(raw)
         if count < ACRONYM_MIN_WORDS:
@@ -203,23 +202,34 @@ class NameForms(NamedTuple):
         has_stopwords = not _STOPWORDS.isdisjoint(raw)
         variants = set()
         for start in range(count):
-            head = exact[: bounds[start]]
             for end in range(start + 2, min(count, start + max_run) + 1):
-                tail = exact[bounds[end] - 1 :] if end < count else ""
                 whole = count == end - start
                 initials = firsts[start:end]  # two or more letters: too short only as a whole two-word name
-                if (len(initials) > 2 or not whole) and (among is None or initials in among):
-                    variants.add(head + initials + tail)
+                is_word = True if among is None else among.get(initials)
+                if is_word is None and not has_stopwords:
+                    break  # no word begins with these initials: nor with those of a longer run from here
+                chosen = [initials] if is_word and (len(initials) > 2 or not whole) else []
                 if has_stopwords:  # "Health and Safety" is "HS" as well as "HAS"
                     kept = "".join([w[0] for w in raw[start:end] if w not in _STOPWORDS])
-                    if (len(kept) > 2 or (len(kept) == 2 and not whole)) and (among is None or kept in among):
-                        variants.add(head + kept + tail)
+                    if (len(kept) > 2 or (len(kept) == 2 and not whole)) and (among is None or among.get(kept)):
+                        chosen.append(kept)
+                for letters in chosen:
+                    variants.add(exact[: bounds[start]] + letters + (exact[bounds[end] - 1 :] if end < count else ""))
         return variants
 
     def word_prefixes(self, min_chars: int) -> list[str]:
         """Every prefix of `exact` that ends at a word boundary and is at least `min_chars` long."""
         parts = self.exact.split(" ")
         return [p for i in range(1, len(parts)) if len(p := " ".join(parts[:i])) >= min_chars]
+
+
+def initials_among(words: Iterable[str], max_run: int = 6) -> dict[str, bool]:
+    """For `NameForms.acronym_variants`: each word that initials could be (True), and each shorter
+    beginning of one (False), so that a run whose initials begin no word stops growing."""
+    candidates = {w for w in words if 2 <= len(w) <= max_run}
+    found = dict.fromkeys((w[:k] for w in candidates for k in range(2, len(w))), False)
+    found.update(dict.fromkeys(candidates, True))
+    return found
 
 
 def _plain_forms(

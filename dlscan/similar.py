@@ -17,8 +17,7 @@ from __future__ import annotations
 import itertools
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -26,7 +25,7 @@ from operator import attrgetter
 
 from rapidfuzz.distance import Levenshtein
 
-from dlscan.names import ACRONYM_MIN_WORDS, NameForms
+from dlscan.names import ACRONYM_MIN_WORDS, NameForms, initials_among
 
 
 class Reason(StrEnum):
@@ -187,7 +186,7 @@ def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
 class _Derivation:
     """Texts derived from a name that count when they are another name's exact form."""
 
-    texts: Callable[[NameForms, AbstractSet[str]], Iterable[str]]
+    texts: Callable[[NameForms, Mapping[str, bool]], Iterable[str]]
     """A name's derived texts; given the words of the names they are looked up among, if `of_words`."""
     min_words: int
     """The fewest words a name needs to have any."""
@@ -251,7 +250,7 @@ def _derived_pairs(
     exacts = list(map(_EXACT, right))
     # An acronym variant is another name only if its initials are one of that name's words: the variants
     # of other initials (nearly all) are never built.
-    words = set(itertools.chain.from_iterable(map(str.split, exacts))) if derivation.of_words else frozenset()
+    words = initials_among(itertools.chain.from_iterable(map(str.split, exacts))) if derivation.of_words else {}
     by_text: dict[str, list[int]] = defaultdict(list)
     for i in worded:
         for text in derivation.texts(left[i], words):

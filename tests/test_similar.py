@@ -206,12 +206,12 @@ def test_forms_made_together_equal_forms_made_one_by_one(alphabet):
             assert NameForms.many(texts, pattern) == [NameForms.of(t, pattern) for t in texts]
 
 
-def _acronym_variants_by_definition(forms: NameForms, max_run: int = 6) -> set[str]:
+def _acronym_variants_by_definition(forms: NameForms, max_run: int = 6) -> dict[str, set[str]]:
     """One run of two or more words replaced by their initials (with and without stopwords), built word
-    by word: what `acronym_variants` must give, however it builds them."""
+    by word: what `acronym_variants` must give, however it builds them; each variant with its initials."""
     from dlscan.names import _STOPWORDS, singular
 
-    raw, found = forms.raw_words, set()
+    raw, found = forms.raw_words, {}
     tokens = [singular(w) for w in raw]
     for start in range(len(raw)):
         for end in range(start + 2, min(len(raw), start + max_run) + 1):
@@ -221,14 +221,20 @@ def _acronym_variants_by_definition(forms: NameForms, max_run: int = 6) -> set[s
             ):
                 whole = end - start == len(raw)
                 if len(initials) > 2 or (len(initials) == 2 and not whole):
-                    found.add(" ".join([*tokens[:start], initials, *tokens[end:]]))
+                    found.setdefault(" ".join([*tokens[:start], initials, *tokens[end:]]), set()).add(initials)
     return found
 
 
 def test_acronym_variants_follow_their_definition():
+    from dlscan.names import initials_among
+
     words = ["health", "and", "safety", "of", "the", "Boards", "policies", "IT", "hr", "a", "for", "in", "x", "Bus"]
     rng = random.Random(17)
     for _ in range(3000):
         text = rng.choice([" ", "-", ".", " & "]).join(rng.choice(words) for _ in range(rng.randint(1, 9)))
+        among = {"".join(rng.choice("hasotbpixf") for _ in range(rng.randint(2, 4))) for _ in range(40)}
         for forms in (NameForms.of(text), *NameForms.many([text])):
-            assert forms.acronym_variants() == _acronym_variants_by_definition(forms), text
+            expected = _acronym_variants_by_definition(forms)
+            assert forms.acronym_variants() == set(expected), text
+            kept = {variant for variant, initials in expected.items() if initials & among}
+            assert forms.acronym_variants(among=initials_among([*among, "abcdefgh"])) == kept, text
