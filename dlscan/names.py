@@ -106,8 +106,13 @@ def skeleton(text: str) -> str:
     )
 
 
+_ASCII_SPACES = {ord(c): " " for c in "\t\r\n"}
+
+
 def _visible(text: str) -> str:
     """Drop format characters (zero-width, bidi controls, soft hyphen); make every space a space."""
+    if text.isascii():
+        return text.translate(_ASCII_SPACES)  # ASCII has no format characters, and one space of its own
     out = []
     for ch in text:
         category = unicodedata.category(ch)

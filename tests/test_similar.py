@@ -238,3 +238,16 @@ def test_acronym_variants_follow_their_definition():
             assert forms.acronym_variants() == set(expected), text
             kept = {variant for variant, initials in expected.items() if initials & among}
             assert forms.acronym_variants(among=initials_among([*among, "abcdefgh"])) == kept, text
+
+
+def test_visible_text_of_ascii_is_what_the_character_rules_make_it():
+    """`_visible` takes a short cut for ASCII; every ASCII character must come out as the rules say."""
+    import unicodedata
+
+    from dlscan.names import _visible
+
+    for code in range(128):
+        ch = chr(code)
+        category = unicodedata.category(ch)
+        expected = "" if category == "Cf" else " " if category in ("Zs", "Zl", "Zp") or ch in "\t\r\n" else ch
+        assert _visible(f"a{ch}b") == f"a{expected}b", repr(ch)
