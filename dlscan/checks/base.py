@@ -63,25 +63,32 @@ class ScanContext:
         _ = (self.classifications, self.mail_lists)
 
     @cached_property
+    def _ids_by_audience(self) -> dict[Audience, frozenset[str]]:
+        """The recipients of each audience, in one pass over the classifications."""
+        grouped: dict[Audience, list[str]] = defaultdict(list)
+        for rid, classification in self.classifications.items():
+            grouped[classification.audience].append(rid)
+        return {audience: frozenset(grouped.get(audience, ())) for audience in Audience}
+
+    @cached_property
+    def _not_internal_ids(self) -> frozenset[str]:
+        by_audience = self._ids_by_audience
+        return frozenset().union(*(ids for audience, ids in by_audience.items() if audience is not Audience.INTERNAL))
+
+    @cached_property
     def _outside(self) -> Callable[[str], frozenset[str]]:
         """Each list's reached recipients that are not internal: usually a small part of its reach."""
-        outside = frozenset(r for r, c in self.classifications.items() if c.audience is not Audience.INTERNAL)
-        return self.graph.reach_within(outside)
+        return self.graph.reach_within(self._not_internal_ids)
 
     @cached_property
     def _silent(self) -> Callable[[str], frozenset[str]]:
         """Each list's reached recipients that receive no mail (no address, or not mail-enabled)."""
-        silent = frozenset(r for r, c in self.classifications.items() if c.audience is Audience.NONE)
-        return self.graph.reach_within(silent)
-
-    @cached_property
-    def _external(self) -> frozenset[str]:
-        return frozenset(r for r, c in self.classifications.items() if c.audience is Audience.EXTERNAL)
+        return self.graph.reach_within(self._ids_by_audience[Audience.NONE])
 
     def has_direct_external(self, list_id: str) -> bool:
         """Whether an external recipient is a direct member of the list: a set test in C rather than a
         look-up per member (five million at L)."""
-        return not self.graph.direct_recipients(list_id).isdisjoint(self._external)
+        return not self.graph.direct_recipients(list_id).isdisjoint(self._ids_by_audience[Audience.EXTERNAL])
 
     @cached_property
     def _audiences(self) -> dict[tuple[str, Audience], list[Recipient]]:
@@ -134,9 +141,7 @@ class ScanContext:
 
     @cached_property
     def _outsiders_lists(self) -> _OutsidersLists:
-        return _OutsidersLists(
-            self.snapshot, frozenset(r for r, c in self.classifications.items() if c.audience is not Audience.INTERNAL)
-        )
+        return _OutsidersLists(self.snapshot, self._not_internal_ids)
 
     @cached_property
     def _scanned_ids(self) -> frozenset[str]:
