@@ -25,7 +25,8 @@ def match_settings(params: Mapping[str, object]) -> MatchSettings:
 
 
 def local_part(address: str | None) -> str:
-    return address.rsplit("@", 1)[0] if address and "@" in address else ""
+    """What comes before the last @; "" for no address, or one without an @."""
+    return (address or "").rpartition("@")[0]
 
 
 def explain(a: str, b: str, match: Match) -> str:

@@ -147,7 +147,7 @@ _ADDRESS = attrgetter("primary_address")
 
 def _compared_locals(recipients: Sequence[Recipient | DistributionList], generic: set[str]) -> list[str]:
     """Each primary address's local part, or "" for a generic one ("info", "office"), which is not compared."""
-    found = [(address or "").rpartition("@")[0] for address in map(_ADDRESS, recipients)]  # `local_part`, inline
+    found = list(map(local_part, map(_ADDRESS, recipients)))
     return [
         local if not is_generic else ""
         for local, is_generic in zip(found, map(generic.__contains__, map(str.lower, found)), strict=True)
