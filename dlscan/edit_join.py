@@ -236,13 +236,13 @@ def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
             prefix[t + 1] = prefix[t] * _BASE + codes[t]
         whole = prefix[length]
         dropped = prefix[:-1] - prefix[1:]  # row i: what deleting character i takes away, unscaled
-        last = dropped * power[length - 1 :: -1][:length, None]  # scaled as the only deletion
+        last = dropped * power[length - 1 :: -1, None]  # scaled as the only deletion: B^(n-1-i) in row i
         out = np.empty((_variant_count(length, deletions), n), dtype=np.uint64)
         out[0] = whole
         np.add(last, whole, out=out[1 : 1 + length])
         if deletions == 2 and length > 1:
             first, second = _pairs(length)
-            earlier = dropped[:-1] * power[length - 2 :: -1][: length - 1, None]  # scaled as the first of two
+            earlier = dropped[:-1] * power[length - 2 :: -1, None]  # scaled as the first of two: B^(n-2-i)
             pairs = out[1 + length :]
             np.take(earlier, first, axis=0, out=pairs)
             pairs += np.take(last, second, axis=0)
