@@ -180,7 +180,7 @@ class NameForms(NamedTuple):
             return _plain_forms(cls, texts, joined, marker)  # the usual case: every text is plain
         # The few texts that are not plain are found by where their characters stand in the joined text
         # (one scan in C, not one test per text); each is made on its own, and held empty meanwhile.
-        starts = list(itertools.accumulate(map(operator.add, map(len, texts), itertools.repeat(1)), initial=0))
+        starts = _starts(texts)
         apart = {bisect.bisect_right(starts, found.start()) - 1 for found in _not_plain().finditer(joined)}
         if newline_inside:
             apart.update(i for i, text in enumerate(texts) if "\n" in text)  # rare: such a text is not a line
@@ -202,7 +202,7 @@ class NameForms(NamedTuple):
         # The words around a run are sliced out of `exact` (its words are `raw`'s, made singular):
         # word k of `exact` starts at bounds[k], and bounds[k + 1] - 1 is the space after it.
         exact = self.exact
-        bounds = list(itertools.accumulate(map(len, exact.split(" ")), lambda at, n: at + n + 1, initial=0))
+        bounds = _starts(exact.split(" "))
         firsts = "".join([w[0] for w in raw])
         has_stopwords = not _STOPWORDS.isdisjoint(raw)
         variants = set()
@@ -226,6 +226,12 @@ class NameForms(NamedTuple):
         """Every prefix of `exact` that ends at a word boundary and is at least `min_chars` long."""
         parts = self.exact.split(" ")
         return [p for i in range(1, len(parts)) if len(p := " ".join(parts[:i])) >= min_chars]
+
+
+def _starts(pieces: Sequence[str]) -> list[int]:
+    """Where each piece starts once they are joined with one character between them, and then where one
+    more would."""
+    return list(itertools.accumulate(map(operator.add, map(len, pieces), itertools.repeat(1)), initial=0))
 
 
 def initials_among(words: Iterable[str], max_run: int = 6) -> dict[str, bool]:
