@@ -58,8 +58,17 @@ class Match:
     edits: int = 0
 
 
-@lru_cache(maxsize=200_000)
 def acronym_variants(forms: NameForms) -> frozenset[str]:
+    """A name's acronym variants, kept for the names that have any: most names are too short, and are
+    answered without hashing their forms for the cache."""
+    return _cached_acronym_variants(forms) if len(forms.raw_words) >= ACRONYM_MIN_WORDS else _NO_VARIANTS
+
+
+_NO_VARIANTS: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=200_000)
+def _cached_acronym_variants(forms: NameForms) -> frozenset[str]:
     return frozenset(forms.acronym_variants())
 
 
@@ -74,10 +83,7 @@ def compare(a: NameForms, b: NameForms, settings: MatchSettings, *, use_prefix: 
         reasons.append(Reason.WORD_ORDER)
     if a.stem == b.stem:
         reasons.append(Reason.SUFFIX)
-    # Most pairs are of shorter names, spared hashing their forms to look up variants they do not have.
-    if (len(b.raw_words) >= ACRONYM_MIN_WORDS and a.exact in acronym_variants(b)) or (
-        len(a.raw_words) >= ACRONYM_MIN_WORDS and b.exact in acronym_variants(a)
-    ):
+    if a.exact in acronym_variants(b) or b.exact in acronym_variants(a):
         reasons.append(Reason.ACRONYM)
     edits = 0
     allowed = settings.allowed_edits(min(len(a.compact), len(b.compact)))
