@@ -4,6 +4,8 @@ msgspec rejects is left to the careful path, which names the problem."""
 from __future__ import annotations
 
 import copy
+import os
+import threading
 
 import orjson
 import pytest
@@ -86,4 +88,28 @@ def test_what_typed_reading_rejects_is_named_by_the_careful_path(document, tmp_p
     path = tmp_path / "bad.json"
     path.write_bytes(orjson.dumps(spoilt))
     with pytest.raises(InputError, match=message):
+        read_snapshot(path)
+
+
+def test_a_snapshot_reads_the_same_mapped_gzipped_or_piped(document, tmp_path):
+    plain, packed = tmp_path / "s.json", tmp_path / "s.json.gz"
+    snapshot = snapshot_from_document(document, "test")
+    write_snapshot(snapshot, plain)
+    write_snapshot(snapshot, packed)
+    assert packed.read_bytes()[:2] == b"\x1f\x8b"
+    assert read_snapshot(plain) == read_snapshot(packed) == snapshot
+    if hasattr(os, "mkfifo"):  # a file that cannot be mapped is read whole
+        pipe = tmp_path / "pipe.json"
+        os.mkfifo(pipe)
+        writer = threading.Thread(target=pipe.write_bytes, args=(plain.read_bytes(),))
+        writer.start()
+        assert read_snapshot(pipe) == snapshot
+        writer.join()
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b'{"format": "dlscan-snapshot", "format_version": 1'])
+def test_an_empty_or_cut_snapshot_is_named(tmp_path, content):
+    path = tmp_path / "cut.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="not valid JSON"):
         read_snapshot(path)

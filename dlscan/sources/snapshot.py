@@ -7,13 +7,16 @@ docs/snapshot-format.md. A snapshot is always whole: every member and owner id n
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import io
 import itertools
 import json
+import mmap
 import operator
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -60,19 +63,38 @@ def read_snapshot(path: Path) -> Snapshot:
     from dlscan.sources.typed import decode_typed  # msgspec: loaded when a snapshot is read, not at start-up
 
     with collector_paused(settle=True):
-        with open_binary(path) as stream:
-            data = stream.read()
-        typed = decode_typed(data, _shape(Recipient).fast["attributes"], _SLOW)
-        if typed is not None:
-            document, recipients, lists = typed
-            return snapshot_from_document(document, path, objects=(recipients, lists))
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            if "utf-8" in str(exc).lower():
-                raise InputError(path, "a snapshot must be UTF-8 JSON") from None
-            raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
-        return snapshot_from_document(document, path)
+        with _contents(path) as data:
+            typed = decode_typed(data, _shape(Recipient).fast["attributes"], _SLOW)
+            document = _parsed(path, data) if typed is None else None
+        if typed is None:
+            return snapshot_from_document(document, path)
+        document, recipients, lists = typed
+        return snapshot_from_document(document, path, objects=(recipients, lists))
+
+
+@contextlib.contextmanager
+def _contents(path: Path) -> Iterator[bytes | memoryview]:
+    """The file's bytes: a plain file mapped into memory rather than copied (reading 47 MB took 25 to
+    35 ms), a gzipped one (or one that cannot be mapped, such as a pipe) read whole."""
+    with open_binary(path) as stream:
+        mapped = None
+        if isinstance(stream, io.BufferedReader):
+            with contextlib.suppress(OSError, ValueError):  # ValueError: an empty file
+                mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        if mapped is None:
+            yield stream.read()
+            return
+        with mapped, memoryview(mapped) as view:
+            yield view
+
+
+def _parsed(path: Path, data: bytes | memoryview) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "utf-8" in str(exc).lower():
+            raise InputError(path, "a snapshot must be UTF-8 JSON") from None
+        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
 
 
 def snapshot_from_document(
