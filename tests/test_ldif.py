@@ -8,7 +8,10 @@ import uuid
 
 import pytest
 
+from dlscan.checks import rule_specs
 from dlscan.model import ListKind, RecipientKind
+from dlscan.rulepack import load_rule_pack
+from dlscan.scan import run_scan
 from dlscan.sources import load_source
 from dlscan.sources.dn import normalize_dn
 from dlscan.sources.ldif import format_record, read_ldif
@@ -118,6 +121,9 @@ def test_unresolved_member_is_recorded_when_allowed(write_ldif):
     (group,) = snapshot.lists.values()
     (ref,) = group.members
     assert snapshot.recipients[ref].kind is RecipientKind.UNRESOLVED
+    # A reference nobody could read is not counted as a recipient the scan looked at.
+    summary = run_scan(snapshot, [], load_rule_pack(rule_specs())).summary
+    assert summary.recipients == len(snapshot.recipients) - 1 > 0
 
 
 MALFORMED = {
