@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import IO, ClassVar
 
 from dlscan.findings import Finding
@@ -77,6 +79,15 @@ def finding_row(finding: Finding, run: RunView | None = None) -> dict[str, str]:
         mark = run.marks[finding.finding_id]
         row.update(status=mark.status, first_seen=mark.first_seen, suppressed_by=mark.suppressed_by)
     return row
+
+
+def finding_columns(findings: list[Finding], run: RunView | None = None) -> dict[str, list[str]]:
+    """`finding_row` of every finding, as a list of cells per column (`columns(run)`), turned round in C."""
+    names = columns(run)
+    if not findings:
+        return {name: [] for name in names}
+    cells = zip(*map(itemgetter(*names), map(finding_row, findings, itertools.repeat(run))), strict=True)
+    return dict(zip(names, map(list, cells), strict=True))
 
 
 def _row(finding: Finding) -> dict[str, str]:
