@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 import random
 
+import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
+from dlscan import edit_join
 from dlscan.edit_join import edit_pairs
 from dlscan.names import NameForms, skeleton
 from dlscan.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
@@ -143,8 +145,11 @@ def mutated(rng: random.Random, text: str, alphabet: str) -> str:
     return text
 
 
+@pytest.mark.parametrize("screened", [False, True], ids=["as-is", "screened"])
 @pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
-def test_edit_pairs_equal_brute_force(settings):
+def test_edit_pairs_equal_brute_force(settings, screened, monkeypatch):
+    if screened:  # large joins screen their words before sorting them: here, every join does
+        monkeypatch.setattr(edit_join, "_SCREEN_FROM", 0)
     # A small alphabet makes near strings common; accented and Cyrillic letters exercise wide code points.
     rng = random.Random(5)
     alphabet = "abcé\u0430"
@@ -251,3 +256,15 @@ def test_visible_text_of_ascii_is_what_the_character_rules_make_it():
         category = unicodedata.category(ch)
         expected = "" if category == "Cf" else " " if category in ("Zs", "Zl", "Zp") or ch in "\t\r\n" else ch
         assert _visible(f"a{ch}b") == f"a{expected}b", repr(ch)
+
+
+def test_screening_keeps_every_word_whose_hash_is_shared():
+    rng = np.random.default_rng(3)
+    words = rng.integers(0, np.iinfo(np.uint64).max, size=5000, dtype=np.uint64, endpoint=True)
+    owner_bits = np.uint64(16)
+    # Shared hashes, each in two words with different owners in their low bits.
+    words[:300] = (words[300:600] >> owner_bits << owner_bits) | np.arange(300, dtype=np.uint64)
+    kept = set(edit_join._repeated(words.copy()).tolist())
+    shared = {int(w) for w in words[:600]}
+    assert shared <= kept <= {int(w) for w in words}
+    assert len(kept) < len(words) / 2  # and it does screen
