@@ -20,7 +20,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
+
+from dlscan.datacache import derived_table
 
 _STOPWORDS = frozenset({"and", "of", "the", "for", "to", "in", "&"})
 _DASHES = "-\u2013\u2014"  # hyphen, en dash, em dash
@@ -41,15 +44,27 @@ _PLURAL_IES = re.compile(rb"ies(?<=\w\wies)\b")
 _PLURAL_S = re.compile(rb"s(?<=\w\w[^\Wsui]s)\b")
 
 
+_SKELETON_DERIVATION = 1
+"""Changed whenever `_derived_skeleton_table` would derive another table: a kept one is then not used."""
+
+
 @cache
 def skeleton_table() -> dict[int, str]:
+    """Code point -> prototype, from Unicode's confusables data; kept between runs (`dlscan.datacache`)."""
+    source = resources.files("confusable_homoglyphs") / "confusables.json"
+    if not isinstance(source, Path):
+        return _derived_skeleton_table(source.read_bytes())
+    return derived_table("skeleton", source, _SKELETON_DERIVATION, lambda: _derived_skeleton_table(source.read_bytes()))
+
+
+def _derived_skeleton_table(confusables: bytes) -> dict[int, str]:
     """Code point -> prototype, from Unicode's confusables data.
 
     Characters linked as confusable form classes; each class maps to one prototype, preferring plain
     ASCII letters so that 'Wyvern' in Cyrillic and Latin meet. A class whose member is drawn as a
     sequence (m -> rn) maps to that sequence.
     """
-    data = json.loads((resources.files("confusable_homoglyphs") / "confusables.json").read_text(encoding="utf-8"))
+    data = json.loads(confusables)
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:

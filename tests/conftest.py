@@ -8,9 +8,18 @@ from pathlib import Path
 import pytest
 
 from dlscan.cli import run
+from dlscan.datacache import CACHE_DIR_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "wyvern.ldif"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory):
+    """Derived tables are kept in the session's own folder (child processes inherit it), not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_VARIABLE, str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @dataclass
