@@ -1,4 +1,5 @@
 """Tables derived from the data files of installed packages, kept between runs.
+
 Deriving the look-alike table from Unicode's confusables data takes 25 ms in each process that needs it,
 a tenth of a scan of ten thousand recipients; reading it back takes a few milliseconds. A kept table is
 known by its source file (path, size, modification time) and by how dlscan derives it, so an upgraded
