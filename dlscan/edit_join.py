@@ -20,6 +20,8 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from dlscan.arrays import ranges
+
 _PAIR_COST = 8
 """Roughly what confirming one candidate pair costs, in probes of one variant hash."""
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits: any odd base would do
@@ -98,7 +100,7 @@ def _sharing_a_variant(
         probe_owners = np.asarray(keys)[hit % len(keys)]
         # Each hit pairs its owner with every small-side owner of the hash.
         large_owners.append(np.repeat(probe_owners, counts[slot]))
-        small_owners.append(owners[order[_ranges(starts[slot], counts[slot])]])
+        small_owners.append(owners[order[ranges(starts[slot], counts[slot])]])
     pairs = _unique_pairs(np.concatenate(large_owners), np.concatenate(small_owners), max(len(small), len(large)))
     return pairs if swapped else pairs[:, ::-1]
 
@@ -167,7 +169,7 @@ def _sharing_a_hash(words: np.ndarray, bits: np.uint64) -> tuple[np.ndarray, np.
     # Every entry against every entry of its group; each pair is kept once, from its smaller key.
     entry_sizes = np.repeat(sizes, sizes)
     a = np.repeat(owners, entry_sizes)
-    b = owners[_ranges(np.repeat(starts, sizes), entry_sizes)]
+    b = owners[ranges(np.repeat(starts, sizes), entry_sizes)]
     keep = a < b
     return a[keep], b[keep]
 
@@ -189,12 +191,6 @@ def _repeated(words: np.ndarray) -> np.ndarray:
     shared = np.zeros(1 << slot_bits, dtype=np.bool_)
     shared[slots[written[slots] != positions]] = True
     return words[shared[slots]]
-
-
-def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """The positions start, start + 1, ..., start + size - 1 of every (start, size), end to end."""
-    ends = np.cumsum(sizes)
-    return np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - (ends - sizes), sizes)
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:

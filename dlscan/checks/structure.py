@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-import math
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
@@ -81,7 +78,7 @@ class DuplicateMembership(Check):
     """DL014: two lists with the same, or nearly the same, recipients under different names.
 
     Pairs where one list is nested inside the other are deliberate and not reported. Candidates come
-    from an inverted index (recipient -> lists), so only lists that share recipients are compared.
+    from prefix filtering (`dlscan.set_join`), so only lists that could be that similar are compared.
     """
 
     code = "DL014"
@@ -94,7 +91,11 @@ class DuplicateMembership(Check):
         audiences = {g.id: ctx.receiving(g.id) for g in ctx.mail_lists}
         audiences = {k: v for k, v in audiences.items() if len(v) >= minimum}
         lists = ctx.snapshot.lists
-        for list_id, other in _candidate_pairs(audiences, threshold):
+        from dlscan.set_join import candidate_pairs  # numpy: loaded when lists are compared, not at start-up
+
+        ids = list(audiences)
+        for a, b in candidate_pairs(list(audiences.values()), threshold).tolist():
+            list_id, other = ids[a], ids[b]
             mine, theirs = audiences[list_id], audiences[other]
             common = len(mine & theirs)
             union = len(mine) + len(theirs) - common
@@ -109,64 +110,3 @@ class DuplicateMembership(Check):
         else:
             detail = f"Shares {common} of {union} recipients ({common / union:.0%}) with '{other.label}'."
         return self.finding(ctx, group, related=other.label, key=other.id, detail=detail)
-
-
-_SHARED_IN_PREFIXES = 2
-"""k above. With k = 1, lists of 60 people, each person in about seven of them, proposed 780,000 pairs
-at a million recipients, nearly all of them sharing one person by chance."""
-
-
-def _first(members: frozenset[str], count: int) -> list[str]:
-    """The first `count` members in the global (string) order. Sorting in C is quicker until the set is
-    large and the prefix a small part of it (a tenth, for t = 0.9), where a heap of the prefix wins."""
-    if count >= len(members) or len(members) <= 4 * count or len(members) < 1000:
-        return sorted(members)[:count]
-    return heapq.nsmallest(count, members)
-
-
-def _candidate_pairs(audiences: Mapping[str, frozenset[str]], threshold: float) -> list[tuple[str, str]]:
-    """Every pair of lists that share a recipient and could reach the threshold, each as (smaller id, larger id).
-
-    Prefix and positional filtering, as in PPJoin (Xiao et al., 2008). With each set's members in one
-    global order, sets x and y of Jaccard similarity t or more share a = t/(1+t)(|x|+|y|) members or
-    more, so the first |x| - a + k members of x and the first |y| - a + k of y share k of them, or a if
-    fewer. Sets are taken smallest first; each probes the index with its first |x| - ceil(t|x|) + k
-    members and indexes its first |x| - ceil(2t/(1+t)|x|) + k, enough against any larger partner. A pair
-    whose shared members come so late that a cannot be reached is dropped, and so is a pair whose sizes
-    differ by more than t allows. Every proposed pair is then measured exactly: nothing is lost or guessed.
-    """
-    # Lists by position in size order: pairs are then numbers, which a million of cost little to keep and sort.
-    ids = sorted(audiences, key=lambda k: (len(audiences[k]), k))
-    sizes = [len(audiences[list_id]) for list_id in ids]
-    index: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    pairs: set[int] = set()
-    count = len(ids)
-    share = threshold / (1 + threshold)
-    for position, list_id in enumerate(ids):
-        size = sizes[position]
-        prefix = _first(audiences[list_id], size - math.ceil(threshold * size - 1e-9) + _SHARED_IN_PREFIXES)
-        smallest_partner = threshold * size
-        # other -> (shared members found so far, members the pair needs), or shared -1 once out of reach
-        found: dict[int, tuple[int, int]] = {}
-        for i, member in enumerate(prefix):
-            # Posting lists are in ascending size: walk from the largest down to the first too small.
-            for other, j in reversed(index[member]):
-                if sizes[other] < smallest_partner:
-                    break
-                shared, needed = found.get(other) or (0, math.ceil(share * (size + sizes[other]) - 1e-9))
-                if shared >= 0:
-                    possible = shared + 1 + min(size - i - 1, sizes[other] - j - 1)
-                    found[other] = (shared + 1 if possible >= needed else -1, needed)
-        pairs.update(
-            other * count + position
-            for other, (shared, needed) in found.items()
-            if shared >= min(_SHARED_IN_PREFIXES, max(needed, 1))
-        )
-        indexed = size - math.ceil(2 * share * size - 1e-9) + _SHARED_IN_PREFIXES
-        for j, member in enumerate(prefix[:indexed]):
-            index[member].append((position, j))
-    ordered = []
-    for code in sorted(pairs):
-        a, b = ids[code // count], ids[code % count]
-        ordered.append((a, b) if a < b else (b, a))
-    return ordered
