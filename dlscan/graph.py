@@ -48,17 +48,19 @@ class MembershipGraph:
         graph.add_nodes_from(lists)
         direct: dict[str, frozenset[str]] = {}
         empty: frozenset[str] = frozenset()
+        list_ids = frozenset(lists)
+        nesting = []
         for group in lists.values():
             if not group.mail_enabled:
                 direct[group.id] = empty
                 continue
-            recipients = []
-            for member in group.members:
-                if member in lists:
-                    graph.add_edge(group.id, member)
-                else:
-                    recipients.append(member)
-            direct[group.id] = frozenset(recipients) if recipients else empty
+            # Members are sorted into recipients and lists by set operations in C; most lists nest none.
+            members = frozenset(group.members)
+            recipients = members - list_ids
+            direct[group.id] = recipients or empty
+            if len(recipients) != len(members):
+                nesting.extend((group.id, member) for member in group.members if member in list_ids)
+        graph.add_edges_from(nesting)
         self.graph = graph
         """Lists, with an edge from each mail-enabled list to each list nested in it."""
         self._direct = direct
