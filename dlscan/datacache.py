@@ -18,11 +18,15 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import platformdirs
 
 from dlscan.atomic import atomic_writer
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +43,17 @@ def cache_dir() -> Path:
     return platformdirs.user_cache_path("dlscan", appauthor=False)
 
 
-def derived_table(name: str, source: Path, derivation: int, derive: Callable[[], dict[int, str]]) -> dict[int, str]:
+def derived_table(
+    name: str, source: Traversable, derivation: int, derive: Callable[[], dict[int, str]]
+) -> dict[int, str]:
     """`derive()`, or the table it gave before for the same `source` file and `derivation` (a number the
     deriving code changes whenever it would derive a different table from the same file)."""
+    if not isinstance(source, Path):
+        return derive()  # inside a zipped package: no file to know it by
     try:
         stat = source.stat()
     except OSError:
-        return derive()  # not a plain file (a zipped package): nothing to know it by
+        return derive()
     identity = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{derivation}"
     path = cache_dir() / f"{name}-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:16]}.json"
     kept = _read(path, identity)

@@ -20,7 +20,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import NamedTuple
 
 from dlscan.datacache import derived_table
@@ -52,8 +51,6 @@ _SKELETON_DERIVATION = 1
 def skeleton_table() -> dict[int, str]:
     """Code point -> prototype, from Unicode's confusables data; kept between runs (`dlscan.datacache`)."""
     source = resources.files("confusable_homoglyphs") / "confusables.json"
-    if not isinstance(source, Path):
-        return _derived_skeleton_table(source.read_bytes())
     return derived_table("skeleton", source, _SKELETON_DERIVATION, lambda: _derived_skeleton_table(source.read_bytes()))
 
 
