@@ -153,7 +153,7 @@ def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np
 
 def _sharing_a_hash(words: np.ndarray, bits: np.uint64) -> tuple[np.ndarray, np.ndarray]:
     """(a, b) with a < b for every two owners (a word's low `bits`) whose words share their high bits."""
-    if len(words) >= _SCREEN_FROM:
+    if _SCREEN_FROM <= len(words) <= _SCREEN_UP_TO:
         words = _repeated(words)
     words.sort()
     codes = words >> bits
@@ -176,6 +176,9 @@ def _sharing_a_hash(words: np.ndarray, bits: np.uint64) -> tuple[np.ndarray, np.
 
 _SCREEN_FROM = 1 << 16
 """Words from which screening out those whose hash no other word shares costs less than sorting them."""
+_SCREEN_UP_TO = 1 << (_MAX_SLOT_BITS - 4)
+"""Words up to which the largest screen (2 ** 25 slots) has four slots a word: with fewer, most words
+share a slot and stay."""
 
 
 def _repeated(words: np.ndarray) -> np.ndarray:
