@@ -49,13 +49,14 @@ def candidate_pairs(sets: Sequence[Collection[Hashable]], threshold: float, shar
     members, owner = members[in_probe], owner[in_probe]
     # Entries by member, and within a member by position: a stable sort of entries in position order.
     order = np.argsort(members, kind="stable")
-    keys = members[order] * count + owner[order]
+    member_keys = members[order] * count
     owner, in_index = owner[order], in_index[order]
+    keys = member_keys + owner
     # An indexed entry pairs with the later entries of its member whose sets are not too large for it.
     largest = (
         np.searchsorted(ordered_sizes, ordered_sizes[owner] / threshold + 1e-9, side="right") if threshold else count
     )
-    ends = np.searchsorted(keys, keys - owner + largest, side="left")
+    ends = np.searchsorted(keys, member_keys + largest, side="left")
     after = np.where(in_index, ends - np.arange(len(keys)) - 1, 0)
     smaller = np.repeat(owner, after)
     larger = owner[ranges(np.arange(len(keys)) + 1, after)]

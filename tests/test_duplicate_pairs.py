@@ -62,9 +62,6 @@ class Colliding:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Colliding) and other.name == self.name
 
-    def __lt__(self, other: Colliding) -> bool:
-        return self.name < other.name
-
 
 @pytest.mark.parametrize("seed", range(4))
 def test_members_that_share_a_hash_lose_no_pair(seed):

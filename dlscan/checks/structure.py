@@ -86,13 +86,13 @@ class DuplicateMembership(Check):
     params: ClassVar[Mapping[str, type]] = {"min_similarity": float, "min_recipients": int}
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        from dlscan.set_join import candidate_pairs  # numpy: loaded when lists are compared, not at start-up
+
         threshold = self.config.params["min_similarity"]
         minimum = max(1, self.config.params["min_recipients"])
         audiences = {g.id: ctx.receiving(g.id) for g in ctx.mail_lists}
         audiences = {k: v for k, v in audiences.items() if len(v) >= minimum}
         lists = ctx.snapshot.lists
-        from dlscan.set_join import candidate_pairs  # numpy: loaded when lists are compared, not at start-up
-
         ids = list(audiences)
         for a, b in candidate_pairs(list(audiences.values()), threshold).tolist():
             list_id, other = ids[a], ids[b]
