@@ -37,13 +37,23 @@ from dlscan.runner import load_pack  # noqa: E402
 from dlscan.scan import run_scan  # noqa: E402
 from dlscan.sources import load_source  # noqa: E402
 
+_IMPORTED_WHEN_NEEDED = (
+    "dlscan.sources.typed",  # msgspec, for reading a snapshot
+    "dlscan.edit_join",  # numpy and pandas, for comparing names; pandas for CSV too
+    "dlscan.set_join",
+    "confusable_homoglyphs",
+    "tldextract.suffix_list",  # the public-suffix list, for look-alike domains
+    "multiprocessing.connection",  # for the rule that runs in a second process
+    "multiprocessing.popen_fork",
+)
+
 
 def import_seconds() -> float:
-    """Import what the scan imports when it first needs it (numpy and pandas for name comparison and
-    CSV, tldextract for look-alike domains). Neither figure counts imports: the floor's `import orjson`
-    happens before its clock starts too. Paid once per process: about a third of a second."""
+    """Import what the scan imports when it first needs it. Neither figure counts imports: the floor's
+    `import msgspec` happens before its clock starts too. Paid once per process: about a third of a
+    second, numpy and pandas most of it."""
     started = time.perf_counter()
-    for module in ("dlscan.edit_join", "pandas", "tldextract"):
+    for module in _IMPORTED_WHEN_NEEDED:
         importlib.import_module(module)
     return time.perf_counter() - started
 

@@ -14,6 +14,7 @@ from dlscan.checks.base import Check, RecipientCheck, ScanContext, plural
 from dlscan.findings import Finding
 from dlscan.model import Recipient, domain_of
 from dlscan.names import reveal, skeleton
+from dlscan.suffixes import PublicSuffixes
 
 
 def unicode_domain(domain: str) -> str:
@@ -31,20 +32,17 @@ class DomainComparer:
     """Says how an outside domain imitates an internal one, or None."""
 
     def __init__(self, restricted_suffixes: frozenset[str]) -> None:
-        import tldextract  # only this rule needs the public-suffix list
-
-        # The bundled public-suffix snapshot: no network, no cache files.
-        self._extract = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), include_psl_private_domains=False)
+        self._suffixes = PublicSuffixes.bundled()
         self.restricted = restricted_suffixes
 
     def split(self, domain: str) -> tuple[str, str]:
         """(organisation label, public suffix): wyvern.gov.uk -> (wyvern, gov.uk)."""
-        parts = self._extract(domain)
-        if not parts.suffix:
+        parts = self._suffixes.split(domain)
+        if parts is None:
             # A private or unknown top-level domain (.local, .internal, .test): the last label is the suffix.
             labels = domain.rstrip(".").split(".")
             return (unicode_domain(labels[-2]), labels[-1]) if len(labels) >= 2 else ("", "")
-        return unicode_domain(parts.domain), parts.suffix
+        return unicode_domain(parts[0]), parts[1]
 
     def imitation(self, outside: str, internal: str) -> str | None:
         name, suffix = self.split(outside)
@@ -91,9 +89,10 @@ class LookalikeDomain(RecipientCheck):
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         comparer = DomainComparer(frozenset(self.config.params["restricted_suffixes"]))
         by_domain: dict[str, list[Recipient]] = defaultdict(list)
-        for recipient in ctx.snapshot.recipients.values():
+        recipients = ctx.snapshot.recipients
+        for recipient in map(recipients.__getitem__, ctx.ids_of(Audience.EXTERNAL)):
             domain = domain_of(recipient.primary_address)
-            if domain and ctx.audience(recipient.id) is Audience.EXTERNAL:
+            if domain:
                 by_domain[domain].append(recipient)
         internal = [d.name for d in ctx.boundary.domains]
         for domain in sorted(by_domain):

@@ -70,6 +70,10 @@ class ScanContext:
             grouped[classification.audience].append(rid)
         return {audience: frozenset(grouped.get(audience, ())) for audience in Audience}
 
+    def ids_of(self, audience: Audience) -> frozenset[str]:
+        """The ids of every recipient of one audience."""
+        return self._ids_by_audience[audience]
+
     @cached_property
     def _not_internal_ids(self) -> frozenset[str]:
         by_audience = self._ids_by_audience
