@@ -128,17 +128,17 @@ def main() -> None:
     memberships = sum(len(x.members) for x in snapshot.lists.values())
     print(f"{source.name}: {len(snapshot.recipients):,} recipients, {len(snapshot.lists):,} lists, "
           f"{memberships:,} memberships; {source.stat().st_size / 1e6:,.0f} MB")  # fmt: skip
-    print(f"  {'imports (counted in neither figure)':<48} {imports:8.2f} s")
-    print(f"  {'floor: ' + parser_name + ' parse, fastest of three':<48} {floor:8.2f} s")
+    print(f"  {'imports (counted in neither figure)':<48} {imports:8.3f} s")
+    print(f"  {'floor: ' + parser_name + ' parse, fastest of three':<48} {floor:8.3f} s")
     for phase, seconds in whole.items():
-        print(f"  {phase:<48} {seconds:8.2f} s")
-    print(f"  {'total':<48} {total:8.2f} s  ({total / floor:.1f}x the floor)")
+        print(f"  {phase:<48} {seconds:8.3f} s")
+    print(f"  {'total':<48} {total:8.3f} s  ({total / floor:.1f}x the floor)")
     if rss is not None:
         print(f"  {'peak RSS':<48} {rss:8.0f} MB")
         print(f"  {'peak RSS of the largest forked rule process':<48} {child_rss:8.0f} MB")
     print("  each phase alone, one after another:")
     for phase, seconds in phases.items():
-        print(f"    {phase:<46} {seconds:8.2f} s")
+        print(f"    {phase:<46} {seconds:8.3f} s")
 
 
 if __name__ == "__main__":

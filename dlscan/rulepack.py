@@ -78,6 +78,10 @@ class PackSettings:
         words = tuple(skeleton(k) for k in self.sensitive_keywords if not k.isupper())
         return _keyword_pattern(words, acronyms_exact=False)
 
+    def prepare(self) -> None:
+        """Compile the keyword patterns now (before forking, so that it is done once)."""
+        _ = (self._name_pattern, self._address_pattern, self._skeleton_pattern)
+
     def sensitive_keyword(self, name: str, address: str | None) -> str | None:
         """The sensitive keyword the list's name or address contains, if any.
 

@@ -145,10 +145,13 @@ def mutated(rng: random.Random, text: str, alphabet: str) -> str:
     return text
 
 
-@pytest.mark.parametrize("screened", [False, True], ids=["as-is", "screened"])
+@pytest.mark.parametrize("way", ["hashed", "screened", "measured", "mixed"])
 @pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
-def test_edit_pairs_equal_brute_force(settings, screened, monkeypatch):
-    if screened:  # large joins screen their words before sorting them: here, every join does
+def test_edit_pairs_equal_brute_force(settings, way, monkeypatch):
+    # Pairs within a few strings are measured, not hashed: here, each way is taken whatever the size.
+    # Mixed: the lengths of a join with few near strings on the other side are measured, the rest hashed.
+    monkeypatch.setattr(edit_join, "_PAIRS_PER_VARIANT", {"measured": 10**9, "mixed": 1}.get(way, 0))
+    if way == "screened":  # large joins screen their words before sorting them: here, every join does
         monkeypatch.setattr(edit_join, "_SCREEN_FROM", 0)
     # A small alphabet makes near strings common; accented and Cyrillic letters exercise wide code points.
     rng = random.Random(5)
@@ -192,10 +195,14 @@ _PLAIN = "abcdeimnrsuyIESML1|0O_-'`()[]:| \t0123."
 _ANY = _PLAIN + '"%\n\u00e9\u0410\u043e\u2019\u00b4\u00df\u200b'  # e-acute, Cyrillic A and o, apostrophes
 
 
+@pytest.mark.parametrize("interned", [False, True], ids=["as split", "interned"])
 @pytest.mark.parametrize("alphabet", [_PLAIN, _ANY], ids=["plain ASCII", "with specials"])
-def test_forms_made_together_equal_forms_made_one_by_one(alphabet):
+def test_forms_made_together_equal_forms_made_one_by_one(alphabet, interned, monkeypatch):
     """NameForms.many folds plain ASCII texts together in C; it must give exactly what `of` gives."""
     import re
+
+    if interned:  # the words of many texts are interned: here, of every batch
+        monkeypatch.setattr("dlscan.names._INTERN_FROM", 0)
 
     marker = re.compile(r"\b(?:external|partners?|ext)\b|^ext", re.IGNORECASE)
     words = ["Partners", "ext", "ies", "ties", "Supplies", "Class", "bus", "Ltd", "(Ext)", "- External", "rn", "m"]

@@ -13,6 +13,7 @@ from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.findings import Finding, Severity
 from dlscan.graph import MembershipGraph, lists_above
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
+from dlscan.names import prepare_name_tables
 from dlscan.rulepack import PackSettings, RuleConfig
 
 
@@ -57,10 +58,14 @@ class ScanContext:
         return self.classifications[recipient_id].audience
 
     def prepare(self) -> None:
-        """Work out now what every check shares, e.g. before forking, so that it is done once. Each list's
-        outside and silent recipients are left to be worked out where they are asked for: the rule that
-        runs apart does not need them, so the main process does that while the other process works."""
-        _ = (self.classifications, self.mail_lists)
+        """Work out now what every check shares, e.g. before forking, so that it is done once: the
+        classifications, the recipients of each audience, the keyword patterns and the tables that fold
+        names. Each list's outside and silent recipients are left to be worked out where they are asked
+        for: the rule that runs apart does not need them, so the main process does that while the other
+        process works."""
+        _ = (self.classifications, self.mail_lists, self._not_internal_ids)
+        self.settings.prepare()
+        prepare_name_tables()
 
     @cached_property
     def _ids_by_audience(self) -> dict[Audience, frozenset[str]]:
