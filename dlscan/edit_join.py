@@ -92,9 +92,10 @@ def _pairs_by_comparing(
             continue
         # Strings of this length pair among themselves once (a < b), and with every longer one.
         near = [k for n in range(length, length + allowed + 1) for k in groups.get(n, ())]
-        a, b = _measured(texts, keys, texts, near, allowed)
-        keep = (a < b) | np.isin(b, keys, invert=True)
-        a, b = a[keep], b[keep]
+        rows, columns = _measured([texts[k] for k in keys], [texts[k] for k in near], allowed)
+        # The first columns are this length's strings, in the rows' order: row < column keeps each once.
+        keep = rows < columns
+        a, b = np.asarray(keys)[rows[keep]], np.asarray(near)[columns[keep]]
         found.extend(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
     return sorted(found)
 
@@ -131,9 +132,10 @@ def _sharing_a_variant(
     large_owners, small_owners = [], []
     for length, near in near_of.items():
         if near and length not in hashed:
-            found_large, found_small = _measured(large, large_groups[length], small, near, deletions)
-            large_owners.append(found_large)
-            small_owners.append(found_small)
+            keys = large_groups[length]
+            rows, columns = _measured([large[k] for k in keys], [small[k] for k in near], deletions)
+            large_owners.append(np.asarray(keys, dtype=np.int64)[rows])
+            small_owners.append(np.asarray(near, dtype=np.int64)[columns])
     if hashed:
         wanted = {n for length in hashed for n in range(length - deletions, length + deletions + 1)}
         table = _VariantTable(small, [keys for n, keys in small_groups.items() if n in wanted], deletions)
@@ -149,20 +151,11 @@ def _sharing_a_variant(
     return pairs if swapped else pairs[:, ::-1]
 
 
-def _measured(
-    texts: Sequence[str], keys: list[int], others: Sequence[str], other_keys: list[int], edits: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b): every `texts[a]` of `keys` and `others[b]` of `other_keys` within `edits`, measured as one
-    block in C."""
-    distances = process.cdist(
-        [texts[k] for k in keys],
-        [others[k] for k in other_keys],
-        scorer=Levenshtein.distance,
-        score_cutoff=edits,
-        dtype=np.uint8,
-    )
-    rows, columns = np.nonzero(distances <= edits)
-    return np.asarray(keys, dtype=np.int64)[rows], np.asarray(other_keys, dtype=np.int64)[columns]
+def _measured(texts: list[str], others: list[str], edits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns): the positions of every `texts[row]` and `others[column]` within `edits`, measured
+    as one block in C."""
+    distances = process.cdist(texts, others, scorer=Levenshtein.distance, score_cutoff=edits, dtype=np.uint8)
+    return np.nonzero(distances <= edits)
 
 
 class _VariantTable:

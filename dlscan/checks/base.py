@@ -162,7 +162,16 @@ class ScanContext:
         return self.boundary.own is None or bool(self.lists_reaching(recipient.id))
 
     def sensitive_keyword(self, group: DistributionList) -> str | None:
-        return self.settings.sensitive_keyword(group.display_name, group.primary_address)
+        """The sensitive keyword in the list's name or address: asked for by most findings, and by
+        several rules about the same list, so each list's is looked for once."""
+        keywords = self._keywords
+        if group.id not in keywords:
+            keywords[group.id] = self.settings.sensitive_keyword(group.display_name, group.primary_address)
+        return keywords[group.id]
+
+    @cached_property
+    def _keywords(self) -> dict[str, str | None]:
+        return {}
 
     def marked_external(self, group: DistributionList) -> bool:
         return self.settings.marked_external(group.display_name)
