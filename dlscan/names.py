@@ -32,6 +32,7 @@ ACRONYM_MIN_WORDS = 3
 most personal names and address local parts have no acronym variants."""
 _SUFFIX_NEEDS = frozenset(f"([:|{_DASHES}")
 """A name holding none of these has no suffix to strip: most names, tested without the regex."""
+_SUFFIX_NEEDED = re.compile(f"[{re.escape(''.join(sorted(_SUFFIX_NEEDS)))}]")
 _APOSTROPHE_CHARS = frozenset("'\u2019`\u00b4")  # straight, curly, grave, acute
 _APOSTROPHES = re.compile(f"[{''.join(sorted(_APOSTROPHE_CHARS))}]")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -272,10 +273,14 @@ def _plain_forms(
         tokens[i] = tuple(map(sys.intern, singular_lines[i].split())) if interned else tuple(singular_lines[i].split())
     exacts = list(map(" ".join, tokens))
     stems = exacts[:]
-    unusual = map(operator.not_, map(_SUFFIX_NEEDS.isdisjoint, texts))
-    if marker is not None:
-        unusual = map(operator.or_, unusual, map(bool, map(marker.search, texts)))
-    for i in itertools.compress(range(len(texts)), unusual):
+    # The texts that may have a suffix are found by where its characters stand in the joined text.
+    unusual = set()
+    if _SUFFIX_NEEDED.search(joined):
+        starts = _starts(texts)
+        unusual.update(bisect.bisect_right(starts, found.start()) - 1 for found in _SUFFIX_NEEDED.finditer(joined))
+    if marker is not None:  # a pattern of the rule pack's: tried on each text alone, as it was written for
+        unusual.update(itertools.compress(range(len(texts)), map(marker.search, texts)))
+    for i in unusual:
         stems[i] = _stem(texts[i], exacts[i], marker) or exacts[i]
     bags = map(" ".join, map(sorted, tokens))
     fields = zip(texts, raws, exacts, bags, stems, map("".join, tokens), strict=True)

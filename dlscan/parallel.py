@@ -1,4 +1,4 @@
-"""Checks on both cores: the costliest checks run in forked copies of this process while the rest run here.
+"""Checks on both cores: the costliest checks run in a forked copy of this process while the rest run here.
 
 Fork shares the snapshot, the graph and the classifications copy-on-write, so nothing large crosses
 between the processes; only the child's findings come back. Where fork is unavailable (Windows) or
@@ -29,42 +29,45 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int 
     if not side or len(ctx.snapshot.recipients) < parallel_from or not _can_fork():
         return [list(c.run(ctx)) for c in checks]
     ctx.prepare()
-    # What prepare() made joins the objects the collector leaves alone (see dlscan.memory): children
-    # then keep their pages shared instead of copying the heap the first time a collection walks it.
+    # What prepare() made joins the objects the collector leaves alone (see dlscan.memory): the child
+    # then keeps its pages shared instead of copying the heap the first time a collection walks it.
     gc.freeze()
     forking = multiprocessing.get_context("fork")
-    children = []
-    for check in side:
-        reader, writer = forking.Pipe(duplex=False)
-        child = forking.Process(target=_run_in_child, args=(check, ctx, writer), daemon=True)
-        child.start()
-        writer.close()
-        children.append((check, child, reader))
+    reader, writer = forking.Pipe(duplex=False)
+    child = forking.Process(target=_run_in_child, args=(side, ctx, writer), daemon=True)
+    child.start()
+    writer.close()
     found = {id(c): list(c.run(ctx)) for c in checks if c not in side}
-    for check, child, reader in children:
-        status, received = _receive(reader)
+    status, received = _receive(reader, len(side))
+    if status != "ok":
         child.join()
-        if status == "error":
-            raise received
-        # A child that died without a word has its check run here rather than lose its findings.
-        found[id(check)] = received if status == "ok" else list(check.run(ctx))
+    # Otherwise the child is left to exit on its own (multiprocessing reaps it later): handing back the
+    # pages of a forked copy takes milliseconds that the scan need not wait for.
+    if status == "error":
+        raise received
+    for position, check in enumerate(side):
+        # A check whose child died before it finished runs here rather than lose its findings.
+        found[id(check)] = received[position] if position in received else list(check.run(ctx))
     return [found[id(c)] for c in checks]
 
 
-def _receive(reader: Any) -> tuple[str, Any]:
+def _receive(reader: Any, count: int) -> tuple[str, Any]:
     """The child's findings as they come, a part at a time: unpickling them here overlaps the child's
-    work on the rest. ("ok", findings), ("error", the exception) or ("lost", partial findings)."""
-    received: list = []
+    work on the rest. ("ok", {position: findings} for every check), ("error", the exception) or ("lost",
+    the findings of the checks the child finished)."""
+    parts: dict[int, list[Finding]] = {}
+    finished: dict[int, list[Finding]] = {}
     try:
-        while True:
-            status, payload = reader.recv()
+        while len(finished) < count:
+            status, position, payload = reader.recv()
             if status == "error":
                 return status, payload
-            received.extend(payload)
-            if status == "ok":
-                return status, received
+            parts.setdefault(position, []).extend(payload)
+            if status == "done":
+                finished[position] = parts.pop(position)
+        return "ok", finished
     except EOFError:
-        return "lost", received
+        return "lost", finished
     finally:
         reader.close()
 
@@ -73,20 +76,23 @@ _PART = 10_000
 """Findings sent from a child at a time."""
 
 
-def _run_in_child(check: Check, ctx: ScanContext, writer: Any) -> None:
+def _run_in_child(checks: Sequence[Check], ctx: ScanContext, writer: Any) -> None:
+    """The checks one after another, their findings sent a part at a time, each check's last part
+    marked done."""
     try:
-        part: list[Finding] = []
-        for finding in check.run(ctx):
-            part.append(finding)
-            if len(part) == _PART:
-                writer.send(("part", part))
-                part = []
-        writer.send(("ok", part))
+        for position, check in enumerate(checks):
+            part: list[Finding] = []
+            for finding in check.run(ctx):
+                part.append(finding)
+                if len(part) == _PART:
+                    writer.send(("part", position, part))
+                    part = []
+            writer.send(("done", position, part))
     except Exception as exc:
         try:
-            writer.send(("error", exc))
+            writer.send(("error", None, exc))
         except Exception:
-            writer.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            writer.send(("error", None, RuntimeError(f"{type(exc).__name__}: {exc}")))
     finally:
         writer.close()
 

@@ -84,7 +84,11 @@ class StaleMembers(Check):
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         recipients = ctx.snapshot.recipients
         # Few recipients are stale: found once, then each list's members are tested against them in C.
-        stale_ids = frozenset(r.id for r in recipients.values() if _stale_reason(r))
+        stale_ids = frozenset(
+            r.id
+            for r in recipients.values()
+            if r.kind in _STALE_KINDS or (r.enabled is False and r.kind is RecipientKind.USER)
+        )
         for group in ctx.mail_lists:
             if stale_ids.isdisjoint(group.members):
                 continue
@@ -105,6 +109,10 @@ class StaleMembers(Check):
                 related=stale[0].label,
                 detail=f"Direct members include {summary}: {shown}{more}.",
             )
+
+
+_STALE_KINDS = frozenset({RecipientKind.UNRESOLVED, RecipientKind.PRINCIPAL})
+"""Kinds that are stale whatever else is known of them; a user is stale when disabled (see `_stale_reason`)."""
 
 
 def _stale_reason(recipient) -> str:
