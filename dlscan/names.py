@@ -212,13 +212,10 @@ class NameForms(NamedTuple):
         count = len(raw)
         if count < ACRONYM_MIN_WORDS:
             return set()
-        # The words around a run are sliced out of `exact` (its words are `raw`'s, made singular):
-        # word k of `exact` starts at bounds[k], and bounds[k + 1] - 1 is the space after it.
-        exact = self.exact
-        bounds = _starts(exact.split(" "))
         firsts = "".join([w[0] for w in raw])
         has_stopwords = not _STOPWORDS.isdisjoint(raw)
-        variants = set()
+        variants: set[str] = set()
+        exact, bounds = self.exact, []  # bounds: found when the first variant is made (few names have one)
         for start in range(count):
             for end in range(start + 2, min(count, start + max_run) + 1):
                 whole = count == end - start
@@ -231,6 +228,10 @@ class NameForms(NamedTuple):
                     kept = "".join([w[0] for w in raw[start:end] if w not in _STOPWORDS])
                     if (len(kept) > 2 or (len(kept) == 2 and not whole)) and (among is None or among.get(kept)):
                         chosen.append(kept)
+                if chosen and not bounds:
+                    # The words around a run are sliced out of `exact` (its words are `raw`'s, made
+                    # singular): word k starts at bounds[k], and bounds[k + 1] - 1 is the space after it.
+                    bounds = _starts(exact.split(" "))
                 for letters in chosen:
                     variants.add(exact[: bounds[start]] + letters + (exact[bounds[end] - 1 :] if end < count else ""))
         return variants

@@ -233,6 +233,11 @@ def _key_pairs(left: Sequence[NameForms], right: Sequence[NameForms], key: str) 
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, forms in enumerate(left):
         by_key[get(forms)].append(i)
+    if right is left:  # names against themselves: each pair once, and no name with itself
+        for group in by_key.values():
+            if len(group) > 1:
+                yield from itertools.combinations(group, 2)
+        return
     values = list(map(get, right))
     # A million right-hand names are matched against the dict in C; Python sees only those that share.
     for j in itertools.compress(range(len(values)), map(by_key.__contains__, values)):
