@@ -22,7 +22,7 @@ import networkx as nx
 
 from dlscan.model import Snapshot
 
-_BUILT = frozenset({"graph", "_direct", "_component_of", "_condensed", "_bottom_up", "_reach", "_depth"})
+_BUILT = frozenset({"graph", "_direct", "_component_of", "_members", "_nested", "_bottom_up", "_reach", "_depth"})
 """The attributes a graph has once built."""
 
 
@@ -67,15 +67,24 @@ class MembershipGraph:
         self._expand()
 
     def _expand(self) -> None:
-        condensed = nx.condensation(self.graph)
-        self._component_of: dict[str, int] = condensed.graph["mapping"]
-        self._condensed = condensed
+        # The condensation as plain lists (each component's lists, and the components it nests): the
+        # networkx DiGraph of it cost more to build than the expansion that reads it.
+        components = list(nx.strongly_connected_components(self.graph))
+        component_of: dict[str, int] = {}
+        for index, nodes in enumerate(components):
+            component_of.update(dict.fromkeys(nodes, index))
+        nested: list[set[int]] = [set() for _ in components]
+        for outer, inner in self.graph.edges:
+            if component_of[outer] != component_of[inner]:
+                nested[component_of[outer]].add(component_of[inner])
+        self._component_of = component_of
+        self._members = components
+        self._nested = [list(found) for found in nested]
+        self._bottom_up = _bottom_up(self._nested)
         reach: dict[int, frozenset[str]] = {}
         depth: dict[int, int] = {}
-        self._bottom_up = list(reversed(list(nx.topological_sort(condensed))))
         for component in self._bottom_up:
-            nodes = condensed.nodes[component]["members"]
-            children = list(condensed.successors(component))
+            nodes, children = components[component], self._nested[component]
             own = [self._direct[n] for n in nodes if self._direct[n]]
             parts = own + [reach[c] for c in children]
             if not parts:
@@ -97,10 +106,10 @@ class MembershipGraph:
         """
         within: dict[int, frozenset[str]] = {}
         empty: frozenset[str] = frozenset()
-        condensed = self._condensed
+        direct = self._direct
         for component in self._bottom_up:
-            parts = [found for n in condensed.nodes[component]["members"] if (found := self._direct[n] & recipients)]
-            parts += [within[c] for c in condensed.successors(component) if within[c]]
+            parts = [found for n in self._members[component] if (found := direct[n] & recipients)]
+            parts += [within[c] for c in self._nested[component] if within[c]]
             within[component] = empty if not parts else parts[0] if len(parts) == 1 else frozenset().union(*parts)
         component_of = self._component_of
         return lambda list_id: within[component_of[list_id]]
@@ -177,8 +186,7 @@ class MembershipGraph:
     def cycles(self) -> list[tuple[str, ...]]:
         """One cycle per tangle of mutually nested lists, starting from its alphabetically first list."""
         found = []
-        for component in self._condensed.nodes:
-            nodes = self._condensed.nodes[component]["members"]
+        for nodes in self._members:
             if len(nodes) == 1:
                 (node,) = nodes
                 if self.graph.has_edge(node, node):
@@ -197,6 +205,18 @@ class MembershipGraph:
                 best = back
         assert best is not None
         return (start, *best[:-1])
+
+
+def _bottom_up(nested: list[list[int]]) -> list[int]:
+    """The components in an order that puts every component after those it nests. networkx finds strongly
+    connected components depth first (Tarjan), each after every component it reaches, so their own order
+    is one; should that ever change, they are sorted."""
+    if all(inner < outer for outer, inners in enumerate(nested) for inner in inners):
+        return list(range(len(nested)))
+    dag = nx.DiGraph()
+    dag.add_nodes_from(range(len(nested)))
+    dag.add_edges_from((outer, inner) for outer, inners in enumerate(nested) for inner in inners)
+    return list(reversed(list(nx.topological_sort(dag))))
 
 
 def lists_above(direct: Iterable[str], parents: Callable[[str], Iterable[str]]) -> set[str]:

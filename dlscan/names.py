@@ -9,7 +9,6 @@ could mistake one for the other.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 import operator
@@ -17,7 +16,7 @@ import re
 import sys
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -191,12 +190,12 @@ class NameForms(NamedTuple):
         newline_inside = joined.count("\n") != len(texts) - 1
         if not newline_inside and joined.isascii() and all(c not in joined for c in _ascii_folding()[2]):
             return _plain_forms(cls, texts, joined, marker)  # the usual case: every text is plain
-        # The few texts that are not plain are found by where their characters stand in the joined text
-        # (one scan in C, not one test per text); each is made on its own, and held empty meanwhile.
-        starts = _starts(texts)
-        apart = {bisect.bisect_right(starts, found.start()) - 1 for found in _not_plain().finditer(joined)}
-        if newline_inside:
-            apart.update(i for i, text in enumerate(texts) if "\n" in text)  # rare: such a text is not a line
+        # The few texts that are not plain are found by the lines their characters stand on in the joined
+        # text (one scan in C, not one test per text); each is made on its own, and held empty meanwhile.
+        if newline_inside:  # rare: a text that is not one line, so lines are not texts; each is tested
+            apart = {i for i, text in enumerate(texts) if "\n" in text or _not_plain().search(text)}
+        else:
+            apart = set(_lines_of(joined, _not_plain()))
         batch = list(texts)
         for i in apart:
             batch[i] = ""
@@ -248,6 +247,16 @@ def _starts(pieces: Sequence[str]) -> list[int]:
     return list(itertools.accumulate(map(operator.add, map(len, pieces), itertools.repeat(1)), initial=0))
 
 
+def _lines_of(joined: str, pattern: re.Pattern[str]) -> Iterator[int]:
+    """The line of each match of `pattern` in texts joined by newlines: the newlines before each are
+    counted in C from the match before, so the whole text is read once, however many the matches."""
+    line = last = 0
+    for found in pattern.finditer(joined):
+        line += joined.count("\n", last, found.start())
+        last = found.start()
+        yield line
+
+
 def initials_among(words: Iterable[str], max_run: int = 6) -> dict[str, bool]:
     """For `NameForms.acronym_variants`: each word that initials could be (True), and each shorter
     beginning of one (False), so that a run whose initials begin no word stops growing."""
@@ -275,10 +284,7 @@ def _plain_forms(
     exacts = list(map(" ".join, tokens))
     stems = exacts[:]
     # The texts that may have a suffix are found by where its characters stand in the joined text.
-    unusual = set()
-    if _SUFFIX_NEEDED.search(joined):
-        starts = _starts(texts)
-        unusual.update(bisect.bisect_right(starts, found.start()) - 1 for found in _SUFFIX_NEEDED.finditer(joined))
+    unusual = set(_lines_of(joined, _SUFFIX_NEEDED))
     if marker is not None:  # a pattern of the rule pack's: tried on each text alone, as it was written for
         unusual.update(itertools.compress(range(len(texts)), map(marker.search, texts)))
     for i in unusual:

@@ -80,3 +80,11 @@ def test_an_outsider_in_a_group_that_is_not_mail_enabled_receives_no_list_mail()
     ctx = context(snapshot, graph)
     assert ctx.audience("c1") is Audience.EXTERNAL
     assert ctx._outsiders_lists.reaching("c1") == graph.lists_reaching("c1") == {"l1", "l2"}
+
+
+def test_components_are_expanded_after_those_they_nest_whatever_their_numbering():
+    from dlscan.graph import _bottom_up
+
+    assert _bottom_up([[], [0], [1, 0]]) == [0, 1, 2]  # numbered as networkx finds them: kept as they are
+    order = _bottom_up([[2], [0], []])  # 0 nests 2 and 1 nests 0: sorted
+    assert order.index(2) < order.index(0) < order.index(1)
