@@ -54,8 +54,8 @@ def run_scan(
     parallel_from: int = PARALLEL_FROM,
 ) -> ScanResult:
     boundary = Boundary.for_snapshot(snapshot, extra_domains, pack.boundary)
-    # Built by the first rule that needs it, with the collector paused as the rules run: when the costliest
-    # rule runs in a forked process (which does not need it), after forking and in this process only.
+    # Built by the first rule that needs it, with the collector paused as the rules run: when the rules
+    # that run apart do so in a forked process (they do not need it), after forking and in this process only.
     graph = MembershipGraph(snapshot, deferred=True)
     ctx = ScanContext(snapshot=snapshot, graph=graph, boundary=boundary, settings=pack.settings)
     findings: list[Finding] = []
