@@ -48,9 +48,12 @@ def _objects(cls: type, rows: list, attributes: Callable[[Any], Any], slow: obje
     for name in names:
         column = list(map(attrgetter(name), rows))
         if hints[name] == Attributes:  # still a JSON object in the row (see `_row`)
-            column = list(map(attributes, column))
-            if any(value is slow for value in column):
-                return None
+            if not any(column):  # none has any (a directory of one organisation): no call per object
+                column = [()] * len(column)
+            else:
+                column = list(map(attributes, column))
+                if any(value is slow for value in column):
+                    return None
         columns.append(column)
     return _made(cls, names, columns, len(rows))
 
