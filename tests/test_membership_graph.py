@@ -52,12 +52,12 @@ def test_lists_reaching_outsiders_are_those_the_graph_gives(tmp_path):
 
 
 def test_the_rules_that_run_apart_never_build_the_graph(tmp_path):
-    """DL006 and DL007 run in a forked process; the graph is built after forking by the rules that need it."""
+    """DL006 runs in a forked process; the graph is built after forking by the rules that need it."""
     snapshot = council(tmp_path)
     graph = MembershipGraph(snapshot, deferred=True)
     ctx = context(snapshot, graph)
     apart = [c for c in build_checks(load_rule_pack(rule_specs())) if c.runs_apart]
-    assert {c.code for c in apart} == {"DL006", "DL007"}
+    assert {c.code for c in apart} == {"DL006"}
     assert [f for check in apart for f in check.run(ctx)]
     assert not built(graph)
 

@@ -84,7 +84,6 @@ class LookalikeDomain(RecipientCheck):
 
     code = "DL007"
     slug = "lookalike-domain"
-    runs_apart = True  # beside DL006, which also needs no graph: the other process builds it meanwhile
     params: ClassVar[Mapping[str, type]] = {"restricted_suffixes": tuple}
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
