@@ -56,10 +56,11 @@ class MembershipGraph:
                 continue
             # Members are sorted into recipients and lists by set operations in C; most lists nest none.
             members = frozenset(group.members)
-            recipients = members - list_ids
-            direct[group.id] = recipients or empty
-            if len(recipients) != len(members):
-                nesting.extend((group.id, member) for member in group.members if member in list_ids)
+            if members.isdisjoint(list_ids):  # most lists: no copy made
+                direct[group.id] = members or empty
+                continue
+            direct[group.id] = (members - list_ids) or empty
+            nesting.extend((group.id, member) for member in group.members if member in list_ids)
         graph.add_edges_from(nesting)
         self.graph = graph
         """Lists, with an edge from each mail-enabled list to each list nested in it."""

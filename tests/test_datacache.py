@@ -7,7 +7,7 @@ import os
 import pytest
 
 from dlscan import datacache
-from dlscan.datacache import derived_table
+from dlscan.datacache import derived_strings, derived_table
 from dlscan.names import _derived_skeleton_table, skeleton_table
 
 TABLE = {0x430: "a", 0x3BF: "o"}  # Cyrillic a, Greek omicron
@@ -85,3 +85,11 @@ def test_the_cache_folder_is_systemds_when_it_gives_one(tmp_path, monkeypatch):
     assert datacache.cache_dir() == tmp_path / "a"
     monkeypatch.setenv(datacache.CACHE_DIR_VARIABLE, str(tmp_path / "mine"))
     assert datacache.cache_dir() == tmp_path / "mine"
+
+
+def test_a_list_of_strings_is_kept_and_checked_like_a_table(source):
+    assert derived_strings("s", source, 1, lambda: ["gov.uk", "*.ck"]) == ["gov.uk", "*.ck"]
+    assert derived_strings("s", source, 1, never) == ["gov.uk", "*.ck"]
+    (kept,) = datacache.cache_dir().iterdir()
+    kept.write_bytes(kept.read_bytes().replace(b'"strings":[', b'"strings":[1,'))
+    assert derived_strings("s", source, 1, lambda: ["com"]) == ["com"]

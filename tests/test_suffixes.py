@@ -34,6 +34,16 @@ def _domains_of_every_rule() -> list[str]:
     return domains
 
 
+def test_the_rules_are_the_icann_section_tldextract_reads():
+    from importlib import resources
+
+    from tldextract.suffix_list import extract_tlds_from_suffix_list
+
+    public, _ = extract_tlds_from_suffix_list((resources.files("tldextract") / ".tld_set_snapshot").read_text("utf-8"))
+    assert PublicSuffixes.bundled()._rules == frozenset(public)  # read back from the cache folder
+    assert PublicSuffixes.bundled()._rules == frozenset(public)
+
+
 def test_every_rule_splits_as_tldextract_splits_it(suffixes, reference):
     domains = _domains_of_every_rule()
     assert len(domains) > 20_000
