@@ -284,7 +284,8 @@ def _plain_forms(
     exacts = list(map(" ".join, tokens))
     stems = exacts[:]
     # The texts that may have a suffix are found by where its characters stand in the joined text.
-    unusual = set(_lines_of(joined, _SUFFIX_NEEDED))
+    # Most batches hold none of its characters: each is looked for by a fast scan before the regex runs.
+    unusual = set(_lines_of(joined, _SUFFIX_NEEDED)) if any(c in joined for c in _SUFFIX_NEEDS) else set()
     if marker is not None:  # a pattern of the rule pack's: tried on each text alone, as it was written for
         unusual.update(itertools.compress(range(len(texts)), map(marker.search, texts)))
     for i in unusual:
