@@ -19,8 +19,8 @@ from dlscan.checks.base import Check
 from dlscan.findings import Finding
 
 PARALLEL_FROM = 5_000
-"""Recipients from which a second process pays for itself: forking costs a few milliseconds, and at
-10,000 recipients the scan takes 0.32 to 0.37 s forked against 0.45 s in one process."""
+"""Recipients from which a second process pays for itself: forking costs a few milliseconds (4 ms at
+10,000 recipients, where the scan takes 124 to 137 ms forked against 200 to 219 ms in one process)."""
 
 
 def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int = PARALLEL_FROM) -> list[list[Finding]]:
