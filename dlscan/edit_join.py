@@ -37,10 +37,10 @@ def edit_pairs(
     With `right` None, the pairs within `left` (i < j). Strings should be distinct.
     """
     left_lengths = _by_length(left)
-    if right is None and _compared_pairs(left_lengths, one_edit_from, two_edits_from) <= _PAIRS_PER_VARIANT * (
-        _variants(left_lengths, one_edit_from, two_edits_from)
-    ):
-        return _pairs_by_comparing(left, left_lengths, one_edit_from, two_edits_from)
+    if right is None:
+        pairs, variants = _self_join_costs(left_lengths, one_edit_from, two_edits_from)
+        if pairs <= _PAIRS_PER_VARIANT * variants:
+            return _pairs_by_comparing(left, left_lengths, one_edit_from, two_edits_from)
     right_lengths = left_lengths if right is None else _by_length(right)
     other = left if right is None else right
     found: set[tuple[int, int]] = set()
@@ -60,24 +60,16 @@ def _allowed(length: int, one_edit_from: int, two_edits_from: int) -> int:
     return 2 if length >= two_edits_from else 1 if length >= one_edit_from else 0
 
 
-def _compared_pairs(groups: _Groups, one_edit_from: int, two_edits_from: int) -> int:
-    """How many pairs comparing every string with those of its length and the few lengths above compares."""
-    total = 0
+def _self_join_costs(groups: _Groups, one_edit_from: int, two_edits_from: int) -> tuple[int, int]:
+    """(pairs, variants): how many pairs comparing every string with those of its length and the few
+    lengths above compares, and how many variant hashes finding them by shared variants makes."""
+    pairs = variants = 0
     for length, keys in groups.items():
         allowed = _allowed(length, one_edit_from, two_edits_from)
         if allowed:
-            total += len(keys) * sum(len(groups.get(n, ())) for n in range(length, length + allowed + 1))
-    return total
-
-
-def _variants(groups: _Groups, one_edit_from: int, two_edits_from: int) -> int:
-    """How many variant hashes finding the pairs by shared variants makes."""
-    total = 0
-    for length, keys in groups.items():
-        allowed = _allowed(length, one_edit_from, two_edits_from)
-        if allowed:
-            total += len(keys) * _variant_count(length, allowed)
-    return total
+            pairs += len(keys) * sum(len(groups.get(n, ())) for n in range(length, length + allowed + 1))
+            variants += len(keys) * _variant_count(length, allowed)
+    return pairs, variants
 
 
 def _pairs_by_comparing(

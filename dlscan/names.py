@@ -275,12 +275,13 @@ def _plain_forms(
     raw_lines = data.decode("ascii").split("\n")
     singular_lines = _PLURAL_S.sub(b"", _PLURAL_IES.sub(b"y", data)).decode("ascii").split("\n")
     del data
-    interned = len(texts) >= _INTERN_FROM
-    raws = _interned_words(raw_lines) if interned else list(map(tuple, map(str.split, raw_lines)))
+    words_of = _interned_words if len(texts) >= _INTERN_FROM else _words
+    raws = words_of(raw_lines)
     # Most names hold no plural word: their tokens are their raw words, split once.
     tokens = raws[:]
-    for i in itertools.compress(range(len(raws)), map(operator.ne, raw_lines, singular_lines)):
-        tokens[i] = tuple(map(sys.intern, singular_lines[i].split())) if interned else tuple(singular_lines[i].split())
+    plural = list(itertools.compress(range(len(raws)), map(operator.ne, raw_lines, singular_lines)))
+    for i, words_of_line in zip(plural, words_of([singular_lines[i] for i in plural]), strict=True):
+        tokens[i] = words_of_line
     exacts = list(map(" ".join, tokens))
     stems = exacts[:]
     # The texts that may have a suffix are found by where its characters stand in the joined text.
@@ -298,6 +299,11 @@ def _plain_forms(
 _INTERN_FROM = 100_000
 """Texts from which their words are interned: below, interning costs more time (3 ms in 10,000 names)
 than the memory it saves is worth."""
+
+
+def _words(lines: list[str]) -> list[tuple[str, ...]]:
+    """Each line's space-separated words."""
+    return list(map(tuple, map(str.split, lines)))
 
 
 def _interned_words(lines: list[str]) -> list[tuple[str, ...]]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from importlib import resources
 
-import idna
-
 from dlscan.datacache import derived_strings
 
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
@@ -40,7 +38,7 @@ class PublicSuffixes:
         """The ICANN section of the list tldextract ships: no network; kept in dlscan's cache folder."""
         source = resources.files("tldextract") / ".tld_set_snapshot"
         return cls(
-            derived_strings("public-suffixes", source, _RULES_DERIVATION, lambda: icann_rules(source.read_bytes()))
+            derived_strings("public-suffixes", source, _RULES_DERIVATION, lambda: _icann_rules(source.read_bytes()))
         )
 
     def split(self, domain: str) -> tuple[str, str] | None:
@@ -70,10 +68,10 @@ class PublicSuffixes:
 
 
 _RULES_DERIVATION = 1
-"""Changed whenever `icann_rules` would read other rules from the same file: a kept list is then not used."""
+"""Changed whenever `_icann_rules` would read other rules from the same file: a kept list is then not used."""
 
 
-def icann_rules(suffix_list: bytes) -> list[str]:
+def _icann_rules(suffix_list: bytes) -> list[str]:
     """The rules of the list's ICANN section, read by tldextract's own pattern."""
     from tldextract.suffix_list import PUBLIC_PRIVATE_SUFFIX_SEPARATOR, PUBLIC_SUFFIX_RE
 
@@ -85,6 +83,8 @@ def _label_key(label: str) -> str:
     """A label as the list spells its rules: lower case, an internationalised label decoded."""
     lowered = label.lower()
     if lowered.startswith("xn--"):
+        import idna  # few domains have such a label: its tables are not loaded for the rest
+
         try:
             return idna.decode(lowered)
         except (UnicodeError, IndexError):
