@@ -72,3 +72,29 @@ def test_an_error_in_the_forked_check_reaches_the_scan():
     broken = Broken(next(iter(pack.rules.values())))
     with pytest.raises(ValueError, match="broken in the child"):
         run_checks([broken], ctx, parallel_from=0)
+
+
+def test_several_checks_apart_share_one_child_and_each_keeps_its_findings(monkeypatch):
+    import dlscan.parallel
+    from dlscan.checks import ScanContext
+    from dlscan.graph import MembershipGraph
+    from dlscan.parallel import run_checks
+    from dlscan.scan import Boundary
+
+    monkeypatch.setattr(dlscan.parallel, "_PART", 1)  # parts of different checks interleave on the pipe
+    snapshot = load_source(SAMPLE)
+    pack = load_rule_pack(rule_specs())
+
+    def context():
+        return ScanContext(
+            snapshot, MembershipGraph(snapshot, deferred=True), Boundary.for_snapshot(snapshot), pack.settings
+        )
+
+    checks = build_checks(pack)
+    alone = [list(c.run(context())) for c in checks]
+    for check in checks:
+        if check.code in ("DL001", "DL006", "DL013"):
+            check.runs_apart = True
+    shared = run_checks(checks, context(), parallel_from=0)
+    assert shared == alone
+    assert sum(1 for c, found in zip(checks, shared, strict=True) if c.runs_apart and found) >= 2
