@@ -43,7 +43,7 @@ _IMPORTED_WHEN_NEEDED = (
     "dlscan.edit_join",  # numpy and pandas, for comparing names; pandas for CSV too
     "dlscan.set_join",
     "confusable_homoglyphs",
-    "tldextract.suffix_list",  # the public-suffix list, for look-alike domains
+    "tldextract.suffix_list",  # the public-suffix list, read when the cache folder does not hold its rules
     "multiprocessing.connection",  # for the rule that runs in a second process
     "multiprocessing.popen_fork",
 )
