@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import msgspec
+
 from dlscan.checks import rule_specs
 from dlscan.findings import Finding
 from dlscan.model import RecipientKind, Snapshot
@@ -25,7 +27,7 @@ def without_contacts(snapshot: Snapshot, list_name: str) -> Snapshot:
         m for m in group.members
         if m not in snapshot.recipients or snapshot.recipients[m].kind is not RecipientKind.CONTACT
     )  # fmt: skip
-    lists = dict(snapshot.lists) | {group.id: dataclasses.replace(group, members=kept)}
+    lists = dict(snapshot.lists) | {group.id: msgspec.structs.replace(group, members=kept)}
     return dataclasses.replace(snapshot, lists=lists)
 
 
@@ -34,7 +36,7 @@ def with_contact(snapshot: Snapshot, list_name: str) -> Snapshot:
     group = _by_name(snapshot, list_name)
     contact = next(r.id for r in sorted(snapshot.recipients.values(), key=lambda r: r.id)
                    if r.kind is RecipientKind.CONTACT and r.id not in group.members)  # fmt: skip
-    lists = dict(snapshot.lists) | {group.id: dataclasses.replace(group, members=(*group.members, contact))}
+    lists = dict(snapshot.lists) | {group.id: msgspec.structs.replace(group, members=(*group.members, contact))}
     return dataclasses.replace(snapshot, lists=lists)
 
 

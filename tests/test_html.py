@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 from browser import chromium_path, visit
 from conftest import ROOT, SAMPLE
@@ -112,13 +113,13 @@ def test_markup_in_directory_values_is_shown_never_run(tmp_path):
     recipients = dict(snapshot.recipients)
     victims = sorted(lists.values(), key=lambda g: g.id)[: len(PAYLOADS)]
     for payload, group in zip(PAYLOADS, victims, strict=True):
-        lists[group.id] = dataclasses.replace(group, display_name=f"Team {payload}", description=payload)
+        lists[group.id] = msgspec.structs.replace(group, display_name=f"Team {payload}", description=payload)
     outsider = Recipient(id="evil", kind=RecipientKind.CONTACT, display_name=PAYLOADS[1],
                          primary_address='x"><script>alert(6)</script>@evil.example',
                          addresses=('x"><script>alert(6)</script>@evil.example',))  # fmt: skip
     recipients["evil"] = outsider
     twin: DistributionList = victims[0]
-    lists[twin.id] = dataclasses.replace(lists[twin.id], members=(*twin.members, "evil"))
+    lists[twin.id] = msgspec.structs.replace(lists[twin.id], members=(*twin.members, "evil"))
     source = tmp_path / "hostile.json"
     write_snapshot(dataclasses.replace(snapshot, lists=lists, recipients=recipients), source)
     report = tmp_path / "hostile.html"

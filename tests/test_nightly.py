@@ -249,6 +249,8 @@ def test_failed_collection_resolves_nothing_and_is_recorded(night_files, expecte
 def test_rules_a_source_cannot_evaluate_keep_their_findings_open(night_files, tmp_path, dlscan, monkeypatch):
     import dataclasses
 
+    import msgspec
+
     from dlscan.sources import load_source
     from dlscan.sources.snapshot import write_snapshot
 
@@ -259,7 +261,7 @@ def test_rules_a_source_cannot_evaluate_keep_their_findings_open(night_files, tm
     blind = load_source(night_files[0])
     blind = dataclasses.replace(
         blind,
-        lists={k: dataclasses.replace(g, accepts_external_senders=None) for k, g in blind.lists.items()},
+        lists={k: msgspec.structs.replace(g, accepts_external_senders=None) for k, g in blind.lists.items()},
         notes=("DL009: this source does not say whether lists accept outside senders.",),
     )
     write_snapshot(blind, tmp_path / "blind.json")

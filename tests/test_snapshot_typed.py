@@ -12,14 +12,14 @@ import pytest
 from conftest import ROOT, SAMPLE
 
 from dlscan.errors import InputError
-from dlscan.model import Recipient
+from dlscan.model import Attributes
 from dlscan.sources import load_source
-from dlscan.sources.snapshot import _SLOW, _shape, read_snapshot, snapshot_from_document, write_snapshot
+from dlscan.sources.snapshot import read_snapshot, snapshot_from_document, write_snapshot
 from dlscan.sources.typed import decode_typed
 
 
 def typed(document):
-    found = decode_typed(orjson.dumps(document), _shape(Recipient).fast["attributes"], _SLOW)
+    found = decode_typed(orjson.dumps(document))
     if found is None:
         return None
     rest, recipients, lists = found
@@ -50,6 +50,14 @@ def test_typed_reading_gives_what_the_careful_path_gives(document):
     assert typed(trimmed) == snapshot_from_document(trimmed, "test")
 
 
+def test_recipients_with_the_same_attributes_share_one_object(document):
+    recipients = typed(document).recipients.values()
+    found = [r.attributes for r in recipients if r.attributes]
+    assert len(found) > len(set(found)) > 1  # several recipients hold each set: the test means something
+    assert all(type(a) is Attributes for a in found)
+    assert len({id(a) for a in found}) == len(set(found))
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -60,6 +68,8 @@ def test_typed_reading_gives_what_the_careful_path_gives(document):
         lambda d: d["recipients"][4].update(addresses="a@x.example"),
         lambda d: d["recipients"][4].update(enabled="yes"),
         lambda d: d["recipients"][4].update(attributes={"colour": "red"}),
+        lambda d: d["recipients"][4].update(attributes={"department": 3}),
+        lambda d: d["recipients"][4].update(attributes=[["department", "Housing"]]),
         lambda d: d["recipients"][4].update(surprise=1),
         lambda d: d["recipients"][4].pop("id"),
         lambda d: d["lists"][1].update(owners=[1]),

@@ -21,6 +21,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+import msgspec
 import orjson
 
 from dlscan.atomic import atomic_writer
@@ -38,6 +39,7 @@ from dlscan.model import (
     make_attributes,
 )
 from dlscan.sources.ldif import open_binary
+from dlscan.sources.typed import decode_typed
 
 FORMAT_NAME = "dlscan-snapshot"
 FORMAT_VERSION = 1
@@ -60,11 +62,9 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 
 
 def read_snapshot(path: Path) -> Snapshot:
-    from dlscan.sources.typed import decode_typed  # msgspec: loaded when a snapshot is read, not at start-up
-
     with collector_paused(settle=True):
         with _contents(path) as data:
-            typed = decode_typed(data, _shape(Recipient).fast["attributes"], _SLOW)
+            typed = decode_typed(data)
             document = _parsed(path, data) if typed is None else None
         if typed is None:
             return snapshot_from_document(document, path)
@@ -150,12 +150,10 @@ class _Shape:
     def __init__(self, cls: type) -> None:
         self.cls = cls
         hints = get_type_hints(cls)
-        self.fields = [f for f in dataclasses.fields(cls) if f.init]
-        self.known = frozenset(f.name for f in self.fields)
-        self.required = tuple(
-            f.name for f in self.fields if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        )
-        self.hints = {f.name: hints[f.name] for f in self.fields}
+        fields = _fields(cls)
+        self.known = frozenset(fields)
+        self.required = tuple(name for name, required in fields.items() if required)
+        self.hints = {name: hints[name] for name in fields}
         self.fast = {name: _fast_converter(hint) for name, hint in self.hints.items()}
 
     def build(self, path: Path | str, where: str, data: Any) -> Any:
@@ -294,15 +292,27 @@ def _check_references(path: Path | str, snapshot: Snapshot, n_recipients: int, n
                 )
 
 
+@functools.cache
+def _fields(cls: type) -> dict[str, bool]:
+    """Each field of a model class (a msgspec struct or a dataclass) -> whether a JSON object must give it."""
+    if issubclass(cls, msgspec.Struct):
+        return {f.name: f.required for f in msgspec.structs.fields(cls)}
+    return {
+        f.name: f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        for f in dataclasses.fields(cls)
+        if f.init
+    }
+
+
 def _plain(obj: Any) -> dict:
     out = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
+    for name in _fields(type(obj)):
+        value = getattr(obj, name)
         if isinstance(value, Enum):
             value = value.value
-        elif f.name == "attributes":
+        elif name == "attributes":
             value = dict(value)
         elif isinstance(value, tuple):
             value = list(value)
-        out[f.name] = value
+        out[name] = value
     return out
