@@ -48,20 +48,18 @@ class ConfusableRecipient(RecipientCheck):
         recipients = ctx.snapshot.recipients
         # Outsiders are contacts and guests. Users outside the boundary are another organisation's staff
         # in a shared directory: theirs to name, and one finding per namesake would bury the rest.
-        classes = ctx.classifications
+        # The external recipients are a set already (a small part of the directory): only they are read.
         outsiders = sorted(
             (
                 r
-                for r in recipients.values()
-                if (r.kind is RecipientKind.CONTACT or r.guest)
-                and r.display_name
-                and classes[r.id].audience is Audience.EXTERNAL
+                for r in map(recipients.__getitem__, ctx.ids_of(Audience.EXTERNAL))
+                if (r.kind is RecipientKind.CONTACT or r.guest) and r.display_name
             ),
             key=lambda r: (r.label.casefold(), r.id),
         )
         if not outsiders:
             return
-        internal = Audience.INTERNAL
+        internal, classes = Audience.INTERNAL, ctx.classifications
         users = [r for r in recipients.values() if r.kind is RecipientKind.USER and classes[r.id].audience is internal]
         users.sort(key=attrgetter("id"))
         targets: list[Recipient | DistributionList] = [*ctx.mail_lists, *users]
