@@ -39,7 +39,7 @@ from dlscan.model import (
     make_attributes,
 )
 from dlscan.sources.ldif import open_binary
-from dlscan.sources.typed import decode_typed
+from dlscan.sources.typed import AttributeReader, decode_typed
 
 FORMAT_NAME = "dlscan-snapshot"
 FORMAT_VERSION = 1
@@ -201,21 +201,11 @@ def _fast_converter(hint: Any) -> Callable[[Any], Any]:
 
         return enum
     if kind == Attributes:
-        known = frozenset(BOUNDARY_ATTRIBUTES)
-        shared: dict[Attributes, Attributes] = {}
-        seen: dict[tuple, Attributes] = {}
+        reader = AttributeReader()
 
         def attributes(value: Any) -> Any:
-            # A million staff have a few hundred distinct attribute objects: each is checked once.
-            if type(value) is not dict:
-                return _SLOW
-            raw = tuple(value.items())
-            found = seen.get(raw)
-            if found is None:
-                if not all(type(v) is str and k in known for k, v in raw):
-                    return _SLOW
-                found = seen[raw] = make_attributes(raw, shared)
-            return found
+            found = reader.read(value)
+            return _SLOW if found is None else found
 
         return attributes
     if kind is not None and get_origin(kind) is tuple:

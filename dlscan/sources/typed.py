@@ -33,7 +33,7 @@ def decode_typed(data: bytes | memoryview) -> Rows | None:
 
 def _decoder() -> msgspec.json.Decoder:
     """A decoder of one snapshot: each holds the attribute sets it has made, to share them."""
-    return msgspec.json.Decoder(_document_type(), dec_hook=_AttributeReader().read)
+    return msgspec.json.Decoder(_document_type(), dec_hook=AttributeReader().hook)
 
 
 @functools.cache
@@ -55,9 +55,10 @@ def _document_type() -> type:
 _NONE = Attributes()
 
 
-class _AttributeReader:
+class AttributeReader:
     """Turns the JSON object an `Attributes` is written as into one. A million staff of a few hundred
-    departments hold a few hundred distinct objects: each is checked once, and each result shared."""
+    departments hold a few hundred distinct objects: each is checked once, and each result shared.
+    Used by both ways of reading a snapshot: the decoder's hook here, and the careful path's."""
 
     _KNOWN = frozenset(BOUNDARY_ATTRIBUTES)
 
@@ -65,15 +66,23 @@ class _AttributeReader:
         self._seen: dict[tuple, Attributes] = {}
         self._shared: dict[Attributes, Attributes] = {}
 
-    def read(self, kind: type, value: Any) -> Any:
-        if kind is not Attributes or type(value) is not dict:
-            raise TypeError("not an object of attributes")  # msgspec reports it; the careful path explains
+    def read(self, value: Any) -> Attributes | None:
+        """The attributes, or None for anything but an object of known attributes with text values."""
+        if type(value) is not dict:
+            return None
         if not value:
             return _NONE  # every recipient of a directory of one organisation
         raw = tuple(value.items())
         found = self._seen.get(raw)
         if found is None:
             if not all(type(v) is str and k in self._KNOWN for k, v in raw):
-                raise ValueError("an unknown attribute, or one whose value is not text")
+                return None
             found = self._seen[raw] = make_attributes(raw, self._shared)
+        return found
+
+    def hook(self, kind: type, value: Any) -> Any:
+        """msgspec's `dec_hook`: what it raises, msgspec reports, and the careful path then explains."""
+        found = self.read(value) if kind is Attributes else None
+        if found is None:
+            raise ValueError("not an object of known attributes with text values")
         return found
