@@ -111,15 +111,16 @@ class StaleMembers(Check):
             )
 
 
-_STALE_KINDS = frozenset({RecipientKind.UNRESOLVED, RecipientKind.PRINCIPAL})
-"""Kinds that are stale whatever else is known of them; a user is stale when disabled (see `_stale_reason`)."""
+_STALE_KINDS = {
+    RecipientKind.UNRESOLVED: "unresolvable reference",
+    RecipientKind.PRINCIPAL: "foreign security principal",
+}
+"""Kinds that are stale whatever else is known of them, and why; a user is stale when disabled."""
 
 
 def _stale_reason(recipient) -> str:
-    if recipient.kind is RecipientKind.UNRESOLVED:
-        return "unresolvable reference"
-    if recipient.kind is RecipientKind.PRINCIPAL:
-        return "foreign security principal"
+    if recipient.kind in _STALE_KINDS:
+        return _STALE_KINDS[recipient.kind]
     if recipient.kind is RecipientKind.USER and recipient.enabled is False:
         return "disabled account"
     return ""
