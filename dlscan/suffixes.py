@@ -72,11 +72,10 @@ _RULES_DERIVATION = 1
 
 
 def _icann_rules(suffix_list: bytes) -> list[str]:
-    """The rules of the list's ICANN section, read by tldextract's own pattern."""
-    from tldextract.suffix_list import PUBLIC_PRIVATE_SUFFIX_SEPARATOR, PUBLIC_SUFFIX_RE
+    """The rules of the list's ICANN section, read by tldextract's own reader."""
+    from tldextract.suffix_list import extract_tlds_from_suffix_list
 
-    icann = suffix_list.decode("utf-8").partition(PUBLIC_PRIVATE_SUFFIX_SEPARATOR)[0]
-    return [match.group("suffix") for match in PUBLIC_SUFFIX_RE.finditer(icann)]
+    return extract_tlds_from_suffix_list(suffix_list.decode("utf-8"))[0]
 
 
 def _label_key(label: str) -> str:
