@@ -24,6 +24,7 @@ import orjson
 import platformdirs
 
 from dlscan.atomic import atomic_writer
+from dlscan.folders import service_folder
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -39,10 +40,7 @@ def cache_dir() -> Path:
     given = os.environ.get(CACHE_DIR_VARIABLE)
     if given:
         return Path(given)
-    systemd = os.environ.get("CACHE_DIRECTORY")
-    if systemd:
-        return Path(systemd.split(os.pathsep)[0])
-    return platformdirs.user_cache_path("dlscan", appauthor=False)
+    return service_folder("CACHE_DIRECTORY") or platformdirs.user_cache_path("dlscan", appauthor=False)
 
 
 def derived_table(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
+
+from dlscan.folders import service_folder
 
 
 def default_state_dir() -> Path:
@@ -13,7 +14,4 @@ def default_state_dir() -> Path:
 
     Linux: ~/.local/state/dlscan; Windows: %LOCALAPPDATA%\\dlscan; macOS: ~/Library/Application Support/dlscan.
     """
-    given = os.environ.get("STATE_DIRECTORY")
-    if given:
-        return Path(given.split(os.pathsep)[0])
-    return platformdirs.user_state_path("dlscan", appauthor=False)
+    return service_folder("STATE_DIRECTORY") or platformdirs.user_state_path("dlscan", appauthor=False)
