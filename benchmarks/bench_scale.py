@@ -5,12 +5,15 @@
     python benchmarks/bigdir.py L /tmp/big --organisations 20   # a shared service: L-shared20.json
     python benchmarks/bench_scale.py /tmp/big/L-shared20.json --organisations 20 --organisation "Organisation 7"
 
-Run one size per process, so that peak RSS is that size's. The floor is the time the fastest JSON
-parser installed (msgspec or orjson, whichever is faster) takes to parse the snapshot and nothing else:
-the fastest of three parses by each, each in a fresh process.
-Neither the floor nor dlscan's total counts module imports, which are timed and shown apart. Then, in
-order: dlscan's load (parse + model), graph build and expansion, each rule, writing every finding as
-CSV and as JSON, and the total. With --ldif, the LDIF export is read instead of the snapshot.
+The floor is the time the fastest JSON parser installed (msgspec or orjson, whichever is faster) takes
+to parse the snapshot and nothing else. dlscan's total is the scan as dlscan runs it: load, graph build
+and expansion, every rule, writing every finding as CSV and as JSON. Both are measured in three rounds,
+each round one parse by each parser and then one scan, every one in a fresh process, and each figure is
+the fastest of its kind: the fastest scan is shown phase by phase, beside every run's total and the
+median. Neither figure counts module imports, which are timed and shown apart. Peak RSS is the largest
+of the runs', each run's process alone and its forked rule process alone. Last, each phase on its own,
+one after another in this process.
+With --ldif, the LDIF export is read instead of the snapshot.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import json
 import multiprocessing
+import statistics
 import subprocess
 import sys
 import time
@@ -72,51 +77,61 @@ print(time.perf_counter() - started)
 _PARSERS = (("msgspec", "msgspec.json", "decode"), ("orjson", "orjson", "loads"), ("json", "json", "loads"))
 
 
-def floor_seconds(path: Path, repeats: int = 3) -> tuple[str, float]:
-    """The fastest JSON parser installed, parsing the snapshot to plain Python objects and nothing else:
-    msgspec and orjson (the standard library's only when neither is installed), each `repeats` times,
-    each time in a fresh process. The floor is the fastest of all: on this machine one parse of the same
-    file takes from 4.2 to 7.4 s, as the cost of handing a process fresh memory varies, and the fastest
-    is the strictest measure to hold dlscan to. Returns the parser's name and its seconds."""
-    timings: dict[str, float] = {}
-    for name, module, function in _PARSERS:
-        if importlib.util.find_spec(module.split(".")[0]) is None or (name == "json" and timings):
-            continue
-        for _ in range(repeats):
-            command = [sys.executable, "-c", _PARSE_ONCE, module, function, str(path)]
-            seconds = float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
-            timings[name] = min(timings.get(name, seconds), seconds)
-    fastest = min(timings, key=timings.__getitem__)
-    return fastest, timings[fastest]
+def installed_parsers() -> list[tuple[str, str, str]]:
+    """msgspec and orjson, whichever are installed; the standard library's only when neither is."""
+    found = [p for p in _PARSERS[:2] if importlib.util.find_spec(p[0]) is not None]
+    return found or [_PARSERS[2]]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("snapshot", type=Path)
-    parser.add_argument("--ldif", action="store_true", help="read the .ldif beside the snapshot instead")
-    parser.add_argument("--organisations", type=int, default=0, help="declare Organisation 1..N by companyName")
-    parser.add_argument("--organisation", help="scan for this organisation of the shared service")
-    args = parser.parse_args()
-    parser_name, floor = floor_seconds(args.snapshot)  # in fresh processes, before this one imports anything
-    floor_rss = peak_rss_mb("children")  # the largest parse: the rule process is measured against it below
-    imports = import_seconds()
+def parse_once(path: Path, module: str, function: str) -> float:
+    """Seconds one parser takes to parse the snapshot to plain Python objects, in a fresh process."""
+    command = [sys.executable, "-c", _PARSE_ONCE, module, function, str(path)]
+    return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def scan_once(args: argparse.Namespace) -> dict:
+    """The scan as dlscan runs it, once, in this fresh process: load, graph, every rule (the costliest in
+    a second process), CSV and JSON output. Imports come first, outside the clock, as the floor's do."""
+    import_seconds()
     source = args.snapshot.with_suffix(".ldif") if args.ldif else args.snapshot
-    # The scan as dlscan runs it: load, graph, every rule (the costliest in a second process), outputs.
-    whole: dict[str, float] = {}
+    phases: dict[str, float] = {}
     started = time.perf_counter()
     pack = load_pack(None, bigdir.boundary(args.organisations), args.organisation)
     snapshot = load_source(source)
-    whole["load (parse + model)"] = time.perf_counter() - started
+    phases["load (parse + model)"] = time.perf_counter() - started
     mark = time.perf_counter()
     result = run_scan(snapshot, [], pack)
-    whole[f"scan: graph and all rules ({len(result.findings):,} findings)"] = time.perf_counter() - mark
-    whole.update(time_outputs(result))
+    phases[f"scan: graph and all rules ({len(result.findings):,} findings)"] = time.perf_counter() - mark
+    phases.update(time_outputs(result))
     total = time.perf_counter() - started
-    # The scan leaves its rule process to exit on its own; waited for now, its peak joins the children's.
+    # The scan leaves its rule process to exit on its own; waited for now, so that its peak is known.
     for child in multiprocessing.active_children():
         child.join()
-    rss, child_rss = peak_rss_mb(), peak_rss_mb("children")
-    # Then each phase on its own, one after another, to see where the time goes.
+    return {"phases": phases, "total": total, "rss": peak_rss_mb(), "child_rss": peak_rss_mb("children")}
+
+
+def measure(args: argparse.Namespace) -> tuple[str, float, list[dict]]:
+    """The floor and dlscan's scans, in rounds: each round parses the snapshot once with each parser and
+    then scans it once, every one in a fresh process, so that a slow spell of this machine (a parse of
+    L takes from 4.2 to 7.4 s, as the cost of handing a process fresh memory varies) falls on both
+    figures alike. The floor is the fastest parse of all; the runs come back fastest first."""
+    command = [sys.executable, __file__, str(args.snapshot), "--once", "--organisations", str(args.organisations)]
+    command += ["--ldif"] * args.ldif + (["--organisation", args.organisation] if args.organisation else [])
+    parses: dict[str, float] = {}
+    runs = []
+    for _ in range(args.runs):
+        for name, module, function in installed_parsers():
+            seconds = parse_once(args.snapshot, module, function)
+            parses[name] = min(parses.get(name, seconds), seconds)
+        runs.append(json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout))
+    fastest = min(parses, key=parses.__getitem__)
+    return fastest, parses[fastest], sorted(runs, key=lambda run: run["total"])
+
+
+def phases_alone(args: argparse.Namespace) -> dict[str, float]:
+    """Each phase on its own, one after another in this process, to see where the time goes."""
+    pack = load_pack(None, bigdir.boundary(args.organisations), args.organisation)
+    snapshot = load_source(args.snapshot.with_suffix(".ldif") if args.ldif else args.snapshot)
     phases: dict[str, float] = {}
     mark = time.perf_counter()
     graph = MembershipGraph(snapshot)
@@ -130,24 +145,49 @@ def main() -> None:
         mark = time.perf_counter()
         found = sum(1 for _ in check.run(ctx))
         phases[f"{check.code} ({found:,} findings)"] = time.perf_counter() - mark
+    return phases
+
+
+def report(args: argparse.Namespace, parser_name: str, floor: float, runs: list[dict]) -> None:
+    source = args.snapshot.with_suffix(".ldif") if args.ldif else args.snapshot
+    snapshot = load_source(source)
     memberships = sum(len(x.members) for x in snapshot.lists.values())
     print(f"{source.name}: {len(snapshot.recipients):,} recipients, {len(snapshot.lists):,} lists, "
           f"{memberships:,} memberships; {source.stat().st_size / 1e6:,.0f} MB")  # fmt: skip
-    print(f"  {'imports (counted in neither figure)':<48} {imports:8.3f} s")
-    print(f"  {'floor: ' + parser_name + ' parse, fastest of three':<48} {floor:8.3f} s")
-    for phase, seconds in whole.items():
+    del snapshot
+    print(f"  {'imports (counted in neither figure)':<48} {import_seconds():8.3f} s")
+    print(f"  {'floor: ' + parser_name + f' parse, fastest of {len(runs)} rounds':<48} {floor:8.3f} s")
+    fastest = runs[0]
+    print(f"  dlscan, the fastest of {len(runs)} runs:")
+    for phase, seconds in fastest["phases"].items():
         print(f"  {phase:<48} {seconds:8.3f} s")
-    print(f"  {'total':<48} {total:8.3f} s  ({total / floor:.1f}x the floor)")
-    if rss is not None:
-        print(f"  {'peak RSS':<48} {rss:8.0f} MB")
-        # The kernel keeps one peak for all children: the parses' and the rule process's.
+    print(f"  {'total':<48} {fastest['total']:8.3f} s  ({fastest['total'] / floor:.1f}x the floor)")
+    totals = [run["total"] for run in runs]
+    median = statistics.median(totals)
+    listed = ", ".join(f"{seconds:.3f}" for seconds in totals)
+    print(f"  {'every run':<48} {listed} s  (median {median:.3f} s, {median / floor:.1f}x the floor)")
+    if fastest["rss"] is not None:
+        print(f"  {'peak RSS, the largest of the runs':<48} {max(run['rss'] for run in runs):8.0f} MB")
         label = "peak RSS of the forked rule process"
-        if child_rss is not None and floor_rss is not None and child_rss <= floor_rss:
-            print(f"  {label:<48} {'at most':>8} {floor_rss:.0f} MB (a floor parse's peak, which is larger)")
-        else:
-            print(f"  {label:<48} {child_rss:8.0f} MB")
+        print(f"  {label:<48} {max(run['child_rss'] for run in runs):8.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("snapshot", type=Path)
+    parser.add_argument("--ldif", action="store_true", help="read the .ldif beside the snapshot instead")
+    parser.add_argument("--organisations", type=int, default=0, help="declare Organisation 1..N by companyName")
+    parser.add_argument("--organisation", help="scan for this organisation of the shared service")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of parses and a scan (default 3)")
+    parser.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.once:
+        print(json.dumps(scan_once(args)))
+        return
+    parser_name, floor, runs = measure(args)  # in fresh processes, before this one imports anything
+    report(args, parser_name, floor, runs)
     print("  each phase alone, one after another:")
-    for phase, seconds in phases.items():
+    for phase, seconds in phases_alone(args).items():
         print(f"    {phase:<46} {seconds:8.3f} s")
 
 
