@@ -18,7 +18,7 @@ from dlscan.boundary.settings import BoundaryError, BoundarySettings
 from dlscan.custom_rules import CustomRuleConfig, parse_custom_rules
 from dlscan.errors import InputError
 from dlscan.findings import Severity
-from dlscan.names import skeleton
+from dlscan.glyphs import skeleton
 from dlscan.yamlfile import LineDict, load_yaml
 
 _TOP_KEYS = frozenset({"settings", "rules", "custom_rules", "boundary"})

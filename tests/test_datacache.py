@@ -8,7 +8,7 @@ import pytest
 
 from dlscan import datacache
 from dlscan.datacache import derived_strings, derived_table
-from dlscan.names import _derived_skeleton_table, skeleton_table
+from dlscan.glyphs import _derived_skeleton_table, skeleton_table
 
 TABLE = {0x430: "a", 0x3BF: "o"}  # Cyrillic a, Greek omicron
 

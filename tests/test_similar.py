@@ -11,7 +11,8 @@ from rapidfuzz.distance import Levenshtein
 
 from dlscan import edit_join
 from dlscan.edit_join import edit_pairs
-from dlscan.names import NameForms, skeleton
+from dlscan.glyphs import skeleton
+from dlscan.names import NameForms
 from dlscan.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
 
 WORDS = [
@@ -252,17 +253,17 @@ def test_acronym_variants_follow_their_definition():
             assert forms.acronym_variants(among=initials_among([*among, "abcdefgh"])) == kept, text
 
 
-def test_visible_text_of_ascii_is_what_the_character_rules_make_it():
-    """`_visible` takes a short cut for ASCII; every ASCII character must come out as the rules say."""
+def testvisible_text_of_ascii_is_what_the_character_rules_make_it():
+    """`visible` takes a short cut for ASCII; every ASCII character must come out as the rules say."""
     import unicodedata
 
-    from dlscan.names import _visible
+    from dlscan.glyphs import visible
 
     for code in range(128):
         ch = chr(code)
         category = unicodedata.category(ch)
         expected = "" if category == "Cf" else " " if category in ("Zs", "Zl", "Zp") or ch in "\t\r\n" else ch
-        assert _visible(f"a{ch}b") == f"a{expected}b", repr(ch)
+        assert visible(f"a{ch}b") == f"a{expected}b", repr(ch)
 
 
 def test_screening_keeps_every_word_whose_hash_is_shared():

@@ -12,8 +12,8 @@ from rapidfuzz.distance import OSA
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, RecipientCheck, ScanContext, plural
 from dlscan.findings import Finding
+from dlscan.glyphs import reveal, skeleton
 from dlscan.model import Recipient, domain_of
-from dlscan.names import reveal, skeleton
 from dlscan.suffixes import PublicSuffixes
 
 

@@ -9,8 +9,9 @@ from typing import ClassVar
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, ScanContext, plural
 from dlscan.findings import Finding, Severity
+from dlscan.glyphs import reveal, scripts
 from dlscan.model import DistributionList
-from dlscan.names import NameForms, plain_words, reveal, scripts, series_key
+from dlscan.names import NameForms, plain_words, series_key
 from dlscan.similar import Match, MatchSettings, Reason, confusable_pairs
 
 _MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}

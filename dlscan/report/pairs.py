@@ -6,7 +6,7 @@ import difflib
 import unicodedata
 from dataclasses import dataclass
 
-from dlscan.names import reveal
+from dlscan.glyphs import reveal
 
 
 @dataclass(frozen=True)
