@@ -3,17 +3,16 @@
 Two strings within k edits become the same string once at most k characters are deleted from each (a
 substitution is a deletion from both). So every string's variants with up to k characters deleted are
 hashed, and strings that share a hash are candidates. The hashes are 64-bit polynomial hashes,
-computed column by column over all strings of a length at once with numpy, and matched in pandas'
-hash tables: a million names cost seconds, not the minutes a Python loop over their variants takes.
-Hashes that collide only add candidates; every candidate is confirmed by an edit distance computed in
-C, so the result is exact. `tests/test_similar.py` checks it against comparing every pair.
+computed column by column over all strings of a length at once with numpy (`dlscan.deletion_hashes`),
+and matched in pandas' hash tables: a million names cost seconds, not the minutes a Python loop over
+their variants takes. Hashes that collide only add candidates; every candidate is confirmed by an edit
+distance computed in C, so the result is exact. `tests/test_similar.py` checks it against comparing every pair.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -21,11 +20,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from dlscan.arrays import ranges
+from dlscan.deletion_hashes import variant_count, variant_hashes
 
 _PAIRS_PER_VARIANT = 2
 """Pairs measured a block at a time in C for the cost of one variant hashed and sorted: a thousand names
 of twenty letters, 230,000 pairs of near length, take 5 ms to measure and 13 ms to hash."""
-_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, with well-mixed bits: any odd base would do
 
 
 def edit_pairs(
@@ -68,7 +67,7 @@ def _self_join_costs(groups: _Groups, one_edit_from: int, two_edits_from: int) -
         allowed = _allowed(length, one_edit_from, two_edits_from)
         if allowed:
             pairs += len(keys) * sum(len(groups.get(n, ())) for n in range(length, length + allowed + 1))
-            variants += len(keys) * _variant_count(length, allowed)
+            variants += len(keys) * variant_count(length, allowed)
     return pairs, variants
 
 
@@ -120,7 +119,7 @@ def _sharing_a_variant(
         length: [k for n in range(length - deletions, length + deletions + 1) for k in small_groups.get(n, ())]
         for length in large_groups
     }
-    hashed = [n for n, near in near_of.items() if len(near) > _PAIRS_PER_VARIANT * _variant_count(n, deletions)]
+    hashed = [n for n, near in near_of.items() if len(near) > _PAIRS_PER_VARIANT * variant_count(n, deletions)]
     large_owners, small_owners = [], []
     for length, near in near_of.items():
         if near and length not in hashed:
@@ -155,7 +154,7 @@ class _VariantTable:
 
     def __init__(self, texts: Sequence[str], groups: list[list[int]], deletions: int) -> None:
         self._deletions = deletions
-        parts = [(_variant_hashes(texts, keys, deletions), keys) for keys in groups]
+        parts = [(variant_hashes(texts, keys, deletions), keys) for keys in groups]
         hashes = np.concatenate([variants.ravel() for variants, _ in parts])
         owners = np.concatenate([np.tile(np.asarray(keys), len(variants)) for variants, keys in parts])
         order = np.argsort(hashes)
@@ -170,7 +169,7 @@ class _VariantTable:
 
     def probe(self, texts: Sequence[str], keys: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(a, b): each of `keys` (strings of one length) paired with every owner of a variant it shares."""
-        probe = _variant_hashes(texts, keys, self._deletions).ravel()
+        probe = variant_hashes(texts, keys, self._deletions).ravel()
         maybe = self._present.maybe(probe)
         slot = self._index.get_indexer(probe[maybe].view(np.int64))
         found = slot >= 0
@@ -211,7 +210,7 @@ def _sharing_within(texts: Sequence[str], groups: _Groups, deletions: int) -> np
     bits = np.uint64(max(1, (len(texts) - 1).bit_length()))
     by_variant_length: dict[int, list[np.ndarray]] = defaultdict(list)
     for length, keys in groups.items():
-        variants = _variant_hashes(texts, keys, deletions)
+        variants = variant_hashes(texts, keys, deletions)
         variants >>= bits
         variants <<= bits
         variants |= np.asarray(keys, dtype=np.uint64)[None, :]
@@ -292,62 +291,3 @@ def _by_length(texts: Sequence[str]) -> _Groups:
 
 def _size(groups: _Groups) -> int:
     return sum(map(len, groups.values()))
-
-
-def _variant_hashes(texts: Sequence[str], keys: list[int], deletions: int) -> np.ndarray:
-    """For strings `texts[key]` all of one length: a column per key, of the hashes of the string (row 0)
-    and its variants with up to `deletions` characters deleted (a row per variant)."""
-    length = len(texts[keys[0]])
-    codes = np.frombuffer("".join([texts[k] for k in keys]).encode("utf-32-le"), dtype=np.uint32)
-    return _length_variants(np.ascontiguousarray(codes.reshape(len(keys), length).T, dtype=np.uint64), deletions)
-
-
-@cache
-def _pairs(length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every two positions i < j of a string of `length`, as the rows of i and of j."""
-    first, second = np.triu_indices(length, k=1)
-    return first, second
-
-
-def _variant_count(length: int, deletions: int) -> int:
-    """How many variants a string of `length` has: itself, one per deleted position, one per pair if two."""
-    return 1 + length + (length * (length - 1) // 2 if deletions == 2 else 0)
-
-
-def _length_variants(codes: np.ndarray, deletions: int) -> np.ndarray:
-    """For n strings of one length (a length x n array of code points, a row per position): a v x n array
-    of the hashes of each string (row 0), of its variants with one character deleted (the next `length`
-    rows) and, if `deletions` is 2, with two deleted (the rest).
-
-    With prefix[k] the hash of the first k characters and B the base, deleting character i leaves
-    prefix[n] + (prefix[i] - prefix[i + 1]) * B^(n-1-i), and deleting i < j too adds the same term for
-    i at B^(n-2-i) instead: every variant is the whole hash plus one or two rows of terms, so a few array
-    operations make them all, however long the strings."""
-    length, n = codes.shape
-    power = np.ones(length + 1, dtype=np.uint64)
-    prefix = np.zeros((length + 1, n), dtype=np.uint64)
-    with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
-        for t in range(length):
-            power[t + 1] = power[t] * _BASE
-            prefix[t + 1] = prefix[t] * _BASE + codes[t]
-        whole = prefix[length]
-        dropped = prefix[:-1] - prefix[1:]  # row i: what deleting character i takes away, unscaled
-        last = dropped * power[length - 1 :: -1, None]  # scaled as the only deletion: B^(n-1-i) in row i
-        out = np.empty((_variant_count(length, deletions), n), dtype=np.uint64)
-        out[0] = whole
-        np.add(last, whole, out=out[1 : 1 + length])
-        if deletions == 2 and length > 1:
-            first, second = _pairs(length)
-            earlier = dropped[:-1] * power[length - 2 :: -1, None]  # scaled as the first of two: B^(n-2-i)
-            pairs = out[1 + length :]
-            np.take(earlier, first, axis=0, out=pairs)
-            pairs += np.take(last, second, axis=0)
-            pairs += whole
-        # A polynomial hash keeps the last characters in its low bits only; mixed (the finaliser of
-        # splitmix64), every bit depends on every character, so any slice of the bits will do.
-        out ^= out >> np.uint64(30)
-        out *= np.uint64(0xBF58476D1CE4E5B9)
-        out ^= out >> np.uint64(27)
-        out *= np.uint64(0x94D049BB133111EB)
-        out ^= out >> np.uint64(31)
-    return out
