@@ -311,3 +311,27 @@ def test_classifying_all_at_once_gives_each_recipient_its_own_classification(col
             assert boundary.classify_all(snapshot.recipients) == one_by_one
     judged = Boundary.for_snapshot(awkward).classify_all(awkward.recipients)
     assert len({judged[r].reason for r in ("u1", "g1", "c1")}) == 3, "the awkward ones must differ from the plain"
+
+
+def test_partners_of_an_organisation_are_judged_one_by_one():
+    """A partner declared by organisation is told apart by an attribute, not by domain and kind: two
+    contacts at one domain, one of the partner organisation and one not, must not share a judgement."""
+    from dlscan.boundary import Boundary, BoundarySettings, Organisation, TrustedPartner
+    from dlscan.model import Attributes, Recipient, RecipientKind, Snapshot
+
+    hub = Organisation("Police", attribute="companyName", values=("Police",))
+    settings = BoundarySettings(
+        organisations=(hub,), partners=(TrustedPartner("Police", "the shared hub", organisations=("Police",)),)
+    )
+    contact, police = RecipientKind.CONTACT, Attributes([("companyName", "Police")])
+    recipients = {
+        "c1": Recipient("c1", contact, "Officer", "one@hub.example", attributes=police),
+        "c2": Recipient("c2", contact, "Someone Else", "two@hub.example"),
+    }
+    wyvern = load_source(ROOT / "sample_data" / "wyvern.ldif")
+    snapshot = Snapshot(wyvern.source, recipients, {}, wyvern.internal_domains)
+    boundary = Boundary.for_snapshot(snapshot, (), settings)
+    judged = boundary.classify_all(recipients)
+    assert judged == {rid: boundary.classify(r) for rid, r in recipients.items()}
+    assert judged["c1"].partner is not None and judged["c1"].partner.name == "Police"
+    assert judged["c2"].partner is None
