@@ -105,7 +105,12 @@ def collect() -> None:
     metavar="FILE",
     help="CA certificates that issued the server's certificate.",
 )
-@click.option("--tls-name", metavar="NAME", help="The name the server's certificate must carry, if not the URL's.")
+@click.option(
+    "--tls-name",
+    metavar="NAME",
+    help="The server's own name, if not the URL's: its certificate must carry it (and, with --kerberos, "
+    "the ticket is for ldap/NAME).",
+)
 @click.option("--starttls", is_flag=True, default=None, help="Upgrade ldap:// connections with StartTLS.")
 @click.option(
     "--insecure-plain-ldap",
@@ -127,7 +132,8 @@ def collect_ad(config_path: Path | None, **options: object) -> int:
         raise UsageError("name the snapshot to write with --output (or output in [collect.ad])")
     settings = ldap_settings(value)
     if settings.insecure_plain_ldap:
-        click.echo("dlscan: warning: --insecure-plain-ldap sends the password in clear text", err=True)
+        sent = "the directory's data" if settings.kerberos else "the password and the directory's data"
+        click.echo(f"dlscan: warning: --insecure-plain-ldap sends {sent} in clear text", err=True)
     started = time.monotonic()
     snapshot = override_domains(AdCollector(settings).collect(), value("internal_domains") or ())
     write_collected(snapshot, Path(output), started)

@@ -2,6 +2,8 @@
 # Install everything the test suite needs, then lint and run the whole suite:
 #   - Samba AD DC and the OpenLDAP client tools (Debian packages), for the tests against a real
 #     Active Directory domain controller that the suite provisions and starts on loopback;
+#   - MIT Kerberos: kinit, for the test that binds with a ticket from the domain controller's own KDC,
+#     and the headers (with gcc) that the gssapi package builds against, having no Linux wheels;
 #   - Chromium and a font for it (Debian packages; the font is only a recommendation of chromium, which
 #     --no-install-recommends skips), which Playwright drives headless to check the HTML report;
 #   - dlscan with its test extras, in .venv.
@@ -9,9 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils chromium fonts-liberation)
+packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils krb5-user libkrb5-dev gcc chromium fonts-liberation)
 if ! command -v samba >/dev/null || ! command -v samba-tool >/dev/null || ! command -v ldapsearch >/dev/null \
-   || [ ! -d /usr/share/samba/setup ] || ! command -v chromium >/dev/null \
+   || [ ! -d /usr/share/samba/setup ] || ! command -v kinit >/dev/null || ! command -v krb5-config >/dev/null \
+   || ! command -v gcc >/dev/null || ! command -v chromium >/dev/null \
    || [ ! -d /usr/share/fonts/truetype/liberation ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

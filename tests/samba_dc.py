@@ -42,6 +42,8 @@ class SambaDC:
     folder: Path
     address: str = "127.0.0.1"
     """127.0.0.1 listens on lo; a second DC beside it takes 127.0.0.2 (ports are fixed)."""
+    kdc: bool = False
+    """Run the domain's KDC too (port 88, so one DC at a time), for binding with a Kerberos ticket."""
     process: subprocess.Popen | None = None
 
     @property
@@ -71,7 +73,7 @@ class SambaDC:
                 "--use-rfc2307",
                 f"--option=interfaces={'lo' if self.address == '127.0.0.1' else self.address + '/8'}",
                 "--option=bind interfaces only=yes",
-                "--option=server services=ldap",
+                f"--option=server services=ldap{' kdc' if self.kdc else ''}",
                 f"--option=pid directory={f}/run",
                 f"--option=ncalrpc dir={f}/run/ncalrpc",
                 f"--option=winbindd socket directory={f}/run/winbindd",
@@ -98,10 +100,11 @@ class SambaDC:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"samba exited: {(self.folder / 'log' / 'samba.out').read_text()[-2000:]}")
-            if _listening(self.address, 389) and _listening(self.address, 636) and self.ca_file.exists():
+            ports = (389, 636, 88) if self.kdc else (389, 636)
+            if all(_listening(self.address, port) for port in ports) and self.ca_file.exists():
                 return
             time.sleep(0.2)
-        raise RuntimeError("samba did not start listening on 389 and 636")
+        raise RuntimeError("samba did not start listening on 389 and 636 (and 88 for the KDC)")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -112,6 +115,25 @@ class SambaDC:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+
+    def serve_kerberos(self, folder: Path) -> Path:
+        """Name the DC's LDAP service for Kerberos, as a DC with DNS does for itself (provisioned without,
+        this one registers only HOST/), and write a krb5.conf that finds this realm's KDC here."""
+        host = TLS_NAME.split(".")[0]
+        self.ldapmodify(
+            f"dn: CN={host},OU=Domain Controllers,{BASE_DN}\nchangetype: modify\nadd: servicePrincipalName\n"
+            f"servicePrincipalName: ldap/{TLS_NAME}\nservicePrincipalName: ldap/{host}\n-\n"
+        )
+        config = folder / "krb5.conf"
+        config.write_text(
+            "[libdefaults]\n"
+            f"    default_realm = {REALM}\n"
+            "    dns_lookup_kdc = false\n    dns_lookup_realm = false\n"
+            "    rdns = false\n    dns_canonicalize_hostname = false\n"
+            f"[realms]\n    {REALM} = {{\n        kdc = {self.address}\n    }}\n"
+            f"[domain_realm]\n    .{REALM.lower()} = {REALM}\n"
+        )
+        return config
 
     def ldapmodify(self, ldif: str) -> None:
         _run(["ldapmodify", "-x", "-H", f"ldap://{self.address}", "-D", ADMIN_DN, "-w", ADMIN_PASSWORD], stdin=ldif)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from ad_population import BIG_LIST_SIZE, GROUPS_OU, MAIL
-from samba_dc import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, CONFIG_DN, TLS_NAME, SambaDC, samba_available
+from samba_dc import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, CONFIG_DN, REALM, TLS_NAME, SambaDC, samba_available
 
 from dlscan.sources import load_source
 from dlscan.sources.ldap import ATTRIBUTES
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 def dc(tmp_path_factory):
     import ad_population
 
-    controller = SambaDC(tmp_path_factory.mktemp("samba"))
+    controller = SambaDC(tmp_path_factory.mktemp("samba"), kdc=True)
     controller.provision()
     controller.start()
     try:
@@ -47,12 +47,12 @@ def collect(dc, tmp_path, dlscan, monkeypatch):
         server: str = "ldaps://127.0.0.1",
         output: Path | None = None,
         trusted: bool = True,
-        user: str = ADMIN_DN,
+        user: str | None = ADMIN_DN,
         credentials: tuple[str, ...] = ("--password-env", "DLSCAN_TEST_PASSWORD"),
         ca_file: Path | None = None,
     ):
         target = output or tmp_path / "corp.json.gz"
-        args = ["collect", "ad", "--server", server, "--user", user, *credentials]
+        args = ["collect", "ad", "--server", server, *(["--user", user] if user else []), *credentials]
         if trusted:
             args += ["--ca-file", str(ca_file or dc.ca_file), "--tls-name", TLS_NAME]
         return dlscan(*args, *extra, "--output", target), target
@@ -368,3 +368,50 @@ def test_password_from_a_file(collect, tmp_path):
     secret.write_text(ADMIN_PASSWORD + "\n", encoding="utf-8")
     outcome, _ = collect(credentials=("--password-file", str(secret)))
     assert outcome.code == 0, outcome.err
+
+
+@pytest.fixture(scope="module")
+def krb5_conf(dc, tmp_path_factory) -> Path:
+    """The DC's LDAP service named for Kerberos, once, and a krb5.conf that finds its KDC."""
+    return dc.serve_kerberos(tmp_path_factory.mktemp("kerberos"))
+
+
+@pytest.fixture
+def kerberos(krb5_conf, tmp_path, monkeypatch):
+    """The DC's own KDC, and an empty credential cache of the test's: the `kinit` returned fills it, as an
+    administrator would before a scheduled collection."""
+    monkeypatch.setenv("KRB5_CONFIG", str(krb5_conf))
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'ccache'}")
+
+    def kinit() -> None:
+        done = subprocess.run(
+            ["kinit", f"Administrator@{REALM}"], input=ADMIN_PASSWORD + "\n", capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+
+    return kinit
+
+
+def test_kerberos_bind_with_a_ticket_collects_what_a_password_bind_does(collect, kerberos, tmp_path):
+    outcome, path = collect("--kerberos", user=None, credentials=(), output=tmp_path / "ticketless.json")
+    assert outcome.code == 2 and outcome.err.count("\n") == 1, outcome.err
+    assert "no ticket" in outcome.err and "kinit" in outcome.err and not path.exists()
+    kerberos()
+    outcome, by_ticket = collect("--kerberos", user=None, credentials=(), output=tmp_path / "ticket.json")
+    assert outcome.code == 0, outcome.err
+    outcome, by_password = collect(output=tmp_path / "password.json")
+    assert outcome.code == 0, outcome.err
+    ticket, password = load_source(by_ticket), load_source(by_password)
+    assert ticket.recipients == password.recipients and ticket.lists == password.lists
+    assert len(ticket.recipients) > 100
+
+
+def test_kerberos_to_a_name_the_domain_has_no_service_for_is_one_line(collect, kerberos, tmp_path):
+    kerberos()
+    # Reached by its address, without --tls-name, the ticket is asked for ldap/127.0.0.1: unknown.
+    outcome, path = collect(
+        "--kerberos", "--insecure-plain-ldap", user=None, credentials=(), server="ldap://127.0.0.1", trusted=False
+    )
+    warning, error = outcome.err.splitlines()
+    assert outcome.code == 2 and "clear text" in warning and "password" not in warning, outcome.err
+    assert "ldap/127.0.0.1" in error and "--tls-name" in error and not path.exists()

@@ -48,7 +48,8 @@ class LdapSettings:
     base_dn: str | None = None
     ca_file: Path | None = None
     tls_name: str | None = None
-    """The name the server's certificate must carry, when it differs from the address used."""
+    """The server's own name, when it differs from the address used: its certificate must carry it, and
+    with Kerberos the ticket is asked for its LDAP service (ldap/<name>)."""
     starttls: bool = False
     insecure_plain_ldap: bool = False
     kerberos: bool = False
@@ -131,7 +132,11 @@ def open_connection(settings: LdapSettings) -> ldap3.Connection:
         auto_referrals=False,
     )
     if settings.kerberos:
-        connection = ldap3.Connection(pool, authentication=ldap3.SASL, sasl_mechanism=ldap3.KERBEROS, **options)
+        # Without a name, ldap3 asks for a ticket to ldap/<the address used>, as Windows does.
+        service_host = (settings.tls_name,) if settings.tls_name else None
+        connection = ldap3.Connection(
+            pool, authentication=ldap3.SASL, sasl_mechanism=ldap3.KERBEROS, sasl_credentials=service_host, **options
+        )
     else:
         assert settings.password is not None
         connection = ldap3.Connection(
@@ -144,10 +149,43 @@ def open_connection(settings: LdapSettings) -> ldap3.Connection:
         connection.bind()
     except ldap_errors.LDAPException as exc:
         connection.password = None
+        # A Kerberos failure makes ldap3 abort the bind, and the server's answer to that replaces it.
+        if isinstance(exc.__context__, _kerberos_errors(settings)):
+            raise DlscanError(describe_kerberos_failure(exc.__context__, settings)) from None
         raise DlscanError(describe_failure(exc, settings)) from None
     except ImportError:
         raise DlscanError("--kerberos needs the Kerberos extra: pip install 'dlscan[kerberos]'") from None
+    except _kerberos_errors(settings) as exc:
+        raise DlscanError(describe_kerberos_failure(exc, settings)) from None
     return connection
+
+
+def _kerberos_errors(settings: LdapSettings) -> tuple[type[Exception], ...]:
+    """What a Kerberos bind raises besides ldap3's own errors: the gssapi package's, which ldap3 lets
+    through (none without --kerberos, or without the package, whose absence binding reports)."""
+    if not settings.kerberos:
+        return ()
+    try:
+        from gssapi.raw.misc import GSSError
+    except ImportError:
+        return ()
+    return (GSSError,)
+
+
+def describe_kerberos_failure(exc: Exception, settings: LdapSettings) -> str:
+    """One line for a Kerberos failure, naming the usual causes: no ticket, or no service principal for
+    the name the server was reached by."""
+    servers = ", ".join(s.url for s in settings.servers)
+    text = " ".join(str(exc).split())
+    if "No Kerberos credentials" in text or "credentials cache" in text.lower():
+        return f"{servers}: Kerberos: no ticket to bind with; run kinit (or log on to the domain) first"
+    if "not found in Kerberos database" in text:
+        name = settings.tls_name or settings.servers[0].host
+        return (
+            f"{servers}: Kerberos: the domain knows no service ldap/{name}; connect by the server's own name "
+            "or give it with --tls-name"
+        )
+    return f"{servers}: Kerberos: {text[:200]}"
 
 
 def describe_failure(exc: Exception, settings: LdapSettings) -> str:
