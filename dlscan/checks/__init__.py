@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dlscan.checks.addresses import LookalikeDomain, PersonalEmail
-from dlscan.checks.base import Check, ScanContext
+from dlscan.checks.base import Check
 from dlscan.checks.confusable import ConfusableLists
+from dlscan.checks.context import ScanContext
 from dlscan.checks.custom import compile_custom_rules
 from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
 from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers

@@ -10,7 +10,8 @@ from typing import ClassVar
 from rapidfuzz.distance import OSA
 
 from dlscan.boundary import Audience
-from dlscan.checks.base import Check, RecipientCheck, ScanContext, plural
+from dlscan.checks.base import Check, RecipientCheck, plural
+from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding
 from dlscan.glyphs import reveal, skeleton
 from dlscan.model import Recipient, domain_of

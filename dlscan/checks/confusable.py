@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from dlscan.boundary import Audience
-from dlscan.checks.base import Check, ScanContext, plural
+from dlscan.checks.base import Check, plural
+from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding, Severity
 from dlscan.glyphs import reveal, scripts
 from dlscan.model import DistributionList

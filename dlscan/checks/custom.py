@@ -15,7 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from dlscan.boundary import Audience
-from dlscan.checks.base import Check, ScanContext, plural
+from dlscan.checks.base import Check, plural
+from dlscan.checks.context import ScanContext
 from dlscan.custom_rules import Condition, CustomRuleConfig
 from dlscan.errors import InputError
 from dlscan.findings import Finding

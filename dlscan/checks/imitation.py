@@ -11,8 +11,9 @@ from operator import attrgetter, itemgetter
 from typing import Any, ClassVar
 
 from dlscan.boundary import Audience
-from dlscan.checks.base import RecipientCheck, ScanContext
+from dlscan.checks.base import RecipientCheck
 from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
+from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding, Severity
 from dlscan.model import DistributionList, Recipient, RecipientKind
 from dlscan.names import NameForms

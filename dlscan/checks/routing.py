@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from dlscan.checks.base import RecipientCheck, ScanContext
+from dlscan.checks.base import RecipientCheck
+from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding
 from dlscan.model import Recipient, RecipientKind, domain_of
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
-from dlscan.checks.base import Check, ScanContext, plural
+from dlscan.checks.base import Check, plural
+from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding
 
 
