@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -415,3 +416,14 @@ def test_kerberos_to_a_name_the_domain_has_no_service_for_is_one_line(collect, k
     warning, error = outcome.err.splitlines()
     assert outcome.code == 2 and "clear text" in warning and "password" not in warning, outcome.err
     assert "ldap/127.0.0.1" in error and "--tls-name" in error and not path.exists()
+
+
+def test_kerberos_without_the_extra_installed_says_how_to_install_it(collect, kerberos, monkeypatch):
+    kerberos()
+    # As on a machine without the extra: neither Kerberos package can be imported.
+    for module in ("gssapi", "winkerberos"):
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.delitem(sys.modules, "ldap3.protocol.sasl.kerberos", raising=False)
+    outcome, path = collect("--kerberos", user=None, credentials=())
+    assert outcome.code == 2 and outcome.err.count("\n") == 1, outcome.err
+    assert "pip install 'dlscan[kerberos]'" in outcome.err and not path.exists()

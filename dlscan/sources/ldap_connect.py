@@ -147,14 +147,14 @@ def open_connection(settings: LdapSettings) -> ldap3.Connection:
         if settings.starttls and not connection.server.ssl:
             connection.start_tls()
         connection.bind()
+    except ldap_errors.LDAPPackageUnavailableError:  # ldap3's word for gssapi not installed
+        raise DlscanError("--kerberos needs the Kerberos extra: pip install 'dlscan[kerberos]'") from None
     except ldap_errors.LDAPException as exc:
         connection.password = None
         # A Kerberos failure makes ldap3 abort the bind, and the server's answer to that replaces it.
         if isinstance(exc.__context__, _kerberos_errors(settings)):
             raise DlscanError(describe_kerberos_failure(exc.__context__, settings)) from None
         raise DlscanError(describe_failure(exc, settings)) from None
-    except ImportError:
-        raise DlscanError("--kerberos needs the Kerberos extra: pip install 'dlscan[kerberos]'") from None
     except _kerberos_errors(settings) as exc:
         raise DlscanError(describe_kerberos_failure(exc, settings)) from None
     return connection
