@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -193,7 +195,23 @@ def main(argv: list[str] | None = None) -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+    if not os.environ.get("DLSCAN_DEBUG"):
+        warnings.showwarning = _warning_in_one_line
     sys.exit(run(argv))
+
+
+def _warning_in_one_line(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A library's warning as one line of dlscan's, not the source line and file it came from: a job's
+    mail should read as the rest of its output does (DLSCAN_DEBUG=1 shows them as Python does)."""
+    text = " ".join(str(message).split())
+    click.echo(f"dlscan: warning: {text} ({category.__name__})", err=True)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from ad_population import BIG_LIST_SIZE, GROUPS_OU, MAIL
+from conftest import run_process
 from samba_dc import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, CONFIG_DN, REALM, TLS_NAME, SambaDC, samba_available
 
 from dlscan.sources import load_source
@@ -427,3 +428,28 @@ def test_kerberos_without_the_extra_installed_says_how_to_install_it(collect, ke
     outcome, path = collect("--kerberos", user=None, credentials=())
     assert outcome.code == 2 and outcome.err.count("\n") == 1, outcome.err
     assert "pip install 'dlscan[kerberos]'" in outcome.err and not path.exists()
+
+
+def test_a_library_warning_reaches_the_job_as_one_line_of_dlscan_s(dc, kerberos, tmp_path):
+    """When ldap3 reads the server's certificate for Kerberos' channel binding, the cryptography package
+    warns of a serial number below one, which Samba draws at random for its own certificate (so about
+    one session in two): a scheduled job's mail gets one line of dlscan's, not Python's two."""
+    import warnings
+
+    from cryptography import x509
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        negative = (
+            x509.load_pem_x509_certificate(dc.folder.joinpath("private/tls/cert.pem").read_bytes()).serial_number < 1
+        )
+    kerberos()
+    outcome = run_process(
+        "collect", "ad", "--server", "ldaps://127.0.0.1", "--kerberos", "--ca-file", dc.ca_file,
+        "--tls-name", TLS_NAME, "--output", tmp_path / "corp.json",
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    assert all(line.startswith("dlscan: ") for line in outcome.err.splitlines()), outcome.err
+    warned = [line for line in outcome.err.splitlines() if "serial number" in line]
+    assert len(warned) == negative, outcome.err
+    assert all(line.startswith("dlscan: warning: ") and line.endswith("Warning)") for line in warned)
