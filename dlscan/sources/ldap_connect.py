@@ -147,16 +147,11 @@ def open_connection(settings: LdapSettings) -> ldap3.Connection:
         if settings.starttls and not connection.server.ssl:
             connection.start_tls()
         connection.bind()
-    except ldap_errors.LDAPPackageUnavailableError:  # ldap3's word for gssapi not installed
-        raise DlscanError("--kerberos needs the Kerberos extra: pip install 'dlscan[kerberos]'") from None
-    except ldap_errors.LDAPException as exc:
+    except ldap_errors.LDAPPackageUnavailableError as exc:  # gssapi (or cryptography, for TLS) missing
+        raise DlscanError(f"--kerberos needs the Kerberos extra ({exc}): pip install 'dlscan[kerberos]'") from None
+    except (ldap_errors.LDAPException, *_kerberos_errors(settings)) as exc:
         connection.password = None
-        # A Kerberos failure makes ldap3 abort the bind, and the server's answer to that replaces it.
-        if isinstance(exc.__context__, _kerberos_errors(settings)):
-            raise DlscanError(describe_kerberos_failure(exc.__context__, settings)) from None
         raise DlscanError(describe_failure(exc, settings)) from None
-    except _kerberos_errors(settings) as exc:
-        raise DlscanError(describe_kerberos_failure(exc, settings)) from None
     return connection
 
 
@@ -172,25 +167,32 @@ def _kerberos_errors(settings: LdapSettings) -> tuple[type[Exception], ...]:
     return (GSSError,)
 
 
-def describe_kerberos_failure(exc: Exception, settings: LdapSettings) -> str:
-    """One line for a Kerberos failure, naming the usual causes: no ticket, or no service principal for
-    the name the server was reached by."""
-    servers = ", ".join(s.url for s in settings.servers)
-    text = " ".join(str(exc).split())
+def _kerberos_failure(exc: BaseException, settings: LdapSettings) -> str | None:
+    """One line for a Kerberos failure, naming the usual causes (no ticket, or no service principal for
+    the name the server was reached by); None if `exc` is not one. A failure makes ldap3 abort the bind,
+    and the server's answer to that abort is what is raised, the Kerberos error behind it."""
+    errors = _kerberos_errors(settings)
+    cause = next((e for e in (exc, exc.__context__) if isinstance(e, errors)), None)
+    if cause is None:
+        return None
+    text = " ".join(str(cause).split())
     if "No Kerberos credentials" in text or "credentials cache" in text.lower():
-        return f"{servers}: Kerberos: no ticket to bind with; run kinit (or log on to the domain) first"
+        return "Kerberos: no ticket to bind with; run kinit (or log on to the domain) first"
     if "not found in Kerberos database" in text:
         name = settings.tls_name or settings.servers[0].host
         return (
-            f"{servers}: Kerberos: the domain knows no service ldap/{name}; connect by the server's own name "
-            "or give it with --tls-name"
+            f"Kerberos: the domain knows no service ldap/{name}; connect by the server's own name or give it "
+            "with --tls-name"
         )
-    return f"{servers}: Kerberos: {text[:200]}"
+    return f"Kerberos: {text[:200]}"
 
 
 def describe_failure(exc: Exception, settings: LdapSettings) -> str:
     """One line for an LDAP failure, naming the cause without echoing any secret."""
     servers = ", ".join(s.url for s in settings.servers)
+    kerberos = _kerberos_failure(exc, settings)
+    if kerberos is not None:
+        return f"{servers}: {kerberos}"
     text = str(exc)
     if settings.password is not None:
         text = text.replace(settings.password.reveal(), "***")
