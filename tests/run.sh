@@ -2,6 +2,7 @@
 # Install everything the test suite needs, then lint and run the whole suite:
 #   - Samba AD DC and the OpenLDAP client tools (Debian packages), for the tests against a real
 #     Active Directory domain controller that the suite provisions and starts on loopback;
+#   - openssl, which issues the test domain controller's certificate;
 #   - MIT Kerberos: kinit, for the test that binds with a ticket from the domain controller's own KDC,
 #     and the headers (with gcc) that the gssapi package builds against, having no Linux wheels;
 #   - Chromium and a font for it (Debian packages; the font is only a recommendation of chromium, which
@@ -11,11 +12,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils krb5-user libkrb5-dev gcc chromium fonts-liberation)
-if ! command -v samba >/dev/null || ! command -v samba-tool >/dev/null || ! command -v ldapsearch >/dev/null \
-   || [ ! -d /usr/share/samba/setup ] || ! command -v kinit >/dev/null || ! command -v krb5-config >/dev/null \
-   || ! command -v gcc >/dev/null || ! command -v chromium >/dev/null \
-   || [ ! -d /usr/share/fonts/truetype/liberation ]; then
+packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl krb5-user libkrb5-dev gcc
+          chromium fonts-liberation)
+# What the packages above put in place; any one missing installs them all.
+missing=false
+for command in samba samba-tool ldapsearch ldapmodify openssl kinit krb5-config gcc chromium; do
+  command -v "$command" >/dev/null || missing=true
+done
+for folder in /usr/share/samba/setup /usr/share/fonts/truetype/liberation; do
+  [ -d "$folder" ] || missing=true
+done
+if $missing; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq

@@ -44,6 +44,9 @@ class SambaDC:
     """127.0.0.1 listens on lo; a second DC beside it takes 127.0.0.2 (ports are fixed)."""
     kdc: bool = False
     """Run the domain's KDC too (port 88, so one DC at a time), for binding with a Kerberos ticket."""
+    certificate_serial: int | None = None
+    """The serial number of the DC's certificate, chosen by the test: Samba draws one at random for the
+    certificate it makes itself (below one, which RFC 5280 forbids, about one time in two)."""
     process: subprocess.Popen | None = None
 
     @property
@@ -82,10 +85,39 @@ class SambaDC:
                 "--option=dsdb:schema update allowed=true",
             ]
         )
+        if self.certificate_serial is not None:
+            self._issue_certificate(self.certificate_serial)
         conf = f / "etc" / "smb.conf"
         text = conf.read_text()
         text = text.replace("[global]", "[global]\n\tldap server require strong auth = no\n\tldb:nosync = true", 1)
         conf.write_text(text)
+
+    def _issue_certificate(self, serial: int) -> None:
+        """A CA and the DC's certificate from it, where Samba looks for its own (it makes none if they are
+        there). openssl, not the cryptography package, which refuses serials below one."""
+        tls = self.folder / "private" / "tls"
+        tls.mkdir(parents=True, exist_ok=True)
+        (tls / "san.ext").write_text(f"subjectAltName=DNS:{TLS_NAME}\n")
+        new_key = ["-newkey", "rsa:2048", "-nodes"]
+        ca, dc = ["-keyout", f"{tls}/ca.key", "-out", f"{tls}/ca.pem"], ["-keyout", f"{tls}/key.pem"]
+        _run(["openssl", "req", "-x509", *new_key, *ca, "-days", "2", "-subj", "/CN=Test CA"])
+        _run(["openssl", "req", *new_key, *dc, "-out", f"{tls}/dc.csr", "-subj", f"/CN={TLS_NAME}"])
+        signed = ["-in", f"{tls}/dc.csr", "-CA", f"{tls}/ca.pem", "-CAkey", f"{tls}/ca.key", "-days", "2"]
+        _run(
+            [
+                "openssl",
+                "x509",
+                "-req",
+                *signed,
+                "-set_serial",
+                str(serial),
+                "-extfile",
+                f"{tls}/san.ext",
+                "-out",
+                f"{tls}/cert.pem",
+            ]
+        )
+        (tls / "key.pem").chmod(0o600)  # Samba refuses a key others can read
 
     def start(self) -> None:
         log = (self.folder / "log" / "samba.out").open("wb")

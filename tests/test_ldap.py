@@ -29,7 +29,8 @@ pytestmark = pytest.mark.skipif(
 def dc(tmp_path_factory):
     import ad_population
 
-    controller = SambaDC(tmp_path_factory.mktemp("samba"), kdc=True)
+    # A serial below one, as Samba's own certificate has in about half its domains: see the warning test.
+    controller = SambaDC(tmp_path_factory.mktemp("samba"), kdc=True, certificate_serial=-12345)
     controller.provision()
     controller.start()
     try:
@@ -432,17 +433,8 @@ def test_kerberos_without_the_extra_installed_says_how_to_install_it(collect, ke
 
 def test_a_library_warning_reaches_the_job_as_one_line_of_dlscan_s(dc, kerberos, tmp_path):
     """When ldap3 reads the server's certificate for Kerberos' channel binding, the cryptography package
-    warns of a serial number below one, which Samba draws at random for its own certificate (so about
-    one session in two): a scheduled job's mail gets one line of dlscan's, not Python's two."""
-    import warnings
-
-    from cryptography import x509
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        negative = (
-            x509.load_pem_x509_certificate(dc.folder.joinpath("private/tls/cert.pem").read_bytes()).serial_number < 1
-        )
+    warns of its serial number below one (the test DC's, as Samba's own certificate has in about half its
+    domains): a scheduled job's mail gets one line of dlscan's, not Python's two."""
     kerberos()
     outcome = run_process(
         "collect", "ad", "--server", "ldaps://127.0.0.1", "--kerberos", "--ca-file", dc.ca_file,
@@ -451,5 +443,5 @@ def test_a_library_warning_reaches_the_job_as_one_line_of_dlscan_s(dc, kerberos,
     assert outcome.code == 0, outcome.err
     assert all(line.startswith("dlscan: ") for line in outcome.err.splitlines()), outcome.err
     warned = [line for line in outcome.err.splitlines() if "serial number" in line]
-    assert len(warned) == negative, outcome.err
-    assert all(line.startswith("dlscan: warning: ") and line.endswith("Warning)") for line in warned)
+    assert len(warned) == 1, outcome.err
+    assert warned[0].startswith("dlscan: warning: ") and warned[0].endswith("Warning)")
