@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from graph_tenant import Tenant  # noqa: E402 - after the path set-up above
 
-from dlscan.secret import Secret  # noqa: E402
 from dlscan.sources.m365 import mapping  # noqa: E402
 from dlscan.sources.m365.collector import M365Collector  # noqa: E402
 from dlscan.sources.m365.settings import AuthMethod, GraphSettings  # noqa: E402
+from dlscan.support.secret import Secret  # noqa: E402
 
 TOKEN = "good-token"
 

@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_graph import TOKEN, build_tenant  # noqa: E402 - after the path set-up above
 from graph_server import GraphServer  # noqa: E402
 
-from dlscan.secret import Secret  # noqa: E402
 from dlscan.sources.m365.collector import M365Collector  # noqa: E402
 from dlscan.sources.m365.settings import AuthMethod, GraphSettings  # noqa: E402
+from dlscan.support.secret import Secret  # noqa: E402
 
 
 def timed(label: str, collector: M365Collector) -> None:

@@ -23,7 +23,7 @@ from browser import visit  # noqa: E402 - after the path set-up above
 
 from dlscan.findings import Finding, Severity  # noqa: E402
 from dlscan.model import DomainDeclaration, SourceInfo  # noqa: E402
-from dlscan.scan import ScanResult, ScanSummary  # noqa: E402
+from dlscan.scan.engine import ScanResult, ScanSummary  # noqa: E402
 from dlscan.sinks.html import HtmlSink  # noqa: E402
 
 RULES = [("DL001", "mixed-membership"), ("DL002", "hidden-external"), ("DL003", "unmarked-external"),

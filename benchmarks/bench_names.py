@@ -3,7 +3,7 @@
     python benchmarks/bench_names.py                  # 100,000 list names + 500,000 recipient names
     python benchmarks/bench_names.py --recall 10000   # brute force on a 10,000-name sample as well
 
-Runs the engine the checks use (dlscan.similar): the list self-join of DL005, and the outsider-against-
+Runs the engine the checks use (dlscan.matching.similar): the list self-join of DL005, and the outsider-against-
 insider look-up of DL006 (500,000 recipients: 450,000 staff and 50,000 outside contacts, looked up
 against the staff and the lists).
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dlscan.names import NameForms
-from dlscan.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
+from dlscan.matching.names import NameForms
+from dlscan.matching.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
 
 SETTINGS = MatchSettings()
 AREAS = ["North", "South", "East", "West", "Central", "Riverside", "Moorland", "Harbour", "Valley", "Castle"]

@@ -39,14 +39,14 @@ from bench_scan import peak_rss_mb, time_outputs  # noqa: E402 - the same measur
 from dlscan.boundary import Boundary  # noqa: E402
 from dlscan.checks import ScanContext, build_checks  # noqa: E402
 from dlscan.graph import MembershipGraph  # noqa: E402
-from dlscan.runner import load_pack  # noqa: E402
-from dlscan.scan import run_scan  # noqa: E402
+from dlscan.operations.runner import load_pack  # noqa: E402
+from dlscan.scan.engine import run_scan  # noqa: E402
 from dlscan.sources import load_source  # noqa: E402
 
 _IMPORTED_WHEN_NEEDED = (
     "dlscan.sources.typed",  # msgspec, for reading a snapshot
-    "dlscan.edit_join",  # numpy and pandas, for comparing names; pandas for CSV too
-    "dlscan.set_join",
+    "dlscan.matching.edit_join",  # numpy and pandas, for comparing names; pandas for CSV too
+    "dlscan.matching.set_join",
     "confusable_homoglyphs",
     "tldextract.suffix_list",  # the public-suffix list, read when the cache folder does not hold its rules
     "multiprocessing.connection",  # for the rule that runs in a second process

@@ -22,9 +22,9 @@ import synth
 
 from dlscan.boundary import Boundary
 from dlscan.checks import ScanContext, build_checks, rule_specs
+from dlscan.checks.rulepack import load_rule_pack
 from dlscan.graph import MembershipGraph
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import ScanResult, run_scan
+from dlscan.scan.engine import ScanResult, run_scan
 from dlscan.sinks import SINK_CLASSES
 from dlscan.sources import load_source
 

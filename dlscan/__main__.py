@@ -1,3 +1,3 @@
-from dlscan.cli import main
+from dlscan.cli.app import main
 
 main()

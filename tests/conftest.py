@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dlscan.cli import run
-from dlscan.datacache import CACHE_DIR_VARIABLE
+from dlscan.cli.app import run
+from dlscan.support.datacache import CACHE_DIR_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "wyvern.ldif"

@@ -8,10 +8,10 @@ from pathlib import Path
 from graph_server import GraphServer
 
 from dlscan.checks import rule_specs
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
-from dlscan.secret import Secret
+from dlscan.checks.rulepack import load_rule_pack
+from dlscan.scan.engine import run_scan
 from dlscan.sources.m365.settings import AuthMethod, GraphSettings
+from dlscan.support.secret import Secret
 
 TOKEN = "good-token"
 UNSEEN_BY_GRAPH = {"DL009", "DL013"}
@@ -33,7 +33,7 @@ def settings_for(server: GraphServer, **overrides) -> GraphSettings:
 def collect_cli(dlscan, monkeypatch, server: GraphServer, output: Path, *extra: str, token: str = TOKEN):
     monkeypatch.setenv("GRAPH_TOKEN", token)
     # Waits before retries are still computed and recorded, but not slept.
-    monkeypatch.setattr("dlscan.collect_settings.GraphSettings", partial(GraphSettings, retry_time_scale=0.0))
+    monkeypatch.setattr("dlscan.sources.collect_settings.GraphSettings", partial(GraphSettings, retry_time_scale=0.0))
     return dlscan(
         "collect", "m365", "--access-token-env", "GRAPH_TOKEN", "--endpoint", server.url, "--output", output, *extra
     )

@@ -8,10 +8,10 @@ from pathlib import Path
 import msgspec
 
 from dlscan.checks import rule_specs
+from dlscan.checks.rulepack import load_rule_pack
 from dlscan.findings import Finding
 from dlscan.model import RecipientKind, Snapshot
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 from dlscan.sources.snapshot import write_snapshot
 

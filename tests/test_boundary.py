@@ -14,9 +14,9 @@ from graph_helpers import UNSEEN_BY_GRAPH, settings_for
 from graph_server import GraphServer
 from graph_tenant import Tenant, tenant_from_ldif
 
-from dlscan.config import load_config
-from dlscan.runner import load_pack
-from dlscan.scan import run_scan
+from dlscan.operations.config import load_config
+from dlscan.operations.runner import load_pack
+from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 from dlscan.sources.m365.collector import M365Collector
 

@@ -191,7 +191,7 @@ def test_help_and_version(dlscan):
 
 
 def test_the_formats_the_cli_offers_are_the_sinks_there_are():
-    from dlscan.outcomes import FORMATS
     from dlscan.sinks import SINK_CLASSES
+    from dlscan.support.outcomes import FORMATS
 
     assert set(FORMATS) == set(SINK_CLASSES)

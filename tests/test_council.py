@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dlscan.checks import rule_specs
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.checks.rulepack import load_rule_pack
+from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from dlscan import datacache
-from dlscan.datacache import derived_strings, derived_table
-from dlscan.glyphs import _derived_skeleton_table, skeleton_table
+from dlscan.matching.glyphs import _derived_skeleton_table, skeleton_table
+from dlscan.support import datacache
+from dlscan.support.datacache import derived_strings, derived_table
 
 TABLE = {0x430: "a", 0x3BF: "o"}  # Cyrillic a, Greek omicron
 

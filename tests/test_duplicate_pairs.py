@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from dlscan.set_join import _ranked_members, candidate_pairs
+from dlscan.matching.set_join import _ranked_members, candidate_pairs
 
 
 def brute_force(audiences: dict[str, frozenset[str]], threshold: float) -> set[tuple[str, str]]:

@@ -14,12 +14,12 @@ from graph_server import Fault, GraphServer
 from graph_tenant import Tenant, graph_id, tenant_from_ldif
 
 from dlscan.checks import rule_specs
+from dlscan.checks.rulepack import load_rule_pack
 from dlscan.model import ListKind, RecipientKind
-from dlscan.progress import Progress
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 from dlscan.sources.m365.collector import M365Collector
+from dlscan.support.progress import Progress
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import synth

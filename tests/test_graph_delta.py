@@ -10,9 +10,9 @@ from graph_helpers import collect_cli, settings_for
 from graph_server import Fault, GraphServer
 from graph_tenant import Tenant, tenant_from_ldif
 
-from dlscan.errors import InputError
 from dlscan.model import RecipientKind
 from dlscan.sources.m365.collector import M365Collector
+from dlscan.support.errors import InputError
 
 
 @pytest.fixture
@@ -171,10 +171,10 @@ def test_nightly_job_collects_a_tenant_incrementally(tenant, tmp_path, dlscan, m
     """`dlscan run` with source m365: the tenant is collected, delta state kept, findings tracked."""
     from functools import partial
 
-    from dlscan.collect_settings import GraphSettings as Settings
+    from dlscan.sources.collect_settings import GraphSettings as Settings
 
     monkeypatch.setenv("GRAPH_TOKEN", "good-token")
-    monkeypatch.setattr("dlscan.collect_settings.GraphSettings", partial(Settings, retry_time_scale=0.0))
+    monkeypatch.setattr("dlscan.sources.collect_settings.GraphSettings", partial(Settings, retry_time_scale=0.0))
     with GraphServer(tenant) as server:
         config = tmp_path / "dlscan.toml"
         config.write_text(

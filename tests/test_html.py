@@ -28,7 +28,7 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory):
-    from dlscan.cli import run
+    from dlscan.cli.app import run
 
     path = tmp_path_factory.mktemp("report") / "wyvern.html"
     assert run(["scan", str(SAMPLE), "--format", "html", "--output", str(path), "--fail-on", "never"]) == 0
@@ -106,7 +106,7 @@ PAYLOADS = (
 
 
 def test_markup_in_directory_values_is_shown_never_run(tmp_path):
-    from dlscan.cli import run
+    from dlscan.cli.app import run
 
     snapshot = load_source(SAMPLE)
     lists = dict(snapshot.lists)
@@ -137,7 +137,7 @@ def test_markup_in_directory_values_is_shown_never_run(tmp_path):
 
 
 def test_report_from_the_nightly_job_shows_status_and_trend(tmp_path):
-    from dlscan.cli import run
+    from dlscan.cli.app import run
 
     config = tmp_path / "dlscan.toml"
     config.write_text(

@@ -9,9 +9,9 @@ import uuid
 import pytest
 
 from dlscan.checks import rule_specs
+from dlscan.checks.rulepack import load_rule_pack
 from dlscan.model import ListKind, RecipientKind
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 from dlscan.sources.dn import normalize_dn
 from dlscan.sources.ldif import format_record, read_ldif

@@ -8,8 +8,8 @@ from conftest import ROOT, SAMPLE
 
 from dlscan.boundary import Audience, Boundary
 from dlscan.checks import ScanContext, build_checks, rule_specs
+from dlscan.checks.rulepack import load_rule_pack
 from dlscan.graph import MembershipGraph
-from dlscan.rulepack import load_rule_pack
 from dlscan.sources import load_source
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

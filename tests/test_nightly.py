@@ -14,10 +14,10 @@ from nights import findings_of, three_nights
 from ticket_servers import JiraApp, ServiceNowApp, TicketServer, WebhookApp, basic
 
 from dlscan.findings import Severity
-from dlscan.history.lock import RunLock
-from dlscan.history.schema import MIGRATIONS
-from dlscan.history.store import HistoryStore
-from dlscan.nightly import NightlyOptions
+from dlscan.operations.history.lock import RunLock
+from dlscan.operations.history.schema import MIGRATIONS
+from dlscan.operations.history.store import HistoryStore
+from dlscan.operations.nightly import NightlyOptions
 
 NIGHTS = [datetime.datetime(2026, 11, day, 2, 0, tzinfo=datetime.UTC) for day in (20, 21, 22)]
 
@@ -55,7 +55,8 @@ class Job:
         config = self.write_config(source)
         clock = when or NIGHTS[number - 1]
         self.monkeypatch.setattr(
-            "dlscan.nightly.NightlyOptions", partial(NightlyOptions, clock=lambda: clock, retry_time_scale=0.0)
+            "dlscan.operations.nightly.NightlyOptions",
+            partial(NightlyOptions, clock=lambda: clock, retry_time_scale=0.0),
         )
         return self.dlscan("run", "--config", config, "--fail-on", "never", *args)
 
@@ -426,7 +427,7 @@ def test_only_new_and_exit_codes(night_files, expected, tmp_path, dlscan, monkey
     job = Job(tmp_path, dlscan, monkeypatch)
     assert job.night(1, night_files[0]).code == 0
     config = job.write_config(night_files[0])
-    monkeypatch.setattr("dlscan.nightly.NightlyOptions", partial(NightlyOptions, clock=lambda: NIGHTS[1]))
+    monkeypatch.setattr("dlscan.operations.nightly.NightlyOptions", partial(NightlyOptions, clock=lambda: NIGHTS[1]))
     # Nothing new on the same directory: --only-new exits 0 though critical findings are open.
     assert dlscan("run", "--config", config, "--only-new").code == 0
     assert dlscan("run", "--config", config).code == 1
@@ -461,7 +462,7 @@ def test_ticket_credentials_come_from_the_environment_only(night_files, tmp_path
 
 
 def test_default_state_folder_follows_systemd_then_the_platform(monkeypatch, tmp_path):
-    from dlscan.history.paths import default_state_dir
+    from dlscan.operations.history.paths import default_state_dir
 
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "svc"))
     assert default_state_dir() == tmp_path / "svc"
@@ -496,7 +497,7 @@ def test_digest_mode_raises_one_ticket_per_run_and_honours_retry_after(
 
 
 def test_ticket_http_waits_as_retry_after_asks():
-    from dlscan.tickets.http import TicketHttp
+    from dlscan.operations.tickets.http import TicketHttp
 
     app = JiraApp(throttle=2)
     server = TicketServer(app)

@@ -11,9 +11,9 @@ import pytest
 from conftest import ROOT, SAMPLE
 
 from dlscan.checks import build_checks, rule_specs
-from dlscan.parallel import _can_fork
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.checks.rulepack import load_rule_pack
+from dlscan.scan.engine import run_scan
+from dlscan.scan.parallel import _can_fork
 from dlscan.sources import load_source
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -40,9 +40,9 @@ def test_sample_scans_the_same_on_two_cores():
 
 
 def test_council_scans_the_same_on_two_cores(tmp_path, monkeypatch):
-    import dlscan.parallel
+    import dlscan.scan.parallel
 
-    monkeypatch.setattr(dlscan.parallel, "_PART", 1)  # the child's findings come one part each
+    monkeypatch.setattr(dlscan.scan.parallel, "_PART", 1)  # the child's findings come one part each
     export = tmp_path / "council.ldif"
     export.write_text(synth.build(seed=7).ldif(), encoding="utf-8")
     alone, shared = both_ways(load_source(export))
@@ -53,8 +53,8 @@ def test_an_error_in_the_forked_check_reaches_the_scan():
     from dlscan.checks import ScanContext
     from dlscan.checks.base import Check
     from dlscan.graph import MembershipGraph
-    from dlscan.parallel import run_checks
-    from dlscan.scan import Boundary
+    from dlscan.scan.engine import Boundary
+    from dlscan.scan.parallel import run_checks
 
     class Broken(Check):
         code, slug, runs_apart = "DL999", "broken", True
@@ -75,13 +75,13 @@ def test_an_error_in_the_forked_check_reaches_the_scan():
 
 
 def test_several_checks_apart_share_one_child_and_each_keeps_its_findings(monkeypatch):
-    import dlscan.parallel
+    import dlscan.scan.parallel
     from dlscan.checks import ScanContext
     from dlscan.graph import MembershipGraph
-    from dlscan.parallel import run_checks
-    from dlscan.scan import Boundary
+    from dlscan.scan.engine import Boundary
+    from dlscan.scan.parallel import run_checks
 
-    monkeypatch.setattr(dlscan.parallel, "_PART", 1)  # parts of different checks interleave on the pipe
+    monkeypatch.setattr(dlscan.scan.parallel, "_PART", 1)  # parts of different checks interleave on the pipe
     snapshot = load_source(SAMPLE)
     pack = load_rule_pack(rule_specs())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from dlscan.progress import Progress
+from dlscan.support.progress import Progress
 
 
 class Terminal(io.StringIO):

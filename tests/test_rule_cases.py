@@ -7,8 +7,8 @@ import yaml
 from casefile import case_snapshot, load_cases
 
 from dlscan.checks import CHECK_CLASSES, rule_specs
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.checks.rulepack import load_rule_pack
+from dlscan.scan.engine import run_scan
 
 CASES = load_cases()
 PACK = load_rule_pack(rule_specs())

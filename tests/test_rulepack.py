@@ -8,9 +8,9 @@ import pytest
 from conftest import SAMPLE
 
 from dlscan.checks import rule_specs
-from dlscan.errors import InputError
+from dlscan.checks.rulepack import default_pack_path, load_rule_pack
 from dlscan.findings import Severity
-from dlscan.rulepack import default_pack_path, load_rule_pack
+from dlscan.support.errors import InputError
 
 
 def test_overlay_changes_only_what_it_names(tmp_path):

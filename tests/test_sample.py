@@ -9,8 +9,8 @@ from pathlib import Path
 from conftest import SAMPLE
 
 from dlscan.checks import CHECK_CLASSES, rule_specs
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.checks.rulepack import load_rule_pack
+from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 from dlscan.sources.snapshot import write_snapshot
 

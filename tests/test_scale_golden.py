@@ -16,8 +16,8 @@ from pathlib import Path
 from conftest import ROOT
 
 from dlscan.checks import rule_specs
-from dlscan.rulepack import load_rule_pack
-from dlscan.scan import run_scan
+from dlscan.checks.rulepack import load_rule_pack
+from dlscan.scan.engine import run_scan
 from dlscan.sinks.base import finding_row
 from dlscan.sources import load_source
 

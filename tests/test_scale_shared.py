@@ -12,8 +12,8 @@ import sys
 import pytest
 from conftest import ROOT
 
-from dlscan.runner import load_pack
-from dlscan.scan import run_scan
+from dlscan.operations.runner import load_pack
+from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

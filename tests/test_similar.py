@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from dlscan import edit_join
-from dlscan.edit_join import edit_pairs
-from dlscan.glyphs import skeleton
-from dlscan.names import NameForms
-from dlscan.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
+from dlscan.matching import edit_join
+from dlscan.matching.edit_join import edit_pairs
+from dlscan.matching.glyphs import skeleton
+from dlscan.matching.names import NameForms
+from dlscan.matching.similar import MatchSettings, Reason, compare, confusable_join, confusable_pairs
 
 WORDS = [
     "housing",
@@ -203,7 +203,7 @@ def test_forms_made_together_equal_forms_made_one_by_one(alphabet, interned, mon
     import re
 
     if interned:  # the words of many texts are interned: here, of every batch
-        monkeypatch.setattr("dlscan.names._INTERN_FROM", 0)
+        monkeypatch.setattr("dlscan.matching.names._INTERN_FROM", 0)
 
     marker = re.compile(r"\b(?:external|partners?|ext)\b|^ext", re.IGNORECASE)
     words = ["Partners", "ext", "ies", "ties", "Supplies", "Class", "bus", "Ltd", "(Ext)", "- External", "rn", "m"]
@@ -222,7 +222,7 @@ def test_forms_made_together_equal_forms_made_one_by_one(alphabet, interned, mon
 def _acronym_variants_by_definition(forms: NameForms, max_run: int = 6) -> dict[str, set[str]]:
     """One run of two or more words replaced by their initials (with and without stopwords), built word
     by word: what `acronym_variants` must give, however it builds them; each variant with its initials."""
-    from dlscan.names import _STOPWORDS, singular
+    from dlscan.matching.names import _STOPWORDS, singular
 
     raw, found = forms.raw_words, {}
     tokens = [singular(w) for w in raw]
@@ -239,7 +239,7 @@ def _acronym_variants_by_definition(forms: NameForms, max_run: int = 6) -> dict[
 
 
 def test_acronym_variants_follow_their_definition():
-    from dlscan.names import initials_among
+    from dlscan.matching.names import initials_among
 
     words = ["health", "and", "safety", "of", "the", "Boards", "policies", "IT", "hr", "a", "for", "in", "x", "Bus"]
     rng = random.Random(17)
@@ -257,7 +257,7 @@ def testvisible_text_of_ascii_is_what_the_character_rules_make_it():
     """`visible` takes a short cut for ASCII; every ASCII character must come out as the rules say."""
     import unicodedata
 
-    from dlscan.glyphs import visible
+    from dlscan.matching.glyphs import visible
 
     for code in range(128):
         ch = chr(code)

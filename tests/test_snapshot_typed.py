@@ -11,11 +11,11 @@ import orjson
 import pytest
 from conftest import ROOT, SAMPLE
 
-from dlscan.errors import InputError
 from dlscan.model import Attributes
 from dlscan.sources import load_source
 from dlscan.sources.snapshot import read_snapshot, snapshot_from_document, write_snapshot
 from dlscan.sources.typed import decode_typed
+from dlscan.support.errors import InputError
 
 
 def typed(document):

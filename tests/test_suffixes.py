@@ -6,7 +6,7 @@ import pytest
 import tldextract
 
 from dlscan.checks.addresses import DomainComparer
-from dlscan.suffixes import PublicSuffixes
+from dlscan.matching.suffixes import PublicSuffixes
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_the_rules_are_the_icann_section_tldextract_reads(tmp_path, monkeypatch)
 
     from tldextract.suffix_list import extract_tlds_from_suffix_list
 
-    from dlscan import datacache
+    from dlscan.support import datacache
 
     public, _ = extract_tlds_from_suffix_list((resources.files("tldextract") / ".tld_set_snapshot").read_text("utf-8"))
     monkeypatch.setenv(datacache.CACHE_DIR_VARIABLE, str(tmp_path))

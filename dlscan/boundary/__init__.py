@@ -1,4 +1,7 @@
-"""Who counts as internal: the boundary's settings, and the classification of every recipient."""
+"""Who counts as internal: the boundary's settings, and the classification of every recipient.
+
+May import sources (for DNs), model and support.
+"""
 
 from dlscan.boundary.classify import Audience, Boundary, Classification, merge_domains, parse_domain_option
 from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner

@@ -18,9 +18,9 @@ from enum import StrEnum
 from functools import lru_cache
 
 from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner
-from dlscan.errors import UsageError
 from dlscan.model import DomainDeclaration, Recipient, RecipientKind, Snapshot, domain_of
 from dlscan.sources.dn import normalize_dn
+from dlscan.support.errors import UsageError
 
 
 class Audience(StrEnum):

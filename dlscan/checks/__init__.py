@@ -1,4 +1,8 @@
-"""The rule registry: rule code -> check class. Each family of checks lives in its own module."""
+"""The rule registry: rule code -> check class. Each family of checks lives in its own module, beside the
+rule pack (`rulepack`, `custom_rules`) that configures them.
+
+May import boundary, matching, graph, sources, model and support.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMember
 from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers
 from dlscan.checks.imitation import ConfusableRecipient
 from dlscan.checks.routing import AddressDeliversOutside, GuestWithInternalAddress
+from dlscan.checks.rulepack import RulePack, RuleSpec
 from dlscan.checks.structure import DeepNesting, DuplicateMembership, EmptyList, NestingCycle
-from dlscan.rulepack import RulePack, RuleSpec
 
 CHECK_CLASSES: tuple[type[Check], ...] = (
     MixedMembership,

@@ -13,9 +13,9 @@ from dlscan.boundary import Audience
 from dlscan.checks.base import Check, RecipientCheck, plural
 from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding
-from dlscan.glyphs import reveal, skeleton
+from dlscan.matching.glyphs import reveal, skeleton
+from dlscan.matching.suffixes import PublicSuffixes
 from dlscan.model import Recipient, domain_of
-from dlscan.suffixes import PublicSuffixes
 
 
 def unicode_domain(domain: str) -> str:

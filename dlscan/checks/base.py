@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from dlscan.checks.context import ScanContext
+from dlscan.checks.rulepack import RuleConfig
 from dlscan.findings import Finding, Severity
 from dlscan.model import DistributionList, Recipient
-from dlscan.rulepack import RuleConfig
 
 
 class Check(ABC):
@@ -19,7 +19,7 @@ class Check(ABC):
     slug: ClassVar[str]
     params: ClassVar[Mapping[str, type]] = {}
     runs_apart: ClassVar[bool] = False
-    """Costly enough at scale to run in a process of its own, on another core (dlscan.parallel)."""
+    """Costly enough at scale to run in a process of its own, on another core (dlscan.scan.parallel)."""
 
     def __init__(self, config: RuleConfig) -> None:
         self.config = config

@@ -10,10 +10,10 @@ from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding, Severity
-from dlscan.glyphs import reveal, scripts
+from dlscan.matching.glyphs import reveal, scripts
+from dlscan.matching.names import NameForms, plain_words, series_key
+from dlscan.matching.similar import Match, MatchSettings, Reason, confusable_pairs
 from dlscan.model import DistributionList
-from dlscan.names import NameForms, plain_words, series_key
-from dlscan.similar import Match, MatchSettings, Reason, confusable_pairs
 
 _MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
+from dlscan.checks.rulepack import PackSettings
 from dlscan.graph import MembershipGraph, lists_above
+from dlscan.matching.names import prepare_name_tables
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
-from dlscan.names import prepare_name_tables
-from dlscan.rulepack import PackSettings
 
 
 @dataclass(frozen=True)

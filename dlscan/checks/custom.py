@@ -17,11 +17,11 @@ from typing import Any
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
-from dlscan.custom_rules import Condition, CustomRuleConfig
-from dlscan.errors import InputError
+from dlscan.checks.custom_rules import Condition, CustomRuleConfig
+from dlscan.checks.rulepack import RuleConfig, RulePack
 from dlscan.findings import Finding
 from dlscan.model import DistributionList, domain_of
-from dlscan.rulepack import RuleConfig, RulePack
+from dlscan.support.errors import InputError
 
 Reader = Callable[[ScanContext, DistributionList], Any]
 

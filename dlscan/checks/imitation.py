@@ -15,9 +15,9 @@ from dlscan.checks.base import RecipientCheck
 from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
 from dlscan.checks.context import ScanContext
 from dlscan.findings import Finding, Severity
+from dlscan.matching.names import NameForms
+from dlscan.matching.similar import Match, MatchSettings, Reason, confusable_join
 from dlscan.model import DistributionList, Recipient, RecipientKind
-from dlscan.names import NameForms
-from dlscan.similar import Match, MatchSettings, Reason, confusable_join
 
 _Hits = dict[str, dict[Any, Match]]
 """An outsider's name or local part -> the target group (a name or a local part) it imitates -> why."""

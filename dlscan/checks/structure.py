@@ -79,7 +79,7 @@ class DuplicateMembership(Check):
     """DL014: two lists with the same, or nearly the same, recipients under different names.
 
     Pairs where one list is nested inside the other are deliberate and not reported. Candidates come
-    from prefix filtering (`dlscan.set_join`), so only lists that could be that similar are compared.
+    from prefix filtering (`dlscan.matching.set_join`), so only lists that could be that similar are compared.
     """
 
     code = "DL014"
@@ -87,7 +87,7 @@ class DuplicateMembership(Check):
     params: ClassVar[Mapping[str, type]] = {"min_similarity": float, "min_recipients": int}
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        from dlscan.set_join import candidate_pairs  # numpy: loaded when lists are compared, not at start-up
+        from dlscan.matching.set_join import candidate_pairs  # numpy: loaded when lists are compared, not at start-up
 
         threshold = self.config.params["min_similarity"]
         minimum = max(1, self.config.params["min_recipients"])

@@ -1,4 +1,7 @@
-"""Sinks: where findings go. One small class per output format."""
+"""Sinks: where findings go. One small class per output format, one module each.
+
+May import scan and every layer below it.
+"""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import IO, ClassVar
 
 from dlscan.findings import Finding
-from dlscan.scan import ScanResult
+from dlscan.scan.engine import ScanResult
 
 # The public column contract (docs/output.md). New columns are only ever appended.
 COLUMNS = (

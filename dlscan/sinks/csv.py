@@ -7,7 +7,7 @@ import operator
 from typing import IO
 
 from dlscan.findings import Finding, stable_order
-from dlscan.scan import ScanResult
+from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import RunView, Sink, columns, finding_columns
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets.

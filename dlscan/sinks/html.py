@@ -13,7 +13,7 @@ from importlib.resources import files
 from typing import IO
 
 from dlscan.findings import Finding
-from dlscan.scan import ScanResult
+from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import RunView, Sink
 
 
@@ -23,7 +23,7 @@ class HtmlSink(Sink):
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         import jinja2  # imported here: only this format needs it
 
-        from dlscan.report.model import TREND_HEIGHT, TREND_WIDTH, build_report
+        from dlscan.sinks.report.model import TREND_HEIGHT, TREND_WIDTH, build_report
 
         templates = files("dlscan") / "templates"
         css = (templates / "report.css").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import orjson
 
 from dlscan import __version__
 from dlscan.findings import Finding, stable_order
-from dlscan.scan import ScanResult
+from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import RunView, Sink, finding_row
 
 JSON_FORMAT_VERSION = 1

@@ -7,7 +7,7 @@ import textwrap
 from typing import IO
 
 from dlscan.findings import Finding, worst_first
-from dlscan.scan import ScanResult
+from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import PATH_SEPARATOR, RunMark, RunView, Sink
 
 _INDENT = "    "

@@ -1,16 +1,20 @@
-"""Sources: where a snapshot comes from. Each reader returns a whole `Snapshot` or raises."""
+"""Sources: where a snapshot comes from. Each reader returns a whole `Snapshot` or raises.
+
+Offers `load_source` (an LDIF export or a snapshot, told apart by content); the LDAP and Graph collectors
+live in `ldap` and `m365`. May import model and support only.
+"""
 
 from __future__ import annotations
 
 import zlib
 from pathlib import Path
 
-from dlscan.errors import InputError
-from dlscan.memory import collector_paused
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
 from dlscan.sources.ldif import open_binary, read_ldif
 from dlscan.sources.snapshot import read_snapshot
+from dlscan.support.errors import InputError
+from dlscan.support.memory import collector_paused
 
 
 def load_source(path: Path, *, allow_unresolved: bool = False) -> Snapshot:

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dlscan.errors import InputError
 from dlscan.model import (
     BOUNDARY_ATTRIBUTES,
     Attributes,
@@ -25,6 +24,7 @@ from dlscan.model import (
 )
 from dlscan.sources.dn import dns_domain_of_dn, normalize_dn
 from dlscan.sources.ldif import LdifRecord
+from dlscan.support.errors import InputError
 
 _ACCOUNT_DISABLED = 0x2
 _SECURITY_GROUP = 0x80000000

@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 import ldap3
 from ldap3.core import exceptions as ldap_errors
 
-from dlscan.errors import DlscanError
 from dlscan.model import Snapshot, SourceInfo
-from dlscan.progress import Progress
 from dlscan.sources.ad import AdSnapshotBuilder
 from dlscan.sources.ldap_connect import LdapSettings, describe_failure, open_connection
 from dlscan.sources.ldif import BINARY_ATTRIBUTES, LdifRecord
+from dlscan.support.errors import DlscanError
+from dlscan.support.progress import Progress
 
 RECIPIENT_FILTER = "(|(objectClass=user)(objectClass=contact)(objectClass=foreignSecurityPrincipal))"
 GROUP_FILTER = "(objectClass=group)"

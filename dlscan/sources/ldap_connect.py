@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import ldap3
 from ldap3.core import exceptions as ldap_errors
 
-from dlscan.errors import DlscanError, UsageError
-from dlscan.secret import Secret
+from dlscan.support.errors import DlscanError, UsageError
+from dlscan.support.secret import Secret
 
 
 @dataclass(frozen=True)

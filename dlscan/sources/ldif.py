@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from dlscan.errors import InputError
+from dlscan.support.errors import InputError
 
 # Values of these attributes are bytes; everything else must be text.
 BINARY_ATTRIBUTES = frozenset({"objectguid", "objectsid", "msexchmailboxguid", "thumbnailphoto", "usercertificate"})

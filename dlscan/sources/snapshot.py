@@ -24,9 +24,6 @@ from typing import Any, get_args, get_origin, get_type_hints
 import msgspec
 import orjson
 
-from dlscan.atomic import atomic_writer
-from dlscan.errors import InputError
-from dlscan.memory import collector_paused
 from dlscan.model import (
     BOUNDARY_ATTRIBUTES,
     Attributes,
@@ -40,6 +37,9 @@ from dlscan.model import (
 )
 from dlscan.sources.ldif import open_binary
 from dlscan.sources.typed import AttributeReader, decode_typed
+from dlscan.support.atomic import atomic_writer
+from dlscan.support.errors import InputError
+from dlscan.support.memory import collector_paused
 
 FORMAT_NAME = "dlscan-snapshot"
 FORMAT_VERSION = 1

@@ -18,8 +18,8 @@ from kiota_abstractions.authentication import (
     BaseBearerTokenAuthenticationProvider,
 )
 
-from dlscan.secret import Secret
 from dlscan.sources.m365.settings import AuthMethod, GraphSettings
+from dlscan.support.secret import Secret
 
 
 class _StaticToken(AccessTokenProvider):

@@ -23,9 +23,9 @@ from kiota_http.middleware import RetryHandler
 from kiota_http.middleware.options import ResponseHandlerOption, RetryHandlerOption
 from msgraph_core import BaseGraphRequestAdapter, GraphClientFactory
 
-from dlscan.httppolicy import backoff, retry_after, transport_problem
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.settings import GraphSettings
+from dlscan.support.httppolicy import backoff, retry_after, transport_problem
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 BATCH_LIMIT = 20

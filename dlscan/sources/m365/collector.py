@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dlscan.errors import DlscanError
 from dlscan.model import Attributes, DistributionList, Recipient, RecipientKind, Snapshot, SourceInfo
-from dlscan.progress import Progress
 from dlscan.sources.m365 import mapping
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.client import BATCH_LIMIT, GraphClient, GraphError
 from dlscan.sources.m365.delta import EXPIRED_STATUSES, KINDS, DeltaState, first_url, load_state, save_state
 from dlscan.sources.m365.settings import GraphSettings
+from dlscan.support.errors import DlscanError
+from dlscan.support.progress import Progress
 
 PAGE = "$top=999"
 DOMAINS = "/domains?$select=id,isVerified"

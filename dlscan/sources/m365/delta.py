@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dlscan.atomic import atomic_writer
-from dlscan.errors import InputError, UsageError
 from dlscan.sources.ldif import open_binary
 from dlscan.sources.m365 import mapping
+from dlscan.support.atomic import atomic_writer
+from dlscan.support.errors import InputError, UsageError
 
 STATE_FORMAT = "dlscan-m365-delta"
 STATE_VERSION = 1

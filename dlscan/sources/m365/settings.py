@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from dlscan.errors import UsageError
-from dlscan.httppolicy import safe_url
-from dlscan.secret import Secret
+from dlscan.support.errors import UsageError
+from dlscan.support.httppolicy import safe_url
+from dlscan.support.secret import Secret
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,281 @@
+"""The rule pack: severities, texts and parameters of every rule, kept as data in `rules/`.
+
+The built-in pack is `rules/default.yaml`. A user's pack is laid over it key by key, so it may hold only
+what it changes. Everything is validated on load; an error names the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dlscan.boundary.settings import BoundaryError, BoundarySettings
+from dlscan.checks.custom_rules import CustomRuleConfig, parse_custom_rules
+from dlscan.findings import Severity
+from dlscan.matching.glyphs import skeleton
+from dlscan.support.errors import InputError
+from dlscan.support.yamlfile import LineDict, load_yaml
+
+_TOP_KEYS = frozenset({"settings", "rules", "custom_rules", "boundary"})
+_SETTING_KEYS = frozenset({"external_marker", "sensitive_keywords", "personal_mail_domains"})
+_RULE_KEYS = frozenset(
+    {"slug", "title", "severity", "sensitive_severity", "enabled", "params", "rationale", "remediation"}
+)
+_TEXT_KEYS = ("title", "rationale", "remediation")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What the code of a rule accepts from the pack."""
+
+    code: str
+    slug: str
+    params: Mapping[str, type]
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    code: str
+    slug: str
+    title: str
+    severity: Severity
+    sensitive_severity: Severity | None
+    enabled: bool
+    params: Mapping[str, Any]
+    rationale: str
+    remediation: str
+
+    def severity_for(self, sensitive: bool) -> Severity:
+        if sensitive and self.sensitive_severity is not None:
+            return self.sensitive_severity
+        return self.severity
+
+
+@dataclass(frozen=True)
+class PackSettings:
+    external_marker: re.Pattern[str]
+    sensitive_keywords: tuple[str, ...]
+    personal_mail_domains: frozenset[str] = frozenset()
+
+    def personal(self, domain: str | None) -> bool:
+        return domain is not None and domain in self.personal_mail_domains
+
+    @cached_property
+    def _name_pattern(self) -> re.Pattern[str]:
+        return _keyword_pattern(self.sensitive_keywords, acronyms_exact=True)
+
+    @cached_property
+    def _address_pattern(self) -> re.Pattern[str]:
+        return _keyword_pattern(self.sensitive_keywords, acronyms_exact=False)
+
+    @cached_property
+    def _skeleton_pattern(self) -> re.Pattern[str]:
+        words = tuple(skeleton(k) for k in self.sensitive_keywords if not k.isupper())
+        return _keyword_pattern(words, acronyms_exact=False)
+
+    def prepare(self) -> None:
+        """Compile the keyword patterns now (before forking, so that it is done once)."""
+        _ = (self._name_pattern, self._address_pattern, self._skeleton_pattern)
+
+    def sensitive_keyword(self, name: str, address: str | None) -> str | None:
+        """The sensitive keyword the list's name or address contains, if any.
+
+        Names are also read through their skeleton, so look-alike letters do not hide a keyword.
+        """
+        match = self._name_pattern.search(name)
+        if match is None and not name.isascii():
+            match = self._skeleton_pattern.search(skeleton(name))
+        if match is None and address:
+            local = re.sub(r"[._\-+]", " ", address.split("@", 1)[0])
+            match = self._address_pattern.search(local)
+        return match.group(0).strip() if match else None
+
+    def marked_external(self, name: str) -> bool:
+        return self.external_marker.search(name) is not None
+
+
+def _keyword_pattern(keywords: tuple[str, ...], acronyms_exact: bool) -> re.Pattern[str]:
+    parts = []
+    for keyword in sorted(keywords, key=len, reverse=True):
+        body = r"\s+".join(re.escape(word) for word in keyword.split())
+        exact = acronyms_exact and keyword.isupper()
+        parts.append(body if exact else f"(?i:{body})")
+    if not parts:
+        return re.compile(r"(?!)")
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + r")(?i:s)?(?![^\W_])")
+
+
+@dataclass(frozen=True)
+class RulePack:
+    settings: PackSettings
+    rules: Mapping[str, RuleConfig]
+    files: tuple[str, ...]
+    custom_rules: tuple[CustomRuleConfig, ...] = ()
+    boundary: BoundarySettings = field(default_factory=BoundarySettings)
+
+
+def default_pack_path() -> Path:
+    """The built-in pack: inside the installed package, or at the top of a source checkout."""
+    installed = resources.files("dlscan") / "rules" / "default.yaml"
+    if installed.is_file():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "rules" / "default.yaml"
+
+
+def load_rule_pack(specs: Mapping[str, RuleSpec], user_pack: Path | None = None) -> RulePack:
+    default_path = default_pack_path()
+    merged_settings: dict[str, Any] = {}
+    merged_rules: dict[str, dict[str, Any]] = {code: {} for code in specs}
+    custom: list[CustomRuleConfig] = []
+    boundary = BoundarySettings()
+    taken = set(specs)
+    files = [default_path] + ([user_pack] if user_pack else [])
+    for path in files:
+        document = load_yaml(path)
+        _merge(path, document, specs, merged_settings, merged_rules)
+        if isinstance(document, LineDict) and "boundary" in document:
+            try:
+                boundary = boundary.overlaid(document["boundary"])
+            except BoundaryError as exc:
+                raise InputError(path, str(exc), document.line_of("boundary")) from None
+        if isinstance(document, LineDict) and "custom_rules" in document:
+            custom += parse_custom_rules(path, document["custom_rules"], document.line_of("custom_rules"), taken)
+    settings = _settings(default_path, merged_settings)
+    rules = {}
+    for code, spec in specs.items():
+        values = merged_rules[code]
+        missing = [k for k in ("severity", *_TEXT_KEYS) if k not in values]
+        if missing:
+            raise InputError(default_path, f"rule {code} lacks '{missing[0]}'")
+        rules[code] = RuleConfig(
+            code=code,
+            slug=spec.slug,
+            title=values["title"],
+            severity=values["severity"],
+            sensitive_severity=values.get("sensitive_severity"),
+            enabled=values.get("enabled", True),
+            params=values.get("params", {}),
+            rationale=" ".join(values["rationale"].split()),
+            remediation=" ".join(values["remediation"].split()),
+        )
+    return RulePack(
+        settings=settings,
+        rules=rules,
+        files=("built-in", *(str(f) for f in files[1:])),
+        custom_rules=tuple(custom),
+        boundary=boundary,
+    )
+
+
+def _merge(path: Path, document: Any, specs: Mapping[str, RuleSpec], settings: dict, rules: dict[str, dict]) -> None:
+    if document is None:
+        return
+    mapping = _mapping(path, document, "the rule pack")
+    _known_keys(path, mapping, _TOP_KEYS, "rule pack")
+    if "settings" in mapping:
+        section = _mapping(path, mapping["settings"], "settings", mapping.line_of("settings"))
+        _known_keys(path, section, _SETTING_KEYS, "setting")
+        for key, value in section.items():
+            settings[key] = _setting(path, section.line_of(key), key, value)
+    if "rules" in mapping:
+        section = _mapping(path, mapping["rules"], "rules", mapping.line_of("rules"))
+        for code, body in section.items():
+            line = section.line_of(code)
+            if code not in specs:
+                raise InputError(path, f"unknown rule {code!r}; 'dlscan rules' lists the rules", line)
+            rule = _mapping(path, body, f"rule {code}", line)
+            _known_keys(path, rule, _RULE_KEYS, f"key of rule {code}")
+            for key, value in rule.items():
+                rules[code][key] = _rule_value(path, rule.line_of(key), specs[code], key, value, rules[code])
+
+
+def _rule_value(path: Path, line: int, spec: RuleSpec, key: str, value: Any, current: dict) -> Any:
+    if key == "slug":
+        if value != spec.slug:
+            raise InputError(path, f"rule {spec.code} is '{spec.slug}'; its slug cannot be changed", line)
+        return value
+    if key in ("severity", "sensitive_severity"):
+        if value is None and key == "sensitive_severity":
+            return None
+        return _severity(path, line, value)
+    if key == "enabled":
+        if not isinstance(value, bool):
+            raise InputError(path, f"'enabled' of {spec.code} must be true or false", line)
+        return value
+    if key == "params":
+        params = dict(current.get("params", {}))
+        section = _mapping(path, value, f"params of {spec.code}", line)
+        for name, raw in section.items():
+            params[name] = _param(path, section.line_of(name), spec, name, raw)
+        return params
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(path, f"'{key}' of {spec.code} must be text", line)
+    return value
+
+
+def _param(path: Path, line: int, spec: RuleSpec, name: str, value: Any) -> Any:
+    kind = spec.params.get(name)
+    if kind is None:
+        allowed = ", ".join(sorted(spec.params)) or "none"
+        raise InputError(path, f"rule {spec.code} has no parameter {name!r} (it takes: {allowed})", line)
+    if kind is Severity:
+        return _severity(path, line, value)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if kind is tuple and isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(v.strip().lower() for v in value)
+    expected = "list of words" if kind is tuple else kind.__name__
+    raise InputError(path, f"parameter {name!r} of {spec.code} must be a {expected}", line)
+
+
+def _setting(path: Path, line: int, key: str, value: Any) -> Any:
+    if key == "external_marker":
+        if not isinstance(value, str):
+            raise InputError(path, "'external_marker' must be a regular expression", line)
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            raise InputError(path, f"'external_marker' is not a valid regular expression: {exc}", line) from None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(path, f"'{key}' must be a list of words", line)
+    if key == "personal_mail_domains":
+        return frozenset(v.strip().lower() for v in value)
+    return tuple(v.strip() for v in value)
+
+
+def _settings(path: Path, values: dict[str, Any]) -> PackSettings:
+    for key in _SETTING_KEYS:
+        if key not in values:
+            raise InputError(path, f"settings lack '{key}'")
+    return PackSettings(
+        external_marker=values["external_marker"],
+        sensitive_keywords=values["sensitive_keywords"],
+        personal_mail_domains=values["personal_mail_domains"],
+    )
+
+
+def _severity(path: Path, line: int, value: Any) -> Severity:
+    try:
+        return Severity(str(value).lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in Severity)
+        raise InputError(path, f"severity {value!r} is not one of {allowed}", line) from None
+
+
+def _mapping(path: Path, value: Any, what: str, line: int | None = None) -> LineDict:
+    if not isinstance(value, LineDict):
+        raise InputError(path, f"{what} must be a mapping", line)
+    return value
+
+
+def _known_keys(path: Path, mapping: LineDict, allowed: frozenset[str], what: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise InputError(path, f"unknown {what} {key!r}", mapping.line_of(key))

@@ -1,0 +1,276 @@
+"""Which names a person could mistake for each other, found without comparing every pair.
+
+`compare` is the definition: it says why two names are confusable, or nothing. The joins below only
+propose candidates; each proposal is confirmed by `compare`. Every reason `compare` can give has a
+key that guarantees the pair is proposed, so the joins find exactly what comparing all pairs would
+(tests/test_similar.py checks this against brute force):
+
+- same skeleton, same words in any order, same stem: equal keys;
+- an acronym: one name's acronym variants looked up among the others' exact forms;
+- an autocomplete prefix: one name's word prefixes looked up among the others' exact forms;
+- one or two edits: a shared variant with characters deleted (`dlscan.matching.edit_join`), confirmed by edit
+  distances computed in C.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from operator import attrgetter
+
+from rapidfuzz.distance import Levenshtein
+
+from dlscan.matching.names import ACRONYM_MIN_WORDS, NameForms, initials_among
+
+
+class Reason(StrEnum):
+    SAME = "same"
+    WORD_ORDER = "word-order"
+    SUFFIX = "suffix"
+    ACRONYM = "acronym"
+    PREFIX = "prefix"
+    EDITS = "edits"
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    one_edit_from: int = 7
+    """Names (without spaces) at least this long are confusable with one character changed."""
+    two_edits_from: int = 14
+    """... and with two changed from this length."""
+    prefix_from: int = 8
+    """An autocomplete prefix counts from this many characters."""
+
+    def allowed_edits(self, length: int) -> int:
+        if length >= self.two_edits_from:
+            return 2
+        return 1 if length >= self.one_edit_from else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    reasons: tuple[Reason, ...]
+    edits: int = 0
+
+
+def acronym_variants(forms: NameForms) -> frozenset[str]:
+    """A name's acronym variants, kept for the names that have any: most names are too short, and are
+    answered without hashing their forms for the cache."""
+    return _cached_acronym_variants(forms) if len(forms.raw_words) >= ACRONYM_MIN_WORDS else _NO_VARIANTS
+
+
+_NO_VARIANTS: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=200_000)
+def _cached_acronym_variants(forms: NameForms) -> frozenset[str]:
+    return frozenset(forms.acronym_variants())
+
+
+def compare(a: NameForms, b: NameForms, settings: MatchSettings, *, use_prefix: bool = True) -> Match | None:
+    """Why `a` and `b` could be mistaken for each other, strongest reason first; None if they could not."""
+    if not a.compact or not b.compact:
+        return None
+    if a.exact == b.exact:
+        return Match((Reason.SAME,))
+    reasons = []
+    if a.bag == b.bag:
+        reasons.append(Reason.WORD_ORDER)
+    if a.stem == b.stem:
+        reasons.append(Reason.SUFFIX)
+    if a.exact in acronym_variants(b) or b.exact in acronym_variants(a):
+        reasons.append(Reason.ACRONYM)
+    edits = 0
+    allowed = settings.allowed_edits(min(len(a.compact), len(b.compact)))
+    if allowed:
+        distance = Levenshtein.distance(a.compact, b.compact, score_cutoff=allowed)
+        if distance <= allowed:
+            reasons.append(Reason.EDITS)
+            edits = distance
+    if use_prefix and _prefix(a, b, settings.prefix_from):
+        reasons.append(Reason.PREFIX)
+    return Match(tuple(reasons), edits) if reasons else None
+
+
+def _prefix(a: NameForms, b: NameForms, minimum: int) -> bool:
+    short, long_ = (a, b) if len(a.exact) <= len(b.exact) else (b, a)
+    return len(short.exact) >= minimum and long_.exact.startswith(short.exact + " ")
+
+
+def confusable_pairs(
+    names: Sequence[NameForms], settings: MatchSettings, *, use_prefix: bool = True
+) -> Iterator[tuple[int, int, Match]]:
+    """Every confusable pair (i < j) among `names`, each once, in order."""
+    from dlscan.matching.edit_join import (
+        edit_pairs,  # numpy and pandas: loaded when names are compared, not at start-up
+    )
+
+    # Against itself, one direction of the derived texts finds every pair.
+    proposed = _keyed_pairs(names, names, settings, use_prefix, both_ways=False)
+    by_compact = _by_compact(names)
+    for group in by_compact.values():
+        proposed.update(itertools.combinations(group, 2))  # the same letters, spaced differently
+    compacts = list(by_compact)
+    for a, b in edit_pairs(compacts, None, *_edit_lengths(settings)):
+        proposed.update(itertools.product(by_compact[compacts[a]], by_compact[compacts[b]]))
+    ordered = sorted({(i, j) if i < j else (j, i) for i, j in proposed if i != j})
+    return _confirmed(names, names, ordered, settings, use_prefix)
+
+
+def confusable_join(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    settings: MatchSettings,
+    *,
+    use_prefix: bool = True,
+    acronyms: Sequence[bool] | None = None,
+) -> Iterator[tuple[int, int, Match]]:
+    """Every confusable pair (i, j) of `left[i]` and `right[j]`, each once, in no particular order.
+
+    Keys are looked up in a dict of the left side, so callers put the smaller side there. Where
+    `acronyms[j]` is false, right[j]'s own acronyms are not looked up: a pair related only by one of
+    them may be left out, for a caller that would not count it.
+    """
+    from dlscan.matching.edit_join import (
+        edit_pairs,  # numpy and pandas: loaded when names are compared, not at start-up
+    )
+
+    proposed = _keyed_pairs(left, right, settings, use_prefix, acronyms=acronyms)
+    left_groups = _by_compact(left)
+    lefts, rights = list(left_groups), list(dict.fromkeys(map(_COMPACT, right)))
+    related = edit_pairs(lefts, rights, *_edit_lengths(settings))
+    # The larger side is grouped only where it has an edit partner: a million small lists otherwise.
+    right_groups = _by_compact(right, {rights[b] for _, b in related})
+    for a, b in related:
+        proposed.update(itertools.product(left_groups[lefts[a]], right_groups[rights[b]]))
+    return _confirmed(left, right, proposed, settings, use_prefix)
+
+
+def _confirmed(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    proposed: Iterable[tuple[int, int]],
+    settings: MatchSettings,
+    use_prefix: bool,
+) -> Iterator[tuple[int, int, Match]]:
+    """The proposed pairs that `compare` confirms, with why."""
+    for i, j in proposed:
+        match = compare(left[i], right[j], settings, use_prefix=use_prefix)
+        if match is not None:
+            yield i, j, match
+
+
+def _keyed_pairs(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    settings: MatchSettings,
+    use_prefix: bool,
+    *,
+    both_ways: bool = True,
+    acronyms: Sequence[bool] | None = None,
+) -> set[tuple[int, int]]:
+    """(i, j) sharing a skeleton, word set or stem, or where a text derived from one (an acronym variant,
+    a prefix) is the other's exact form; derived from the left only, unless `both_ways`. Where
+    `acronyms[j]` is false, right[j]'s own acronyms are not derived."""
+    proposed: set[tuple[int, int]] = set()
+    for key in ("exact", "bag", "stem"):
+        proposed.update(_key_pairs(left, right, key))
+    for derived in _derivations(settings, use_prefix):
+        proposed.update(_derived_pairs(left, right, derived))
+        if both_ways:
+            only = acronyms if derived.of_words else None
+            proposed.update((i, j) for j, i in _derived_pairs(right, left, derived, only))
+    return proposed
+
+
+def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
+    return settings.one_edit_from, settings.two_edits_from
+
+
+@dataclass(frozen=True)
+class _Derivation:
+    """Texts derived from a name that count when they are another name's exact form."""
+
+    texts: Callable[[NameForms, Mapping[str, bool]], Iterable[str]]
+    """A name's derived texts; given the words of the names they are looked up among, if `of_words`."""
+    min_words: int
+    """The fewest words a name needs to have any."""
+    of_words: bool = False
+    """Acronyms: a derived text's initials must be one of the other names' words to equal one of them."""
+
+
+_RAW_WORDS, _EXACT, _COMPACT = attrgetter("raw_words"), attrgetter("exact"), attrgetter("compact")
+
+
+def _derivations(settings: MatchSettings, use_prefix: bool) -> list[_Derivation]:
+    """The texts derived from a name that count when they are another name: acronyms, and prefixes."""
+    derivations = [
+        _Derivation(lambda forms, words: forms.acronym_variants(among=words), ACRONYM_MIN_WORDS, of_words=True)
+    ]
+    if use_prefix:
+        derivations.append(_Derivation(lambda forms, _: forms.word_prefixes(settings.prefix_from), 2))
+    return derivations
+
+
+def _by_compact(names: Sequence[NameForms], only: set[str] | None = None) -> dict[str, list[int]]:
+    """Compact form -> the keys of the names that have it (only those in `only`, if given)."""
+    compacts = list(map(_COMPACT, names))
+    keys = (
+        range(len(compacts))
+        if only is None
+        else itertools.compress(range(len(compacts)), map(only.__contains__, compacts))
+    )
+    groups: dict[str, list[int]] = defaultdict(list)
+    for key in keys:
+        groups[compacts[key]].append(key)
+    return groups
+
+
+def _key_pairs(left: Sequence[NameForms], right: Sequence[NameForms], key: str) -> Iterator[tuple[int, int]]:
+    """(i, j) whose forms share the value of `key`: the left side in a dict (the smaller, by callers' choice)."""
+    get = attrgetter(key)
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i, forms in enumerate(left):
+        by_key[get(forms)].append(i)
+    if right is left:  # names against themselves: each pair once, and no name with itself
+        for group in by_key.values():
+            if len(group) > 1:
+                yield from itertools.combinations(group, 2)
+        return
+    values = list(map(get, right))
+    # A million right-hand names are matched against the dict in C; Python sees only those that share.
+    for j in itertools.compress(range(len(values)), map(by_key.__contains__, values)):
+        for i in by_key[values[j]]:
+            yield i, j
+
+
+def _derived_pairs(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    derivation: _Derivation,
+    only: Sequence[bool] | None = None,
+) -> Iterator[tuple[int, int]]:
+    """(i, j) where a text derived from left[i] (an acronym variant, a prefix) is right[j]'s exact form;
+    with `only`, for the left names where it is true."""
+    # Only names of enough words have derived texts: the rest (most personal names) are passed over in C.
+    enough = map(derivation.min_words.__le__, map(len, map(_RAW_WORDS, left)))
+    worded = list(itertools.compress(range(len(left)), enough if only is None else map(operator.and_, enough, only)))
+    if not worded:
+        return
+    exacts = list(map(_EXACT, right))
+    # An acronym variant is another name only if its initials are one of that name's words: the variants
+    # of other initials (nearly all) are never built.
+    words = initials_among(itertools.chain.from_iterable(map(str.split, exacts))) if derivation.of_words else {}
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for i in worded:
+        for text in derivation.texts(left[i], words):
+            by_text[text].append(i)
+    if by_text:
+        for j in itertools.compress(range(len(exacts)), map(by_text.__contains__, exacts)):
+            for i in by_text[exacts[j]]:
+                yield i, j

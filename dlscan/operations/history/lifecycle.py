@@ -1,0 +1,78 @@
+"""New, open or resolved: this run's findings against the open findings of the history.
+
+A finding disappears only when its rule judged again and did not find it. Findings of a rule the
+scan could not evaluate this time (the source did not give the facts it needs) are carried open,
+neither seen nor resolved: a blind spot must never read as a fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dlscan.findings import Finding
+from dlscan.operations.history.store import KnownFinding
+from dlscan.operations.suppressions import Suppression
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    finding: Finding
+    status: Status
+    first_seen: str
+    suppression: Suppression | None = None
+
+    @property
+    def active(self) -> bool:
+        """Needs attention: seen this run and not an accepted risk."""
+        return self.status is not Status.RESOLVED and self.suppression is None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    tracked: tuple[Tracked, ...]
+    carried: tuple[str, ...]
+    """Ids of open findings whose rule was not evaluated this run."""
+
+    def with_status(self, status: Status) -> list[Tracked]:
+        return [t for t in self.tracked if t.status is status]
+
+
+def unjudged_codes(notes: Iterable[str], codes: Iterable[str]) -> set[str]:
+    """Rule codes the scan's notes say were not (fully) evaluated."""
+    text = "\n".join(notes)
+    return {code for code in set(codes) if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)}
+
+
+def classify(
+    current: Iterable[Finding],
+    known_open: dict[str, KnownFinding],
+    first_seen: dict[str, str],
+    unjudged: set[str],
+    now: str,
+    suppressed: dict[str, Suppression],
+) -> Lifecycle:
+    tracked: list[Tracked] = []
+    seen: set[str] = set()
+    for finding in current:
+        seen.add(finding.finding_id)
+        status = Status.OPEN if finding.finding_id in known_open else Status.NEW
+        since = first_seen.get(finding.finding_id, now) if status is Status.OPEN else now
+        tracked.append(Tracked(finding, status, since, suppressed.get(finding.finding_id)))
+    carried = []
+    for fingerprint, known in known_open.items():
+        if fingerprint in seen:
+            continue
+        if known.finding.code in unjudged:
+            carried.append(fingerprint)
+            continue
+        tracked.append(Tracked(known.finding, Status.RESOLVED, known.first_seen))
+    return Lifecycle(tuple(tracked), tuple(sorted(carried)))

@@ -1,0 +1,234 @@
+"""`dlscan run`: one whole nightly job. Collect, scan, compare with history, write outputs, raise tickets.
+
+Order matters for what survives a failure. The lock comes first, then the history (a damaged one stops
+the job before anything is read). A collection that fails is recorded as a failed run and changes no
+finding. Outputs are written atomically before the history records the run, and the ticket actions are
+queued in the same transaction as the findings they are for; delivery comes last and may fail without
+losing anything.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dlscan.boundary import parse_domain_option
+from dlscan.findings import Severity
+from dlscan.model import Snapshot
+from dlscan.operations.config import DlscanConfig
+from dlscan.operations.history.lifecycle import Lifecycle, Status, Tracked, classify, unjudged_codes
+from dlscan.operations.history.lock import RunLock
+from dlscan.operations.history.paths import default_state_dir
+from dlscan.operations.history.store import HISTORY_NAME, HistoryStore
+from dlscan.operations.runner import load_pack
+from dlscan.operations.suppressions import SuppressionReport, apply_suppressions, load_suppressions
+from dlscan.operations.tickets.desk import Delivery, PlannedAction, TicketDesk, plan_tickets
+from dlscan.operations.tickets.factory import ticket_policy, ticket_system
+from dlscan.scan.engine import ScanResult, run_scan
+from dlscan.sinks import SINK_CLASSES
+from dlscan.sinks.base import PastRun, RunMark, RunView
+from dlscan.support.atomic import atomic_writer
+from dlscan.support.errors import DlscanError, UsageError
+from dlscan.support.outcomes import EXIT_CLEAN, EXIT_FINDINGS, NEVER
+
+SOURCES = ("ad", "m365", "file")
+
+
+@dataclass(frozen=True)
+class NightlyOptions:
+    config: DlscanConfig
+    dry_run: bool = False
+    only_new: bool = False
+    show_suppressed: bool = False
+    state_dir: Path | None = None
+    fail_on: str = Severity.HIGH.value
+    clock: Callable[[], datetime.datetime] = field(default=lambda: datetime.datetime.now(datetime.UTC))
+    retry_time_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class NightlyResult:
+    scan: ScanResult
+    lifecycle: Lifecycle
+    suppressions: SuppressionReport
+    shown: tuple[Tracked, ...]
+    planned: tuple[PlannedAction, ...]
+    delivery: Delivery
+    exit_code: int
+    started_at: str
+
+
+def run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
+    config, run = options.config, options.config.run
+    source = run.source or ("file" if run.input else None)
+    if source not in SOURCES:
+        raise UsageError(f"[run] source must be one of {', '.join(SOURCES)} (or give [run] input)")
+    fail_on = None if options.fail_on == NEVER else _severity(options.fail_on, "fail_on")
+    pack = load_pack(config.scan.rules, config.boundary, config.scan.organisation)
+    domains = [parse_domain_option(d, "[scan] internal_domains") for d in config.scan.internal_domains]
+    accepted = load_suppressions(run.suppressions) if run.suppressions else ()
+    policy = ticket_policy(config)
+    system = None if options.dry_run else ticket_system(config, time_scale=options.retry_time_scale)
+    state_dir = options.state_dir or run.state_dir or default_state_dir()
+    history = state_dir / HISTORY_NAME
+    if options.dry_run and not history.exists():
+        state_dir, history = None, Path(":memory:")  # a dry run creates nothing, not even an empty history
+    elif not options.dry_run:
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DlscanError(f"cannot create the state folder {state_dir}: {exc.strerror or exc}") from None
+    try:
+        with _locked(state_dir), HistoryStore(history) as store:
+            now = options.clock()
+            started_at = now.isoformat(timespec="seconds")
+            run_id = None if options.dry_run else store.start_run(source, started_at)
+            began = time.monotonic()
+            log.info("run started: source %s, history %s%s", source, history, " (dry run)" if options.dry_run else "")
+            try:
+                snapshot = _collect(source, config, log)
+                if run.keep_snapshot and not options.dry_run:
+                    from dlscan.sources.snapshot import write_snapshot
+
+                    write_snapshot(snapshot, run.keep_snapshot)
+            except (DlscanError, OSError) as exc:
+                if run_id is not None:
+                    message = str(exc) if isinstance(exc, DlscanError) else f"cannot write snapshot: {exc}"
+                    store.finish_run(run_id, "failed", _stamp(options), time.monotonic() - began, message=message)
+                log.error("collection failed; no finding was resolved: %s", exc)
+                raise
+            result = run_scan(snapshot, domains, pack)
+            known_open = store.findings(open_only=True)
+            first_seen = {fp: known.first_seen for fp, known in known_open.items()}
+            codes = {f.code for f in result.findings} | {k.finding.code for k in known_open.values()}
+            unjudged = unjudged_codes(result.summary.notes, codes)
+            report = apply_suppressions(accepted, result.findings, now.date())
+            lifecycle = classify(result.findings, known_open, first_seen, unjudged, started_at, report.suppressed)
+            _log_lifecycle(log, lifecycle, report)
+            shown = _shown(lifecycle, options)
+            planned = plan_tickets(lifecycle, policy, lambda key: store.ticket(key) is not None, started_at[:10])
+            if not options.dry_run:
+                _write_outputs(config, result, shown, store.runs()[:-1])
+                resolved = [t.finding.finding_id for t in lifecycle.with_status(Status.RESOLVED)]
+                desk = TicketDesk(store, system, started_at) if system else None
+                with store.transaction():
+                    store.saw(result.findings, started_at)
+                    store.resolve(resolved, started_at)
+                    for fingerprint in resolved:
+                        store.withdraw("create", fingerprint)
+                    if desk:
+                        desk.enqueue(planned)
+                    store.finish_run(
+                        run_id, "ok", _stamp(options), time.monotonic() - began,
+                        findings=len(result.findings), new=len(lifecycle.with_status(Status.NEW)),
+                        resolved=len(resolved), by_severity={s.value: n for s, n in result.summary.counts(
+                            result.findings).items()},
+                    )  # fmt: skip
+                delivery = desk.deliver() if desk else Delivery()
+                _log_delivery(log, delivery, system.name if system else "")
+            else:
+                delivery = Delivery()
+    finally:
+        if system is not None:
+            system.close_connections()
+    considered = [t for t in shown if t.active]
+    failed = fail_on is not None and any(t.finding.severity.at_least(fail_on) for t in considered)
+    return NightlyResult(
+        result, lifecycle, report, tuple(shown), tuple(planned), delivery, EXIT_FINDINGS if failed else EXIT_CLEAN,
+        started_at,
+    )  # fmt: skip
+
+
+def _locked(state_dir: Path | None) -> AbstractContextManager[object]:
+    return RunLock(state_dir) if state_dir is not None else nullcontext()
+
+
+def _collect(source: str, config: DlscanConfig, log: logging.Logger) -> Snapshot:
+    """The directory now: from a domain controller, a tenant, or an export a previous step wrote."""
+    from dlscan.sources.collect_settings import graph_settings, ldap_settings, merged_options
+
+    if source == "ad":
+        from dlscan.sources.ldap import AdCollector
+
+        return AdCollector(ldap_settings(merged_options({}, config.collect_ad))).collect()
+    if source == "m365":
+        from dlscan.sources.m365.collector import M365Collector
+
+        section = config.collect_m365
+        collector = M365Collector(graph_settings(merged_options({}, section)), delta_state=section.delta_state)
+        snapshot = collector.collect()
+        collector.save_delta()
+        return snapshot
+    from dlscan.sources import load_source
+
+    if config.run.input is None:
+        raise UsageError("[run] source = 'file' needs [run] input: the export or snapshot to scan")
+    log.info("reading %s", config.run.input)
+    return load_source(config.run.input, allow_unresolved=bool(config.scan.allow_unresolved))
+
+
+def _shown(lifecycle: Lifecycle, options: NightlyOptions) -> list[Tracked]:
+    shown = [t for t in lifecycle.tracked if options.show_suppressed or t.suppression is None]
+    if options.only_new:
+        shown = [t for t in shown if t.status is Status.NEW]
+    return shown
+
+
+def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked], past: list[dict]) -> None:
+    marks = {
+        t.finding.finding_id: RunMark(t.status.value, t.first_seen, t.suppression.label if t.suppression else "")
+        for t in shown
+    }
+    view = RunView(
+        marks,
+        tuple(PastRun(r["started_at"], r["outcome"], r["findings"], r["new"], r["resolved"]) for r in past),
+    )
+    findings = [t.finding for t in shown]
+    for name in SINK_CLASSES:
+        path = getattr(config.run, name)
+        if path is None:
+            continue
+        sink = SINK_CLASSES[name]()
+        try:
+            with atomic_writer(path, binary=sink.binary) as stream:
+                sink.write(result, findings, stream, view)
+        except OSError as exc:
+            raise DlscanError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _log_lifecycle(log: logging.Logger, lifecycle: Lifecycle, report: SuppressionReport) -> None:
+    counts = {s: len(lifecycle.with_status(s)) for s in Status}
+    log.info(
+        "findings: %d new, %d open, %d resolved, %d suppressed, %d carried (rule not evaluated)",
+        counts[Status.NEW], counts[Status.OPEN], counts[Status.RESOLVED], len(report.suppressed),
+        len(lifecycle.carried),
+    )  # fmt: skip
+    for entry, covered in report.expired:
+        log.warning("suppression expired, %d finding(s) active again: %s", len(covered), entry.label)
+    for entry in report.stale:
+        log.warning("suppression matches no finding (stale): %s", entry.label)
+
+
+def _log_delivery(log: logging.Logger, delivery: Delivery, system: str) -> None:
+    for line in delivery.done:
+        log.info("%s: %s", system, line)
+    for line in delivery.errors:
+        log.warning("%s: %s", system, line)
+    if delivery.waiting:
+        log.warning("%s: %d ticket action(s) wait in the outbox for the next run", system, delivery.waiting)
+
+
+def _severity(value: str, what: str) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        raise UsageError(f"{what} {value!r} is not one of {', '.join(s.value for s in Severity)}, never") from None
+
+
+def _stamp(options: NightlyOptions) -> str:
+    return options.clock().isoformat(timespec="seconds")

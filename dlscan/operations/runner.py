@@ -1,0 +1,104 @@
+"""A scan job from settings to written output; the CLI only gathers the settings."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dlscan.boundary import BoundaryError, parse_domain_option
+from dlscan.checks import compile_custom_rules, rule_specs
+from dlscan.checks.rulepack import RulePack, load_rule_pack
+from dlscan.findings import Severity
+from dlscan.scan.engine import ScanResult, run_scan
+from dlscan.sinks import SINK_CLASSES
+from dlscan.sources import load_source
+from dlscan.support.atomic import atomic_writer
+from dlscan.support.errors import DlscanError, UsageError
+from dlscan.support.outcomes import EXIT_CLEAN, EXIT_FINDINGS, NEVER
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    source: Path
+    internal_domains: tuple[str, ...] = ()
+    config_domains: tuple[str, ...] = ()
+    rules: Path | None = None
+    format: str = "table"
+    output: Path | None = None
+    fail_on: str = Severity.HIGH.value
+    min_severity: str = Severity.INFO.value
+    allow_unresolved: bool = False
+    boundary: Mapping[str, Any] = field(default_factory=dict)
+    organisation: str | None = None
+
+
+def load_pack(
+    rules: Path | None, boundary: Mapping[str, Any] | None = None, organisation: str | None = None
+) -> RulePack:
+    """Load and fully validate the rule pack, custom rules included, before any source is read; then lay
+    the config's [boundary] and the organisation asked for over the pack's boundary."""
+    pack = load_rule_pack(rule_specs(), rules)
+    compile_custom_rules(pack)
+    settings = pack.boundary.overlaid(boundary or {}).for_organisation(organisation)
+    try:
+        settings.own  # noqa: B018 - names an undeclared organisation now, before the source is read
+    except BoundaryError as exc:
+        raise UsageError(str(exc)) from None
+    return replace(pack, boundary=settings)
+
+
+def execute_scan(request: ScanRequest) -> tuple[ScanResult, int]:
+    """Run the scan, write its output, and return the result with the exit code it earns."""
+    if request.format not in SINK_CLASSES:
+        raise UsageError(f"unknown format {request.format!r} (choose from {', '.join(SINK_CLASSES)})")
+    fail_on = _threshold(request.fail_on, "fail-on", allow_never=True)
+    min_severity = _threshold(request.min_severity, "min-severity", allow_never=False)
+    if request.output is not None:
+        _refuse_overwriting_input(request)
+    domains = [parse_domain_option(d, "--internal-domain") for d in request.internal_domains]
+    domains += [parse_domain_option(d, "config file") for d in request.config_domains]
+    pack = load_pack(request.rules, request.boundary, request.organisation)
+    snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved)
+    result = run_scan(snapshot, domains, pack)
+    shown = [f for f in result.findings if min_severity is None or f.severity.at_least(min_severity)]
+    _write(request, result, shown)
+    failed = fail_on is not None and any(f.severity.at_least(fail_on) for f in result.findings)
+    return result, EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _threshold(value: str, option: str, *, allow_never: bool) -> Severity | None:
+    if allow_never and value == NEVER:
+        return None
+    try:
+        return Severity(value)
+    except ValueError:
+        choices = [s.value for s in Severity] + ([NEVER] if allow_never else [])
+        raise UsageError(f"--{option} {value!r} is not one of {', '.join(choices)}") from None
+
+
+def _refuse_overwriting_input(request: ScanRequest) -> None:
+    output = request.output.resolve()  # type: ignore[union-attr]
+    for name, path in (("source", request.source), ("rule pack", request.rules)):
+        if path is not None and path.exists() and path.resolve() == output:
+            raise UsageError(f"--output {request.output} is the {name}; refusing to overwrite it")
+    if output.is_dir():
+        raise UsageError(f"--output {request.output} is a folder; name a file")
+    if not output.parent.is_dir():
+        raise UsageError(f"--output {request.output}: the folder {output.parent} does not exist")
+
+
+def _write(request: ScanRequest, result: ScanResult, shown: list) -> None:
+    sink = SINK_CLASSES[request.format]()
+    if request.output is None:
+        stream = sys.stdout.buffer if sink.binary else sys.stdout
+        sink.write(result, shown, stream)
+        stream.flush()
+        return
+    try:
+        with atomic_writer(request.output, binary=sink.binary) as stream:
+            sink.write(result, shown, stream)
+    except OSError as exc:
+        raise DlscanError(f"cannot write {request.output}: {exc.strerror or exc}") from None
