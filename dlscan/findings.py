@@ -28,6 +28,16 @@ class Severity(StrEnum):
 _RANKS = {s: i for i, s in enumerate(Severity)}
 
 
+class Picture(StrEnum):
+    """What the HTML report draws for a rule's findings; each check declares its own."""
+
+    NONE = "none"
+    PAIR = "pair"
+    """Two names people can mistake for each other, shown side by side with their differences marked."""
+    CHAIN = "chain"
+    """The nesting path from a list to the recipient it reaches."""
+
+
 def fingerprint(code: str, list_id: str, key: str) -> str:
     """A finding's id: from the rule and object ids, never names, so renames and new examples keep it."""
     digest = hashlib.sha256(f"{code}\x1f{list_id}\x1f{key}".encode()).hexdigest()

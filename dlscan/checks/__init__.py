@@ -17,6 +17,7 @@ from dlscan.checks.imitation import ConfusableRecipient
 from dlscan.checks.routing import AddressDeliversOutside, GuestWithInternalAddress
 from dlscan.checks.rulepack import RulePack, RuleSpec
 from dlscan.checks.structure import DeepNesting, DuplicateMembership, EmptyList, NestingCycle
+from dlscan.findings import Picture
 
 CHECK_CLASSES: tuple[type[Check], ...] = (
     MixedMembership,
@@ -39,6 +40,11 @@ CHECK_CLASSES: tuple[type[Check], ...] = (
 )
 
 
+def pictures() -> dict[str, Picture]:
+    """What the HTML report draws for each built-in rule's findings; custom rules draw none."""
+    return {c.code: c.picture for c in CHECK_CLASSES}
+
+
 def rule_specs() -> dict[str, RuleSpec]:
     return {c.code: RuleSpec(code=c.code, slug=c.slug, params=c.params) for c in CHECK_CLASSES}
 
@@ -49,4 +55,4 @@ def build_checks(pack: RulePack) -> list[Check]:
     return built_in + [c for c in compile_custom_rules(pack) if c.config.enabled]
 
 
-__all__ = ["CHECK_CLASSES", "Check", "ScanContext", "build_checks", "compile_custom_rules", "rule_specs"]
+__all__ = ["CHECK_CLASSES", "Check", "ScanContext", "build_checks", "compile_custom_rules", "pictures", "rule_specs"]

@@ -12,7 +12,7 @@ from rapidfuzz.distance import OSA
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, RecipientCheck, plural
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Finding
+from dlscan.findings import Finding, Picture
 from dlscan.matching.glyphs import reveal, skeleton
 from dlscan.matching.suffixes import PublicSuffixes
 from dlscan.model import Recipient, domain_of
@@ -84,6 +84,7 @@ class LookalikeDomain(RecipientCheck):
     """
 
     code = "DL007"
+    picture = Picture.PAIR
     slug = "lookalike-domain"
     params: ClassVar[Mapping[str, type]] = {"restricted_suffixes": tuple}
 
@@ -116,6 +117,7 @@ class PersonalEmail(Check):
     """DL008: private mailboxes (the rule pack's personal_mail_domains) among the recipients of a list."""
 
     code = "DL008"
+    picture = Picture.CHAIN
     slug = "personal-email"
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from dlscan.checks.context import ScanContext
 from dlscan.checks.rulepack import RuleConfig
-from dlscan.findings import Finding, Severity
+from dlscan.findings import Finding, Picture, Severity
 from dlscan.model import DistributionList, Recipient
 
 
@@ -18,6 +18,8 @@ class Check(ABC):
     code: ClassVar[str]
     slug: ClassVar[str]
     params: ClassVar[Mapping[str, type]] = {}
+    picture: ClassVar[Picture] = Picture.NONE
+    """What the HTML report draws for this rule's findings."""
     runs_apart: ClassVar[bool] = False
     """Costly enough at scale to run in a process of its own, on another core (dlscan.scan.parallel)."""
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Finding, Severity
+from dlscan.findings import Finding, Picture, Severity
 from dlscan.matching.glyphs import reveal, scripts
 from dlscan.matching.names import NameForms, plain_words, series_key
 from dlscan.matching.similar import Match, MatchSettings, Reason, confusable_pairs
@@ -79,6 +79,7 @@ class ConfusableLists(Check):
     """
 
     code = "DL005"
+    picture = Picture.PAIR
     slug = "confusable-lists"
     params: ClassVar[Mapping[str, type]] = {
         **_MATCH_PARAMS,

@@ -8,7 +8,7 @@ from typing import ClassVar
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Finding, Severity
+from dlscan.findings import Finding, Picture, Severity
 from dlscan.model import DistributionList
 
 
@@ -20,6 +20,7 @@ class MixedMembership(Check):
     """
 
     code = "DL001"
+    picture = Picture.CHAIN
     slug = "mixed-membership"
     params: ClassVar[Mapping[str, type]] = {"marked_severity": Severity}
 
@@ -61,6 +62,7 @@ class HiddenExternal(Check):
     """
 
     code = "DL002"
+    picture = Picture.CHAIN
     slug = "hidden-external"
     params: ClassVar[Mapping[str, type]] = {"marked_severity": Severity}
 
@@ -112,6 +114,7 @@ class UnmarkedExternal(Check):
     """
 
     code = "DL003"
+    picture = Picture.CHAIN
     slug = "unmarked-external"
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:

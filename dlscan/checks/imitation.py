@@ -14,7 +14,7 @@ from dlscan.boundary import Audience
 from dlscan.checks.base import RecipientCheck
 from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Finding, Severity
+from dlscan.findings import Finding, Picture, Severity
 from dlscan.matching.names import NameForms
 from dlscan.matching.similar import Match, MatchSettings, Reason, confusable_join
 from dlscan.model import DistributionList, Recipient, RecipientKind
@@ -33,6 +33,7 @@ class ConfusableRecipient(RecipientCheck):
     """
 
     code = "DL006"
+    picture = Picture.PAIR
     slug = "confusable-recipient"
     runs_apart = True  # half the rules' work at a million recipients: the rest run meanwhile
     params: ClassVar[Mapping[str, type]] = {

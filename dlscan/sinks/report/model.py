@@ -6,17 +6,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from dlscan import __version__
-from dlscan.findings import Finding, Severity, worst_first
+from dlscan.checks import pictures
+from dlscan.findings import Finding, Picture, Severity, worst_first
 from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import RunView
 from dlscan.sinks.report.diagram import Diagram, chain_diagram
 from dlscan.sinks.report.pairs import Pair, confusable_pair
 
 _WEIGHT = {Severity.CRITICAL: 16, Severity.HIGH: 8, Severity.MEDIUM: 4, Severity.LOW: 2, Severity.INFO: 1}
-_PAIR_RULES = frozenset({"DL005", "DL006", "DL007"})
-"""Rules about two names people can mistake for each other."""
-_CHAIN_RULES = frozenset({"DL001", "DL002", "DL003", "DL008"})
-"""Rules whose path leads from a list to the recipient it reaches."""
 TREND_WIDTH, TREND_HEIGHT = 640, 120
 
 
@@ -74,6 +71,7 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
     ordered = worst_first(findings)
     summary = result.summary
     counts = Counter(f.severity for f in ordered)
+    drawn = pictures()
     return Report(
         generated_by=f"dlscan {__version__}",
         source=summary.source.name,
@@ -83,7 +81,7 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         rules=_rules(ordered),
         riskiest=_riskiest(ordered),
         trend=_trend(run, len(result.findings)),
-        cards=tuple(_card(f, run) for f in ordered),
+        cards=tuple(_card(f, run, drawn.get(f.code, Picture.NONE)) for f in ordered),
         notes=summary.notes,
         boundary=summary.boundary,
         domains=tuple(("*." if d.include_subdomains else "") + d.name for d in summary.internal_domains),
@@ -97,10 +95,10 @@ def anchor_of(finding: Finding) -> str:
     return f"f-{finding.finding_id}"
 
 
-def _card(finding: Finding, run: RunView | None) -> Card:
+def _card(finding: Finding, run: RunView | None, picture: Picture) -> Card:
     mark = run.marks.get(finding.finding_id) if run is not None else None
-    pair = confusable_pair(finding.list, finding.related) if finding.code in _PAIR_RULES and finding.related else None
-    diagram = chain_diagram(finding.path) if finding.code in _CHAIN_RULES or len(finding.path) > 2 else None
+    pair = confusable_pair(finding.list, finding.related) if picture is Picture.PAIR and finding.related else None
+    diagram = chain_diagram(finding.path) if picture is Picture.CHAIN or len(finding.path) > 2 else None
     return Card(
         finding=finding,
         anchor=anchor_of(finding),
