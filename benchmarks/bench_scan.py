@@ -25,7 +25,7 @@ from dlscan.checks import ScanContext, build_checks, rule_specs
 from dlscan.checks.rulepack import load_rule_pack
 from dlscan.graph import MembershipGraph
 from dlscan.scan.engine import ScanResult, run_scan
-from dlscan.sinks import SINK_CLASSES
+from dlscan.sinks import sink_classes
 from dlscan.sources import load_source
 
 
@@ -44,7 +44,7 @@ def time_outputs(result: ScanResult) -> dict[str, float]:
     timings = {}
     for name in ("csv", "json"):
         mark = time.perf_counter()
-        sink = SINK_CLASSES[name]()
+        sink = sink_classes()[name]()
         sink.write(result, list(result.findings), io.BytesIO() if sink.binary else io.StringIO())
         timings[f"write {name}"] = time.perf_counter() - mark
     return timings

@@ -249,10 +249,10 @@ def test_extension_attribute_and_group_through_graph():
 def test_reports_show_the_boundary(name):
     import io
 
-    from dlscan.sinks import SINK_CLASSES
+    from dlscan.sinks import sink_classes
 
     result = scan(load_source(SHARED), COUNCIL)
-    sink = SINK_CLASSES[name]()
+    sink = sink_classes()[name]()
     stream = io.BytesIO() if sink.binary else io.StringIO()
     sink.write(result, list(result.findings), stream)
     text = stream.getvalue().decode() if sink.binary else stream.getvalue()

@@ -58,16 +58,16 @@ def test_json_output_is_laid_out_as_the_standard_library_lays_it_out():
     import dataclasses
     import io
 
-    from dlscan.sinks import SINK_CLASSES
+    from dlscan.sinks import sink_classes
 
     result = run_scan(load_source(SAMPLE), [], load_rule_pack(rule_specs()))
     stream = io.BytesIO()
-    SINK_CLASSES["json"]().write(result, list(result.findings), stream)
+    sink_classes()["json"]().write(result, list(result.findings), stream)
     written = stream.getvalue().decode("utf-8")
     assert written == json.dumps(json.loads(written), ensure_ascii=False, indent=2) + "\n"
     assert not written.isascii()  # the sample's non-ASCII names are written as they are, not escaped
     # A lone surrogate (a damaged directory value) cannot be UTF-8: the document escapes it instead of failing.
     damaged = dataclasses.replace(result.findings[0], list="Team \udc80")
     stream = io.BytesIO()
-    SINK_CLASSES["json"]().write(result, [damaged], stream)
+    sink_classes()["json"]().write(result, [damaged], stream)
     assert json.loads(stream.getvalue())["findings"][0]["list"] == "Team \udc80"

@@ -22,9 +22,26 @@ from dlscan.cli.run import run_command
 from dlscan.findings import Severity
 from dlscan.operations.config import ScanConfig, load_config
 from dlscan.support.errors import AlreadyReported, DlscanError
-from dlscan.support.outcomes import EXIT_ERROR, EXIT_INTERNAL, FORMATS, NEVER
+from dlscan.support.outcomes import EXIT_ERROR, EXIT_INTERNAL, NEVER
 
 _SEVERITIES = [s.value for s in Severity]
+
+
+class FormatChoice(click.Choice):
+    """The output formats there are when the command runs: one per sink, found rather than listed."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from dlscan.sinks import sink_classes
+
+        return tuple(sink_classes())
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """click sets the choices it was given; they are found instead."""
 
 _SCAN_EPILOG = """\b
 Examples:
@@ -75,7 +92,7 @@ def cli() -> None:
     metavar="FILE",
     help="Rule pack laid over the built-in one (copy rules/default.yaml to start).",
 )
-@click.option("-f", "--format", "output_format", type=click.Choice(FORMATS), help="Output format.  [default: table]")
+@click.option("-f", "--format", "output_format", type=FormatChoice(), help="Output format.  [default: table]")
 @click.option(
     "-o",
     "--output",

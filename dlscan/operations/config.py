@@ -81,10 +81,8 @@ class RunConfig:
     keep_snapshot: Path | None = None
     state_dir: Path | None = None
     suppressions: Path | None = None
-    csv: Path | None = None
-    json: Path | None = None
-    table: Path | None = None
-    html: Path | None = None
+    outputs: Mapping[str, Path] = field(default_factory=dict)
+    """Format name -> the file it is written to; one key per output format (its sink's `config_key`)."""
     only_new: bool | None = None
     show_suppressed: bool | None = None
     fail_on: str | None = None
@@ -180,13 +178,28 @@ def load_config(path: Path) -> DlscanConfig:
         if not isinstance(section, dict):
             raise InputError(path, f"[{'.'.join(keys)}] must be a table")
         own = {k: v for k, v in section.items() if (*keys, k) not in _SECTIONS}
+        outputs, own = _outputs(path, own) if cls is RunConfig else ({}, own)
         values[attribute] = _section(path, ".".join(keys), own, cls)
+        if outputs:
+            values[attribute] = dataclasses.replace(values[attribute], outputs=outputs)
     boundary = document.get("boundary", {})
     try:
         BoundarySettings().overlaid(boundary)
     except BoundaryError as exc:
         raise InputError(path, f"[boundary]: {exc}") from None
     return DlscanConfig(**values, boundary=boundary)
+
+
+def _outputs(path: Path, section: dict[str, Any]) -> tuple[dict[str, Path], dict[str, Any]]:
+    """The output keys of [run] (`csv = "findings.csv"`, one per format) as format -> file, and the rest."""
+    from dlscan.sinks import sink_classes
+
+    formats = {cls.config_key(): name for name, cls in sink_classes().items()}
+    if "outputs" in section:
+        raise InputError(path, "unknown key 'outputs' in [run]")
+    base = path.resolve().parent
+    outputs = {formats[k]: _value(path, "run", k, Path, v, base) for k, v in section.items() if k in formats}
+    return outputs, {k: v for k, v in section.items() if k not in formats}
 
 
 def _refuse_unknown_tables(path: Path, table: dict[str, Any], prefix: tuple[str, ...]) -> None:

@@ -30,10 +30,11 @@ from dlscan.operations.suppressions import SuppressionReport, apply_suppressions
 from dlscan.operations.tickets.desk import Delivery, PlannedAction, TicketDesk, plan_tickets
 from dlscan.operations.tickets.factory import ticket_policy, ticket_system
 from dlscan.scan.engine import ScanResult, run_scan
-from dlscan.sinks import SINK_CLASSES
+from dlscan.sinks import sink_classes
 from dlscan.sinks.base import PastRun, RunMark, RunView
 from dlscan.support.atomic import atomic_writer
 from dlscan.support.errors import DlscanError, UsageError
+from dlscan.support.memory import settled_job
 from dlscan.support.outcomes import EXIT_CLEAN, EXIT_FINDINGS, NEVER
 
 SOURCES = ("ad", "m365", "file")
@@ -64,6 +65,11 @@ class NightlyResult:
 
 
 def run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
+    with settled_job():
+        return _run_nightly(options, log)
+
+
+def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
     config, run = options.config, options.config.run
     source = run.source or ("file" if run.input else None)
     if source not in SOURCES:
@@ -189,11 +195,9 @@ def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked
         tuple(PastRun(r["started_at"], r["outcome"], r["findings"], r["new"], r["resolved"]) for r in past),
     )
     findings = [t.finding for t in shown]
-    for name in SINK_CLASSES:
-        path = getattr(config.run, name)
-        if path is None:
-            continue
-        sink = SINK_CLASSES[name]()
+    formats = sink_classes()
+    for name, path in sorted(config.run.outputs.items()):
+        sink = formats[name]()
         try:
             with atomic_writer(path, binary=sink.binary) as stream:
                 sink.write(result, findings, stream, view)

@@ -13,10 +13,11 @@ from dlscan.checks import compile_custom_rules, rule_specs
 from dlscan.checks.rulepack import RulePack, load_rule_pack
 from dlscan.findings import Severity
 from dlscan.scan.engine import ScanResult, run_scan
-from dlscan.sinks import SINK_CLASSES
+from dlscan.sinks import Sink, sink_classes
 from dlscan.sources import load_source
 from dlscan.support.atomic import atomic_writer
 from dlscan.support.errors import DlscanError, UsageError
+from dlscan.support.memory import settled_job
 from dlscan.support.outcomes import EXIT_CLEAN, EXIT_FINDINGS, NEVER
 
 
@@ -52,8 +53,14 @@ def load_pack(
 
 def execute_scan(request: ScanRequest) -> tuple[ScanResult, int]:
     """Run the scan, write its output, and return the result with the exit code it earns."""
-    if request.format not in SINK_CLASSES:
-        raise UsageError(f"unknown format {request.format!r} (choose from {', '.join(SINK_CLASSES)})")
+    with settled_job():
+        return _execute(request)
+
+
+def _execute(request: ScanRequest) -> tuple[ScanResult, int]:
+    formats = sink_classes()
+    if request.format not in formats:
+        raise UsageError(f"unknown format {request.format!r} (choose from {', '.join(formats)})")
     fail_on = _threshold(request.fail_on, "fail-on", allow_never=True)
     min_severity = _threshold(request.min_severity, "min-severity", allow_never=False)
     if request.output is not None:
@@ -64,7 +71,7 @@ def execute_scan(request: ScanRequest) -> tuple[ScanResult, int]:
     snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved)
     result = run_scan(snapshot, domains, pack)
     shown = [f for f in result.findings if min_severity is None or f.severity.at_least(min_severity)]
-    _write(request, result, shown)
+    _write(request, formats[request.format](), result, shown)
     failed = fail_on is not None and any(f.severity.at_least(fail_on) for f in result.findings)
     return result, EXIT_FINDINGS if failed else EXIT_CLEAN
 
@@ -90,8 +97,7 @@ def _refuse_overwriting_input(request: ScanRequest) -> None:
         raise UsageError(f"--output {request.output}: the folder {output.parent} does not exist")
 
 
-def _write(request: ScanRequest, result: ScanResult, shown: list) -> None:
-    sink = SINK_CLASSES[request.format]()
+def _write(request: ScanRequest, sink: Sink, result: ScanResult, shown: list) -> None:
     if request.output is None:
         stream = sys.stdout.buffer if sink.binary else sys.stdout
         sink.write(result, shown, stream)

@@ -8,7 +8,6 @@ findings are the same either way: the scan puts them in its stable order afterwa
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import threading
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from typing import Any
 from dlscan.checks import ScanContext
 from dlscan.checks.base import Check
 from dlscan.findings import Finding
+from dlscan.support.memory import frozen_for_fork
 
 PARALLEL_FROM = 5_000
 """Recipients from which a second process pays for itself: forking costs a few milliseconds (4 ms at
@@ -29,13 +29,11 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int 
     if not side or len(ctx.snapshot.recipients) < parallel_from or not _can_fork():
         return [list(c.run(ctx)) for c in checks]
     ctx.prepare()
-    # What prepare() made joins the objects the collector leaves alone (see dlscan.support.memory): the child
-    # then keeps its pages shared instead of copying the heap the first time a collection walks it.
-    gc.freeze()
     forking = multiprocessing.get_context("fork")
     reader, writer = forking.Pipe(duplex=False)
     child = forking.Process(target=_run_in_child, args=(side, ctx, writer), daemon=True)
-    child.start()
+    with frozen_for_fork():  # what prepare() made included
+        child.start()
     writer.close()
     found = {id(c): list(c.run(ctx)) for c in checks if c not in side}
     status, received = _receive(reader, len(side))

@@ -1,16 +1,34 @@
 """Sinks: where findings go. One small class per output format, one module each.
 
-May import scan and every layer below it.
+Offers `sink_classes()`, every format by name. A format is added by adding one module to this package
+with a `Sink` subclass in it: the modules are found by looking, and the classes by their base, so no
+list is kept by hand. May import scan and every layer below it.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from dlscan.sinks.base import COLUMNS, Sink
-from dlscan.sinks.csv import CsvSink
-from dlscan.sinks.html import HtmlSink
-from dlscan.sinks.json import JsonSink
-from dlscan.sinks.table import TableSink
 
-SINK_CLASSES: dict[str, type[Sink]] = {s.name: s for s in (TableSink, CsvSink, JsonSink, HtmlSink)}
+_NOT_SINKS = frozenset({"base"})
 
-__all__ = ["COLUMNS", "SINK_CLASSES", "Sink"]
+
+def sink_classes() -> dict[str, type[Sink]]:
+    """Every output format, by its `--format` name, in name order: the sinks of this package's modules,
+    and any other `Sink` subclass already defined (a format of a program that embeds dlscan)."""
+    for module in pkgutil.iter_modules(__path__):
+        if not module.ispkg and module.name not in _NOT_SINKS:
+            importlib.import_module(f"{__name__}.{module.name}")
+    found: dict[str, type[Sink]] = {}
+    pending = list(Sink.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if getattr(cls, "name", None):
+            found[cls.name] = cls
+    return dict(sorted(found.items()))
+
+
+__all__ = ["COLUMNS", "Sink", "sink_classes"]

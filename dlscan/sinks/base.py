@@ -59,10 +59,18 @@ class RunView:
 
 
 class Sink(ABC):
-    """Writes a scan result to a text stream."""
+    """Writes a scan result to a stream. A subclass is a format: defining it is all it takes to register
+    it (`dlscan.sinks.sink_classes`)."""
 
     name: ClassVar[str]
+    """The `--format` value."""
     binary: ClassVar[bool] = False
+    """Writes bytes rather than text."""
+
+    @classmethod
+    def config_key(cls) -> str:
+        """The `[run]` key of the config file that names this format's file in a nightly job."""
+        return cls.name
 
     @abstractmethod
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:

@@ -11,6 +11,3 @@ EXIT_INTERNAL = 3
 
 NEVER = "never"
 """--fail-on never: the exit code does not depend on findings."""
-
-FORMATS = ("table", "csv", "json", "html")
-"""Output formats, one sink each (dlscan.sinks)."""
