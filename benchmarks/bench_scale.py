@@ -143,7 +143,8 @@ def phases_alone(args: argparse.Namespace) -> dict[str, float]:
     ctx = ScanContext(snapshot, graph, Boundary.for_snapshot(snapshot, (), pack.boundary), pack.settings)
     mark = time.perf_counter()
     ctx.prepare()
-    _ = (ctx._outside, ctx._silent)  # each list's outside and silent recipients: the scan works them out after forking
+    # Each list's outside and silent recipients: the scan works them out after forking.
+    _ = (ctx.cache.outside, ctx.cache.silent)
     phases["audiences (shared by the rules)"] = time.perf_counter() - mark
     for check in build_checks(pack):
         mark = time.perf_counter()

@@ -48,7 +48,7 @@ def test_lists_reaching_outsiders_are_those_the_graph_gives(tmp_path):
         outsiders = [r for r in snapshot.recipients if ctx.audience(r) is not Audience.INTERNAL]
         assert any(graph.lists_reaching(r) for r in outsiders), "the sample must hold outsiders in lists"
         for recipient in outsiders:
-            assert ctx._outsiders_lists.reaching(recipient) == graph.lists_reaching(recipient), recipient
+            assert ctx.cache.outsiders_lists.reaching(recipient) == graph.lists_reaching(recipient), recipient
 
 
 def test_the_rules_that_run_apart_never_build_the_graph(tmp_path):
@@ -79,7 +79,7 @@ def test_an_outsider_in_a_group_that_is_not_mail_enabled_receives_no_list_mail()
     graph = MembershipGraph(snapshot)
     ctx = context(snapshot, graph)
     assert ctx.audience("c1") is Audience.EXTERNAL
-    assert ctx._outsiders_lists.reaching("c1") == graph.lists_reaching("c1") == {"l1", "l2"}
+    assert ctx.cache.outsiders_lists.reaching("c1") == graph.lists_reaching("c1") == {"l1", "l2"}
 
 
 def test_components_are_expanded_after_those_they_nest_whatever_their_numbering():

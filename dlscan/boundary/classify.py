@@ -46,6 +46,16 @@ _PRINCIPAL = Classification(Audience.UNKNOWN, "unknown: a foreign security princ
 _UNKNOWN_KINDS = frozenset({RecipientKind.UNRESOLVED, RecipientKind.PRINCIPAL})
 
 
+class BoundaryCache:
+    """Classifications by what they were judged on (a domain, or a domain and a kind), so that a million
+    recipients are settled by a few hundred judgements."""
+
+    __slots__ = ("judged",)
+
+    def __init__(self) -> None:
+        self.judged: dict[object, Classification] = {}
+
+
 @dataclass(frozen=True)
 class Boundary:
     """The organisation's boundary as one scan applies it."""
@@ -57,7 +67,8 @@ class Boundary:
     group_members: frozenset[str] = frozenset()
     """Recipients inside the own organisation's groups, nesting expanded (whatever the groups' mail settings)."""
     others: tuple[Organisation, ...] = ()
-    _seen: dict[object, Classification] = field(default_factory=dict, compare=False, repr=False)
+    cache: BoundaryCache = field(default_factory=BoundaryCache, compare=False, repr=False)
+    """Judgements already made: the one part of a Boundary that fills up as a scan runs."""
 
     @classmethod
     def for_snapshot(
@@ -158,14 +169,14 @@ class Boundary:
 
     def _by_domain(self, domain: str) -> Classification:
         """One classification per domain, shared by its recipients: a million recipients use a few hundred."""
-        known = self._seen.get(domain)
+        known = self.cache.judged.get(domain)
         if known is None:
             declaration = self.internal_declaration(domain)
             if declaration is not None:
                 known = Classification(Audience.INTERNAL, f"internal: domain {domain} ({declaration.origin})")
             else:
                 known = Classification(Audience.EXTERNAL, f"external: domain {domain} is not an internal domain")
-            self._seen[domain] = known
+            self.cache.judged[domain] = known
         return known
 
     def _within_organisation(self, recipient: Recipient, by_domain: Classification) -> Classification:
@@ -189,7 +200,7 @@ class Boundary:
 
     def _by_group(self, own: Organisation, inside: bool) -> Classification:
         key = ("group", inside)
-        known = self._seen.get(key)
+        known = self.cache.judged.get(key)
         if known is None:
             groups = " or ".join(f"'{g}'" for g in own.groups)
             known = (
@@ -197,12 +208,12 @@ class Boundary:
                 if inside
                 else Classification(Audience.EXTERNAL, f"external: not a member of {groups}, so not {own.name}")
             )
-            self._seen[key] = known
+            self.cache.judged[key] = known
         return known
 
     def _by_attribute(self, own: Organisation, value: str | None) -> Classification:
         key = ("attribute", value)
-        known = self._seen.get(key)
+        known = self.cache.judged.get(key)
         if known is None:
             wanted = " or ".join(f"'{v}'" for v in own.values)
             if value is None:
@@ -213,7 +224,7 @@ class Boundary:
                 known = Classification(Audience.INTERNAL, f"internal: {own.attribute} '{value}' ({own.name})")
             else:
                 known = Classification(Audience.EXTERNAL, f"external: {own.attribute} '{value}' is not {wanted}")
-            self._seen[key] = known
+            self.cache.judged[key] = known
         return known
 
     def _partnered(self, recipient: Recipient, found: Classification, domain: str) -> Classification:

@@ -3,14 +3,13 @@ each worked out once, when first asked for (or before forking, by `prepare`)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.checks.rulepack import PackSettings
-from dlscan.graph import MembershipGraph, lists_above
+from dlscan.checks.shared import SharedFacts
+from dlscan.graph import MembershipGraph
 from dlscan.matching.names import prepare_name_tables
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
 
@@ -23,29 +22,25 @@ class ScanContext:
     graph: MembershipGraph
     boundary: Boundary
     settings: PackSettings
+    cache: SharedFacts = field(init=False, repr=False, compare=False)
+    """What the checks share, worked out once: the one part that fills up as the scan runs."""
 
-    @cached_property
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cache", SharedFacts(self.snapshot, self.graph, self.boundary))
+
+    @property
     def classifications(self) -> Mapping[str, Classification]:
-        return self.boundary.classify_all(self.snapshot.recipients)
+        return self.cache.classifications
 
-    @cached_property
+    @property
     def mail_lists(self) -> list[DistributionList]:
-        """Mail-enabled lists in a stable order: the lists people can send to. A scan for one organisation
-        of a shared directory keeps the lists that reach or are owned by someone of that organisation."""
-        lists = (x for x in self.snapshot.lists.values() if x.mail_enabled)
-        if self.boundary.own is not None:
-            lists = (x for x in lists if self._concerns_organisation(x))
-        return sorted(lists, key=lambda x: (x.display_name.casefold(), x.id))
-
-    def _concerns_organisation(self, group: DistributionList) -> bool:
-        if any(self.audience(o) is Audience.INTERNAL for o in group.owners or () if o in self.classifications):
-            return True
-        return len(self.graph.reach(group.id)) > len(self._outside(group.id))
+        """Mail-enabled lists in a stable order (`SharedFacts.mail_lists`)."""
+        return self.cache.mail_lists
 
     def trusted_partner(self, group: DistributionList, external: list[Recipient]) -> TrustedPartner | None:
         """The trusted partner that accounts for every external recipient of `group`, if the boundary
         declares one for this list (of several, the one whose findings weigh most)."""
-        partners = {self.classifications[r.id].partner for r in external}
+        partners = {self.cache.classifications[r.id].partner for r in external}
         if not external or None in partners:
             return None
         if not all(p.covers(group.display_name, group.primary_address) for p in partners):  # type: ignore[union-attr]
@@ -53,7 +48,7 @@ class ScanContext:
         return max(partners, key=lambda p: p.severity.rank if p.severity else -1)  # type: ignore[union-attr]
 
     def audience(self, recipient_id: str) -> Audience:
-        return self.classifications[recipient_id].audience
+        return self.cache.classifications[recipient_id].audience
 
     def prepare(self) -> None:
         """Work out now what every check shares, e.g. before forking, so that it is done once: the
@@ -61,69 +56,42 @@ class ScanContext:
         names. Each list's outside and silent recipients are left to be worked out where they are asked
         for: the rule that runs apart does not need them, so the main process does that while the other
         process works."""
-        _ = (self.classifications, self.mail_lists, self._not_internal_ids)
+        _ = (self.cache.classifications, self.cache.mail_lists, self.cache.not_internal_ids)
         self.settings.prepare()
         prepare_name_tables()
 
-    @cached_property
-    def _ids_by_audience(self) -> dict[Audience, frozenset[str]]:
-        """The recipients of each audience, in one pass over the classifications."""
-        grouped: dict[Audience, list[str]] = defaultdict(list)
-        for rid, classification in self.classifications.items():
-            grouped[classification.audience].append(rid)
-        return {audience: frozenset(grouped.get(audience, ())) for audience in Audience}
-
     def ids_of(self, audience: Audience) -> frozenset[str]:
         """The ids of every recipient of one audience."""
-        return self._ids_by_audience[audience]
-
-    @cached_property
-    def _not_internal_ids(self) -> frozenset[str]:
-        by_audience = self._ids_by_audience
-        return frozenset().union(*(ids for audience, ids in by_audience.items() if audience is not Audience.INTERNAL))
-
-    @cached_property
-    def _outside(self) -> Callable[[str], frozenset[str]]:
-        """Each list's reached recipients that are not internal: usually a small part of its reach."""
-        return self.graph.reach_within(self._not_internal_ids)
-
-    @cached_property
-    def _silent(self) -> Callable[[str], frozenset[str]]:
-        """Each list's reached recipients that receive no mail (no address, or not mail-enabled)."""
-        return self.graph.reach_within(self._ids_by_audience[Audience.NONE])
+        return self.cache.ids_by_audience[audience]
 
     def has_direct_external(self, list_id: str) -> bool:
         """Whether an external recipient is a direct member of the list: a set test in C rather than a
         look-up per member (five million at L)."""
-        return not self.graph.direct_recipients(list_id).isdisjoint(self._ids_by_audience[Audience.EXTERNAL])
-
-    @cached_property
-    def _audiences(self) -> dict[tuple[str, Audience], list[Recipient]]:
-        return {}
+        return not self.graph.direct_recipients(list_id).isdisjoint(self.cache.ids_by_audience[Audience.EXTERNAL])
 
     def reach_by_audience(self, list_id: str, audience: Audience) -> list[Recipient]:
         """The reached recipients of one audience, in a stable order; computed once per list and shared
         by every rule (callers must not change the list). For counts, `count_by_audience` is cheaper."""
         key = (list_id, audience)
-        found = self._audiences.get(key)
+        found = self.cache.audiences.get(key)
         if found is None:
             recipients = self.snapshot.recipients
-            pool = self.graph.reach(list_id) if audience is Audience.INTERNAL else self._outside(list_id)
+            pool = self.graph.reach(list_id) if audience is Audience.INTERNAL else self.cache.outside(list_id)
             found = sorted(
                 (recipients[r] for r in pool if self.audience(r) is audience),
                 key=lambda r: (r.label.casefold(), r.id),
             )
-            self._audiences[key] = found
+            self.cache.audiences[key] = found
         return found
 
     def count_by_audience(self, list_id: str, audience: Audience) -> int:
         if audience is Audience.INTERNAL:
-            return len(self.graph.reach(list_id)) - len(self._outside(list_id))
+            return len(self.graph.reach(list_id)) - len(self.cache.outside(list_id))
         return len(self.reach_by_audience(list_id, audience))
 
     def receiving(self, list_id: str) -> frozenset[str]:
         """Reached recipients that receive list mail, or may (unknown ones)."""
-        silent = self._silent(list_id)
+        silent = self.cache.silent(list_id)
         reach = self.graph.reach(list_id)
         return reach - silent if silent else reach
 
@@ -140,19 +108,11 @@ class ScanContext:
         if self.audience(recipient_id) is Audience.INTERNAL:
             reaching: Iterable[str] = self.graph.lists_reaching(recipient_id)
         else:
-            reaching = self._outsiders_lists.reaching(recipient_id)
+            reaching = self.cache.outsiders_lists.reaching(recipient_id)
         found = [lists[i] for i in reaching if lists[i].mail_enabled]
         if self.boundary.own is not None:
-            found = [x for x in found if x.id in self._scanned_ids]
+            found = [x for x in found if x.id in self.cache.scanned_ids]
         return sorted(found, key=lambda x: (x.display_name.casefold(), x.id))
-
-    @cached_property
-    def _outsiders_lists(self) -> _OutsidersLists:
-        return _OutsidersLists(self.snapshot, self._not_internal_ids)
-
-    @cached_property
-    def _scanned_ids(self) -> frozenset[str]:
-        return frozenset(x.id for x in self.mail_lists)
 
     def concerns(self, recipient: Recipient) -> bool:
         """Whether a finding about this recipient belongs in the scan: always, unless the scan is for one
@@ -162,14 +122,10 @@ class ScanContext:
     def sensitive_keyword(self, group: DistributionList) -> str | None:
         """The sensitive keyword in the list's name or address: asked for by most findings, and by
         several rules about the same list, so each list's is looked for once."""
-        keywords = self._keywords
+        keywords = self.cache.keywords
         if group.id not in keywords:
             keywords[group.id] = self.settings.sensitive_keyword(group.display_name, group.primary_address)
         return keywords[group.id]
-
-    @cached_property
-    def _keywords(self) -> dict[str, str | None]:
-        return {}
 
     def marked_external(self, group: DistributionList) -> bool:
         return self.settings.marked_external(group.display_name)
@@ -179,31 +135,8 @@ class ScanContext:
 
     def describe(self, recipient: Recipient) -> str:
         """A recipient as a finding names it: label, kind and why it counts as it does."""
-        reason = self.classifications[recipient.id].reason
+        reason = self.cache.classifications[recipient.id].reason
         kind = "guest" if recipient.guest else recipient.kind.value
         if recipient.kind is RecipientKind.USER and recipient.enabled is False:
             kind = "disabled user"
         return f"{recipient.label} ({kind}; {reason})"
-
-
-class _OutsidersLists:
-    """The lists that reach each recipient who is not internal, found from the snapshot's members, not the
-    expanded graph: the forked process that compares outsiders (DL006) never builds the graph. Mail
-    flows as in `MembershipGraph`: through mail-enabled lists only."""
-
-    def __init__(self, snapshot: Snapshot, outsiders: frozenset[str]) -> None:
-        self._direct: dict[str, list[str]] = defaultdict(list)
-        self._parents: dict[str, list[str]] = defaultdict(list)
-        list_ids = frozenset(snapshot.lists)
-        # Each list's members are tested against the outsiders and the lists in C: five million
-        # memberships, of which only the few that are outsiders or nested lists reach Python.
-        for group in snapshot.lists.values():
-            if group.mail_enabled:
-                for member in outsiders.intersection(group.members):
-                    self._direct[member].append(group.id)
-                for nested in list_ids.intersection(group.members):
-                    self._parents[nested].append(group.id)
-
-    def reaching(self, recipient_id: str) -> set[str]:
-        """The lists with the recipient as a member, and every mail-enabled list they are nested in."""
-        return lists_above(self._direct.get(recipient_id, ()), lambda here: self._parents.get(here, ()))
