@@ -22,6 +22,7 @@ from dlscan.cli.run import run_command
 from dlscan.findings import Severity
 from dlscan.operations.config import ScanConfig, load_config
 from dlscan.support.errors import AlreadyReported, DlscanError
+from dlscan.support.memory import settled_job
 from dlscan.support.outcomes import EXIT_ERROR, EXIT_INTERNAL, NEVER
 
 _SEVERITIES = [s.value for s in Severity]
@@ -214,7 +215,9 @@ def main(argv: list[str] | None = None) -> None:
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     if not os.environ.get("DLSCAN_DEBUG"):
         warnings.showwarning = _warning_in_one_line
-    sys.exit(run(argv))
+    with settled_job(until_exit=True):  # the process ends with the command
+        code = run(argv)
+    sys.exit(code)
 
 
 def _warning_in_one_line(
