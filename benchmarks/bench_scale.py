@@ -97,7 +97,7 @@ def scan_once(args: argparse.Namespace) -> dict:
     source = args.snapshot.with_suffix(".ldif") if args.ldif else args.snapshot
     phases: dict[str, float] = {}
     started = time.perf_counter()
-    with settled_job():  # as `dlscan scan` runs it: the snapshot kept out of the collector's sight
+    with settled_job(until_exit=True):  # as `dlscan scan` runs it: the snapshot kept out of the collector's sight
         pack = load_pack(None, bigdir.boundary(args.organisations), args.organisation)
         snapshot = load_source(source)
         phases["load (parse + model)"] = time.perf_counter() - started
