@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from entra_server import EntraServer, EntraState, self_signed
 from graph_helpers import TOKEN, UNSEEN_BY_GRAPH, collect_cli, findings_of, settings_for
 from graph_server import Fault, GraphServer
 from graph_tenant import Tenant, graph_id, tenant_from_ldif
+from test_progress import Terminal, shown
 
 from dlscan.checks import rule_specs
 from dlscan.checks.rulepack import load_rule_pack
@@ -303,10 +303,10 @@ def test_untrusted_sign_in_host_is_refused(server, entra, tmp_path, dlscan, monk
 
 
 def test_progress_is_shown_while_collecting(server):
-    stream = io.StringIO()
-    M365Collector(settings_for(server), progress=Progress("reading Microsoft 365", stream, enabled=True)).collect()
-    shown = stream.getvalue()
-    assert "reading Microsoft 365" in shown and "objects" in shown and shown.endswith("\n")
+    stream = Terminal()
+    M365Collector(settings_for(server), progress=Progress("reading Microsoft 365", stream)).collect()
+    text = shown(stream)
+    assert "reading Microsoft 365" in text and "objects" in text and text.endswith(" s\n")
 
 
 def test_without_the_m365_extra_the_command_says_what_to_install(tmp_path, dlscan, monkeypatch):

@@ -1,35 +1,57 @@
-"""Progress on stderr for long fetches: only when stderr is a terminal, so logs and cron mail stay clean."""
+"""Progress on stderr for long fetches, drawn by click's progress bar: only when stderr is a terminal, so
+logs and cron mail stay clean (click draws nothing else, and the bar is hidden rather than labelled)."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+_EVERY = 0.2
+"""Seconds between redraws: a fetch advances once per object, a million times."""
 
 
 class Progress:
-    def __init__(self, label: str, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.label = label
-        self.started = time.monotonic()
-        self._shown = 0.0
+    """How much a fetch of unknown size has read so far: objects, pages and seconds."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        stream = stream or sys.stderr
         self.objects = 0
         self.pages = 0
+        self.started = self._drawn = time.monotonic()
+        self._bar: ProgressBar[int] = click.progressbar(
+            itertools.count(),  # no length: a directory's size is known only once it has been read
+            label=f"dlscan: {label}:",
+            file=stream,
+            # Off a terminal, click would still print the label once; a job's mail gets nothing instead.
+            hidden=not stream.isatty(),
+            show_eta=False,
+            bar_template="%(label)s %(info)s",
+            item_show_func=self._counts,
+        )
+        self._bar.__enter__()
 
     def advance(self, objects: int = 0, pages: int = 0) -> None:
         self.objects += objects
         self.pages += pages
         now = time.monotonic()
-        if self.enabled and now - self._shown >= 0.2:
-            self._shown = now
-            self.stream.write(f"\r{self._line(now)}")
-            self.stream.flush()
+        if now - self._drawn >= _EVERY:
+            self._drawn = now
+            self._draw()
 
     def finish(self) -> None:
-        if self.enabled:
-            self.stream.write(f"\r{self._line(time.monotonic())}\n")
-            self.stream.flush()
+        self._draw()
+        self._bar.__exit__(None, None, None)
 
-    def _line(self, now: float) -> str:
-        return f"dlscan: {self.label}: {self.objects:,} objects, {self.pages:,} pages, {now - self.started:.1f} s"
+    def _draw(self) -> None:
+        self._bar.update(max(self.objects - self._bar.pos, 0))
+        self._bar.render_progress()
+
+    def _counts(self, _: int | None) -> str:
+        return f"{self.objects:,} objects, {self.pages:,} pages, {time.monotonic() - self.started:.1f} s"
