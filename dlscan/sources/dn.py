@@ -2,6 +2,10 @@
 
 A `member` value and the entry it names may differ in case, in spaces around separators and in how
 special characters are escaped (`\\,` or `\\2C`). `normalize_dn` maps all of these to one key.
+
+The parser is dlscan's own rather than ldap3's `parse_dn`, which is no faster (benchmarks/bench_dn.py:
+13 to 18 against 13 to 14 microseconds per escaped DN, before unescaping) but refuses the older forms
+that RFC 2253 and RFC 1779 allow and exports still carry: quoted values and `;` between RDNs.
 """
 
 from __future__ import annotations
