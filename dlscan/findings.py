@@ -28,6 +28,27 @@ class Severity(StrEnum):
 _RANKS = {s: i for i, s in enumerate(Severity)}
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What one rule could not judge in one scan, as data: a finding of the rule about an object it could
+    not judge is neither seen nor resolved, and its history carries it open."""
+
+    code: str
+    unjudged: frozenset[str] = frozenset()
+    """Ids of the lists, or recipients, that the rule could not judge."""
+    everything: bool = False
+    """The rule could judge nothing here: the kind of source never gives the facts it needs."""
+    reason: str = ""
+    """Why, in a sentence for people."""
+
+    def judged(self, object_id: str) -> bool:
+        return not self.everything and object_id not in self.unjudged
+
+    @property
+    def complete(self) -> bool:
+        return not self.everything and not self.unjudged
+
+
 class Picture(StrEnum):
     """What the HTML report draws for a rule's findings; each check declares its own."""
 

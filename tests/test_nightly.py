@@ -274,6 +274,39 @@ def test_rules_a_source_cannot_evaluate_keep_their_findings_open(night_files, tm
         assert opened <= set(store.findings(open_only=True))
 
 
+def test_a_fixed_finding_resolves_while_another_list_of_its_rule_is_unknown(night_files, tmp_path, dlscan, monkeypatch):
+    """Coverage is per object: one list whose owners the source does not give keeps its own DL013 open,
+    and a DL013 fixed elsewhere is still resolved (a rule named in a note once kept every one open)."""
+    import dataclasses
+
+    import msgspec
+
+    from dlscan.sources import load_source
+    from dlscan.sources.snapshot import write_snapshot
+
+    job = Job(tmp_path, dlscan, monkeypatch)
+    assert job.night(1, night_files[0]).code == 0
+    snapshot = load_source(night_files[0])
+    ownerless = sorted(
+        (f for f in findings_of(night_files[0]).values() if f.code == "DL013"), key=lambda f: f.finding_id
+    )
+    fixed, unknown = ownerless[0], ownerless[1]
+    owned = (g for g in snapshot.lists.values() if g.owners and g.id not in {fixed.list_id, unknown.list_id})
+    owner = next(g.owners[0] for g in owned if snapshot.recipients[g.owners[0]].enabled is not False)
+    lists = dict(snapshot.lists)
+    lists[fixed.list_id] = msgspec.structs.replace(lists[fixed.list_id], owners=(owner,))
+    lists[unknown.list_id] = msgspec.structs.replace(lists[unknown.list_id], owners=None)
+    write_snapshot(dataclasses.replace(snapshot, lists=lists), tmp_path / "night2.json")
+    outcome = job.night(2, tmp_path / "night2.json")
+    assert outcome.code == 0, outcome.err
+    statuses = job.statuses()
+    assert fixed.finding_id in statuses["resolved"]
+    assert unknown.finding_id not in statuses["resolved"] | statuses["open"] | statuses["new"]
+    with HistoryStore(job.state / "history.sqlite") as store:
+        still_open = set(store.findings(open_only=True))
+    assert unknown.finding_id in still_open and fixed.finding_id not in still_open
+
+
 def write_suppressions(path: Path, entries: list[dict]) -> Path:
     import yaml
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from dlscan.checks.context import ScanContext
 from dlscan.checks.rulepack import RuleConfig
-from dlscan.findings import Finding, Picture, Severity
+from dlscan.findings import Coverage, Finding, Picture, Severity
 from dlscan.model import DistributionList, Recipient
 
 
@@ -30,9 +30,9 @@ class Check(ABC):
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         """Yield this rule's findings."""
 
-    def not_evaluated(self, ctx: ScanContext) -> str | None:
-        """A sentence naming what this rule could not judge because the source does not say."""
-        return None
+    def coverage(self, ctx: ScanContext) -> Coverage:
+        """What this rule could not judge, because the source does not say, once it has run."""
+        return Coverage(self.code)
 
     def severity(self, ctx: ScanContext, group: DistributionList) -> Severity:
         return self.config.severity_for(ctx.sensitive_keyword(group) is not None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,7 +20,7 @@ from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
 from dlscan.checks.custom_rules import Condition, CustomRuleConfig
 from dlscan.checks.rulepack import RuleConfig, RulePack
-from dlscan.findings import Finding
+from dlscan.findings import Coverage, Finding
 from dlscan.model import DistributionList, domain_of
 from dlscan.support.errors import InputError
 
@@ -151,7 +152,8 @@ class CustomRule(Check):
         self.code = custom.code  # type: ignore[misc]
         self.slug = custom.slug  # type: ignore[misc]
         self.conditions = conditions
-        self._unjudged: dict[str, int] = {}
+        self._unjudged: dict[str, list[str]] = {}
+        """List id -> the facts the source did not give for it."""
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for group in ctx.mail_lists:
@@ -166,16 +168,16 @@ class CustomRule(Check):
                     break
             else:
                 if unknown:
-                    for fact in unknown:
-                        self._unjudged[fact] = self._unjudged.get(fact, 0) + 1
+                    self._unjudged[group.id] = unknown
                     continue
                 yield self.finding(ctx, group, detail=f"{self.config.title}: {'; '.join(held)}.")
 
-    def not_evaluated(self, ctx: ScanContext) -> str | None:
+    def coverage(self, ctx: ScanContext) -> Coverage:
         if not self._unjudged:
-            return None
-        facts = ", ".join(f"{fact} for {plural(n, 'list')}" for fact, n in sorted(self._unjudged.items()))
-        return f"{self.code}: the source does not give {facts}."
+            return Coverage(self.code)
+        lists_by_fact = Counter(fact for facts in self._unjudged.values() for fact in facts)
+        facts = ", ".join(f"{fact} for {plural(n, 'list')}" for fact, n in sorted(lists_by_fact.items()))
+        return Coverage(self.code, frozenset(self._unjudged), reason=f"{self.code}: the source does not give {facts}.")
 
 
 def compile_custom_rules(pack: RulePack) -> list[CustomRule]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Finding
+from dlscan.findings import Coverage, Finding
 from dlscan.model import RecipientKind
 
 
@@ -33,11 +33,10 @@ class OpenToExternalSenders(Check):
                 ),
             )
 
-    def not_evaluated(self, ctx: ScanContext) -> str | None:
-        unknown = sum(1 for g in ctx.mail_lists if g.accepts_external_senders is None)
-        if not unknown:
-            return None
-        return f"DL009: the source does not say whether {plural(unknown, 'list')} accept outside senders."
+    def coverage(self, ctx: ScanContext) -> Coverage:
+        unknown = frozenset(g.id for g in ctx.mail_lists if g.accepts_external_senders is None)
+        reason = f"DL009: the source does not say whether {plural(len(unknown), 'list')} accept outside senders."
+        return Coverage(self.code, unknown, reason=reason if unknown else "")
 
 
 class NoOwner(Check):
@@ -65,11 +64,10 @@ class NoOwner(Check):
                 detail=f"Every owner of the list is disabled or cannot be found: {names}.",
             )
 
-    def not_evaluated(self, ctx: ScanContext) -> str | None:
-        unknown = sum(1 for g in ctx.mail_lists if g.owners is None)
-        if not unknown:
-            return None
-        return f"DL013: the source does not name the owners of {plural(unknown, 'list')}."
+    def coverage(self, ctx: ScanContext) -> Coverage:
+        unknown = frozenset(g.id for g in ctx.mail_lists if g.owners is None)
+        reason = f"DL013: the source does not name the owners of {plural(len(unknown), 'list')}."
+        return Coverage(self.code, unknown, reason=reason if unknown else "")
 
 
 def _active(recipient) -> bool:

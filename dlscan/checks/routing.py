@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from dlscan.checks.base import RecipientCheck
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Finding
+from dlscan.findings import Coverage, Finding
 from dlscan.model import Recipient, RecipientKind, domain_of
 
 
@@ -51,10 +51,11 @@ class GuestWithInternalAddress(RecipientCheck):
     code = "DL017"
     slug = "guest-with-internal-address"
 
-    def not_evaluated(self, ctx: ScanContext) -> str | None:
+    def coverage(self, ctx: ScanContext) -> Coverage:
         if ctx.snapshot.source.kind in ("ldif", "ldap"):
-            return "Active Directory has no guest accounts (they live in Microsoft 365); DL017 was not evaluated."
-        return None
+            reason = "Active Directory has no guest accounts (they live in Microsoft 365); DL017 was not evaluated."
+            return Coverage(self.code, everything=True, reason=reason)
+        return Coverage(self.code)
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         internal = ctx.boundary.internal_declaration

@@ -21,7 +21,7 @@ from dlscan.boundary import parse_domain_option
 from dlscan.findings import Severity
 from dlscan.model import Snapshot
 from dlscan.operations.config import DlscanConfig
-from dlscan.operations.history.lifecycle import Lifecycle, Status, Tracked, classify, unjudged_codes
+from dlscan.operations.history.lifecycle import Lifecycle, Status, Tracked, classify
 from dlscan.operations.history.lock import RunLock
 from dlscan.operations.history.paths import default_state_dir
 from dlscan.operations.history.store import HISTORY_NAME, HistoryStore
@@ -111,10 +111,10 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
             result = run_scan(snapshot, domains, pack)
             known_open = store.findings(open_only=True)
             first_seen = {fp: known.first_seen for fp, known in known_open.items()}
-            codes = {f.code for f in result.findings} | {k.finding.code for k in known_open.values()}
-            unjudged = unjudged_codes(result.summary.notes, codes)
             report = apply_suppressions(accepted, result.findings, now.date())
-            lifecycle = classify(result.findings, known_open, first_seen, unjudged, started_at, report.suppressed)
+            lifecycle = classify(
+                result.findings, known_open, first_seen, result.summary.coverage_of, started_at, report.suppressed
+            )
             _log_lifecycle(log, lifecycle, report)
             shown = _shown(lifecycle, options)
             planned = plan_tickets(lifecycle, policy, lambda key: store.ticket(key) is not None, started_at[:10])

@@ -10,7 +10,7 @@ from operator import attrgetter, countOf
 from dlscan.boundary import Audience, Boundary, TrustedPartner
 from dlscan.checks import ScanContext, build_checks
 from dlscan.checks.rulepack import RulePack
-from dlscan.findings import Finding, Severity, stable_order
+from dlscan.findings import Coverage, Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
 from dlscan.model import DomainDeclaration, RecipientKind, Snapshot, SourceInfo
 from dlscan.scan.parallel import PARALLEL_FROM, run_checks
@@ -27,10 +27,17 @@ class ScanSummary:
     recipients: int
     internal_domains: tuple[DomainDeclaration, ...]
     notes: tuple[str, ...]
-    """What the scan could not judge, so that nobody reads its silence as a clean bill."""
+    """What the scan could not judge, so that nobody reads its silence as a clean bill: the source's own
+    notes, then a sentence for each rule's coverage that is not complete."""
     rule_files: tuple[str, ...]
     boundary: tuple[str, ...] = ()
     """Boundary settings that changed what the scan reports (organisation, trusted partners), for reviewers."""
+    coverage: tuple[Coverage, ...] = ()
+    """What each rule could not judge, as data, in rule order: only the rules that left something unjudged."""
+
+    def coverage_of(self, code: str) -> Coverage:
+        """The rule's coverage: complete unless the scan recorded otherwise."""
+        return next((c for c in self.coverage if c.code == code), Coverage(code))
 
     def counts(self, findings: Iterable[Finding]) -> dict[Severity, int]:
         tally = Counter(f.severity for f in findings)
@@ -66,10 +73,8 @@ def run_scan(
     with collector_paused(settle=True):
         for found in run_checks(checks, ctx, parallel_from=parallel_from):
             findings.extend(found)
-    for check in checks:
-        note = check.not_evaluated(ctx)
-        if note and not any(note.split(":", 1)[0] in existing for existing in snapshot.notes):
-            notes.append(note)
+    coverage = tuple(c for c in (check.coverage(ctx) for check in checks) if not c.complete)
+    notes.extend(c.reason for c in coverage if c.reason and c.reason not in notes)
     unresolved = countOf(map(_KIND, snapshot.recipients.values()), RecipientKind.UNRESOLVED)  # in C: a million in 10 ms
     summary = ScanSummary(
         source=snapshot.source,
@@ -80,6 +85,7 @@ def run_scan(
         notes=tuple(notes),
         rule_files=pack.files,
         boundary=tuple(boundary_notes(ctx)),
+        coverage=coverage,
     )
     return ScanResult(findings=tuple(stable_order(findings)), summary=summary)
 

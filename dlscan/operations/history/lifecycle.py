@@ -1,18 +1,18 @@
 """New, open or resolved: this run's findings against the open findings of the history.
 
-A finding disappears only when its rule judged again and did not find it. Findings of a rule the
-scan could not evaluate this time (the source did not give the facts it needs) are carried open,
-neither seen nor resolved: a blind spot must never read as a fix.
+A finding disappears only when its rule judged its object again and did not find it. A finding whose
+rule could not judge its list or recipient this time (the source did not give the facts it needs, as
+the scan's coverage records) is carried open, neither seen nor resolved: a blind spot must never read
+as a fix.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dlscan.findings import Finding
+from dlscan.findings import Coverage, Finding
 from dlscan.operations.history.store import KnownFinding
 from dlscan.operations.suppressions import Suppression
 
@@ -40,23 +40,17 @@ class Tracked:
 class Lifecycle:
     tracked: tuple[Tracked, ...]
     carried: tuple[str, ...]
-    """Ids of open findings whose rule was not evaluated this run."""
+    """Ids of open findings whose rule could not judge their object this run."""
 
     def with_status(self, status: Status) -> list[Tracked]:
         return [t for t in self.tracked if t.status is status]
-
-
-def unjudged_codes(notes: Iterable[str], codes: Iterable[str]) -> set[str]:
-    """Rule codes the scan's notes say were not (fully) evaluated."""
-    text = "\n".join(notes)
-    return {code for code in set(codes) if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)}
 
 
 def classify(
     current: Iterable[Finding],
     known_open: dict[str, KnownFinding],
     first_seen: dict[str, str],
-    unjudged: set[str],
+    coverage: Callable[[str], Coverage],
     now: str,
     suppressed: dict[str, Suppression],
 ) -> Lifecycle:
@@ -71,7 +65,7 @@ def classify(
     for fingerprint, known in known_open.items():
         if fingerprint in seen:
             continue
-        if known.finding.code in unjudged:
+        if not coverage(known.finding.code).judged(known.finding.list_id):
             carried.append(fingerprint)
             continue
         tracked.append(Tracked(known.finding, Status.RESOLVED, known.first_seen))
