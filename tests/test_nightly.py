@@ -238,6 +238,7 @@ def test_failed_collection_resolves_nothing_and_is_recorded(night_files, expecte
     failed = job.night(2, broken)
     assert failed.code == 2
     assert "no finding was resolved" in failed.err
+    assert failed.err.count("not valid JSON") == 1, failed.err  # logged once, not printed again
     assert (tmp_path / "out" / "findings.json").read_bytes() == outputs
     with HistoryStore(job.state / "history.sqlite") as store:
         assert [r["outcome"] for r in store.runs()] == ["ok", "failed"]
@@ -345,6 +346,7 @@ def test_suppressions_mark_expire_and_go_stale(night_files, expected, tmp_path, 
     assert target.finding_id not in shown  # suppressed: marked, hidden by default
     assert other.finding_id in shown  # its acceptance expired yesterday: active again, and said so
     assert "expired accepted risk" in outcome.out and "IT Security" in outcome.out
+    assert "; 1 finding is active again" in outcome.out and "finding(s)" not in outcome.out + outcome.err
     assert "stale accepted risk" in outcome.out and "No Such List" in outcome.out
     everything = job.night(
         1, night_files[0], "--show-suppressed", when=datetime.datetime(2026, 11, 21, 3, 0, tzinfo=datetime.UTC)
@@ -365,6 +367,20 @@ def test_bad_suppression_file_names_the_line(night_files, tmp_path, dlscan, monk
     outcome = job.night(1, night_files[0])
     assert outcome.code == 2
     assert "accepted.yaml:2" in outcome.err and "reason" in outcome.err
+
+
+@pytest.mark.parametrize("rule", ["DL03", "DL999", "no-owner"])
+def test_an_accepted_risk_of_an_unknown_rule_is_refused(night_files, tmp_path, dlscan, monkeypatch, rule):
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text(
+        f"suppressions:\n  - rule: {rule}\n    list: X\n    reason: r\n    accepted_by: me\n    expires: 2027-01-01\n",
+        encoding="utf-8",
+    )
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = f'suppressions = "{accepted.as_posix()}"'
+    outcome = job.night(1, night_files[0])
+    assert outcome.code == 2
+    assert "accepted.yaml:2" in outcome.err and f"unknown rule '{rule}'" in outcome.err
 
 
 def test_a_second_run_is_refused_while_the_first_holds_the_lock(night_files, tmp_path, dlscan, monkeypatch):
@@ -544,3 +560,22 @@ def test_ticket_http_waits_as_retry_after_asks():
         http.close()
     finally:
         server.close()
+
+
+def test_the_first_night_makes_its_reports_folder(tmp_path, dlscan):
+    config = tmp_path / "dlscan.toml"
+    config.write_text(
+        f'[run]\ninput = "{SAMPLE.as_posix()}"\nstate_dir = "state"\ncsv = "reports/nightly/findings.csv"\n',
+        encoding="utf-8",
+    )
+    outcome = dlscan("run", "--config", config, "--fail-on", "never")
+    assert outcome.code == 0, outcome.err
+    assert (tmp_path / "reports" / "nightly" / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbffinding_id,")
+
+
+def test_a_job_without_a_domain_controller_names_the_config_key(tmp_path, dlscan):
+    config = tmp_path / "dlscan.toml"
+    config.write_text('[run]\nsource = "ad"\nstate_dir = "state"\n[collect.ad]\nkerberos = true\n', encoding="utf-8")
+    outcome = dlscan("run", "--config", config, "--fail-on", "never")
+    assert outcome.code == 2
+    assert "servers in [collect.ad]" in outcome.err and outcome.err.count("error:") == 1, outcome.err

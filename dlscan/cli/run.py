@@ -60,6 +60,8 @@ def run_command(config_path: Path, log_format: str, log_level: str, **given: obj
             fail_on=str(given["fail_on"] or run.fail_on or Severity.HIGH.value),
         )
         outcome = run_nightly(options, log)
+    except AlreadyReported:
+        raise
     except DlscanError as exc:
         if log_format != "json":
             raise
@@ -67,6 +69,12 @@ def run_command(config_path: Path, log_format: str, log_level: str, **given: obj
         raise AlreadyReported(str(exc)) from None
     click.echo(_report(outcome, options), nl=False)
     return outcome.exit_code
+
+
+def _active_again(count: int) -> str:
+    if count == 0:
+        return "it covers no finding now"
+    return f"{count} finding{'s are' if count > 1 else ' is'} active again"
 
 
 def _report(outcome, options) -> str:
@@ -95,7 +103,7 @@ def _report(outcome, options) -> str:
                 for t in chosen
             ]
     for entry, covered in outcome.suppressions.expired:
-        lines.append(f"expired accepted risk, {len(covered)} finding(s) active again: {entry.label}")
+        lines.append(f"expired accepted risk: {entry.label}; {_active_again(len(covered))}")
     for entry in outcome.suppressions.stale:
         lines.append(f"stale accepted risk (matches nothing): {entry.label}")
     if options.dry_run and outcome.planned:

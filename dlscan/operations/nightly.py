@@ -33,7 +33,7 @@ from dlscan.scan.engine import ScanResult, run_scan
 from dlscan.sinks import sink_classes
 from dlscan.sinks.base import PastRun, RunMark, RunView
 from dlscan.support.atomic import atomic_writer
-from dlscan.support.errors import DlscanError, UsageError
+from dlscan.support.errors import AlreadyReported, DlscanError, UsageError
 from dlscan.support.memory import settled_job
 from dlscan.support.outcomes import EXIT_CLEAN, EXIT_FINDINGS, NEVER
 
@@ -77,7 +77,8 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
     fail_on = None if options.fail_on == NEVER else _severity(options.fail_on, "fail_on")
     pack = load_pack(config.scan.rules, config.boundary, config.scan.organisation)
     domains = [parse_domain_option(d, "[scan] internal_domains") for d in config.scan.internal_domains]
-    accepted = load_suppressions(run.suppressions) if run.suppressions else ()
+    rules = [*pack.rules, *(custom.code for custom in pack.custom_rules)]
+    accepted = load_suppressions(run.suppressions, rules) if run.suppressions else ()
     policy = ticket_policy(config)
     system = None if options.dry_run else ticket_system(config, time_scale=options.retry_time_scale)
     state_dir = options.state_dir or run.state_dir or default_state_dir()
@@ -107,7 +108,7 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                     message = str(exc) if isinstance(exc, DlscanError) else f"cannot write snapshot: {exc}"
                     store.finish_run(run_id, "failed", _stamp(options), time.monotonic() - began, message=message)
                 log.error("collection failed; no finding was resolved: %s", exc)
-                raise
+                raise AlreadyReported(str(exc)) from exc  # logged: the command line prints nothing more
             result = run_scan(snapshot, domains, pack)
             known_open = store.findings(open_only=True)
             first_seen = {fp: known.first_seen for fp, known in known_open.items()}
@@ -199,6 +200,7 @@ def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked
     for name, path in sorted(config.run.outputs.items()):
         sink = formats[name]()
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # a job's first night makes its reports folder
             with atomic_writer(path, binary=sink.binary) as stream:
                 sink.write(result, findings, stream, view)
         except OSError as exc:
@@ -213,7 +215,8 @@ def _log_lifecycle(log: logging.Logger, lifecycle: Lifecycle, report: Suppressio
         len(lifecycle.carried),
     )  # fmt: skip
     for entry, covered in report.expired:
-        log.warning("suppression expired, %d finding(s) active again: %s", len(covered), entry.label)
+        again = f"{len(covered)} finding{'s are' if len(covered) > 1 else ' is'} active again"
+        log.warning("suppression expired: %s; %s", entry.label, again if covered else "it covers no finding now")
     for entry in report.stale:
         log.warning("suppression matches no finding (stale): %s", entry.label)
 

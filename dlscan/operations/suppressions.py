@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,8 @@ def apply_suppressions(
     return SuppressionReport(suppressed, tuple(expired), tuple(stale))
 
 
-def load_suppressions(path: Path) -> tuple[Suppression, ...]:
+def load_suppressions(path: Path, rules: Collection[str]) -> tuple[Suppression, ...]:
+    """The accepted risks of `path`, each naming one of `rules` (the rule pack's codes) or '*'."""
     document = load_yaml(path)
     if document is None:
         return ()
@@ -86,10 +87,11 @@ def load_suppressions(path: Path) -> tuple[Suppression, ...]:
     entries = document.get("suppressions") or []
     if not isinstance(entries, list):
         raise InputError(path, "'suppressions' must be a list", document.line_of("suppressions"))
-    return tuple(_entry(path, entry, document.line_of("suppressions")) for entry in entries)
+    known = frozenset(code.upper() for code in rules)
+    return tuple(_entry(path, entry, document.line_of("suppressions"), known) for entry in entries)
 
 
-def _entry(path: Path, entry: Any, near: int) -> Suppression:
+def _entry(path: Path, entry: Any, near: int, rules: frozenset[str]) -> Suppression:
     if not isinstance(entry, LineDict):
         raise InputError(path, "each suppression is a mapping: rule, list, reason, accepted_by, expires", near)
     line = entry.line
@@ -101,6 +103,10 @@ def _entry(path: Path, entry: Any, near: int) -> Suppression:
         raise InputError(
             path, f"a suppression needs {', '.join(missing)}: every accepted risk says why, who, until when", line
         )
+    rule = str(entry["rule"]).strip()
+    if rule != "*" and rule.upper() not in rules:
+        # Refused as the rule pack refuses it: accepted, it would only ever be reported as stale.
+        raise InputError(path, f"unknown rule '{rule}' (a rule code such as DL003, or '*')", entry.line_of("rule"))
     expires = entry["expires"]
     if isinstance(expires, str):
         try:
@@ -110,7 +116,7 @@ def _entry(path: Path, entry: Any, near: int) -> Suppression:
     if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
         raise InputError(path, "'expires' must be a date, e.g. 2027-03-31", entry.line_of("expires"))
     return Suppression(
-        rule=str(entry["rule"]).strip(),
+        rule=rule,
         list=str(entry["list"]).strip(),
         reason=str(entry["reason"]).strip(),
         accepted_by=str(entry["accepted_by"]).strip(),

@@ -27,9 +27,11 @@ _METHOD_OPTIONS = {
 def merged_options(options: dict[str, object], config: object) -> Value:
     def value(name: str) -> Any:
         given = options.get(name)
-        if given not in (None, (), False):
-            return given
-        return getattr(config, name)
+        # Not given: None, an empty repeatable option, or a flag left off. A number is given even when it
+        # is 0 (`--retries 0`), so falsy values are told apart by identity, not by equality.
+        if given is None or given is False or given == ():
+            return getattr(config, name)
+        return given
 
     return value
 

@@ -60,7 +60,9 @@ class LdapSettings:
 
     def check(self) -> None:
         if not self.servers:
-            raise UsageError("name at least one --server")
+            raise UsageError(
+                "name at least one domain controller: --server, or servers in [collect.ad] of the config file"
+            )
         plain = [s for s in self.servers if not s.use_ssl]
         if plain and not (self.starttls or self.insecure_plain_ldap):
             raise UsageError(
