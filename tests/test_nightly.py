@@ -64,7 +64,7 @@ class Job:
         rows = json.loads((self.folder / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
         found: dict[str, set[str]] = {"new": set(), "open": set(), "resolved": set()}
         for row in rows:
-            found[row["status"]].add(row["finding_id"])
+            found.setdefault(row["status"], set()).add(row["finding_id"])
         return found
 
 
@@ -204,6 +204,100 @@ def test_one_ticket_per_new_finding_through_an_outage(system, night_files, expec
         assert [r for r in app.requests[before:] if r[0] != "GET"] == []
         if isinstance(app, WebhookApp):
             assert app.bad_signatures == 0
+    finally:
+        server.close()
+
+
+def ticket_env(monkeypatch):
+    for name, value in {
+        "JIRA_USER": "dlscan@wyvern.gov.uk",
+        "JIRA_TOKEN": "jira-token",
+        "SN_USER": "svc_dlscan",
+        "SN_PASSWORD": "sn-password",
+        "HOOK_SECRET": "hook-secret",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def open_tickets(app, finding_id: str) -> list[dict]:
+    """The tickets of one finding that are open in the system (for a webhook: its deliveries)."""
+    if isinstance(app, JiraApp):
+        label = f"dlscan-{finding_id}"
+        return [i for i in app.issues.values() if label in i["fields"]["labels"] and i["status"] != "Done"]
+    if isinstance(app, ServiceNowApp):
+        return [r for r in app.records.values() if r["correlation_id"] == finding_id and r["state"] != "6"]
+    return [d for d in app.deliveries if finding_id in d["key"] or finding_id in str(d["body"].get("ticket", ""))]
+
+
+@pytest.mark.parametrize("system", list(SYSTEMS))
+def test_a_finding_that_comes_back_is_reopened_on_its_ticket(
+    system, night_files, expected, tmp_path, dlscan, monkeypatch
+):
+    """Events Team's DL003 is fixed on night 2 and back on night 3: reported as reopened, on the same ticket."""
+    ticket_env(monkeypatch)
+    back = next(f for f in expected[0].values() if f.code == "DL003" and f.list == "Events Team")
+    assert back.finding_id not in expected[1]
+    make_app, make_config = SYSTEMS[system]
+    app = make_app()
+    server = TicketServer(app)
+    try:
+        job = Job(tmp_path, dlscan, monkeypatch, make_config(server))
+        assert job.night(1, night_files[0]).code == 0
+        assert job.night(2, night_files[1]).code == 0
+        assert back.finding_id in job.statuses()["resolved"]
+        third = job.night(3, night_files[0])
+        assert third.code == 0, third.err
+        assert back.finding_id in job.statuses()["reopened"]
+        assert "reopened:" in third.out and back.finding_id in third.out.split("reopened:", 1)[1]
+        rows = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
+        row = next(r for r in rows if r["finding_id"] == back.finding_id)
+        assert row["first_seen"] == NIGHTS[2].isoformat(timespec="seconds")  # its present spell began tonight
+        assert tickets_raised(app).count(back.finding_id) == 1  # the same ticket, not a second one
+        later = job.night(3, night_files[0], when=NIGHTS[2] + datetime.timedelta(hours=1))
+        assert later.code == 0 and back.finding_id in job.statuses()["open"]
+        rows = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
+        assert next(r for r in rows if r["finding_id"] == back.finding_id)["first_seen"] == row["first_seen"]
+        if isinstance(app, JiraApp):
+            (issue,) = open_tickets(app, back.finding_id)
+            assert issue["status"] == "To Do" and "finds this again" in str(issue["comments"][-1])
+        elif isinstance(app, ServiceNowApp):
+            (incident,) = open_tickets(app, back.finding_id)
+            assert incident["state"] == "2" and "finds this again" in incident["work_notes_log"][-1]
+        else:
+            events = [d["body"] for d in app.deliveries if d["body"]["event"] == "dlscan.finding.reopened"]
+            assert [e["ticket"] for e in events] == [f"webhook:{back.finding_id}"]
+            assert events[0]["reopen"] is False  # on_resolve = "comment": the ticket was never closed
+        # Fixed again on night 4: its ticket is resolved once more, once.
+        fourth = job.night(4, night_files[1], when=NIGHTS[2] + datetime.timedelta(days=1))
+        assert fourth.code == 0 and back.finding_id in job.statuses()["resolved"]
+        assert back.finding_id in tickets_resolved(app)
+        assert not open_tickets(app, back.finding_id) or isinstance(app, WebhookApp)
+        if isinstance(app, WebhookApp):
+            resolutions = [d for d in app.deliveries if d["body"]["event"] == "dlscan.finding.resolved"
+                           and d["body"]["ticket"] == f"webhook:{back.finding_id}"]  # fmt: skip
+            assert len(resolutions) == 2 and len({d["key"] for d in resolutions}) == 2
+    finally:
+        server.close()
+
+
+def test_a_jira_issue_that_cannot_be_reopened_is_followed_by_a_linked_one(
+    night_files, expected, tmp_path, dlscan, monkeypatch
+):
+    ticket_env(monkeypatch)
+    back = next(f for f in expected[0].values() if f.code == "DL003" and f.list == "Events Team")
+    app = JiraApp(expected_auth=basic("dlscan@wyvern.gov.uk", "jira-token"), reopen_transitions={})
+    server = TicketServer(app)
+    try:
+        job = Job(tmp_path, dlscan, monkeypatch, jira_config(server))
+        for night, source in ((1, night_files[0]), (2, night_files[1]), (3, night_files[0])):
+            outcome = job.night(night, source)
+            assert outcome.code == 0, outcome.err
+        (old,) = [k for k, i in app.issues.items() if f"dlscan-{back.finding_id}" in i["fields"]["labels"]
+                  and i["status"] == "Done"]  # fmt: skip
+        (new,) = open_tickets(app, back.finding_id)
+        assert new["links"] == [("Relates", old)] and old in new["fields"]["description"]
+        with HistoryStore(job.state / "history.sqlite") as store:
+            assert store.ticket(back.finding_id).ticket != old
     finally:
         server.close()
 
@@ -579,3 +673,77 @@ def test_a_job_without_a_domain_controller_names_the_config_key(tmp_path, dlscan
     outcome = dlscan("run", "--config", config, "--fail-on", "never")
     assert outcome.code == 2
     assert "servers in [collect.ad]" in outcome.err and outcome.err.count("error:") == 1, outcome.err
+
+
+def _half_the_lists(source: Path, target: Path) -> Path:
+    import dataclasses
+
+    from dlscan.sources import load_source
+    from dlscan.sources.snapshot import write_snapshot
+
+    snapshot = load_source(source)
+    kept = dict(sorted(snapshot.lists.items())[: len(snapshot.lists) // 2])
+    lists = {k: msgspec_replace(g, members=tuple(m for m in g.members if m not in snapshot.lists or m in kept))
+             for k, g in kept.items()}  # fmt: skip
+    write_snapshot(dataclasses.replace(snapshot, lists=lists), target)
+    return target
+
+
+def msgspec_replace(struct, **changes):
+    import msgspec
+
+    return msgspec.structs.replace(struct, **changes)
+
+
+def _ldif_cut_between_entries(target: Path) -> Path:
+    """The sample export cut at the blank line after its 80th entry, as a copy that stopped early is."""
+    entries = SAMPLE.read_text(encoding="utf-8").split("\n\n")
+    target.write_text("\n\n".join(entries[:80]) + "\n\n", encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("cut", ["half the lists gone", "LDIF cut between entries"])
+def test_a_night_that_shrinks_sharply_resolves_nothing(cut, night_files, expected, tmp_path, dlscan, monkeypatch):
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = "" if cut == "half the lists gone" else "[scan]\nallow_unresolved = true"
+    assert job.night(1, night_files[0]).code == 0
+    outputs = (tmp_path / "out" / "findings.json").read_bytes()
+    smaller = (
+        _half_the_lists(night_files[0], tmp_path / "half.json")
+        if cut == "half the lists gone"
+        else _ldif_cut_between_entries(tmp_path / "cut.ldif")
+    )
+    failed = job.night(2, smaller)
+    assert failed.code == 2, failed.err
+    assert "shrank by more than 25%" in failed.err and "no finding was resolved" in failed.err
+    assert failed.err.count("error:") == 1
+    assert (tmp_path / "out" / "findings.json").read_bytes() == outputs
+    with HistoryStore(job.state / "history.sqlite") as store:
+        assert [r["outcome"] for r in store.runs()] == ["ok", "failed"]
+        assert set(store.findings(open_only=True)) == set(expected[0])
+    # The admin says the change is real: now it resolves.
+    accepted = job.night(2, smaller, "--accept-shrink")
+    assert accepted.code == 0, accepted.err
+    assert job.statuses()["resolved"]
+
+
+def test_a_night_in_which_most_findings_would_resolve_resolves_nothing(night_files, tmp_path, dlscan, monkeypatch):
+    pack = tmp_path / "fewer-rules.yaml"
+    pack.write_text(
+        "rules:\n" + "".join(f"  DL0{n:02d}:\n    enabled: false\n" for n in range(1, 16) if n != 9), encoding="utf-8"
+    )
+    job = Job(tmp_path, dlscan, monkeypatch)
+    assert job.night(1, night_files[0]).code == 0
+    job.extra_run = f'[scan]\nrules = "{pack.as_posix()}"'
+    failed = job.night(2, night_files[0])
+    assert failed.code == 2
+    assert "open findings would resolve at once" in failed.err
+    job.extra_run = f'max_resolved = 0.99\n[scan]\nrules = "{pack.as_posix()}"'
+    assert job.night(2, night_files[0]).code == 0
+
+
+def test_a_share_outside_zero_to_one_is_refused(night_files, tmp_path, dlscan, monkeypatch):
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = "max_shrink = 25"
+    outcome = job.night(1, night_files[0])
+    assert outcome.code == 2 and "max_shrink = 25.0 is not a share between 0 and 1" in outcome.err

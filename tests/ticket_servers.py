@@ -53,6 +53,8 @@ class App:
 class JiraApp(App):
     issues: dict[str, dict[str, Any]] = field(default_factory=dict)
     counter: Any = field(default_factory=lambda: itertools.count(1))
+    open_transitions: dict[str, str] = field(default_factory=lambda: {"11": "In Progress", "31": "Done"})
+    reopen_transitions: dict[str, str] = field(default_factory=lambda: {"41": "To Do"})
 
     def handle(self, method, path, query, body, headers):
         match = re.fullmatch(r"/rest/api/(2|3)/(.*)", path)
@@ -74,6 +76,12 @@ class JiraApp(App):
             label = re.fullmatch(r'labels = "([^"]+)"', query.get("jql", ""))
             found = [k for k, i in self.issues.items() if label and label.group(1) in i["fields"]["labels"]]
             return 200, {"issues": [{"key": k} for k in found]}
+        if method == "POST" and rest == "issueLink":
+            inward, outward = body["inwardIssue"]["key"], body["outwardIssue"]["key"]
+            if inward not in self.issues or outward not in self.issues:
+                return 404, {"errorMessages": ["Issue does not exist"]}
+            self.issues[inward].setdefault("links", []).append((body["type"]["name"], outward))
+            return 201, None
         issue = re.fullmatch(r"issue/([A-Z]+-\d+)/(comment|transitions)", rest)
         if not issue or issue.group(1) not in self.issues:
             return 404, {"errorMessages": ["Issue does not exist"]}
@@ -81,10 +89,15 @@ class JiraApp(App):
         if issue.group(2) == "comment" and method == "POST":
             record["comments"].append(body["body"])
             return 201, {"id": str(len(record["comments"]))}
+        # As Jira's simplified workflow: from Done the way back is "To Do" (unless the workflow has none).
+        offered = self.reopen_transitions if record["status"] == "Done" else self.open_transitions
         if issue.group(2) == "transitions" and method == "GET":
-            return 200, {"transitions": [{"id": "11", "name": "In Progress"}, {"id": "31", "name": "Done"}]}
+            return 200, {"transitions": [{"id": i, "name": n} for i, n in offered.items()]}
         if issue.group(2) == "transitions" and method == "POST":
-            record["status"] = {"11": "In Progress", "31": "Done"}[body["transition"]["id"]]
+            chosen = body["transition"]["id"]
+            if chosen not in offered:
+                return 400, {"errorMessages": [f"transition {chosen} is not valid from {record['status']}"]}
+            record["status"] = offered[chosen]
             return 204, None
         return 405, {"errorMessages": ["method not allowed"]}
 

@@ -32,6 +32,11 @@ Exit codes: 0 no active finding at or above --fail-on; 1 at least one (with --on
 @click.option("--dry-run", is_flag=True, help="Show what would change and what tickets would be sent; write nothing.")
 @click.option("--only-new", is_flag=True, default=None, help="Report, and set the exit code by, new findings only.")
 @click.option("--show-suppressed", is_flag=True, default=None, help="Include findings covered by accepted risks.")
+@click.option(
+    "--accept-shrink", is_flag=True,
+    help="This night's directory really is much smaller, or most findings really were fixed: resolve them "
+    "(without it such a night is treated as a failed collection).",
+)  # fmt: skip
 @click.option("--state-dir", type=click.Path(path_type=Path), metavar="DIR", help="Where the history is kept.")
 @click.option(
     "--fail-on", type=click.Choice([*(s.value for s in Severity), NEVER]), metavar="SEVERITY",
@@ -52,6 +57,7 @@ def run_command(config_path: Path, log_format: str, log_level: str, **given: obj
         options = NightlyOptions(
             config=config,
             dry_run=bool(given["dry_run"]),
+            accept_shrink=bool(given["accept_shrink"]),
             only_new=bool(given["only_new"] if given["only_new"] is not None else run.only_new),
             show_suppressed=bool(
                 given["show_suppressed"] if given["show_suppressed"] is not None else run.show_suppressed
@@ -85,12 +91,15 @@ def _report(outcome, options) -> str:
     hidden = len(outcome.suppressions.suppressed) if not options.show_suppressed else 0
     lines = [
         f"dlscan run {outcome.started_at}{' (dry run: nothing written or sent)' if options.dry_run else ''}",
-        f"{counts[Status.NEW]} new, {counts[Status.OPEN]} open, {counts[Status.RESOLVED]} resolved"
+        f"{counts[Status.NEW]} new, "
+        + (f"{counts[Status.REOPENED]} reopened, " if counts[Status.REOPENED] else "")
+        + f"{counts[Status.OPEN]} open, {counts[Status.RESOLVED]} resolved"
         + (f"; {len(outcome.suppressions.suppressed)} accepted risks" if outcome.suppressions.suppressed else "")
         + (f" ({hidden} hidden: --show-suppressed)" if hidden else "")
         + (f"; {len(lifecycle.carried)} carried open (rule not evaluated)" if lifecycle.carried else ""),
     ]
-    for status in (Status.NEW, Status.RESOLVED) if not options.only_new else (Status.NEW,):
+    shown_statuses = (Status.NEW, Status.REOPENED) + (() if options.only_new else (Status.RESOLVED,))
+    for status in shown_statuses:
         chosen = sorted(
             (t for t in outcome.shown if t.status is status),
             key=lambda t: (-t.finding.severity.rank, t.finding.sort_key),

@@ -85,6 +85,8 @@ class RunConfig:
     """Format name -> the file it is written to; one key per output format (its sink's `config_key`)."""
     only_new: bool | None = None
     show_suppressed: bool | None = None
+    max_shrink: float | None = None
+    max_resolved: float | None = None
     fail_on: str | None = None
 
 
@@ -117,6 +119,7 @@ class JiraConfig:
     token_env: str | None = None
     token_file: Path | None = None
     close_transition: str | None = None
+    reopen_transition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class ServiceNowConfig:
     category: str | None = None
     resolved_state: str | None = None
     close_code: str | None = None
+    reopen_state: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dlscan.boundary import parse_domain_option
 from dlscan.findings import Severity
 from dlscan.model import Snapshot
 from dlscan.operations.config import DlscanConfig
+from dlscan.operations.guard import DirectorySize, ShrinkGuard
 from dlscan.operations.history.lifecycle import Lifecycle, Status, Tracked, classify
 from dlscan.operations.history.lock import RunLock
 from dlscan.operations.history.paths import default_state_dir
@@ -48,6 +49,8 @@ class NightlyOptions:
     show_suppressed: bool = False
     state_dir: Path | None = None
     fail_on: str = Severity.HIGH.value
+    accept_shrink: bool = False
+    """This night's directory really is smaller, or most findings really were fixed: let it resolve them."""
     clock: Callable[[], datetime.datetime] = field(default=lambda: datetime.datetime.now(datetime.UTC))
     retry_time_scale: float = 1.0
 
@@ -110,12 +113,25 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                 log.error("collection failed; no finding was resolved: %s", exc)
                 raise AlreadyReported(str(exc)) from exc  # logged: the command line prints nothing more
             result = run_scan(snapshot, domains, pack)
-            known_open = store.findings(open_only=True)
+            known = store.findings()
+            known_open = {fp: k for fp, k in known.items() if k.resolved_at is None}
+            known_resolved = {fp for fp, k in known.items() if k.resolved_at is not None}
             first_seen = {fp: known.first_seen for fp, known in known_open.items()}
             report = apply_suppressions(accepted, result.findings, now.date())
             lifecycle = classify(
-                result.findings, known_open, first_seen, result.summary.coverage_of, started_at, report.suppressed
+                result.findings, known_open, known_resolved, first_seen, result.summary.coverage_of, started_at,
+                report.suppressed,
             )
+            size = DirectorySize.of(snapshot)
+            problem = _guard(config).problem(
+                *_last_size(store), size, len(known_open), len(lifecycle.with_status(Status.RESOLVED))
+            )
+            if problem and not options.accept_shrink:
+                if run_id is not None:
+                    store.finish_run(run_id, "failed", _stamp(options), time.monotonic() - began, message=problem)
+                log.error("%s; treated as a failed collection, no finding was resolved (--accept-shrink if it is "
+                          "real)", problem)  # fmt: skip
+                raise AlreadyReported(problem)
             _log_lifecycle(log, lifecycle, report)
             shown = _shown(lifecycle, options)
             planned = plan_tickets(lifecycle, policy, lambda key: store.ticket(key) is not None, started_at[:10])
@@ -128,13 +144,18 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                     store.resolve(resolved, started_at)
                     for fingerprint in resolved:
                         store.withdraw("create", fingerprint)
+                    for back in lifecycle.with_status(Status.REOPENED):
+                        # A resolution still queued is moot: the finding is back before it was delivered.
+                        store.withdraw("close", back.finding.finding_id)
+                        store.withdraw("comment", back.finding.finding_id)
                     if desk:
                         desk.enqueue(planned)
                     store.finish_run(
                         run_id, "ok", _stamp(options), time.monotonic() - began,
-                        findings=len(result.findings), new=len(lifecycle.with_status(Status.NEW)),
+                        findings=len(result.findings), new=sum(t.status.arrived for t in lifecycle.tracked),
                         resolved=len(resolved), by_severity={s.value: n for s, n in result.summary.counts(
-                            result.findings).items()},
+                            result.findings).items()}, lists=size.lists, recipients=size.recipients,
+                        memberships=size.memberships,
                     )  # fmt: skip
                 delivery = desk.deliver() if desk else Delivery()
                 _log_delivery(log, delivery, system.name if system else "")
@@ -179,10 +200,25 @@ def _collect(source: str, config: DlscanConfig, log: logging.Logger) -> Snapshot
     return load_source(config.run.input, allow_unresolved=bool(config.scan.allow_unresolved))
 
 
+def _guard(config: DlscanConfig) -> ShrinkGuard:
+    limits = {"max_shrink": config.run.max_shrink, "max_resolved": config.run.max_resolved}
+    for key, value in limits.items():
+        if value is not None and not 0 < value <= 1:
+            raise UsageError(f"[run] {key} = {value} is not a share between 0 and 1 (0.25 is a quarter)")
+    return ShrinkGuard(**{k: v for k, v in limits.items() if v is not None})
+
+
+def _last_size(store: HistoryStore) -> tuple[DirectorySize | None, str]:
+    last = store.last_good_run()
+    if last is None or last.get("lists") is None:
+        return None, ""
+    return DirectorySize(last["lists"], last["recipients"], last["memberships"]), last["started_at"]
+
+
 def _shown(lifecycle: Lifecycle, options: NightlyOptions) -> list[Tracked]:
     shown = [t for t in lifecycle.tracked if options.show_suppressed or t.suppression is None]
     if options.only_new:
-        shown = [t for t in shown if t.status is Status.NEW]
+        shown = [t for t in shown if t.status.arrived]
     return shown
 
 
@@ -210,9 +246,9 @@ def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked
 def _log_lifecycle(log: logging.Logger, lifecycle: Lifecycle, report: SuppressionReport) -> None:
     counts = {s: len(lifecycle.with_status(s)) for s in Status}
     log.info(
-        "findings: %d new, %d open, %d resolved, %d suppressed, %d carried (rule not evaluated)",
-        counts[Status.NEW], counts[Status.OPEN], counts[Status.RESOLVED], len(report.suppressed),
-        len(lifecycle.carried),
+        "findings: %d new, %d reopened, %d open, %d resolved, %d suppressed, %d carried (rule not evaluated)",
+        counts[Status.NEW], counts[Status.REOPENED], counts[Status.OPEN], counts[Status.RESOLVED],
+        len(report.suppressed), len(lifecycle.carried),
     )  # fmt: skip
     for entry, covered in report.expired:
         again = f"{len(covered)} finding{'s are' if len(covered) > 1 else ' is'} active again"

@@ -8,7 +8,7 @@ as a fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,8 +19,18 @@ from dlscan.operations.suppressions import Suppression
 
 class Status(StrEnum):
     NEW = "new"
+    """Never seen before."""
+    REOPENED = "reopened"
+    """Resolved in an earlier run, and found again: a fix that did not hold."""
     OPEN = "open"
+    """Open before, and found again."""
     RESOLVED = "resolved"
+    """Open before; its rule judged its object again and no longer finds it."""
+
+    @property
+    def arrived(self) -> bool:
+        """News this run: new, or back after it was resolved."""
+        return self in (Status.NEW, Status.REOPENED)
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class Lifecycle:
 def classify(
     current: Iterable[Finding],
     known_open: dict[str, KnownFinding],
+    known_resolved: Collection[str],
     first_seen: dict[str, str],
     coverage: Callable[[str], Coverage],
     now: str,
@@ -58,7 +69,11 @@ def classify(
     seen: set[str] = set()
     for finding in current:
         seen.add(finding.finding_id)
-        status = Status.OPEN if finding.finding_id in known_open else Status.NEW
+        if finding.finding_id in known_open:
+            status = Status.OPEN
+        else:
+            status = Status.REOPENED if finding.finding_id in known_resolved else Status.NEW
+        # first_seen is when the finding's present spell began: a reopened one starts again now.
         since = first_seen.get(finding.finding_id, now) if status is Status.OPEN else now
         tracked.append(Tracked(finding, status, since, suppressed.get(finding.finding_id)))
     carried = []

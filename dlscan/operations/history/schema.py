@@ -55,5 +55,11 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (action, fingerprint)
     );
     """,
+    # 3: the size of the directory each run read, for the guard against partial collections.
+    """
+    ALTER TABLE runs ADD COLUMN lists INTEGER;
+    ALTER TABLE runs ADD COLUMN recipients INTEGER;
+    ALTER TABLE runs ADD COLUMN memberships INTEGER;
+    """,
 )
 LATEST = len(MIGRATIONS)

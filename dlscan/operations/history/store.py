@@ -121,7 +121,7 @@ class HistoryStore:
         message = str(counts.pop("message", ""))
         self._db.execute(
             "UPDATE runs SET outcome = ?, finished_at = ?, duration_s = ?, findings = ?, new = ?, resolved = ?, "
-            "by_severity = ?, message = ? WHERE id = ?",
+            "by_severity = ?, message = ?, lists = ?, recipients = ?, memberships = ? WHERE id = ?",
             (
                 outcome,
                 finished_at,
@@ -131,9 +131,17 @@ class HistoryStore:
                 counts.get("resolved", 0),
                 by_severity,
                 message,
+                counts.get("lists"),
+                counts.get("recipients"),
+                counts.get("memberships"),
                 run_id,
             ),
         )
+
+    def last_good_run(self) -> dict[str, Any] | None:
+        """The latest run that finished well, if any."""
+        good = [run for run in self.runs() if run["outcome"] == "ok"]
+        return good[-1] if good else None
 
     def runs(self) -> list[dict[str, Any]]:
         cursor = self._db.execute("SELECT * FROM runs ORDER BY id")
@@ -188,6 +196,14 @@ class HistoryStore:
 
     def ticket_resolved(self, fingerprint: str, at: str) -> None:
         self._db.execute("UPDATE tickets SET resolved_action_at = ? WHERE fingerprint = ?", (at, fingerprint))
+
+    def ticket_reopened(self, fingerprint: str, ticket: str, url: str) -> None:
+        """The finding came back: its ticket (the old one reopened, or a new one) is open again, so that
+        the next resolution acts on it once more."""
+        self._db.execute(
+            "UPDATE tickets SET ticket = ?, url = ?, resolved_action_at = NULL WHERE fingerprint = ?",
+            (ticket, url, fingerprint),
+        )
 
     def enqueue(self, action: str, fingerprint: str, payload: dict[str, Any], at: str) -> bool:
         """Queue a ticket action; False when the same action for the same finding is already waiting."""

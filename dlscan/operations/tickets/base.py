@@ -61,5 +61,11 @@ class TicketSystem(ABC):
     @abstractmethod
     def close(self, ticket: str, text: str) -> None: ...
 
+    @abstractmethod
+    def reopen(self, ticket: str, text: str, content: TicketContent, *, closed: bool) -> TicketRef:
+        """Make a finding that came back visible on its ticket: reopen it if dlscan `closed` it (or raise a
+        new ticket that names the old one, where the old cannot be reopened), else comment on it. The
+        ticket that now follows the finding is returned."""
+
     def close_connections(self) -> None:
         self.http.close()

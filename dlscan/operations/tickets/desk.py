@@ -55,16 +55,25 @@ class Delivery:
 def plan_tickets(
     lifecycle: Lifecycle, policy: TicketPolicy, has_ticket: Callable[[str], bool], run_label: str
 ) -> list[PlannedAction]:
-    wanted = [
+    """Tickets for the findings that arrived (new, or back after they resolved), and the resolution of
+    those that resolved. A finding back with a ticket has it reopened, or commented on; one without a
+    ticket gets one, as a new finding does."""
+    arrived = [
         t.finding
-        for t in lifecycle.with_status(Status.NEW)
-        if t.active and t.finding.severity.at_least(policy.min_severity) and not has_ticket(t.finding.finding_id)
+        for t in lifecycle.tracked
+        if t.status.arrived and t.active and t.finding.severity.at_least(policy.min_severity)
     ]
+    wanted = [f for f in arrived if not has_ticket(f.finding_id)]
     planned: list[PlannedAction] = []
     if policy.digest and wanted:
         planned.append(_digest(wanted, run_label))
     else:
         planned += [PlannedAction("create", f.finding_id, ticket_content(f).to_payload()) for f in wanted]
+    for finding in arrived:
+        if has_ticket(finding.finding_id):
+            text = f"dlscan finds this again on {run_label}: {finding.rule}, {finding.list}. {finding.detail}"
+            payload = ticket_content(finding).to_payload() | {"text": text}
+            planned.append(PlannedAction("reopen", finding.finding_id, payload | {"closes": policy.on_resolve.value}))
     if policy.on_resolve is not OnResolve.NONE:
         for tracked in lifecycle.with_status(Status.RESOLVED):
             key = tracked.finding.finding_id
@@ -138,7 +147,8 @@ class TicketDesk:
         return delivery
 
     def _deliver(self, item: OutboxItem) -> str:
-        return {"create": self._create, "comment": self._resolve, "close": self._resolve}[item.action](item)
+        actions = {"create": self._create, "comment": self._resolve, "close": self._resolve, "reopen": self._reopen}
+        return actions[item.action](item)
 
     def _create(self, item: OutboxItem) -> str:
         covers = item.payload.get("covers") or [item.fingerprint]
@@ -170,3 +180,19 @@ class TicketDesk:
             self.store.delivered(item.id)
         verb = "closed" if item.action == "close" else "commented on"
         return f"{verb} {ticket.ticket} for {item.fingerprint}"
+
+    def _reopen(self, item: OutboxItem) -> str:
+        ticket = self.store.ticket(item.fingerprint)
+        if ticket is None:
+            self.store.delivered(item.id)
+            return f"nothing to do for {item.fingerprint}"
+        # Reopened only if dlscan closed it: a ticket that was merely commented on is still open.
+        closed = ticket.resolved_action_at is not None and item.payload.get("closes") == OnResolve.CLOSE.value
+        content = TicketContent.from_payload(item.payload)
+        now = self.system.reopen(ticket.ticket, str(item.payload.get("text", "")), content, closed=closed)
+        with self.store.transaction():
+            self.store.ticket_reopened(item.fingerprint, now.ticket, now.url or ticket.url)
+            self.store.delivered(item.id)
+        if now.ticket != ticket.ticket:
+            return f"raised {now.ticket} for {item.fingerprint}, back after {ticket.ticket} was closed"
+        return f"{'reopened' if closed else 'commented on'} {ticket.ticket} for {item.fingerprint}, which is back"

@@ -72,6 +72,7 @@ def _jira(config: DlscanConfig, http: Callable[..., TicketHttp]) -> TicketSystem
         priorities=priorities,
         api_version=section.api_version or 2,
         close_transition=section.close_transition or "Done",
+        reopen_transition=section.reopen_transition or "To Do",
     )
 
 
@@ -91,6 +92,7 @@ def _servicenow(config: DlscanConfig, http: Callable[..., TicketHttp]) -> Ticket
         category=section.category,
         resolved_state=section.resolved_state or "6",
         close_code=section.close_code or "Solved (Permanently)",
+        reopen_state=section.reopen_state or "2",
     )
 
 

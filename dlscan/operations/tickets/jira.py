@@ -25,6 +25,7 @@ class JiraTickets(TicketSystem):
         priorities: tuple[str, ...] = DEFAULT_PRIORITIES,
         api_version: int = 2,
         close_transition: str = "Done",
+        reopen_transition: str = "To Do",
     ) -> None:
         super().__init__(http)
         self.project = project
@@ -34,6 +35,7 @@ class JiraTickets(TicketSystem):
         self.api = f"/rest/api/{api_version}"
         self.version = api_version
         self.close_transition = close_transition
+        self.reopen_transition = reopen_transition
 
     def find(self, key: str) -> TicketRef | None:
         jql = f'labels = "{_label(key)}"'
@@ -61,12 +63,35 @@ class JiraTickets(TicketSystem):
 
     def close(self, ticket: str, text: str) -> None:
         self.comment(ticket, text)
-        transitions = self.http.request("GET", f"{self.api}/issue/{ticket}/transitions").json().get("transitions", [])
-        wanted = self.close_transition.casefold()
-        chosen = next((t for t in transitions if str(t.get("name", "")).casefold() == wanted), None)
+        transitions = self._transitions(ticket)
+        chosen = _named(transitions, self.close_transition)
         if chosen is None:
             names = ", ".join(str(t.get("name")) for t in transitions) or "none"
             raise TicketError(f"Jira issue {ticket} has no transition '{self.close_transition}' (it has: {names})")
+        self._transition(ticket, chosen)
+
+    def reopen(self, ticket: str, text: str, content: TicketContent, *, closed: bool) -> TicketRef:
+        """A transition back (`reopen_transition`), or, where the workflow offers none from where the issue
+        is, a new issue whose description names the old one and that is linked to it."""
+        if not closed:
+            self.comment(ticket, text)
+            return TicketRef(ticket, self._browse(ticket))
+        chosen = _named(self._transitions(ticket), self.reopen_transition)
+        if chosen is not None:
+            self.comment(ticket, text)
+            self._transition(ticket, chosen)
+            return TicketRef(ticket, self._browse(ticket))
+        follow = TicketContent(content.key, content.title, f"{text}\n\nIt was {ticket} before.", content.severity,
+                               content.finding)  # fmt: skip
+        created = self.create(follow)
+        link = {"type": {"name": "Relates"}, "inwardIssue": {"key": created.ticket}, "outwardIssue": {"key": ticket}}
+        self.http.request("POST", f"{self.api}/issueLink", json=link)
+        return created
+
+    def _transitions(self, ticket: str) -> list[dict[str, Any]]:
+        return self.http.request("GET", f"{self.api}/issue/{ticket}/transitions").json().get("transitions", [])
+
+    def _transition(self, ticket: str, chosen: dict[str, Any]) -> None:
         self.http.request("POST", f"{self.api}/issue/{ticket}/transitions", json={"transition": {"id": chosen["id"]}})
 
     def _text(self, text: str) -> Any:
@@ -82,6 +107,11 @@ class JiraTickets(TicketSystem):
 
     def _browse(self, key: str) -> str:
         return f"{self.http.base_url}/browse/{key}"
+
+
+def _named(transitions: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    wanted = name.casefold()
+    return next((t for t in transitions if str(t.get("name", "")).casefold() == wanted), None)
 
 
 def _label(key: str) -> str:

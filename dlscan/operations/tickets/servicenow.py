@@ -24,6 +24,7 @@ class ServiceNowTickets(TicketSystem):
         category: str | None = None,
         resolved_state: str = "6",
         close_code: str = "Solved (Permanently)",
+        reopen_state: str = "2",
     ) -> None:
         super().__init__(http)
         self.path = f"/api/now/table/{table}"
@@ -34,6 +35,7 @@ class ServiceNowTickets(TicketSystem):
         }
         self.resolved_state = resolved_state
         self.close_code = close_code
+        self.reopen_state = reopen_state
 
     def find(self, key: str) -> TicketRef | None:
         params = {"sysparm_query": f"correlation_id={key}", "sysparm_fields": "sys_id,number", "sysparm_limit": "1"}
@@ -59,6 +61,13 @@ class ServiceNowTickets(TicketSystem):
     def close(self, ticket: str, text: str) -> None:
         record = {"state": self.resolved_state, "close_code": self.close_code, "close_notes": text}
         self.http.request("PATCH", f"{self.path}/{ticket}", json=record)
+
+    def reopen(self, ticket: str, text: str, content: TicketContent, *, closed: bool) -> TicketRef:
+        """The incident back to `reopen_state` (In Progress) with a work note, as a resolved incident is
+        reopened; a work note alone when dlscan did not resolve it."""
+        record = {"work_notes": text} | ({"state": self.reopen_state} if closed else {})
+        self.http.request("PATCH", f"{self.path}/{ticket}", json=record)
+        return TicketRef(ticket, self._link(ticket))
 
     def _link(self, sys_id: str) -> str:
         return f"{self.http.base_url}{self.path.replace('/api/now/table/', '/nav_to.do?uri=')}.do?sys_id={sys_id}"

@@ -16,6 +16,12 @@ from dlscan.operations.tickets.http import TicketHttp
 from dlscan.support.secret import Secret
 
 
+def _once(ticket: str, text: str) -> str:
+    """An idempotency key for one resolution or one return of a finding: the same action sent again keeps
+    it, and the next time the finding resolves or comes back (another run, another text) gets another."""
+    return f"{ticket}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
 class WebhookTickets(TicketSystem):
     name = "webhook"
 
@@ -31,10 +37,15 @@ class WebhookTickets(TicketSystem):
         return TicketRef(ticket=f"webhook:{content.key}")
 
     def comment(self, ticket: str, text: str) -> None:
-        self._post("finding.resolved", ticket, {"ticket": ticket, "text": text})
+        self._post("finding.resolved", _once(ticket, text), {"ticket": ticket, "text": text})
 
     def close(self, ticket: str, text: str) -> None:
-        self._post("finding.resolved", ticket, {"ticket": ticket, "text": text, "close": True})
+        self._post("finding.resolved", _once(ticket, text), {"ticket": ticket, "text": text, "close": True})
+
+    def reopen(self, ticket: str, text: str, content: TicketContent, *, closed: bool) -> TicketRef:
+        data = {"ticket": ticket, "text": text, "reopen": closed, "finding": content.finding}
+        self._post("finding.reopened", _once(ticket, text), data)
+        return TicketRef(ticket)
 
     def _post(self, event: str, key: str, data: dict[str, Any]) -> None:
         body = json.dumps({"event": f"dlscan.{event}", **data}, ensure_ascii=False, sort_keys=True).encode()

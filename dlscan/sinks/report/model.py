@@ -138,7 +138,7 @@ def _trend(run: RunView | None, current: int) -> tuple[TrendBar, ...]:
     if run is None or not run.past:
         return ()
     points = [(p.started_at[:10], p.findings, p.new, p.resolved) for p in run.past if p.outcome == "ok"][-29:]
-    new = sum(1 for m in run.marks.values() if m.status == "new")
+    new = sum(1 for m in run.marks.values() if m.status in ("new", "reopened"))
     resolved = sum(1 for m in run.marks.values() if m.status == "resolved")
     points.append(("this run", current, new, resolved))
     highest = max(p[1] for p in points) or 1
