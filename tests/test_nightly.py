@@ -664,7 +664,7 @@ def test_the_first_night_makes_its_reports_folder(tmp_path, dlscan):
     )
     outcome = dlscan("run", "--config", config, "--fail-on", "never")
     assert outcome.code == 0, outcome.err
-    assert (tmp_path / "reports" / "nightly" / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbffinding_id,")
+    assert (tmp_path / "reports" / "nightly" / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf\"finding_id\",")
 
 
 def test_a_job_without_a_domain_controller_names_the_config_key(tmp_path, dlscan):
