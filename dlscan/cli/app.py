@@ -99,7 +99,7 @@ def cli() -> None:
     "--output",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="Write here (atomically) instead of standard output.",
+    help="Write here (atomically) instead of standard output; never over the source, rule pack or config.",
 )
 @click.option(
     "--fail-on",
@@ -153,6 +153,7 @@ def scan(
         allow_unresolved=bool(allow_unresolved if allow_unresolved is not None else config.allow_unresolved),
         boundary=whole.boundary if whole else {},
         organisation=organisation or config.organisation,
+        config=config_path,
     )
     result, code = execute_scan(request)
     if request.output is not None and sys.stderr.isatty():

@@ -149,6 +149,8 @@ class DlscanConfig:
     servicenow: ServiceNowConfig = field(default_factory=ServiceNowConfig)
     boundary: Mapping[str, Any] = field(default_factory=dict)
     """The [boundary] table as written: laid over the rule pack's boundary (checked when loaded)."""
+    path: Path | None = None
+    """The file it was read from: an input that no output may overwrite."""
 
 
 _SECTIONS = {
@@ -191,7 +193,7 @@ def load_config(path: Path) -> DlscanConfig:
         BoundarySettings().overlaid(boundary)
     except BoundaryError as exc:
         raise InputError(path, f"[boundary]: {exc}") from None
-    return DlscanConfig(**values, boundary=boundary)
+    return DlscanConfig(**values, boundary=boundary, path=path)
 
 
 def _outputs(path: Path, section: dict[str, Any]) -> tuple[dict[str, Path], dict[str, Any]]:

@@ -26,6 +26,7 @@ from dlscan.operations.history.lifecycle import Lifecycle, Status, Tracked, clas
 from dlscan.operations.history.lock import RunLock
 from dlscan.operations.history.paths import default_state_dir
 from dlscan.operations.history.store import HISTORY_NAME, HistoryStore
+from dlscan.operations.protect import job_inputs, job_outputs, refuse_overwriting, remove_leftovers
 from dlscan.operations.runner import load_pack
 from dlscan.operations.suppressions import SuppressionReport, apply_suppressions, load_suppressions
 from dlscan.operations.tickets.desk import Delivery, PlannedAction, TicketDesk, plan_tickets
@@ -86,6 +87,7 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
     system = None if options.dry_run else ticket_system(config, time_scale=options.retry_time_scale)
     state_dir = options.state_dir or run.state_dir or default_state_dir()
     history = state_dir / HISTORY_NAME
+    refuse_overwriting(job_outputs(config), job_inputs(config, history))
     if options.dry_run and not history.exists():
         state_dir, history = None, Path(":memory:")  # a dry run creates nothing, not even an empty history
     elif not options.dry_run:
@@ -95,6 +97,10 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
             raise DlscanError(f"cannot create the state folder {state_dir}: {exc.strerror or exc}") from None
     try:
         with _locked(state_dir), HistoryStore(history) as store:
+            if not options.dry_run:  # the lock is held: what a killed run left half-written is nobody's
+                for _, path in job_outputs(config):
+                    if path is not None:
+                        remove_leftovers(path)
             now = options.clock()
             started_at = now.isoformat(timespec="seconds")
             run_id = None if options.dry_run else store.start_run(source, started_at)

@@ -12,6 +12,7 @@ from dlscan.boundary import BoundaryError, parse_domain_option
 from dlscan.checks import compile_custom_rules, rule_specs
 from dlscan.checks.rulepack import RulePack, load_rule_pack
 from dlscan.findings import Severity
+from dlscan.operations.protect import refuse_overwriting, remove_leftovers
 from dlscan.scan.engine import ScanResult, run_scan
 from dlscan.sinks import Sink, sink_classes
 from dlscan.sources import load_source
@@ -34,6 +35,8 @@ class ScanRequest:
     allow_unresolved: bool = False
     boundary: Mapping[str, Any] = field(default_factory=dict)
     organisation: str | None = None
+    config: Path | None = None
+    """The config file the settings came from: an input that --output may not overwrite."""
 
 
 def load_pack(
@@ -87,14 +90,15 @@ def _threshold(value: str, option: str, *, allow_never: bool) -> Severity | None
 
 
 def _refuse_overwriting_input(request: ScanRequest) -> None:
+    inputs = [("the source", request.source), ("the rule pack", request.rules), ("the config file", request.config)]
+    refuse_overwriting([("--output", request.output)], inputs)
     output = request.output.resolve()  # type: ignore[union-attr]
-    for name, path in (("source", request.source), ("rule pack", request.rules)):
-        if path is not None and path.exists() and path.resolve() == output:
-            raise UsageError(f"--output {request.output} is the {name}; refusing to overwrite it")
     if output.is_dir():
         raise UsageError(f"--output {request.output} is a folder; name a file")
     if not output.parent.is_dir():
         raise UsageError(f"--output {request.output}: the folder {output.parent} does not exist")
+    # A scan writes in seconds: one left an hour ago was killed, and its half-written file is nobody's.
+    remove_leftovers(output, older_than=3600)
 
 
 def _write(request: ScanRequest, sink: Sink, result: ScanResult, shown: list) -> None:
