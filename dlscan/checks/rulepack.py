@@ -226,6 +226,8 @@ def _param(path: Path, line: int, spec: RuleSpec, name: str, value: Any) -> Any:
     if kind is Severity:
         return _severity(path, line, value)
     if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        if not 0 <= value <= 1:  # a float parameter is a share (a similarity); NaN fails this too
+            raise InputError(path, f"parameter {name!r} of {spec.code} must be a number from 0 to 1", line)
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value

@@ -175,6 +175,8 @@ def load_config(path: Path) -> DlscanConfig:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(path, "invalid TOML: nested too deeply") from None
     _refuse_unknown_tables(path, document, ())
     values: dict[str, Any] = {}
     for keys, (attribute, cls) in _SECTIONS.items():

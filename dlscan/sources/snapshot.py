@@ -36,6 +36,7 @@ from dlscan.model import (
     make_attributes,
 )
 from dlscan.sources.ldif import open_binary
+from dlscan.sources.snapshot_keys import top_level_problem
 from dlscan.sources.typed import AttributeReader, decode_typed
 from dlscan.support.atomic import atomic_writer
 from dlscan.support.errors import InputError
@@ -64,6 +65,9 @@ def write_snapshot(snapshot: Snapshot, path: Path) -> None:
 def read_snapshot(path: Path) -> Snapshot:
     with collector_paused(settle=True):
         with _contents(path) as data:
+            problem = top_level_problem(data)
+            if problem is not None:
+                raise InputError(path, problem)
             typed = decode_typed(data)
             document = _parsed(path, data) if typed is None else None
         if typed is None:

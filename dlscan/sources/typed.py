@@ -26,7 +26,7 @@ def decode_typed(data: bytes | memoryview) -> Rows | None:
     """The snapshot in `data`, or None to leave it to the careful path."""
     try:
         document = _decoder().decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     return {f: getattr(document, f) for f in _REST}, document.recipients, document.lists
 

@@ -1,0 +1,108 @@
+"""Hostile and broken input: one line and exit 2, never a silent clean and never an internal error.
+
+One case per failure found when dlscan's readers were fuzzed and tried as an attacker would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from conftest import SAMPLE
+
+from dlscan.sources import load_source
+from dlscan.sources.snapshot import write_snapshot
+
+
+@pytest.fixture(scope="module")
+def snapshot_text(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("snapshot") / "wyvern.json"
+    write_snapshot(load_source(SAMPLE), path)
+    return path.read_text(encoding="utf-8").rstrip("\n")
+
+
+def one_line_error(outcome, *expected: str) -> None:
+    assert outcome.code == 2, (outcome.code, outcome.err)
+    assert len(outcome.err.strip().splitlines()) == 1, outcome.err
+    assert all(text in outcome.err for text in expected), outcome.err
+    assert "internal error" not in outcome.err
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda text: text[:-1] + ',"recipients":[],"lists":[]}', "'recipients' appears 2 times at the top level"),
+        (lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "lists"}), "it has no 'lists'"),
+        (lambda text: json.dumps(json.loads(text) | {"extra": 1}), "unknown field 'extra' at the top level"),
+        (lambda text: json.dumps(json.loads(text) | {"lists": []}, indent=2)[:-2] + ',\n  "lists": []\n}',
+         "'lists' appears 2 times"),
+    ],
+    ids=["duplicate keys empty it", "no lists", "unknown top-level field", "pretty-printed, duplicate"],
+)
+def test_a_snapshot_that_is_not_whole_is_refused(snapshot_text, tmp_path, dlscan, change, expected):
+    path = tmp_path / "changed.json"
+    path.write_text(change(snapshot_text), encoding="utf-8")
+    one_line_error(dlscan("scan", path, "--fail-on", "never"), expected)
+
+
+def test_a_pretty_printed_snapshot_reads_as_the_compact_one(snapshot_text, tmp_path, dlscan):
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps(json.loads(snapshot_text), indent=2), encoding="utf-8")
+    compact = tmp_path / "compact.json"
+    compact.write_text(snapshot_text, encoding="utf-8")
+    assert dlscan("scan", pretty, "-f", "json").out == dlscan("scan", compact, "-f", "json").out.replace(
+        "compact.json", "pretty.json"
+    )
+
+
+@pytest.mark.parametrize("depth", [1_000, 10_000])
+def test_deep_nesting_is_an_error_not_a_crash(tmp_path, dlscan, depth):
+    snapshot = tmp_path / "deep.json"
+    snapshot.write_text('{"format":"dlscan-snapshot","format_version":1,"notes":' + "[" * depth + "]" * depth + "}")
+    one_line_error(dlscan("scan", snapshot), "deep.json")
+    config = tmp_path / "deep.toml"
+    config.write_text("[scan]\nrules = " + "[" * depth + "]" * depth + "\n")
+    one_line_error(dlscan("scan", SAMPLE, "--config", config), "deep.toml")
+    pack = tmp_path / "deep.yaml"
+    pack.write_text("settings: " + "[" * depth + "]" * depth + "\n")
+    one_line_error(dlscan("scan", SAMPLE, "--rules", pack), "deep.yaml")
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path, dlscan):
+    levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for name, below in zip("bcdefghij", "abcdefghi", strict=True):
+        levels.append(f"{name}: &{name} [{','.join([f'*{below}'] * 9)}]")
+    pack = tmp_path / "bomb.yaml"
+    pack.write_text("rules:\n  DL001:\n    severity: high\n    params: {}\n" + "\n".join(levels) + "\n")
+    started = time.monotonic()
+    outcome = dlscan("scan", SAMPLE, "--rules", pack)
+    assert time.monotonic() - started < 10
+    one_line_error(outcome, "anchors and aliases")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules:\n  DL014:\n    params:\n      min_similarity: .nan\n", "must be a number from 0 to 1"),
+        ("rules:\n  DL014:\n    params:\n      min_similarity: .inf\n", "must be a number from 0 to 1"),
+        ("rules:\n  DL014:\n    params:\n      min_similarity: -5.0\n", "must be a number from 0 to 1"),
+        ("rules:\n  {[1, 2]: x}\n", "a key must be a word or a number"),
+        ("rules:\n  DL001: &x\n    severity: high\n  DL002: *x\n", "anchors and aliases"),
+    ],
+    ids=["NaN", "infinity", "negative", "unhashable key", "an alias"],
+)
+def test_a_bad_rule_pack_is_one_line(tmp_path, dlscan, text, expected):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(text)
+    one_line_error(dlscan("scan", SAMPLE, "--rules", pack), "pack.yaml", expected)
+
+
+def test_an_impossible_date_in_accepted_risks_is_one_line(tmp_path, dlscan):
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text(
+        "suppressions:\n  - rule: DL001\n    list: X\n    reason: r\n    accepted_by: me\n    expires: 2099-13-45\n"
+    )
+    config = tmp_path / "dlscan.toml"
+    config.write_text(f'[run]\ninput = "{SAMPLE.as_posix()}"\nstate_dir = "state"\nsuppressions = "accepted.yaml"\n')
+    one_line_error(dlscan("run", "--config", config), "accepted.yaml", "month must be in 1..12")
