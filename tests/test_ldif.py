@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import uuid
 
 import pytest
@@ -173,3 +174,29 @@ def test_truncated_gzip_is_an_input_error(tmp_path, dlscan):
     outcome = dlscan("scan", path)
     assert outcome.code == 2
     assert outcome.err.startswith(f"dlscan: error: {path}: cannot read the whole file")
+
+
+BUILTIN = (
+    "dn: CN=Pre-Windows 2000 Compatible Access,CN=Builtin,DC=corp,DC=example\nobjectClass: group\n"
+    "member: CN=S-1-5-11,CN=ForeignSecurityPrincipals,DC=corp,DC=example\n\n"
+)
+
+
+def test_a_missing_member_of_a_group_mail_never_reaches_is_a_note(write_ldif, dlscan):
+    """The DC's own export without its foreign security principals: the builtin group's S-1-5-11."""
+    export = write_ldif(BUILTIN + "dn: CN=Team,DC=corp,DC=example\nobjectClass: group\nmail: team@corp.example\n"
+                        "member: CN=Alice,OU=Staff,DC=corp,DC=example\n\n")  # fmt: skip
+    outcome = dlscan("scan", export, "-f", "json", "--fail-on", "never")
+    assert outcome.code == 0, outcome.err
+    notes = json.loads(outcome.out)["summary"]["not_evaluated"]
+    assert any("groups that mail never reaches" in n and "S-1-5-11" in n for n in notes)
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["in a mail-enabled list", "nested in one"])
+def test_a_missing_member_that_mail_reaches_still_refuses_the_export(write_ldif, dlscan, nested):
+    inner = "CN=Pre-Windows 2000 Compatible Access,CN=Builtin,DC=corp,DC=example"
+    team = "dn: CN=Team,DC=corp,DC=example\nobjectClass: group\nmail: team@corp.example\n"
+    team += f"member: {inner}\n\n" if nested else "member: CN=Gone,DC=corp,DC=example\n\n"
+    outcome = dlscan("scan", write_ldif(BUILTIN + team), "--fail-on", "never")
+    assert outcome.code == 2 and "is not in the export" in outcome.err
+    assert ("S-1-5-11" if nested else "CN=Gone") in outcome.err

@@ -6,7 +6,6 @@ what Exchange does with these objects, so that a list's reach here is the reach 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,8 +21,19 @@ from dlscan.model import (
     SourceInfo,
     make_attributes,
 )
+from dlscan.sources.ad_values import (
+    flag,
+    integer,
+    object_id_of,
+    primary_address,
+    rdn_value,
+    smtp_addresses,
+    strip_smtp,
+    text_of,
+)
 from dlscan.sources.dn import dns_domain_of_dn, normalize_dn
 from dlscan.sources.ldif import LdifRecord
+from dlscan.sources.mail_reach import reached_by_mail
 from dlscan.support.errors import InputError
 
 _ACCOUNT_DISABLED = 0x2
@@ -73,7 +83,7 @@ class AdSnapshotBuilder:
             self._exchange_seen = True
         classes = {c.lower() for c in record.texts("objectclass")}
         self._collect_domains(record, classes)
-        object_id = _object_id(record)
+        object_id = object_id_of(record)
         kind = _recipient_kind(classes)
         if "group" in classes or kind is not None:
             self._register(record, object_id)
@@ -102,15 +112,18 @@ class AdSnapshotBuilder:
     def build(self) -> Snapshot:
         lists: dict[str, DistributionList] = {}
         recipients = dict(self._recipients)
+        missing: list[tuple[str, LdifRecord]] = []
         for pending in self._groups:
-            group = self._list(pending, recipients)
+            group = self._list(pending, recipients, missing)
             lists[group.id] = group
-        notes = ()
+        notes: tuple[str, ...] = ()
         if not self._exchange_present:
             notes = (
                 "The source carries no Exchange attributes, so whether lists accept mail from outside "
                 "senders is unknown; DL009 was not evaluated.",
             )
+        if missing:
+            notes += (self._harmless(missing),)
         return Snapshot(
             source=self.source,
             recipients=recipients,
@@ -133,46 +146,69 @@ class AdSnapshotBuilder:
                     seen.setdefault(key, dn)
         return list(seen.values())
 
-    def _list(self, pending: _Pending, recipients: dict[str, Recipient]) -> DistributionList:
+    def _harmless(self, missing: list[tuple[str, LdifRecord]]) -> str:
+        """The note on members missing from the export, once it is clear that mail reaches none of their
+        groups (so none can change a finding); otherwise the export is refused at the first that matters."""
+        reached = reached_by_mail(
+            (normalize_dn(p.record.dn), bool(smtp_addresses(p.record)), map(normalize_dn, p.members))
+            for p in self._groups
+        )
+        for dn, record in missing:
+            if normalize_dn(record.dn) in reached:
+                raise InputError(
+                    self.origin,
+                    f"member {dn!r} of {record.dn!r} is not in the export; export the whole domain, or pass "
+                    "--allow-unresolved to report such members under DL015",
+                    record.line,
+                )
+        dn, record = missing[0]
+        return (
+            f"{len(missing)} member reference(s) of groups that mail never reaches are not in the export (e.g. "
+            f"{dn!r} of {record.dn!r}); they cannot change a finding, and are kept as unresolved recipients."
+        )
+
+    def _list(
+        self, pending: _Pending, recipients: dict[str, Recipient], missing: list[tuple[str, LdifRecord]]
+    ) -> DistributionList:
         record = pending.record
-        members = tuple(self._resolve(record, dn, recipients, "member") for dn in pending.members)
+        members = tuple(self._resolve(record, dn, recipients, missing) for dn in pending.members)
         owners = tuple(self._resolve(record, dn, recipients, None) for dn in pending.owners)
-        group_type = _int(record.first("grouptype")) or 0
-        addresses = _smtp_addresses(record)
+        group_type = integer(record.first("grouptype")) or 0
+        addresses = smtp_addresses(record)
         return DistributionList(
-            id=_object_id(record),
-            display_name=_text(record, "displayname") or _text(record, "name") or _rdn_value(record.dn),
-            primary_address=_primary_address(record, addresses),
+            id=object_id_of(record),
+            display_name=text_of(record, "displayname") or text_of(record, "name") or rdn_value(record.dn),
+            primary_address=primary_address(record, addresses),
             kind=ListKind.SECURITY if group_type & _SECURITY_GROUP else ListKind.DISTRIBUTION,
             mail_enabled=bool(addresses),
             members=members,
             owners=owners,
             accepts_external_senders=self._accepts_external(record),
-            hidden_from_address_book=_bool(record.first("msexchhidefromaddresslists")),
+            hidden_from_address_book=flag(record.first("msexchhidefromaddresslists")),
             addresses=addresses,
-            description=_text(record, "description") or "",
+            description=text_of(record, "description") or "",
             dn=record.dn,
         )
 
     def _accepts_external(self, record: LdifRecord) -> bool | None:
-        require_auth = _bool(record.first("msexchrequireauthtosendto"))
+        require_auth = flag(record.first("msexchrequireauthtosendto"))
         if require_auth is None and not self._exchange_present:
             return None
         restricted = any(record.attributes.get(name) for name in _SENDER_RESTRICTIONS)
         return not require_auth and not restricted
 
-    def _resolve(self, record: LdifRecord, dn: str, recipients: dict[str, Recipient], what: str | None) -> str:
+    def _resolve(
+        self, record: LdifRecord, dn: str, recipients: dict[str, Recipient], missing: list | None
+    ) -> str:
+        """The id a member or owner DN names. One missing from the export becomes an unresolved recipient;
+        a missing member is also listed in `missing`, unless --allow-unresolved, to be judged once every
+        group is known (`_harmless`)."""
         key = normalize_dn(dn)
         found = self._ids_by_dn.get(key)
         if found is not None:
             return found
-        if what is not None and not self.allow_unresolved:
-            raise InputError(
-                self.origin,
-                f"{what} {dn!r} of {record.dn!r} is not in the export; export the whole domain, or pass "
-                "--allow-unresolved to report such members under DL015",
-                record.line,
-            )
+        if missing is not None and not self.allow_unresolved:
+            missing.append((dn, record))
         unresolved_id = UNRESOLVED_PREFIX + key
         recipients.setdefault(
             unresolved_id, Recipient(id=unresolved_id, kind=RecipientKind.UNRESOLVED, display_name=dn, dn=dn)
@@ -218,77 +254,20 @@ def _recipient_kind(classes: set[str]) -> RecipientKind | None:
 def _recipient(
     record: LdifRecord, object_id: str, kind: RecipientKind, shared: dict[Attributes, Attributes]
 ) -> Recipient:
-    addresses = _smtp_addresses(record)
-    uac = _int(record.first("useraccountcontrol"))
-    target = _text(record, "targetaddress")
+    addresses = smtp_addresses(record)
+    uac = integer(record.first("useraccountcontrol"))
+    target = text_of(record, "targetaddress")
     return Recipient(
         id=object_id,
         kind=kind,
-        display_name=_text(record, "displayname") or _text(record, "name") or _rdn_value(record.dn),
-        primary_address=_primary_address(record, addresses),
+        display_name=text_of(record, "displayname") or text_of(record, "name") or rdn_value(record.dn),
+        primary_address=primary_address(record, addresses),
         addresses=addresses,
-        target_address=_strip_smtp(target) if target else None,
+        target_address=strip_smtp(target) if target else None,
         enabled=None if uac is None else not uac & _ACCOUNT_DISABLED,
         dn=record.dn,
         attributes=make_attributes(
-            ((_LDAP_ATTRIBUTES[ldap], _text(record, ldap)) for ldap in record.attributes.keys() & _LDAP_ATTRIBUTES),
+            ((_LDAP_ATTRIBUTES[ldap], text_of(record, ldap)) for ldap in record.attributes.keys() & _LDAP_ATTRIBUTES),
             shared,
         ),
     )
-
-
-def _smtp_addresses(record: LdifRecord) -> tuple[str, ...]:
-    found: dict[str, str] = {}
-    for proxy in record.texts("proxyaddresses"):
-        if proxy[:5].lower() == "smtp:":
-            found.setdefault(proxy[5:].strip().lower(), proxy[5:].strip())
-    for mail in record.texts("mail"):
-        if "@" in mail:
-            found.setdefault(mail.strip().lower(), mail.strip())
-    return tuple(found.values())
-
-
-def _primary_address(record: LdifRecord, addresses: tuple[str, ...]) -> str | None:
-    for proxy in record.texts("proxyaddresses"):
-        if proxy.startswith("SMTP:"):
-            return proxy[5:].strip()
-    mail = _text(record, "mail")
-    if mail and "@" in mail:
-        return mail.strip()
-    return addresses[0] if addresses else None
-
-
-def _object_id(record: LdifRecord) -> str:
-    guid = record.first("objectguid")
-    if isinstance(guid, bytes) and len(guid) == 16:
-        return str(uuid.UUID(bytes_le=guid))
-    if isinstance(guid, str) and guid.strip():
-        return guid.strip().strip("{}").lower()
-    return "dn:" + normalize_dn(record.dn)
-
-
-def _text(record: LdifRecord, name: str) -> str | None:
-    value = record.first(name)
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
-
-
-def _bool(value: object) -> bool | None:
-    if not isinstance(value, str):
-        return None
-    return value.strip().upper() == "TRUE"
-
-
-def _strip_smtp(value: str) -> str:
-    return value[5:].strip() if value[:5].lower() == "smtp:" else value.strip()
-
-
-def _rdn_value(dn: str) -> str:
-    first = dn.split(",", 1)[0]
-    return first.partition("=")[2].replace("\\", "") or dn
