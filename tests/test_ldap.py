@@ -141,6 +141,35 @@ def test_members_outside_the_base_are_read_one_by_one(collect, dlscan, tmp_path)
     assert all(snapshot.recipients[m].kind.value == "user" for m in team.members)
 
 
+def test_every_member_outside_the_base_is_read_nested_groups_included(dc, collect):
+    """A list under the base nests a group outside it, whose member is outside too: both are read (they
+    were once capped at 10,000 lookups, in one pass, and the rest counted as unresolved)."""
+    import ldap3
+    from ad_population import STAFF_OU, USERS
+
+    connection = ldap3.Connection(ldap3.Server("127.0.0.1", port=389, get_info=ldap3.NONE), ADMIN_DN,
+                                  ADMIN_PASSWORD, auto_bind=True, raise_exceptions=True)  # fmt: skip
+    lists_ou, groups_ou = f"OU=Lists Elsewhere,{BASE_DN}", f"OU=Groups Elsewhere,{BASE_DN}"
+    inner, outer = f"CN=Inner Team,{groups_ou}", f"CN=Outer List,{lists_ou}"
+    member = f"CN={USERS[0][0]},{STAFF_OU}"
+    try:
+        for ou in (lists_ou, groups_ou):
+            connection.add(ou, ["top", "organizationalUnit"])
+        connection.add(inner, ["top", "group"], {"groupType": "-2147483646", "member": [member]})
+        connection.add(outer, ["top", "group"], {"mail": f"outer.list@{MAIL}", "member": [inner]})
+        outcome, path = collect("--base-dn", lists_ou)
+        assert outcome.code == 0, outcome.err
+        snapshot = load_source(path)
+        lists = {g.display_name: g for g in snapshot.lists.values()}
+        assert [snapshot.lists[m].display_name for m in lists["Outer List"].members] == ["Inner Team"]
+        (user,) = (snapshot.recipients[m] for m in lists["Inner Team"].members)
+        assert user.kind.value == "user" and user.display_name == USERS[0][0]
+    finally:
+        for dn in (outer, inner, lists_ou, groups_ou):
+            connection.delete(dn)
+        connection.unbind()
+
+
 def test_wrong_password_is_one_line_and_never_echoed(collect, monkeypatch):
     monkeypatch.setenv("DLSCAN_TEST_PASSWORD", "Wr0ng-and-Secret!")
     outcome, path = collect()

@@ -164,14 +164,7 @@ def tickets_resolved(app) -> set[str]:
 
 @pytest.mark.parametrize("system", list(SYSTEMS))
 def test_one_ticket_per_new_finding_through_an_outage(system, night_files, expected, tmp_path, dlscan, monkeypatch):
-    for name, value in {
-        "JIRA_USER": "dlscan@wyvern.gov.uk",
-        "JIRA_TOKEN": "jira-token",
-        "SN_USER": "svc_dlscan",
-        "SN_PASSWORD": "sn-password",
-        "HOOK_SECRET": "hook-secret",
-    }.items():
-        monkeypatch.setenv(name, value)
+    ticket_env(monkeypatch)
     make_app, make_config = SYSTEMS[system]
     app = make_app()
     server = TicketServer(app)

@@ -3,9 +3,10 @@
 Reads, with paged searches, every user, contact, group and foreign security principal under the base,
 the domain's own DNS name, the UPN suffixes and, where Exchange is present, the accepted domains.
 Group members are always read with ranged retrieval, as Windows AD requires for large groups. Members
-outside the base are read one by one, or recorded as unresolved. A dropped connection is re-opened and
-the interrupted search restarted, a bounded number of times; a collection that cannot complete raises,
-and nothing is written.
+outside the base are read one by one, every one of them, and then the members outside the base of the
+groups so read, until none is left; a reference that names nothing readable is recorded as unresolved.
+A dropped connection is re-opened and the interrupted search restarted, a bounded number of times; a
+collection that cannot complete raises, and nothing is written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ldap3.core import exceptions as ldap_errors
 
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
+from dlscan.sources.dn import normalize_dn
 from dlscan.sources.ldap_connect import LdapSettings, describe_failure, open_connection
 from dlscan.sources.ldif import BINARY_ATTRIBUTES, LdifRecord
 from dlscan.support.errors import DlscanError
@@ -50,7 +52,6 @@ ATTRIBUTES = (
     "department",
     *(f"extensionAttribute{n}" for n in range(1, 16)),
 )
-MAX_OUTSIDE_LOOKUPS = 10_000
 _PIVOTS = ("h", "p")
 """Recipients are read in slices of their cn, concurrently, so that the server's work on one slice
 overlaps the decoding of another."""
@@ -220,11 +221,23 @@ class AdCollector:
             group_entries = groups.result()
         for entry in group_entries:
             builder.add(self._with_all_members(main, entry))
-        for dn in builder.unresolved_references()[:MAX_OUTSIDE_LOOKUPS]:
-            for entry in main.search(dn, OBJECT_FILTER, list(ATTRIBUTES), "BASE", missing_ok=True):
-                builder.add(_record(entry))
+        self._read_outside_the_base(main, builder)
         self.progress.finish()
         return builder.build()
+
+    def _read_outside_the_base(self, session: _Session, builder: AdSnapshotBuilder) -> None:
+        """Every member and owner the base does not hold, read one by one with no cap (they were capped
+        at 10,000 once, and those past the cap silently counted as unresolved, never as external). A
+        group read so may bring members of its own from outside the base: they are read in turn."""
+        tried: set[str] = set()
+        # With their members, ranged as in the base: a group read without them looked empty.
+        wanted = [*ATTRIBUTES, f"member;range=0-{self.settings.range_size - 1}"]
+        while pending := [dn for dn in builder.unresolved_references() if normalize_dn(dn) not in tried]:
+            for dn in pending:
+                tried.add(normalize_dn(dn))
+                for entry in session.search(dn, OBJECT_FILTER, wanted, "BASE", missing_ok=True):
+                    builder.add(self._with_all_members(session, entry))
+                self.progress.advance(objects=1)
 
     def _with_all_members(self, session: _Session, entry: dict) -> LdifRecord:
         """The entry as a record, its member values completed range by range."""
