@@ -740,3 +740,48 @@ def test_a_share_outside_zero_to_one_is_refused(night_files, tmp_path, dlscan, m
     job.extra_run = "max_shrink = 25"
     outcome = job.night(1, night_files[0])
     assert outcome.code == 2 and "max_shrink = 25.0 is not a share between 0 and 1" in outcome.err
+
+
+def test_every_format_gives_the_same_counts_through_fixes_regressions_and_acceptances(
+    night_files, expected, tmp_path, dlscan, monkeypatch
+):
+    """One set of counts: the run's line, the log, the JSON and the HTML say the same of each night, and
+    the trend shows the nights apart (it once read 47 / 47 / 47 over fixes, regressions and acceptances)."""
+    import re
+
+    accepted_finding = next(f for f in expected[0].values() if f.code == "DL013")
+    accepted = write_suppressions(tmp_path / "accepted.yaml", [{
+        "rule": "DL013", "list": accepted_finding.list_id, "reason": "r", "accepted_by": "DPO", "expires": "2027-12-31",
+    }])  # fmt: skip
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = f'html = "out/report.html"\nsuppressions = "{accepted.as_posix()}"'
+    titles = []
+    for night, source in ((1, night_files[0]), (2, night_files[1]), (3, night_files[0])):
+        outcome = job.night(night, source, "--show-suppressed")
+        assert outcome.code == 0, outcome.err
+        document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+        counts = document["run"]["counts"]
+        statuses = ("new", "reopened", "open", "resolved")
+        rows = {status: sum(r["status"] == status for r in document["findings"]) for status in statuses}
+        suppressed = sum(bool(r["suppressed_by"]) for r in document["findings"])
+        assert counts["suppressed"] == suppressed == 1
+        for status in ("new", "reopened", "open"):
+            assert counts[status] == rows[status] - sum(
+                bool(r["suppressed_by"]) for r in document["findings"] if r["status"] == status
+            )
+        assert counts["resolved"] == rows["resolved"]
+        found = counts["new"] + counts["reopened"] + counts["open"] + counts["suppressed"]
+        assert found == document["summary"]["findings"]
+        line = outcome.out.splitlines()[1]
+        assert line.startswith(f"{counts['new']} new, ")
+        assert f"{counts['open']} open, {counts['resolved']} resolved" in line
+        assert f"; {counts['suppressed']} accepted risks" in line
+        logged = re.search(r"findings: (\d+) new, (\d+) reopened, (\d+) open, (\d+) resolved, (\d+) suppressed, "
+                           r"(\d+) carried", outcome.err)  # fmt: skip
+        assert logged and [int(n) for n in logged.groups()] == list(counts.values())
+        page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+        shown = re.search(r'<p id="run-counts">This run: (.*?)\.</p>', page).group(1)
+        assert re.sub(r"<[^>]+>", "", shown) == ", ".join(f"{n} {name}" for name, n in counts.items())
+        titles = re.findall(r"<rect[^>]*><title>([^<]+)</title>", page)
+    assert len(titles) == 3 and len(set(t.split(": ", 1)[1] for t in titles)) == 3
+    assert "1 reopened" in titles[-1] or "2 reopened" in titles[-1]

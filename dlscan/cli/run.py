@@ -86,17 +86,16 @@ def _active_again(count: int) -> str:
 def _report(outcome, options) -> str:
     from dlscan.operations.history.lifecycle import Status
 
-    lifecycle = outcome.lifecycle
-    counts = {s: len(lifecycle.with_status(s)) for s in Status}
-    hidden = len(outcome.suppressions.suppressed) if not options.show_suppressed else 0
+    counts = outcome.counts
+    hidden = counts.suppressed if not options.show_suppressed else 0
     lines = [
         f"dlscan run {outcome.started_at}{' (dry run: nothing written or sent)' if options.dry_run else ''}",
-        f"{counts[Status.NEW]} new, "
-        + (f"{counts[Status.REOPENED]} reopened, " if counts[Status.REOPENED] else "")
-        + f"{counts[Status.OPEN]} open, {counts[Status.RESOLVED]} resolved"
-        + (f"; {len(outcome.suppressions.suppressed)} accepted risks" if outcome.suppressions.suppressed else "")
+        f"{counts.new} new, "
+        + (f"{counts.reopened} reopened, " if counts.reopened else "")
+        + f"{counts.open} open, {counts.resolved} resolved"
+        + (f"; {counts.suppressed} accepted risks" if counts.suppressed else "")
         + (f" ({hidden} hidden: --show-suppressed)" if hidden else "")
-        + (f"; {len(lifecycle.carried)} carried open (rule not evaluated)" if lifecycle.carried else ""),
+        + (f"; {counts.carried} carried open (rule not evaluated)" if counts.carried else ""),
     ]
     shown_statuses = (Status.NEW, Status.REOPENED) + (() if options.only_new else (Status.RESOLVED,))
     for status in shown_statuses:

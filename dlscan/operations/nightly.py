@@ -33,7 +33,7 @@ from dlscan.operations.tickets.desk import Delivery, PlannedAction, TicketDesk, 
 from dlscan.operations.tickets.factory import ticket_policy, ticket_system
 from dlscan.scan.engine import ScanResult, run_scan
 from dlscan.sinks import sink_classes
-from dlscan.sinks.base import PastRun, RunMark, RunView
+from dlscan.sinks.base import PastRun, RunCounts, RunMark, RunView
 from dlscan.support.atomic import atomic_writer
 from dlscan.support.errors import AlreadyReported, DlscanError, UsageError
 from dlscan.support.memory import settled_job
@@ -66,6 +66,7 @@ class NightlyResult:
     delivery: Delivery
     exit_code: int
     started_at: str
+    counts: RunCounts = field(default_factory=RunCounts)
 
 
 def run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
@@ -138,11 +139,12 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                 log.error("%s; treated as a failed collection, no finding was resolved (--accept-shrink if it is "
                           "real)", problem)  # fmt: skip
                 raise AlreadyReported(problem)
-            _log_lifecycle(log, lifecycle, report)
+            counts = lifecycle.counts()
+            _log_lifecycle(log, counts, report)
             shown = _shown(lifecycle, options)
             planned = plan_tickets(lifecycle, policy, lambda key: store.ticket(key) is not None, started_at[:10])
             if not options.dry_run:
-                _write_outputs(config, result, shown, store.runs()[:-1])
+                _write_outputs(config, result, shown, store.runs()[:-1], counts)
                 resolved = [t.finding.finding_id for t in lifecycle.with_status(Status.RESOLVED)]
                 desk = TicketDesk(store, system, started_at) if system else None
                 with store.transaction():
@@ -161,7 +163,7 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                         findings=len(result.findings), new=sum(t.status.arrived for t in lifecycle.tracked),
                         resolved=len(resolved), by_severity={s.value: n for s, n in result.summary.counts(
                             result.findings).items()}, lists=size.lists, recipients=size.recipients,
-                        memberships=size.memberships,
+                        memberships=size.memberships, by_status=dict(counts.named()),
                     )  # fmt: skip
                 delivery = desk.deliver() if desk else Delivery()
                 _log_delivery(log, delivery, system.name if system else "")
@@ -174,7 +176,7 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
     failed = fail_on is not None and any(t.finding.severity.at_least(fail_on) for t in considered)
     return NightlyResult(
         result, lifecycle, report, tuple(shown), tuple(planned), delivery, EXIT_FINDINGS if failed else EXIT_CLEAN,
-        started_at,
+        started_at, counts,
     )  # fmt: skip
 
 
@@ -228,15 +230,19 @@ def _shown(lifecycle: Lifecycle, options: NightlyOptions) -> list[Tracked]:
     return shown
 
 
-def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked], past: list[dict]) -> None:
+def _write_outputs(
+    config: DlscanConfig, result: ScanResult, shown: list[Tracked], past: list[dict], counts: RunCounts
+) -> None:
     marks = {
         t.finding.finding_id: RunMark(t.status.value, t.first_seen, t.suppression.label if t.suppression else "")
         for t in shown
     }
-    view = RunView(
-        marks,
-        tuple(PastRun(r["started_at"], r["outcome"], r["findings"], r["new"], r["resolved"]) for r in past),
-    )
+    history = tuple(
+        PastRun(r["started_at"], r["outcome"], r["findings"], r["new"], r["resolved"],
+                RunCounts(**r["counts"]) if r.get("counts") else None)
+        for r in past
+    )  # fmt: skip
+    view = RunView(marks, history, counts)
     findings = [t.finding for t in shown]
     formats = sink_classes()
     for name, path in sorted(config.run.outputs.items()):
@@ -249,13 +255,11 @@ def _write_outputs(config: DlscanConfig, result: ScanResult, shown: list[Tracked
             raise DlscanError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _log_lifecycle(log: logging.Logger, lifecycle: Lifecycle, report: SuppressionReport) -> None:
-    counts = {s: len(lifecycle.with_status(s)) for s in Status}
+def _log_lifecycle(log: logging.Logger, counts: RunCounts, report: SuppressionReport) -> None:
     log.info(
         "findings: %d new, %d reopened, %d open, %d resolved, %d suppressed, %d carried (rule not evaluated)",
-        counts[Status.NEW], counts[Status.REOPENED], counts[Status.OPEN], counts[Status.RESOLVED],
-        len(report.suppressed), len(lifecycle.carried),
-    )  # fmt: skip
+        *(n for _, n in counts.named()),
+    )
     for entry, covered in report.expired:
         again = f"{len(covered)} finding{'s are' if len(covered) > 1 else ' is'} active again"
         log.warning("suppression expired: %s; %s", entry.label, again if covered else "it covers no finding now")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, ClassVar
 
@@ -42,12 +43,36 @@ class RunMark:
 
 
 @dataclass(frozen=True)
+class RunCounts:
+    """A night's findings by status, the one set of counts every format shows. Each finding is counted
+    once: new, reopened and open count the active ones (found, not an accepted risk), suppressed those
+    found that an accepted risk covers, resolved those no longer found, carried those whose rule could not
+    judge their object. Found this run: new + reopened + open + suppressed."""
+
+    new: int = 0
+    reopened: int = 0
+    open: int = 0
+    resolved: int = 0
+    suppressed: int = 0
+    carried: int = 0
+
+    @property
+    def active(self) -> int:
+        return self.new + self.reopened + self.open
+
+    def named(self) -> tuple[tuple[str, int], ...]:
+        return tuple((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))
+
+
+@dataclass(frozen=True)
 class PastRun:
     started_at: str
     outcome: str
     findings: int
     new: int
     resolved: int
+    counts: RunCounts | None = None
+    """None for a run recorded before dlscan kept its counts by status."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +81,7 @@ class RunView:
 
     marks: Mapping[str, RunMark]
     past: tuple[PastRun, ...] = ()
+    counts: RunCounts = field(default_factory=RunCounts)
 
 
 class Sink(ABC):

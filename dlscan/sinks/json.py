@@ -39,6 +39,9 @@ class JsonSink(Sink):
             },
             "findings": [{**finding_row(f, run), "path": list(f.path)} for f in stable_order(findings)],
         }
+        if run is not None:
+            # The night's counts by status, as every format of the run gives them (docs/output.md).
+            document["run"] = {"counts": dict(run.counts.named())}
         stream.write(_encoded(document) + b"\n")
 
 

@@ -8,6 +8,7 @@ as a fix.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,6 +16,7 @@ from enum import StrEnum
 from dlscan.findings import Coverage, Finding
 from dlscan.operations.history.store import KnownFinding
 from dlscan.operations.suppressions import Suppression
+from dlscan.sinks.base import RunCounts
 
 
 class Status(StrEnum):
@@ -54,6 +56,18 @@ class Lifecycle:
 
     def with_status(self, status: Status) -> list[Tracked]:
         return [t for t in self.tracked if t.status is status]
+
+    def counts(self) -> RunCounts:
+        """The night's counts, each finding in one of them (see RunCounts)."""
+        active = Counter(t.status for t in self.tracked if t.status is Status.RESOLVED or t.suppression is None)
+        return RunCounts(
+            new=active[Status.NEW],
+            reopened=active[Status.REOPENED],
+            open=active[Status.OPEN],
+            resolved=active[Status.RESOLVED],
+            suppressed=sum(1 for t in self.tracked if t.status is not Status.RESOLVED and t.suppression is not None),
+            carried=len(self.carried),
+        )
 
 
 def classify(

@@ -55,11 +55,13 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (action, fingerprint)
     );
     """,
-    # 3: the size of the directory each run read, for the guard against partial collections.
+    # 3: the size of the directory each run read, for the guard against partial collections, and the run's
+    # counts by status (new, reopened, open, resolved, suppressed, carried) for the trend.
     """
     ALTER TABLE runs ADD COLUMN lists INTEGER;
     ALTER TABLE runs ADD COLUMN recipients INTEGER;
     ALTER TABLE runs ADD COLUMN memberships INTEGER;
+    ALTER TABLE runs ADD COLUMN counts TEXT NOT NULL DEFAULT '{}';
     """,
 )
 LATEST = len(MIGRATIONS)

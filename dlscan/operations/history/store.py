@@ -118,10 +118,11 @@ class HistoryStore:
 
     def finish_run(self, run_id: int, outcome: str, finished_at: str, duration_s: float, **counts: Any) -> None:
         by_severity = json.dumps(counts.pop("by_severity", {}), sort_keys=True)
+        by_status = json.dumps(counts.pop("by_status", {}), sort_keys=True)
         message = str(counts.pop("message", ""))
         self._db.execute(
             "UPDATE runs SET outcome = ?, finished_at = ?, duration_s = ?, findings = ?, new = ?, resolved = ?, "
-            "by_severity = ?, message = ?, lists = ?, recipients = ?, memberships = ? WHERE id = ?",
+            "by_severity = ?, message = ?, lists = ?, recipients = ?, memberships = ?, counts = ? WHERE id = ?",
             (
                 outcome,
                 finished_at,
@@ -134,6 +135,7 @@ class HistoryStore:
                 counts.get("lists"),
                 counts.get("recipients"),
                 counts.get("memberships"),
+                by_status,
                 run_id,
             ),
         )
@@ -147,7 +149,10 @@ class HistoryStore:
         cursor = self._db.execute("SELECT * FROM runs ORDER BY id")
         names = [c[0] for c in cursor.description]
         runs = [dict(zip(names, row, strict=True)) for row in cursor]
-        return [run | {"by_severity": json.loads(run["by_severity"])} for run in runs]
+        return [
+            run | {"by_severity": json.loads(run["by_severity"]), "counts": json.loads(run.get("counts") or "{}")}
+            for run in runs
+        ]
 
     # Findings.
     def findings(self, *, open_only: bool = False) -> dict[str, KnownFinding]:

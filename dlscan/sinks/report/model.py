@@ -9,7 +9,7 @@ from dlscan import __version__
 from dlscan.checks import pictures
 from dlscan.findings import Finding, Picture, Severity, worst_first
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import RunView
+from dlscan.sinks.base import PastRun, RunCounts, RunView
 from dlscan.sinks.report.diagram import Diagram, chain_diagram
 from dlscan.sinks.report.pairs import Pair, confusable_pair
 
@@ -41,9 +41,10 @@ class ListRisk:
 @dataclass(frozen=True)
 class TrendBar:
     label: str
-    findings: int
-    new: int
-    resolved: int
+    active: int
+    """Found that night and not an accepted risk (before counts were kept: every finding found)."""
+    counts: str
+    """The night's counts by status, as words."""
     x: float
     height: float
 
@@ -65,6 +66,8 @@ class Report:
     lists: int
     recipients: int
     in_run: bool
+    run_counts: tuple[tuple[str, int], ...] = ()
+    """The night's counts by status, the same in every format of the run."""
 
 
 def build_report(result: ScanResult, findings: list[Finding], run: RunView | None) -> Report:
@@ -80,7 +83,7 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         counts=tuple((s, counts.get(s, 0)) for s in reversed(Severity)),
         rules=_rules(ordered),
         riskiest=_riskiest(ordered),
-        trend=_trend(run, len(result.findings)),
+        trend=_trend(run),
         cards=tuple(_card(f, run, drawn.get(f.code, Picture.NONE)) for f in ordered),
         notes=summary.notes,
         boundary=summary.boundary,
@@ -88,6 +91,7 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         lists=summary.lists,
         recipients=summary.recipients,
         in_run=run is not None,
+        run_counts=run.counts.named() if run is not None else (),
     )
 
 
@@ -133,17 +137,23 @@ def _riskiest(findings: list[Finding], top: int = 10) -> tuple[ListRisk, ...]:
     return tuple(risks[:top])
 
 
-def _trend(run: RunView | None, current: int) -> tuple[TrendBar, ...]:
-    """One bar per successful run, the last being this one; nothing without a history."""
+def _trend(run: RunView | None) -> tuple[TrendBar, ...]:
+    """One bar per successful run, the last being this one, as tall as its active findings and titled with
+    its counts by status; nothing without a history."""
     if run is None or not run.past:
         return ()
-    points = [(p.started_at[:10], p.findings, p.new, p.resolved) for p in run.past if p.outcome == "ok"][-29:]
-    new = sum(1 for m in run.marks.values() if m.status in ("new", "reopened"))
-    resolved = sum(1 for m in run.marks.values() if m.status == "resolved")
-    points.append(("this run", current, new, resolved))
+    points = [(p.started_at[:10], *_counted(p.counts, p)) for p in run.past if p.outcome == "ok"][-29:]
+    points.append(("this run", *_counted(run.counts, None)))
     highest = max(p[1] for p in points) or 1
     step = TREND_WIDTH / len(points)
     return tuple(
-        TrendBar(label, total, n, r, i * step, round((TREND_HEIGHT - 20) * total / highest, 1))
-        for i, (label, total, n, r) in enumerate(points)
+        TrendBar(label, active, words, i * step, round((TREND_HEIGHT - 20) * active / highest, 1))
+        for i, (label, active, words) in enumerate(points)
     )
+
+
+def _counted(counts: RunCounts | None, past: PastRun | None) -> tuple[int, str]:
+    if counts is None and past is not None:  # a run recorded before dlscan kept its counts by status
+        return past.findings, f"{past.findings} findings, {past.new} new, {past.resolved} resolved"
+    counts = counts or RunCounts()
+    return counts.active, ", ".join(f"{n} {name}" for name, n in counts.named())
