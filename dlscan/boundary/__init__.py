@@ -3,7 +3,8 @@
 May import sources (for DNs), model and support.
 """
 
-from dlscan.boundary.classify import Audience, Boundary, Classification, merge_domains, parse_domain_option
+from dlscan.boundary.classify import Audience, Boundary, Classification
+from dlscan.boundary.domains import merge_domains, parse_domain_option
 from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner
 
 __all__ = [
