@@ -6,6 +6,7 @@ One case per failure found when dlscan's readers were fuzzed and tried as an att
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -106,3 +107,39 @@ def test_an_impossible_date_in_accepted_risks_is_one_line(tmp_path, dlscan):
     config = tmp_path / "dlscan.toml"
     config.write_text(f'[run]\ninput = "{SAMPLE.as_posix()}"\nstate_dir = "state"\nsuppressions = "accepted.yaml"\n')
     one_line_error(dlscan("run", "--config", config), "accepted.yaml", "month must be in 1..12")
+
+
+def test_a_gzip_bomb_stops_at_the_limit(tmp_path, dlscan, monkeypatch):
+    import gzip
+
+    bomb = tmp_path / "bomb.json.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as stream:
+        stream.write(b'{"format":"dlscan-snapshot","format_version":1,"notes":["')
+        for _ in range(20):
+            stream.write(b"A" * 2**20)
+        stream.write(b'"]}')
+    assert bomb.stat().st_size < 100_000
+    monkeypatch.setenv("DLSCAN_MAX_EXPANDED_BYTES", str(10 * 2**20))
+    one_line_error(dlscan("scan", bomb), "expands past 10,485,760 bytes", "DLSCAN_MAX_EXPANDED_BYTES")
+    ldif = tmp_path / "bomb.ldif.gz"
+    with gzip.open(ldif, "wb", compresslevel=9) as stream:
+        stream.write(b"version: 1\n\ndn: CN=A,DC=corp,DC=example\nobjectClass: user\ndescription: ")
+        for _ in range(20):
+            stream.write(b"A" * 2**20)
+    one_line_error(dlscan("scan", ldif), "expands past")
+
+
+def test_a_gzipped_export_within_the_limit_reads_as_the_plain_one(tmp_path, dlscan):
+    import gzip
+
+    packed = tmp_path / "wyvern.ldif.gz"
+    packed.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    plain = dlscan("scan", SAMPLE, "-f", "json", "--fail-on", "never").out
+    assert dlscan("scan", packed, "-f", "json", "--fail-on", "never").out == plain.replace(
+        '"wyvern.ldif"', '"wyvern.ldif.gz"'
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_not_read_as_a_source(dlscan):
+    one_line_error(dlscan("scan", "/dev/zero"), "is not a regular file")

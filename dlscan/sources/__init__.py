@@ -23,6 +23,9 @@ def load_source(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
         raise InputError(path, "no such file")
     if path.is_dir():
         raise InputError(path, "is a folder; name an LDIF export or a snapshot file")
+    if not path.is_file():
+        # /dev/zero or a pipe never ends, or ends anywhere: a scan reads a whole file, or nothing.
+        raise InputError(path, "is not a regular file (a device, a pipe or a socket); save the export to a file")
     try:
         with open_binary(path) as stream:
             head = stream.read(64)
@@ -32,6 +35,8 @@ def load_source(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
             return read_snapshot(path)
         return read_ldif_snapshot(path, allow_unresolved=allow_unresolved)
+    except MemoryError:
+        raise InputError(path, "is too large to read in this machine's memory (a value of gigabytes?)") from None
     except (OSError, EOFError, zlib.error) as exc:
         # A gzip stream cut short or corrupted, or a disk error mid-read: never half a directory.
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
