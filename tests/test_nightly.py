@@ -417,7 +417,7 @@ def test_suppressions_mark_expire_and_go_stale(night_files, expected, tmp_path, 
             },
             {
                 "rule": other.code,
-                "list": other.list.lower()[:6] + "*",
+                "name": other.list.lower()[:6] + "*",
                 "reason": "Accepted until the split",
                 "accepted_by": "IT Security",
                 "expires": "2026-11-20",
@@ -785,3 +785,72 @@ def test_every_format_gives_the_same_counts_through_fixes_regressions_and_accept
         titles = re.findall(r"<rect[^>]*><title>([^<]+)</title>", page)
     assert len(titles) == 3 and len(set(t.split(": ", 1)[1] for t in titles)) == 3
     assert "1 reopened" in titles[-1] or "2 reopened" in titles[-1]
+
+
+def _contact_named(source: Path, target: Path, name: str, address: str) -> Path:
+    """The night's directory with one more outside contact, named as the directory's users may name it,
+    and put on the list 'Events Team'."""
+    import dataclasses
+
+    from dlscan.model import Recipient, RecipientKind
+    from dlscan.sources import load_source
+    from dlscan.sources.snapshot import write_snapshot
+
+    snapshot = load_source(source)
+    contact = Recipient(id="contact-impostor", kind=RecipientKind.CONTACT, display_name=name, primary_address=address)
+    lists = dict(snapshot.lists)
+    events = next(k for k, g in lists.items() if g.display_name == "Events Team")
+    lists[events] = msgspec_replace(lists[events], members=(*lists[events].members, contact.id))
+    write_snapshot(
+        dataclasses.replace(snapshot, recipients={**snapshot.recipients, contact.id: contact}, lists=lists), target
+    )
+    return target
+
+
+def test_accepted_risks_match_by_identity_and_a_name_pattern_is_marked(
+    night_files, expected, tmp_path, dlscan, monkeypatch
+):
+    """An acceptance by list id stays on that list; one by name is marked every night, and says when it
+    starts to cover an object it did not cover before (a contact named to match)."""
+    events = next(f for f in expected[0].values() if f.code == "DL003" and f.list == "Events Team")
+    accepted = write_suppressions(tmp_path / "accepted.yaml", [
+        {"rule": "DL003", "list": events.list_id, "reason": "r", "accepted_by": "DPO", "expires": "2027-12-31"},
+        {"rule": "DL006", "name": "events*", "reason": "r", "accepted_by": "IT", "expires": "2027-12-31"},
+        {"rule": "*", "list": "Events Team", "reason": "a name under list:", "accepted_by": "IT",
+         "expires": "2027-12-31"},
+    ])  # fmt: skip
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = f'suppressions = "{accepted.as_posix()}"'
+    first = job.night(1, night_files[0], "--show-suppressed")
+    assert first.code == 0, first.err
+    rows = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
+    assert {r["finding_id"] for r in rows if r["suppressed_by"]} == {events.finding_id}
+    assert "accepted risk by name pattern" in first.err and "names matching 'events*'" in first.err
+    assert "stale accepted risk" in first.out and "list 'Events Team'" in first.out  # a name is not an id
+    # Someone adds a contact named like the list: the pattern now covers it, and the night says so.
+    impostor = _contact_named(night_files[0], tmp_path / "impostor.json", "Events Team", "events@caterer.example")
+    second = job.night(2, impostor, "--show-suppressed")
+    assert second.code == 0, second.err
+    assert "now also covers contact-impostor" in second.err
+
+
+def test_a_pattern_under_list_is_refused_with_the_way_to_write_it(night_files, tmp_path, dlscan, monkeypatch):
+    accepted = write_suppressions(tmp_path / "accepted.yaml", [
+        {"rule": "DL001", "list": "Ward *", "reason": "r", "accepted_by": "IT", "expires": "2027-12-31"},
+    ])  # fmt: skip
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = f'suppressions = "{accepted.as_posix()}"'
+    outcome = job.night(1, night_files[0])
+    assert outcome.code == 2 and "accepted.yaml:" in outcome.err and "goes under 'name:'" in outcome.err
+
+
+def test_an_accepted_risk_by_finding_id_covers_that_finding_only(night_files, expected, tmp_path, dlscan, monkeypatch):
+    chosen = next(f for f in expected[0].values() if f.code == "DL001")
+    accepted = write_suppressions(tmp_path / "accepted.yaml", [
+        {"rule": "*", "finding": chosen.finding_id, "reason": "r", "accepted_by": "IT", "expires": "2027-12-31"},
+    ])  # fmt: skip
+    job = Job(tmp_path, dlscan, monkeypatch)
+    job.extra_run = f'suppressions = "{accepted.as_posix()}"'
+    assert job.night(1, night_files[0], "--show-suppressed").code == 0
+    rows = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
+    assert {r["finding_id"] for r in rows if r["suppressed_by"]} == {chosen.finding_id}

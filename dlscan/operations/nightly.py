@@ -84,6 +84,10 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
     domains = [parse_domain_option(d, "[scan] internal_domains") for d in config.scan.internal_domains]
     rules = [*pack.rules, *(custom.code for custom in pack.custom_rules)]
     accepted = load_suppressions(run.suppressions, rules) if run.suppressions else ()
+    for entry in accepted:
+        if entry.by_name:
+            log.warning("accepted risk by name pattern, which a directory name can come to match: %s; prefer "
+                        "'list:' (an id or address) or 'finding:' (a finding id)", entry.label)  # fmt: skip
     policy = ticket_policy(config)
     system = None if options.dry_run else ticket_system(config, time_scale=options.retry_time_scale)
     state_dir = options.state_dir or run.state_dir or default_state_dir()
@@ -125,6 +129,11 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
             known_resolved = {fp for fp, k in known.items() if k.resolved_at is not None}
             first_seen = {fp: known.first_seen for fp, known in known_open.items()}
             report = apply_suppressions(accepted, result.findings, now.date())
+            last_good = store.last_good_run()
+            newly_covered = report.newly_covered(last_good["covered"] if last_good else {})
+            for entry, objects in newly_covered:
+                log.warning("accepted risk by name pattern now also covers %s, which it did not on the last good "
+                            "night: %s", ", ".join(objects), entry.label)  # fmt: skip
             lifecycle = classify(
                 result.findings, known_open, known_resolved, first_seen, result.summary.coverage_of, started_at,
                 report.suppressed,
@@ -163,7 +172,7 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                         findings=len(result.findings), new=sum(t.status.arrived for t in lifecycle.tracked),
                         resolved=len(resolved), by_severity={s.value: n for s, n in result.summary.counts(
                             result.findings).items()}, lists=size.lists, recipients=size.recipients,
-                        memberships=size.memberships, by_status=dict(counts.named()),
+                        memberships=size.memberships, by_status=dict(counts.named()), covered=report.by_name,
                     )  # fmt: skip
                 delivery = desk.deliver() if desk else Delivery()
                 _log_delivery(log, delivery, system.name if system else "")

@@ -1,16 +1,21 @@
 """Accepted risks: findings someone has looked at and decided to live with, until a date.
 
-A suppression names a rule and a list (by id, address, or a name pattern), says why, who accepted it
-and when the acceptance ends. Suppressed findings are marked, never dropped. An expired suppression
-suppresses nothing and is reported; so is one that matches no finding (the list was fixed or renamed).
+A suppression names a rule and what it accepts, by identity: one finding (`finding:` its id) or one list
+or recipient (`list:` its id or address). A name pattern (`name:`, with * and ?) is possible, and marked
+as such: names are typed by many people, so anyone who can name a contact like an accepted list would
+have it inherit the acceptance; each night says when a pattern covers an object it did not cover before.
+Every entry says why, who accepted it and when the acceptance ends. Suppressed findings are marked,
+never dropped. An expired suppression suppresses nothing and is reported; so is one that matches no
+finding (the list was fixed or renamed).
 """
 
 from __future__ import annotations
 
 import datetime
 import fnmatch
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +23,30 @@ from dlscan.findings import Finding
 from dlscan.support.errors import InputError
 from dlscan.support.yamlfile import LineDict, load_yaml
 
-_KEYS = {"rule", "list", "reason", "accepted_by", "expires"}
+_REQUIRED = ("rule", "reason", "accepted_by", "expires")
+
+
+class Target(StrEnum):
+    """What an entry accepts, named by the key it is written under."""
+
+    FINDING = "finding"
+    """One finding, by its id."""
+    LIST = "list"
+    """Every finding of the rule about one list or recipient, by its id or address."""
+    NAME = "name"
+    """Every finding of the rule whose list or recipient has a name matching a pattern."""
+
+
+_KEYS = {*_REQUIRED, *(t.value for t in Target)}
 
 
 @dataclass(frozen=True)
 class Suppression:
     rule: str
     """A rule code, or '*' for every rule."""
-    list: str
-    """A list's id or address (exact, any case), or a name pattern with * and ? (any case)."""
+    target: Target
+    value: str
+    """The finding id, the list's id or address (exact, any case), or the name pattern (any case)."""
     reason: str
     accepted_by: str
     expires: datetime.date
@@ -36,17 +56,32 @@ class Suppression:
     def matches(self, finding: Finding) -> bool:
         if self.rule != "*" and self.rule.upper() != finding.code:
             return False
-        wanted = self.list.casefold()
-        if wanted in (finding.list_id.casefold(), finding.list_address.casefold()):
-            return True
+        wanted = self.value.casefold()
+        if self.target is Target.FINDING:
+            return finding.finding_id.casefold() == wanted
+        if self.target is Target.LIST:
+            return wanted in (finding.list_id.casefold(), finding.list_address.casefold())
         return fnmatch.fnmatchcase(finding.list.casefold(), wanted)
 
     def expired(self, today: datetime.date) -> bool:
         return today > self.expires
 
     @property
+    def by_name(self) -> bool:
+        return self.target is Target.NAME
+
+    @property
+    def key(self) -> str:
+        """The entry as the history knows it from night to night (its line may move)."""
+        return f"{self.rule.upper()}|{self.target.value}|{self.value.casefold()}"
+
+    @property
     def label(self) -> str:
-        return f"{self.rule} on '{self.list}' (accepted by {self.accepted_by} until {self.expires}, {self.origin})"
+        what = {Target.FINDING: "finding", Target.LIST: "list", Target.NAME: "names matching"}[self.target]
+        return (
+            f"{self.rule} on {what} '{self.value}' (accepted by {self.accepted_by} until {self.expires}, "
+            f"{self.origin})"
+        )
 
 
 @dataclass(frozen=True)
@@ -57,12 +92,26 @@ class SuppressionReport:
     """Suppressions past their date, with the ids of the findings they would have covered."""
     stale: tuple[Suppression, ...]
     """Suppressions in force that matched no finding."""
+    by_name: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    in_force: tuple[Suppression, ...] = ()
+    """Every suppression not expired."""
+    """Each name pattern in force (by `key`) -> the ids of the lists and recipients it covers tonight."""
+
+    def newly_covered(self, before: Mapping[str, Iterable[str]]) -> list[tuple[Suppression, list[str]]]:
+        """Name patterns that cover an object tonight they did not cover on the last good night."""
+        entries = {entry.key: entry for entry in self.in_force if entry.by_name}
+        found = []
+        for key, objects in sorted(self.by_name.items()):
+            fresh = sorted(set(objects) - set(before.get(key, ())))
+            if fresh and key in entries and key in before:
+                found.append((entries[key], fresh))
+        return found
 
 
 def apply_suppressions(
     suppressions: Iterable[Suppression], findings: Iterable[Finding], today: datetime.date
 ) -> SuppressionReport:
-    findings = list(findings)
+    findings, suppressions = list(findings), list(suppressions)
     suppressed: dict[str, Suppression] = {}
     expired, stale = [], []
     for entry in suppressions:
@@ -74,7 +123,14 @@ def apply_suppressions(
         else:
             for finding_id in covered:
                 suppressed.setdefault(finding_id, entry)
-    return SuppressionReport(suppressed, tuple(expired), tuple(stale))
+    by_pattern: dict[str, set[str]] = {e.key: set() for e in suppressions if e.by_name and not e.expired(today)}
+    for finding in findings:
+        entry = suppressed.get(finding.finding_id)
+        if entry is not None and entry.by_name:
+            by_pattern[entry.key].add(finding.list_id)
+    by_name = {key: tuple(sorted(objects)) for key, objects in by_pattern.items()}
+    in_force = tuple(e for e in suppressions if not e.expired(today))
+    return SuppressionReport(suppressed, tuple(expired), tuple(stale), by_name, in_force)
 
 
 def load_suppressions(path: Path, rules: Collection[str]) -> tuple[Suppression, ...]:
@@ -93,16 +149,19 @@ def load_suppressions(path: Path, rules: Collection[str]) -> tuple[Suppression, 
 
 def _entry(path: Path, entry: Any, near: int, rules: frozenset[str]) -> Suppression:
     if not isinstance(entry, LineDict):
-        raise InputError(path, "each suppression is a mapping: rule, list, reason, accepted_by, expires", near)
+        raise InputError(
+            path, "each suppression is a mapping: rule, finding or list (or name), reason, accepted_by, expires", near
+        )
     line = entry.line
     unknown = set(entry) - _KEYS
     if unknown:
         raise InputError(path, f"unknown key '{sorted(unknown)[0]}' (known: {', '.join(sorted(_KEYS))})", line)
-    missing = sorted(k for k in _KEYS if entry.get(k) in (None, ""))
+    missing = sorted(k for k in _REQUIRED if entry.get(k) in (None, ""))
     if missing:
         raise InputError(
             path, f"a suppression needs {', '.join(missing)}: every accepted risk says why, who, until when", line
         )
+    target, value = _target(path, entry)
     rule = str(entry["rule"]).strip()
     if rule != "*" and rule.upper() not in rules:
         # Refused as the rule pack refuses it: accepted, it would only ever be reported as stale.
@@ -117,9 +176,31 @@ def _entry(path: Path, entry: Any, near: int, rules: frozenset[str]) -> Suppress
         raise InputError(path, "'expires' must be a date, e.g. 2027-03-31", entry.line_of("expires"))
     return Suppression(
         rule=rule,
-        list=str(entry["list"]).strip(),
+        target=target,
+        value=value,
         reason=str(entry["reason"]).strip(),
         accepted_by=str(entry["accepted_by"]).strip(),
         expires=expires,
         origin=f"{path.name}:{line}",
     )
+
+
+def _target(path: Path, entry: LineDict) -> tuple[Target, str]:
+    given = [t for t in Target if entry.get(t.value) not in (None, "")]
+    if len(given) != 1:
+        raise InputError(
+            path,
+            "a suppression names what it accepts once: finding (a finding id), list (a list's or recipient's "
+            "id or address) or name (a name pattern)",
+            entry.line,
+        )
+    target = given[0]
+    value = str(entry[target.value]).strip()
+    if target is Target.LIST and any(c in value for c in "*?[]"):
+        raise InputError(
+            path,
+            f"list: {value!r} is a pattern, and 'list' names one list by id or address; a name pattern goes under "
+            "'name:', where it is marked as one (anyone who can name a contact so would inherit it)",
+            entry.line_of(target.value),
+        )
+    return target, value

@@ -56,12 +56,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 3: the size of the directory each run read, for the guard against partial collections, and the run's
-    # counts by status (new, reopened, open, resolved, suppressed, carried) for the trend.
+    # counts by status (new, reopened, open, resolved, suppressed, carried) for the trend, and the objects
+    # each accepted risk by name pattern covered, so that a night can say when one covers another.
     """
     ALTER TABLE runs ADD COLUMN lists INTEGER;
     ALTER TABLE runs ADD COLUMN recipients INTEGER;
     ALTER TABLE runs ADD COLUMN memberships INTEGER;
     ALTER TABLE runs ADD COLUMN counts TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE runs ADD COLUMN covered TEXT NOT NULL DEFAULT '{}';
     """,
 )
 LATEST = len(MIGRATIONS)

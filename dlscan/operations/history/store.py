@@ -119,10 +119,12 @@ class HistoryStore:
     def finish_run(self, run_id: int, outcome: str, finished_at: str, duration_s: float, **counts: Any) -> None:
         by_severity = json.dumps(counts.pop("by_severity", {}), sort_keys=True)
         by_status = json.dumps(counts.pop("by_status", {}), sort_keys=True)
+        covered = json.dumps(counts.pop("covered", {}), sort_keys=True)
         message = str(counts.pop("message", ""))
         self._db.execute(
             "UPDATE runs SET outcome = ?, finished_at = ?, duration_s = ?, findings = ?, new = ?, resolved = ?, "
-            "by_severity = ?, message = ?, lists = ?, recipients = ?, memberships = ?, counts = ? WHERE id = ?",
+            "by_severity = ?, message = ?, lists = ?, recipients = ?, memberships = ?, counts = ?, covered = ? "
+            "WHERE id = ?",
             (
                 outcome,
                 finished_at,
@@ -136,6 +138,7 @@ class HistoryStore:
                 counts.get("recipients"),
                 counts.get("memberships"),
                 by_status,
+                covered,
                 run_id,
             ),
         )
@@ -150,7 +153,12 @@ class HistoryStore:
         names = [c[0] for c in cursor.description]
         runs = [dict(zip(names, row, strict=True)) for row in cursor]
         return [
-            run | {"by_severity": json.loads(run["by_severity"]), "counts": json.loads(run.get("counts") or "{}")}
+            run
+            | {
+                "by_severity": json.loads(run["by_severity"]),
+                "counts": json.loads(run.get("counts") or "{}"),
+                "covered": json.loads(run.get("covered") or "{}"),
+            }
             for run in runs
         ]
 
