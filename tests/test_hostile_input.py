@@ -143,3 +143,23 @@ def test_a_gzipped_export_within_the_limit_reads_as_the_plain_one(tmp_path, dlsc
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
 def test_a_device_is_not_read_as_a_source(dlscan):
     one_line_error(dlscan("scan", "/dev/zero"), "is not a regular file")
+
+
+def test_a_utf8_snapshot_with_a_byte_order_mark_reads_as_one_without(snapshot_text, tmp_path, dlscan):
+    plain, marked = tmp_path / "plain.json", tmp_path / "marked.json"
+    plain.write_text(snapshot_text, encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + snapshot_text.encode("utf-8"))
+    assert dlscan("scan", marked, "-f", "json").out == dlscan("scan", plain, "-f", "json").out.replace(
+        "plain.json", "marked.json"
+    )
+
+
+def test_a_list_whose_object_class_is_damaged_is_a_note_not_a_silent_drop(write_ldif, dlscan):
+    export = write_ldif(
+        "dn: CN=Team,DC=corp,DC=example\nobjectClass: grou\nmail: team@corp.example\n"
+        "member: CN=Alice,OU=Staff,DC=corp,DC=example\n\n"
+    )
+    outcome = dlscan("scan", export, "-f", "json", "--fail-on", "never")
+    assert outcome.code == 0, outcome.err
+    notes = json.loads(outcome.out)["summary"]["not_evaluated"]
+    assert any("1 entry with mail or members" in n and "objectClass grou" in n for n in notes)

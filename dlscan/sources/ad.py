@@ -41,6 +41,7 @@ _SECURITY_GROUP = 0x80000000
 _USER_CLASSES = frozenset({"user", "inetorgperson", "person", "computer"})
 _OWNER_ATTRIBUTES = ("managedby", "msexchcomanagedbylink")
 _SENDER_RESTRICTIONS = ("authorig", "dlmemsubmitperms")
+_MAIL_OR_MEMBERS = ("mail", "proxyaddresses", "member")
 UNRESOLVED_PREFIX = "unresolved:"
 _LDAP_ATTRIBUTES = {("company" if a == "companyName" else a.lower()): a for a in BOUNDARY_ATTRIBUTES}
 """LDAP attribute (lower-case, as read) -> dlscan's name, for the attributes a boundary may test."""
@@ -71,6 +72,8 @@ class AdSnapshotBuilder:
     _domains: dict[str, DomainDeclaration] = field(default_factory=dict)
     _exchange_seen: bool = False
     _attributes: dict[Attributes, Attributes] = field(default_factory=dict)
+    _left_out: list[tuple[str, list[str]]] = field(default_factory=list)
+    """Entries with mail or members that are neither a recipient nor a group: (DN, their classes)."""
 
     def add_all(self, records: Iterable[LdifRecord]) -> AdSnapshotBuilder:
         for record in records:
@@ -98,6 +101,8 @@ class AdSnapshotBuilder:
             return
         if kind is not None:
             self._recipients[object_id] = _recipient(record, object_id, kind, self._attributes)
+        elif any(name in attrs for name in _MAIL_OR_MEMBERS):
+            self._left_out.append((record.dn, sorted(classes)))
 
     def _register(self, record: LdifRecord, object_id: str) -> None:
         """Index an object by DN; the same object twice would silently replace one copy with the other."""
@@ -124,6 +129,14 @@ class AdSnapshotBuilder:
             )
         if missing:
             notes += (self._harmless(missing),)
+        if self._left_out:
+            dn, classes = self._left_out[0]
+            notes += (
+                f"{len(self._left_out)} entr{'ies' if len(self._left_out) > 1 else 'y'} with mail or members "
+                f"but no user, contact or group class {'were' if len(self._left_out) > 1 else 'was'} left out "
+                f"(e.g. {dn!r}, objectClass {', '.join(classes) or 'none'}); dynamic distribution lists are "
+                "not read yet, and a damaged objectClass drops a list.",
+            )
         return Snapshot(
             source=self.source,
             recipients=recipients,

@@ -81,10 +81,16 @@ def _contents(path: Path) -> Iterator[bytes | memoryview]:
             with contextlib.suppress(OSError, ValueError):  # ValueError: an empty file
                 mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
         if mapped is None:
-            yield stream.read()
+            data = stream.read()
+            yield data[_bom_length(data) :]
             return
-        with mapped, memoryview(mapped) as view:
-            yield view
+        with mapped, memoryview(mapped) as view, view[_bom_length(view) :] as body:
+            yield body
+
+
+def _bom_length(data: bytes | memoryview) -> int:
+    """UTF-8 with a byte-order mark, as Windows tools save it, is still UTF-8: the mark is passed over."""
+    return 3 if bytes(data[:3]) == b"\xef\xbb\xbf" else 0
 
 
 def _parsed(path: Path, data: bytes | memoryview) -> Any:
