@@ -88,10 +88,11 @@ def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path, dlscan):
         ("rules:\n  DL014:\n    params:\n      min_similarity: .nan\n", "must be a number from 0 to 1"),
         ("rules:\n  DL014:\n    params:\n      min_similarity: .inf\n", "must be a number from 0 to 1"),
         ("rules:\n  DL014:\n    params:\n      min_similarity: -5.0\n", "must be a number from 0 to 1"),
+        ("rules:\n  DL011:\n    params:\n      max_depth: -1\n", "must be a whole number, 0 or more"),
         ("rules:\n  {[1, 2]: x}\n", "a key must be a word or a number"),
         ("rules:\n  DL001: &x\n    severity: high\n  DL002: *x\n", "anchors and aliases"),
     ],
-    ids=["NaN", "infinity", "negative", "unhashable key", "an alias"],
+    ids=["NaN", "infinity", "negative", "negative depth", "unhashable key", "an alias"],
 )
 def test_a_bad_rule_pack_is_one_line(tmp_path, dlscan, text, expected):
     pack = tmp_path / "pack.yaml"

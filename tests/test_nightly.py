@@ -783,6 +783,9 @@ def test_every_format_gives_the_same_counts_through_fixes_regressions_and_accept
         shown = re.search(r'<p id="run-counts">This run: (.*?)\.</p>', page).group(1)
         assert re.sub(r"<[^>]+>", "", shown) == ", ".join(f"{n} {name}" for name, n in counts.items())
         titles = re.findall(r"<rect[^>]*><title>([^<]+)</title>", page)
+        # The overview's severity tiles count what needs attention: the active findings, as the counts do.
+        tiles = [int(n) for n in re.findall(r'<li class="tile sev-\w+"[^>]*><span class="n">(\d+)</span>', page)]
+        assert sum(tiles) == counts["new"] + counts["reopened"] + counts["open"]
     assert len(titles) == 3 and len(set(t.split(": ", 1)[1] for t in titles)) == 3
     assert "1 reopened" in titles[-1] or "2 reopened" in titles[-1]
 

@@ -42,6 +42,7 @@ def write_config(folder, output_key: str, output: str) -> os.PathLike:
         ("html", "accepted.yaml", "the accepted risks"),
         ("table", "rules.yaml", "the rule pack"),
         ("csv", "state/history.sqlite", "the history"),
+        ("html", "state/dlscan.lock", "the run lock"),
         ("keep_snapshot", "export.ldif", "the export it scans"),
     ],
 )

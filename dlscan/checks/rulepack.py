@@ -229,12 +229,14 @@ def _param(path: Path, line: int, spec: RuleSpec, name: str, value: Any) -> Any:
         if not 0 <= value <= 1:  # a float parameter is a share (a similarity); NaN fails this too
             raise InputError(path, f"parameter {name!r} of {spec.code} must be a number from 0 to 1", line)
         return float(value)
-    if kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise InputError(path, f"parameter {name!r} of {spec.code} must be a whole number, 0 or more", line)
         return value
     if kind is tuple and isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
         return tuple(v.strip().lower() for v in value)
-    expected = "list of words" if kind is tuple else kind.__name__
-    raise InputError(path, f"parameter {name!r} of {spec.code} must be a {expected}", line)
+    expected = {tuple: "a list of words", int: "a whole number", float: "a number from 0 to 1"}.get(kind, kind.__name__)
+    raise InputError(path, f"parameter {name!r} of {spec.code} must be {expected}", line)
 
 
 def _setting(path: Path, line: int, key: str, value: Any) -> Any:

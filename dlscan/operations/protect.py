@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dlscan.operations.config import DlscanConfig
+from dlscan.operations.history.lock import LOCK_NAME, OWNER_NAME
 from dlscan.support.errors import UsageError
 
 Named = tuple[str, Path | None]
@@ -68,10 +69,12 @@ def job_outputs(config: DlscanConfig) -> list[Named]:
     return [*outputs, ("[run] keep_snapshot", config.run.keep_snapshot)]
 
 
-def job_inputs(config: DlscanConfig, history: Path | None) -> list[Named]:
-    """What a nightly job reads, or keeps as its state."""
+def job_inputs(config: DlscanConfig, history: Path) -> list[Named]:
+    """What a nightly job reads, or keeps as its state (the history and the lock beside it)."""
     ad, m365 = config.collect_ad, config.collect_m365
     return [
+        ("the run lock", history.parent / LOCK_NAME),
+        ("the run lock's owner file", history.parent / OWNER_NAME),
         ("the config file", config.path),
         ("the export it scans ([run] input)", config.run.input),
         ("the rule pack ([scan] rules)", config.scan.rules),

@@ -9,7 +9,7 @@ from dlscan import __version__
 from dlscan.checks import pictures
 from dlscan.findings import Finding, Picture, Severity, worst_first
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import PastRun, RunCounts, RunView
+from dlscan.sinks.base import PastRun, RunCounts, RunMark, RunView
 from dlscan.sinks.report.diagram import Diagram, chain_diagram
 from dlscan.sinks.report.pairs import Pair, confusable_pair
 
@@ -72,8 +72,11 @@ class Report:
 
 def build_report(result: ScanResult, findings: list[Finding], run: RunView | None) -> Report:
     ordered = worst_first(findings)
+    # In a run the overview counts what needs attention, as the run's counts do: not the resolved findings
+    # listed once, nor accepted risks shown with --show-suppressed. The cards below list them all.
+    active = ordered if run is None else [f for f in ordered if _active(run.marks.get(f.finding_id))]
     summary = result.summary
-    counts = Counter(f.severity for f in ordered)
+    counts = Counter(f.severity for f in active)
     drawn = pictures()
     return Report(
         generated_by=f"dlscan {__version__}",
@@ -81,8 +84,8 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         collected_at=summary.source.collected_at or "",
         total=len(ordered),
         counts=tuple((s, counts.get(s, 0)) for s in reversed(Severity)),
-        rules=_rules(ordered),
-        riskiest=_riskiest(ordered),
+        rules=_rules(active),
+        riskiest=_riskiest(active),
         trend=_trend(run),
         cards=tuple(_card(f, run, drawn.get(f.code, Picture.NONE)) for f in ordered),
         notes=summary.notes,
@@ -93,6 +96,10 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         in_run=run is not None,
         run_counts=run.counts.named() if run is not None else (),
     )
+
+
+def _active(mark: RunMark | None) -> bool:
+    return mark is None or (mark.status != "resolved" and not mark.suppressed_by)
 
 
 def anchor_of(finding: Finding) -> str:
