@@ -124,12 +124,12 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                 log.error("collection failed; no finding was resolved: %s", exc)
                 raise AlreadyReported(str(exc)) from exc  # logged: the command line prints nothing more
             result = run_scan(snapshot, domains, pack)
-            known = store.findings()
-            known_open = {fp: k for fp, k in known.items() if k.resolved_at is None}
-            known_resolved = {fp for fp, k in known.items() if k.resolved_at is not None}
+            known_open = store.findings(open_only=True)
+            known_resolved = store.resolved_fingerprints()
+            past = [r for r in store.runs() if r["id"] != run_id]
+            last_good = next((r for r in reversed(past) if r["outcome"] == "ok"), None)
             first_seen = {fp: known.first_seen for fp, known in known_open.items()}
             report = apply_suppressions(accepted, result.findings, now.date())
-            last_good = store.last_good_run()
             newly_covered = report.newly_covered(last_good["covered"] if last_good else {})
             for entry, objects in newly_covered:
                 log.warning("accepted risk by name pattern now also covers %s, which it did not on the last good "
@@ -140,7 +140,7 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
             )
             size = DirectorySize.of(snapshot)
             problem = _guard(config).problem(
-                *_last_size(store), size, len(known_open), len(lifecycle.with_status(Status.RESOLVED))
+                *_last_size(last_good), size, len(known_open), len(lifecycle.with_status(Status.RESOLVED))
             )
             if problem and not options.accept_shrink:
                 if run_id is not None:
@@ -153,7 +153,7 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
             shown = _shown(lifecycle, options)
             planned = plan_tickets(lifecycle, policy, lambda key: store.ticket(key) is not None, started_at[:10])
             if not options.dry_run:
-                _write_outputs(config, result, shown, store.runs()[:-1], counts)
+                _write_outputs(config, result, shown, past, counts)
                 resolved = [t.finding.finding_id for t in lifecycle.with_status(Status.RESOLVED)]
                 desk = TicketDesk(store, system, started_at) if system else None
                 with store.transaction():
@@ -225,8 +225,7 @@ def _guard(config: DlscanConfig) -> ShrinkGuard:
     return ShrinkGuard(**{k: v for k, v in limits.items() if v is not None})
 
 
-def _last_size(store: HistoryStore) -> tuple[DirectorySize | None, str]:
-    last = store.last_good_run()
+def _last_size(last: dict | None) -> tuple[DirectorySize | None, str]:
     if last is None or last.get("lists") is None:
         return None, ""
     return DirectorySize(last["lists"], last["recipients"], last["memberships"]), last["started_at"]

@@ -143,10 +143,9 @@ class HistoryStore:
             ),
         )
 
-    def last_good_run(self) -> dict[str, Any] | None:
-        """The latest run that finished well, if any."""
-        good = [run for run in self.runs() if run["outcome"] == "ok"]
-        return good[-1] if good else None
+    def resolved_fingerprints(self) -> set[str]:
+        """The ids of the findings the history holds as resolved, without reading their records."""
+        return {row[0] for row in self._db.execute("SELECT fingerprint FROM findings WHERE resolved_at IS NOT NULL")}
 
     def runs(self) -> list[dict[str, Any]]:
         cursor = self._db.execute("SELECT * FROM runs ORDER BY id")
