@@ -7,6 +7,7 @@ list is kept by hand. May import scan and every layer below it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
@@ -18,9 +19,7 @@ _NOT_SINKS = frozenset({"base"})
 def sink_classes() -> dict[str, type[Sink]]:
     """Every output format, by its `--format` name, in name order: the sinks of this package's modules,
     and any other `Sink` subclass already defined (a format of a program that embeds dlscan)."""
-    for module in pkgutil.iter_modules(__path__):
-        if not module.ispkg and module.name not in _NOT_SINKS:
-            importlib.import_module(f"{__name__}.{module.name}")
+    _import_sink_modules(tuple(__path__))
     found: dict[str, type[Sink]] = {}
     pending = list(Sink.__subclasses__())
     while pending:
@@ -29,6 +28,15 @@ def sink_classes() -> dict[str, type[Sink]]:
         if getattr(cls, "name", None):
             found[cls.name] = cls
     return dict(sorted(found.items()))
+
+
+@functools.cache
+def _import_sink_modules(folders: tuple[str, ...]) -> None:
+    """Import every sink module of the package's folders, once: the folders are listed on the first call
+    only (a scan asks for the formats from the config, the runner and the command line alike)."""
+    for module in pkgutil.iter_modules(folders):
+        if not module.ispkg and module.name not in _NOT_SINKS:
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 __all__ = ["COLUMNS", "Sink", "sink_classes"]
