@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import sqlite3
@@ -132,6 +133,18 @@ SYSTEMS = {
 }
 
 
+@contextlib.contextmanager
+def served(system: str):
+    """A ticket system of SYSTEMS on loopback: (its app, the job's [tickets] config)."""
+    make_app, make_config = SYSTEMS[system]
+    app = make_app()
+    server = TicketServer(app)
+    try:
+        yield app, make_config(server)
+    finally:
+        server.close()
+
+
 def tickets_raised(app) -> list[str]:
     """The finding ids the system holds a ticket for, once per ticket."""
     if isinstance(app, JiraApp):
@@ -165,11 +178,8 @@ def tickets_resolved(app) -> set[str]:
 @pytest.mark.parametrize("system", list(SYSTEMS))
 def test_one_ticket_per_new_finding_through_an_outage(system, night_files, expected, tmp_path, dlscan, monkeypatch):
     ticket_env(monkeypatch)
-    make_app, make_config = SYSTEMS[system]
-    app = make_app()
-    server = TicketServer(app)
-    try:
-        job = Job(tmp_path, dlscan, monkeypatch, make_config(server))
+    with served(system) as (app, config):
+        job = Job(tmp_path, dlscan, monkeypatch, config)
         # Night 1: every high or critical finding gets its ticket.
         assert job.night(1, night_files[0]).code == 0
         assert sorted(tickets_raised(app)) == sorted(at_least_high(expected[0]))
@@ -197,8 +207,6 @@ def test_one_ticket_per_new_finding_through_an_outage(system, night_files, expec
         assert [r for r in app.requests[before:] if r[0] != "GET"] == []
         if isinstance(app, WebhookApp):
             assert app.bad_signatures == 0
-    finally:
-        server.close()
 
 
 def ticket_env(monkeypatch):
@@ -230,11 +238,8 @@ def test_a_finding_that_comes_back_is_reopened_on_its_ticket(
     ticket_env(monkeypatch)
     back = next(f for f in expected[0].values() if f.code == "DL003" and f.list == "Events Team")
     assert back.finding_id not in expected[1]
-    make_app, make_config = SYSTEMS[system]
-    app = make_app()
-    server = TicketServer(app)
-    try:
-        job = Job(tmp_path, dlscan, monkeypatch, make_config(server))
+    with served(system) as (app, config):
+        job = Job(tmp_path, dlscan, monkeypatch, config)
         assert job.night(1, night_files[0]).code == 0
         assert job.night(2, night_files[1]).code == 0
         assert back.finding_id in job.statuses()["resolved"]
@@ -269,8 +274,6 @@ def test_a_finding_that_comes_back_is_reopened_on_its_ticket(
             resolutions = [d for d in app.deliveries if d["body"]["event"] == "dlscan.finding.resolved"
                            and d["body"]["ticket"] == f"webhook:{back.finding_id}"]  # fmt: skip
             assert len(resolutions) == 2 and len({d["key"] for d in resolutions}) == 2
-    finally:
-        server.close()
 
 
 def test_a_jira_issue_that_cannot_be_reopened_is_followed_by_a_linked_one(
