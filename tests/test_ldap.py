@@ -63,8 +63,9 @@ def collect(dc, tmp_path, dlscan, monkeypatch):
     return run
 
 
-def ldapsearch_export(folder: Path) -> Path:
-    """The same directory exported the way an admin would: ldapsearch, paged, LDIF."""
+def ldapsearch_export(folder: Path, *, principals: bool = True) -> Path:
+    """The same directory exported the way an admin would: ldapsearch, paged, LDIF; without the foreign
+    security principals if asked, as an admin who filters on mail objects does."""
     common = [
         "ldapsearch",
         "-LLL",
@@ -86,7 +87,8 @@ def ldapsearch_export(folder: Path) -> Path:
             "-E",
             "pr=500/noprompt",
             "(|(objectClass=user)(objectClass=contact)(objectClass=group)"
-            "(objectClass=foreignSecurityPrincipal)(objectClass=domainDNS))",
+            + ("(objectClass=foreignSecurityPrincipal)" if principals else "")
+            + "(objectClass=domainDNS))",
         ],
         ["-b", f"CN=Partitions,{CONFIG_DN}", "-s", "base", "(objectClass=*)"],
         ["-b", f"CN=Microsoft Exchange,CN=Services,{CONFIG_DN}", "(objectClass=msExchAcceptedDomain)"],
@@ -103,6 +105,23 @@ def findings(dlscan, source: Path, *extra: str) -> list[dict]:
     outcome = dlscan("scan", source, "--format", "json", "--fail-on", "never", *extra)
     assert outcome.code == 0, outcome.err
     return json.loads(outcome.out)["findings"]
+
+
+def test_an_export_without_principals_is_refused_only_for_a_list_mail_reaches(dc, dlscan, tmp_path):
+    """The DC's own export without its foreign security principals. Its builtin "Pre-Windows 2000
+    Compatible Access" group, which comes first, lists S-1-5-11 and is reached by no mail: it is not the
+    reason for the refusal (it was). The mail-enabled Fostering Panel, which lists it too, is."""
+    export = ldapsearch_export(tmp_path, principals=False)
+    # The DC's order varies between provisions: the builtin group is put first, so that a refusal at the
+    # first unresolved reference would name it.
+    records = export.read_text(encoding="utf-8").split("\n\n")
+    builtin = [r for r in records if r.startswith("dn: CN=Pre-Windows 2000 Compatible Access,")]
+    assert len(builtin) == 1 and "S-1-5-11" in builtin[0]
+    rest = [r for r in records if r not in builtin]
+    export.write_text("\n\n".join(builtin + rest), encoding="utf-8")
+    outcome = dlscan("scan", export, "--fail-on", "never")
+    assert outcome.code == 2
+    assert "S-1-5-11" in outcome.err and "of 'CN=Fostering Panel," in outcome.err, outcome.err
 
 
 def test_collect_then_scan_equals_scanning_an_ldapsearch_export(collect, dlscan, tmp_path):
