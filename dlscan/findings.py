@@ -59,6 +59,21 @@ class Picture(StrEnum):
     """The nesting path from a list to the recipient it reaches."""
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One thing behind a finding that a person may need to see to act on it: an external recipient and
+    the nesting path that reaches it, or another pair of a family of confusable lists."""
+
+    subject: str
+    """What it is, in words: a recipient's address, or two list names."""
+    subject_id: str
+    """The directory id (or ids, joined by '|') of what it names."""
+    note: str = ""
+    """Why it is here, in a few words (e.g. the pair's severity and reason)."""
+    path: tuple[str, ...] = ()
+    """Display names from the finding's list down to the recipient, where nesting matters."""
+
+
 def fingerprint(code: str, list_id: str, key: str) -> str:
     """A finding's id: from the rule and object ids, never names, so renames and new examples keep it."""
     digest = hashlib.sha256(f"{code}\x1f{list_id}\x1f{key}".encode()).hexdigest()
@@ -83,6 +98,9 @@ class Finding:
     identity: str | None = None
     """When set, the fingerprint comes from this alone, e.g. a cycle's sorted list ids, whichever list
     the finding is reported on."""
+    evidence: tuple[Evidence, ...] = ()
+    """Everything the detail counts or samples, listed (JSON and HTML carry it; CSV gives its count). Not
+    part of the history's record: a resolved finding is reported by its row."""
     finding_id: str = field(init=False)
 
     def __post_init__(self) -> None:

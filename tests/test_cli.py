@@ -126,12 +126,17 @@ member: CN=Evil,OU=Contacts,DC=corp,DC=example
         "path",
         "remediation",
         "rationale",
+        "severity_rank",
+        "evidence_count",
     ]
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
     assert {r["list"] for r in rows} == {"'@SUM(1+1)", "'-2+3 Team"}
-    assert rows == sorted(rows, key=lambda r: (r["code"], r["list"].casefold()))
+    # Worst first, then by rule and list: the rank column sorts as the rows stand.
+    assert rows == sorted(rows, key=lambda r: (int(r["severity_rank"]), r["code"], r["list"].casefold()))
+    ranks = {"critical": "1", "high": "2", "medium": "3", "low": "4", "info": "5"}
+    assert all(r["severity_rank"] == ranks[r["severity"]] for r in rows)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

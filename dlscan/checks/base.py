@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from dlscan.checks.context import ScanContext
 from dlscan.checks.rulepack import RuleConfig
-from dlscan.findings import Coverage, Finding, Picture, Severity
+from dlscan.findings import Coverage, Evidence, Finding, Picture, Severity
 from dlscan.model import DistributionList, Recipient
 
 
@@ -62,6 +62,7 @@ class Check(ABC):
         key: str = "",
         path: tuple[str, ...] = (),
         identity: str | None = None,
+        evidence: tuple[Evidence, ...] = (),
     ) -> Finding:
         keyword = ctx.sensitive_keyword(group)
         if keyword and self.config.sensitive_severity is not None:
@@ -76,6 +77,7 @@ class Check(ABC):
             detail=detail,
             path=ctx.names(path),
             identity=identity,
+            evidence=evidence,
         )
 
     def _build_finding(
@@ -90,6 +92,7 @@ class Check(ABC):
         detail: str,
         path: tuple[str, ...] = (),
         identity: str | None = None,
+        evidence: tuple[Evidence, ...] = (),
     ) -> Finding:
         """A finding of this rule about one directory object, with the rule's texts."""
         return Finding(
@@ -106,6 +109,7 @@ class Check(ABC):
             remediation=self.config.remediation,
             rationale=self.config.rationale,
             identity=identity,
+            evidence=evidence,
         )
 
 

@@ -9,9 +9,10 @@ from typing import ClassVar
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
+from dlscan.checks.families import PairVerdict, families
 from dlscan.findings import Finding, Picture, Severity
 from dlscan.matching.glyphs import reveal, scripts
-from dlscan.matching.names import NameForms, plain_words, series_key
+from dlscan.matching.names import NameForms, address_series_key, plain_words, series_key
 from dlscan.matching.similar import Match, MatchSettings, Reason, confusable_pairs
 from dlscan.model import DistributionList
 
@@ -72,10 +73,15 @@ def hidden_characters(*texts: str) -> str:
 class ConfusableLists(Check):
     """DL005: two lists whose display names or addresses a person could mistake for each other.
 
-    Severity follows the harm of a slip: highest when one list stays inside and the other reaches
-    outside; `different_external_severity` when both reach outside but different organisations;
-    `same_audience_severity` when both reach the same audience. Numbered series with the same audience
-    ("Ward 01" ... "Ward 40") and autocomplete prefixes with the same audience are not reported.
+    A pair is judged by what a slip between them would send to whom. Severity is highest when one list
+    stays inside and the other reaches outside; `different_external_severity` when both reach outside but
+    different organisations. A slip that reaches no organisation the sender did not mean is no hazard:
+    both lists reach the same organisations, or the pair is alike only as one name completes the other
+    and the list offered reaches nothing the typed one does not. Such pairs are reported, at
+    `same_audience_severity`, only when `report_same_audience` is set. Numbered series ("Ward 01" ...
+    "Ward 40") of one audience are not reported at all, and addresses that differ only in a number or a
+    generated token (`list8153@`, `list8113@`) are not a reason: people read those as numbers. Lists
+    that can be mistaken for one another are one finding: a family, named by its worst pair.
     """
 
     code = "DL005"
@@ -85,6 +91,7 @@ class ConfusableLists(Check):
         **_MATCH_PARAMS,
         "different_external_severity": Severity,
         "same_audience_severity": Severity,
+        "report_same_audience": bool,
     }
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
@@ -96,58 +103,66 @@ class ConfusableLists(Check):
         for i, j, match in confusable_pairs(names, settings):
             matches[(i, j)].append(("name", match))
         addressed = [i for i, g in enumerate(lists) if local_part(g.primary_address)]
-        locals_ = NameForms.many([local_part(lists[i].primary_address) for i in addressed])
-        for a, b, match in confusable_pairs(locals_, settings, use_prefix=False):
+        local_parts = [local_part(lists[i].primary_address) for i in addressed]
+        series = [address_series_key(part) for part in local_parts]
+        for a, b, match in confusable_pairs(NameForms.many(local_parts), settings, use_prefix=False):
+            if series[a] == series[b]:
+                continue  # numbered or generated addresses: the names, if alike, are the reason
             i, j = sorted((addressed[a], addressed[b]))
             matches[(i, j)].append(("address", match))
-        for (i, j), found in sorted(matches.items()):
-            finding = self._judge(ctx, lists[i], lists[j], names[i], names[j], found)
-            if finding is not None:
-                yield finding
+        verdicts = (self._judge(ctx, lists[i], lists[j], found) for (i, j), found in sorted(matches.items()))
+        by_id = {g.id: g for g in lists}
+        for family in families(v for v in verdicts if v is not None):
+            worst = family.worst
+            yield self.finding(
+                ctx,
+                by_id[worst.subject],
+                severity=worst.severity,
+                related=worst.other_label,
+                key=worst.other,
+                detail=worst.detail + family.sentence(),
+                identity=worst.identity,
+                evidence=family.evidence(),
+            )
 
     def _judge(
-        self,
-        ctx: ScanContext,
-        a: DistributionList,
-        b: DistributionList,
-        a_forms: NameForms,
-        b_forms: NameForms,
-        found: list[tuple[str, Match]],
-    ) -> Finding | None:
+        self, ctx: ScanContext, a: DistributionList, b: DistributionList, found: list[tuple[str, Match]]
+    ) -> PairVerdict | None:
         a_out, b_out = ctx.external_domains(a.id), ctx.external_domains(b.id)
         same_audience = a_out == b_out
         if same_audience and series_key(a.display_name) == series_key(b.display_name):
             return None  # a numbered series: "Ward 01" and "Ward 02" are meant to look alike
-        if (
-            same_audience
-            and all(m.reasons == (Reason.PREFIX,) for field, m in found if field == "name")
-            and all(field == "name" for field, _ in found)
-        ):
+        harmless = same_audience or _offered_reaches_no_more(a, b, a_out, b_out, found)
+        if harmless and not self.config.params.get("report_same_audience", False):
             return None
-        if bool(a_out) != bool(b_out):
-            outside, inside = (a, b) if a_out else (b, a)
+        if harmless:
+            subject, other = sorted((a, b), key=lambda g: (g.label.casefold(), g.id))
+            severity = self.config.params["same_audience_severity"]
+            audience = (
+                " Both reach the same audience."
+                if same_audience
+                else " The list offered as the other is typed reaches no one outside that the typed one does not."
+            )
+        elif bool(a_out) != bool(b_out):
+            subject, other = (a, b) if a_out else (b, a)
             sensitive = ctx.sensitive_keyword(a) or ctx.sensitive_keyword(b)
             severity = self.config.severity_for(sensitive is not None)
-            out_domains = ctx.external_domains(outside.id)
-            reached = plural(len(ctx.reach_by_audience(outside.id, Audience.EXTERNAL)), "external recipient")
+            out_domains = ctx.external_domains(subject.id)
+            reached = plural(len(ctx.reach_by_audience(subject.id, Audience.EXTERNAL)), "external recipient")
             audience = (
-                f" '{outside.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); "
-                f"'{inside.label}' reaches only internal recipients."
+                f" '{subject.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); "
+                f"'{other.label}' reaches only internal recipients."
             )
-            subject, other = outside, inside
-            if sensitive:
-                audience += f" The names suggest sensitive data ('{sensitive}')."
+            if sensitive and not ctx.sensitive_keyword(subject):
+                # The subject's own keyword is named once, by the finding; the other's is named here.
+                audience += f" The name '{other.label}' suggests sensitive data ('{sensitive}')."
         else:
             subject, other = sorted((a, b), key=lambda g: (g.label.casefold(), g.id))
-            if same_audience:
-                severity = self.config.params["same_audience_severity"]
-                audience = " Both reach the same audience."
-            else:
-                severity = self.config.params["different_external_severity"]
-                audience = (
-                    f" Both reach outside, but different organisations: {', '.join(sorted(a_out)[:3])} and "
-                    f"{', '.join(sorted(b_out)[:3])}."
-                )
+            severity = self.config.params["different_external_severity"]
+            audience = (
+                f" Both reach outside, but different organisations: {', '.join(sorted(a_out)[:3])} and "
+                f"{', '.join(sorted(b_out)[:3])}."
+            )
         reasons = []
         for field, match in found:
             if field == "name":
@@ -159,12 +174,30 @@ class ConfusableLists(Check):
             f"'{a.label}' and '{b.label}' can be mistaken for each other: {'; '.join(reasons)}.{audience}"
             f"{hidden_characters(a.display_name, b.display_name)}"
         )
-        return self.finding(
-            ctx,
-            subject,
+        return PairVerdict(
+            subject=subject.id,
+            other=other.id,
             severity=severity,
-            related=other.label,
-            key=other.id,
             detail=detail,
-            identity="|".join(sorted((a.id, b.id))),
+            short="; ".join(reasons),
+            subject_label=subject.label,
+            other_label=other.label,
         )
+
+
+def _offered_reaches_no_more(
+    a: DistributionList,
+    b: DistributionList,
+    a_out: frozenset[str],
+    b_out: frozenset[str],
+    found: list[tuple[str, Match]],
+) -> bool:
+    """A pair alike only because one name begins with the other is mistaken one way: the longer name is
+    offered while the shorter is typed. If the offered list reaches no organisation that the typed one
+    does not, that slip sends nothing to anyone new outside."""
+    if not all(field == "name" and m.reasons == (Reason.PREFIX,) for field, m in found):
+        return False
+    typed_out, offered_out = (
+        (a_out, b_out) if len(plain_words(a.display_name)) <= len(plain_words(b.display_name)) else (b_out, a_out)
+    )
+    return offered_out <= typed_out

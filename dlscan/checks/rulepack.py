@@ -233,10 +233,13 @@ def _param(path: Path, line: int, spec: RuleSpec, name: str, value: Any) -> Any:
         if value < 0:
             raise InputError(path, f"parameter {name!r} of {spec.code} must be a whole number, 0 or more", line)
         return value
+    if kind is bool and isinstance(value, bool):
+        return value
     if kind is tuple and isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
         return tuple(v.strip().lower() for v in value)
-    expected = {tuple: "a list of words", int: "a whole number", float: "a number from 0 to 1"}.get(kind, kind.__name__)
-    raise InputError(path, f"parameter {name!r} of {spec.code} must be {expected}", line)
+    expected = {bool: "true or false", tuple: "a list of words", int: "a whole number", float: "a number from 0 to 1"}
+    expected_kind = expected.get(kind, kind.__name__)
+    raise InputError(path, f"parameter {name!r} of {spec.code} must be {expected_kind}", line)
 
 
 def _setting(path: Path, line: int, key: str, value: Any) -> Any:

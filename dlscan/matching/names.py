@@ -267,6 +267,18 @@ def series_key(text: str) -> str:
     return _DIGITS.sub("#", " ".join(_NON_WORD.split(unicodedata.normalize("NFKC", text).casefold())))
 
 
+_NUMBERED = re.compile(r"(?<![0-9a-z])(?=[0-9a-f]*[0-9])[0-9a-f]{6,}(?![0-9a-z])|[0-9]+")
+"""A number, or a generated token: six or more hex digits with a digit among them, standing alone, as the
+GUID-like aliases of Microsoft 365 groups and the nicknames of scripted lists have them."""
+
+
+def address_series_key(local_part: str) -> str:
+    """The case-folded local part with every number and generated token replaced by '#': `list8153` and
+    `list8113` share it, as `msteams_9a3f2b` and `msteams_9a3f2c` do. People read such parts as numbers,
+    not as words they could misread."""
+    return _NUMBERED.sub("#", local_part.casefold())
+
+
 def plain_words(text: str, *, singular_form: bool = False) -> str:
     """Case-folded words without the look-alike mapping: what a careful reader would compare."""
     folded = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", visible(text)).casefold())

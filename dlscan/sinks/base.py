@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, ClassVar
 
-from dlscan.findings import Finding
+from dlscan.findings import Finding, Severity
 from dlscan.scan.engine import ScanResult
 
 # The public column contract (docs/output.md). New columns are only ever appended.
@@ -31,6 +31,8 @@ COLUMNS = (
 PATH_SEPARATOR = " > "
 RUN_COLUMNS = ("status", "first_seen", "suppressed_by")
 """Appended by `dlscan run`, which knows each finding's history."""
+LATER_COLUMNS = ("severity_rank", "evidence_count")
+"""Appended after all of the above, in every row, so that a reader of the older columns keeps its places."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Sink(ABC):
 
 
 def columns(run: RunView | None) -> tuple[str, ...]:
-    return COLUMNS + RUN_COLUMNS if run is not None else COLUMNS
+    return COLUMNS + (RUN_COLUMNS if run is not None else ()) + LATER_COLUMNS
 
 
 def finding_row(finding: Finding, run: RunView | None = None) -> dict[str, str]:
@@ -112,6 +114,9 @@ def finding_row(finding: Finding, run: RunView | None = None) -> dict[str, str]:
     if run is not None:
         mark = run.marks[finding.finding_id]
         row.update(status=mark.status, first_seen=mark.first_seen, suppressed_by=mark.suppressed_by)
+    # 1 is the worst: a spreadsheet sorts on it without knowing the severity words.
+    row.update(severity_rank=str(Severity.CRITICAL.rank - finding.severity.rank + 1))
+    row.update(evidence_count=str(len(finding.evidence)))
     return row
 
 

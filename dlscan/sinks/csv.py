@@ -11,7 +11,7 @@ import csv
 import re
 from typing import IO
 
-from dlscan.findings import Finding, stable_order
+from dlscan.findings import Finding, worst_first
 from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import RunView, Sink, columns, finding_columns
 
@@ -31,7 +31,7 @@ _FORMULA_START = re.compile(f"((?:^|[{re.escape(_BREAKS)}])[{_PASSED_OVER}]*)(?=
 _AFTER_A_BREAK = re.compile(f"[{re.escape(_BREAKS)}][{_PASSED_OVER}]*[{re.escape(_FORMULA_STARTS)}]")
 """A formula start after a break: searched for over a whole column joined by line ends, where it is quick
 (the search skips, in C, to the few places where a break character stands)."""
-_FIXED = frozenset({"finding_id", "code", "rule", "severity"})
+_FIXED = frozenset({"finding_id", "code", "rule", "severity", "severity_rank", "evidence_count"})
 """Columns dlscan writes itself, from a fixed vocabulary: nothing of the directory's can reach them."""
 
 
@@ -61,7 +61,7 @@ class CsvSink(Sink):
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         import pandas as pd  # imported here: it costs a quarter of a second that other formats need not pay
 
-        table = finding_columns(stable_order(findings), run)
+        table = finding_columns(worst_first(findings), run)
         safe = {name: table[name] if name in _FIXED else _neutralised(table[name]) for name in columns(run)}
         frame = pd.DataFrame(safe, dtype=object)
         text = frame.to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_ALL)

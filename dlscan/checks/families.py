@@ -1,0 +1,84 @@
+"""Families of confusable lists: lists that can be mistaken for one another are one hazard, not one per
+pair. A directory with twenty near-identical lists gets one finding that names its worst pair and lists
+the others, so its volume follows the hazards and not the pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from operator import attrgetter
+
+import networkx as nx
+
+from dlscan.findings import Evidence, Severity
+
+
+@dataclass(frozen=True)
+class PairVerdict:
+    """DL005's judgement of one pair of lists: what a slip between them would do, and why they look alike."""
+
+    subject: str
+    """The id of the list the finding is reported on: the one that reaches outside, if only one does."""
+    other: str
+    severity: Severity
+    detail: str
+    """The whole sentence for this pair."""
+    short: str
+    """The pair's reasons in a few words, for the list of a family's other pairs."""
+    subject_label: str
+    other_label: str
+
+    @property
+    def identity(self) -> str:
+        return "|".join(sorted((self.subject, self.other)))
+
+    @property
+    def rank(self) -> tuple:
+        """Worst first: the highest severity, then the pair whose ids sort first, so that a family keeps
+        its finding id as it grows, unless a worse pair joins it."""
+        return (-self.severity.rank, self.identity)
+
+
+@dataclass(frozen=True)
+class Family:
+    worst: PairVerdict
+    others: tuple[PairVerdict, ...]
+    lists: int
+    """How many lists the family holds."""
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(
+            Evidence(
+                subject=f"'{v.subject_label}' and '{v.other_label}'",
+                subject_id=v.identity,
+                note=f"{v.severity.value}: {v.short}",
+            )
+            for v in self.others
+        )
+
+    def sentence(self) -> str:
+        """What the family adds to its worst pair's detail; '' for a family of one pair."""
+        if not self.others:
+            return ""
+        more = self.lists - 2
+        lists = f" and {more} more {'list' if more == 1 else 'lists'}" if more else ""
+        pairs = len(self.others)
+        return (
+            f" These two{lists} form a family of look-alike lists: {pairs} other "
+            f"{'pair' if pairs == 1 else 'pairs'} in it can be mistaken too (listed in the JSON and HTML "
+            f"report). Renaming this pair first removes the worst slip."
+        )
+
+
+def families(verdicts: Iterable[PairVerdict]) -> Iterator[Family]:
+    """The verdicts grouped by the lists they connect, each family worst pair first, in a stable order."""
+    links = nx.Graph()
+    for verdict in verdicts:
+        links.add_edge(verdict.subject, verdict.other, verdict=verdict)
+    found = []
+    for component in nx.connected_components(links):
+        pairs = sorted(
+            (data["verdict"] for _, _, data in links.subgraph(component).edges(data=True)), key=attrgetter("rank")
+        )
+        found.append(Family(worst=pairs[0], others=tuple(pairs[1:]), lists=len(component)))
+    yield from sorted(found, key=lambda f: f.worst.identity)

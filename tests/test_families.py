@@ -1,0 +1,58 @@
+"""A family of look-alike lists: one finding, whose other pairs the JSON and the HTML report list."""
+
+from __future__ import annotations
+
+import json
+
+from casefile import case_snapshot
+
+from dlscan.sources.snapshot import write_snapshot
+
+FAMILY = {
+    "users": [{"id": "alice"}],
+    "contacts": [{"id": "pat", "address": "pat@partner.example"}, {"id": "sue", "address": "sue@other.example"}],
+    "lists": [
+        {"id": "int", "name": "Payroll Queries", "members": ["alice"]},
+        {"id": "ext", "name": "Payroll Querys", "members": ["pat"]},
+        {"id": "ext2", "name": "Payroll Query", "members": ["sue"]},
+    ],
+}
+
+
+def family_source(tmp_path, lists=FAMILY["lists"]):
+    path = tmp_path / "family.json"
+    write_snapshot(case_snapshot({**FAMILY, "lists": lists}), path)
+    return path
+
+
+def dl005(dlscan, source, *extra):
+    outcome = dlscan("scan", source, "--format", "json", *extra)
+    assert outcome.code == 1, outcome.err
+    return [f for f in json.loads(outcome.out)["findings"] if f["code"] == "DL005"]
+
+
+def test_the_json_lists_every_other_pair_of_the_family(dlscan, tmp_path):
+    (finding,) = dl005(dlscan, family_source(tmp_path))
+    assert finding["list_id"] == "ext2" and finding["related"] == "Payroll Queries"
+    listed = {item["subject_id"]: item for item in finding["evidence"]}
+    assert set(listed) == {"ext|ext2", "ext|int"}
+    assert listed["ext|int"]["note"].startswith("critical: ")
+    assert listed["ext|ext2"]["note"].startswith("medium: ")
+    assert "2 other pairs" in finding["detail"] and finding["evidence_count"] == "2"
+
+
+def test_the_family_keeps_its_id_as_it_grows(dlscan, tmp_path):
+    (before,) = dl005(dlscan, family_source(tmp_path))
+    grown = [*FAMILY["lists"], {"id": "ext3", "name": "Payrol Queries", "members": ["sue"]}]
+    (after,) = dl005(dlscan, family_source(tmp_path, grown))
+    assert after["finding_id"] == before["finding_id"]
+    assert len(after["evidence"]) > len(before["evidence"])
+
+
+def test_the_html_card_lists_the_family(dlscan, tmp_path):
+    out = tmp_path / "report.html"
+    outcome = dlscan("scan", family_source(tmp_path), "--format", "html", "--output", out)
+    assert outcome.code == 1, outcome.err
+    html = out.read_text(encoding="utf-8")
+    assert "<summary>Listed: 2</summary>" in html
+    assert "<code>ext|int</code>" in html and "&#39;Payroll Querys&#39; and &#39;Payroll Queries&#39;" in html
