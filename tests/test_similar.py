@@ -44,8 +44,18 @@ WORDS = [
 ]
 
 
+CAPITALS = str.maketrans("HTBKMAEOPCXNI", "\u041d\u0422\u0412\u041a\u041c\u0410\u0415\u041e\u0420\u0421\u0425\u039dl")
+"""Latin capitals to the Cyrillic and Greek capitals that look the same (and capital I to small l)."""
+
+
 def variant(rng: random.Random, name: str) -> str:
-    """A name bent the ways people mistake names: typos, homoglyphs, suffixes, order, acronyms."""
+    """A name bent the ways people mistake names: typos, homoglyphs, suffixes, order, acronyms, and
+    now and then a capital look-alike on top."""
+    bent = _bent(rng, name)
+    return bent.translate(CAPITALS) if rng.random() < 0.1 else bent
+
+
+def _bent(rng: random.Random, name: str) -> str:
     roll = rng.random()
     words = name.split()
     if roll < 0.12:

@@ -5,7 +5,8 @@ propose candidates; each proposal is confirmed by `compare`. Every reason `compa
 key that guarantees the pair is proposed, so the joins find exactly what comparing all pairs would
 (tests/test_similar.py checks this against brute force):
 
-- same skeleton, same words in any order, same stem: equal keys;
+- same skeleton, same words in any order, same stem: equal keys; the same once look-alike capitals are
+  mapped before case is folded (`dlscan.matching.capitals`): equal keys among the few names with one;
 - an acronym: one name's acronym variants looked up among the others' exact forms;
 - an autocomplete prefix: one name's word prefixes looked up among the others' exact forms;
 - one or two edits: a shared variant with characters deleted (`dlscan.matching.edit_join`), confirmed by edit
@@ -25,6 +26,7 @@ from operator import attrgetter
 
 from rapidfuzz.distance import Levenshtein
 
+from dlscan.matching.capitals import capital_pairs, capitals_alike
 from dlscan.matching.names import ACRONYM_MIN_WORDS, NameForms, initials_among
 
 
@@ -76,7 +78,7 @@ def compare(a: NameForms, b: NameForms, settings: MatchSettings, *, use_prefix: 
     """Why `a` and `b` could be mistaken for each other, strongest reason first; None if they could not."""
     if not a.compact or not b.compact:
         return None
-    if a.exact == b.exact:
+    if a.exact == b.exact or capitals_alike(a, b):
         return Match((Reason.SAME,))
     reasons = []
     if a.bag == b.bag:
@@ -112,6 +114,7 @@ def confusable_pairs(
 
     # Against itself, one direction of the derived texts finds every pair.
     proposed = _keyed_pairs(names, names, settings, use_prefix, both_ways=False)
+    proposed.update(capital_pairs(names, names))
     by_compact = _by_compact(names)
     for group in by_compact.values():
         proposed.update(itertools.combinations(group, 2))  # the same letters, spaced differently
@@ -141,6 +144,7 @@ def confusable_join(
     )
 
     proposed = _keyed_pairs(left, right, settings, use_prefix, acronyms=acronyms)
+    proposed.update(capital_pairs(left, right))
     left_groups = _by_compact(left)
     lefts, rights = list(left_groups), list(dict.fromkeys(map(_COMPACT, right)))
     related = edit_pairs(lefts, rights, *_edit_lengths(settings))
