@@ -1,6 +1,6 @@
 """Large synthetic directories for the scale benchmarks, written as LDIF and as a dlscan snapshot.
 
-    python benchmarks/bigdir.py S|M|L OUTPUT_FOLDER [--seed 1] [--organisations N]
+    python benchmarks/bigdir.py S|M|L OUTPUT_FOLDER [--seed 1] [--organisations N] [--shape enterprise]
 
 | size | recipients | lists | memberships |
 |---|---|---|---|
@@ -338,10 +338,19 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--organisations", type=int, default=0, help="a shared service of N organisations")
+    parser.add_argument(
+        "--shape", choices=["council", "enterprise"], default="council", help="enterprise: benchmarks/enterprise.py"
+    )
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
-    people, groups = build(args.size, args.seed, args.organisations)
-    stem = f"{args.size}-shared{args.organisations}" if args.organisations else args.size
+    if args.shape == "enterprise":
+        import enterprise  # beside this file: its shapes are its own
+
+        people, groups = enterprise.build(args.size, args.seed)
+        stem = f"{args.size}-enterprise"
+    else:
+        people, groups = build(args.size, args.seed, args.organisations)
+        stem = f"{args.size}-shared{args.organisations}" if args.organisations else args.size
     write_ldif(people, groups, args.folder / f"{stem}.ldif")
     write_snapshot(people, groups, args.folder / f"{stem}.json")
     memberships = sum(len(g.members) for g in groups)

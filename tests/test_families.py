@@ -56,3 +56,17 @@ def test_the_html_card_lists_the_family(dlscan, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "<summary>Listed: 2</summary>" in html
     assert "<code>ext|int</code>" in html and "&#39;Payroll Querys&#39; and &#39;Payroll Queries&#39;" in html
+
+
+def test_copies_of_one_audience_belong_to_the_family_they_are_alike_to(dlscan, tmp_path):
+    """The copy reaches what the internal list reaches: a slip between those two is no hazard, yet the
+    copy is one of the family, counted among its lists."""
+    lists = [
+        {"id": "int", "name": "Payroll Queries", "members": ["alice"]},
+        {"id": "copy", "name": "Payroll Queries 2", "members": ["alice"]},
+        {"id": "ext", "name": "Payroll Querys", "members": ["pat"]},
+    ]
+    (finding,) = dl005(dlscan, family_source(tmp_path, lists))
+    assert finding["list_id"] == "ext"
+    assert len(finding["evidence"]) == 1
+    assert "These two and 1 more list form a family of look-alike lists: 1 other pair" in finding["detail"]

@@ -6,6 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
+from networkx.utils import UnionFind
+
 from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
@@ -110,9 +112,16 @@ class ConfusableLists(Check):
                 continue  # numbered or generated addresses: the names, if alike, are the reason
             i, j = sorted((addressed[a], addressed[b]))
             matches[(i, j)].append(("address", match))
-        verdicts = (self._judge(ctx, lists[i], lists[j], found) for (i, j), found in sorted(matches.items()))
+        links = UnionFind()
+        verdicts = []
+        for (i, j), found in sorted(matches.items()):
+            links.union(lists[i].id, lists[j].id)
+            verdict = self._judge(ctx, lists[i], lists[j], found)
+            if verdict is not None:
+                verdicts.append(verdict)
+        del matches
         by_id = {g.id: g for g in lists}
-        for family in families(v for v in verdicts if v is not None):
+        for family in families(verdicts, links):
             worst = family.worst
             yield self.finding(
                 ctx,

@@ -4,11 +4,12 @@ the others, so its volume follows the hazards and not the pairs."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 
-import networkx as nx
+from networkx.utils import UnionFind
 
 from dlscan.findings import Evidence, Severity
 
@@ -57,11 +58,13 @@ class Family:
         )
 
     def sentence(self) -> str:
-        """What the family adds to its worst pair's detail; '' for a family of one pair."""
-        if not self.others:
-            return ""
+        """What the family adds to its worst pair's detail; '' for a family of just the two lists."""
         more = self.lists - 2
+        if not more and not self.others:
+            return ""
         lists = f" and {more} more {'list' if more == 1 else 'lists'}" if more else ""
+        if not self.others:
+            return f" These two{lists} look alike; a slip between any other two of them reaches no one new outside."
         pairs = len(self.others)
         return (
             f" These two{lists} form a family of look-alike lists: {pairs} other "
@@ -70,15 +73,16 @@ class Family:
         )
 
 
-def families(verdicts: Iterable[PairVerdict]) -> Iterator[Family]:
-    """The verdicts grouped by the lists they connect, each family worst pair first, in a stable order."""
-    links = nx.Graph()
+def families(verdicts: Iterable[PairVerdict], links: UnionFind) -> Iterator[Family]:
+    """The verdicts grouped by family, each worst pair first, in a stable order. `links` joins every
+    pair of lists found alike, hazard or not: copies of one list that reach one audience are still one
+    family with the copy that reaches another, and one finding."""
+    by_family: dict[str, list[PairVerdict]] = defaultdict(list)
     for verdict in verdicts:
-        links.add_edge(verdict.subject, verdict.other, verdict=verdict)
+        by_family[links[verdict.subject]].append(verdict)
+    sizes = Counter(links[member] for member in links)
     found = []
-    for component in nx.connected_components(links):
-        pairs = sorted(
-            (data["verdict"] for _, _, data in links.subgraph(component).edges(data=True)), key=attrgetter("rank")
-        )
-        found.append(Family(worst=pairs[0], others=tuple(pairs[1:]), lists=len(component)))
+    for root, pairs in by_family.items():
+        pairs.sort(key=attrgetter("rank"))
+        found.append(Family(worst=pairs[0], others=tuple(pairs[1:]), lists=sizes[root]))
     yield from sorted(found, key=lambda f: f.worst.identity)
