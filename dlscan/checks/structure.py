@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
+from networkx.utils import UnionFind
+
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Finding
+from dlscan.findings import Evidence, Finding
 
 
 class NestingCycle(Check):
@@ -95,6 +98,8 @@ class DuplicateMembership(Check):
         audiences = {k: v for k, v in audiences.items() if len(v) >= minimum}
         lists = ctx.snapshot.lists
         ids = list(audiences)
+        links = UnionFind()
+        pairs = []
         for a, b in candidate_pairs(list(audiences.values()), threshold).tolist():
             list_id, other = ids[a], ids[b]
             mine, theirs = audiences[list_id], audiences[other]
@@ -103,11 +108,46 @@ class DuplicateMembership(Check):
             if common / union < threshold or ctx.graph.contains(list_id, other) or ctx.graph.contains(other, list_id):
                 continue
             first, second = sorted((lists[list_id], lists[other]), key=lambda g: (g.label.casefold(), g.id))
-            yield self._finding(ctx, first, second, common, union)
+            links.union(first.id, second.id)
+            pairs.append((-common / union, first.label.casefold(), first.id, second.id, common, union))
+        # Copies of one list are one finding, on its most alike pair: "delete these copies" is one job.
+        by_family: dict[str, list[tuple]] = {}
+        for pair in sorted(pairs):
+            by_family.setdefault(links[pair[2]], []).append(pair)
+        sizes = Counter(links[member] for member in links)
+        for root, family in by_family.items():
+            _, _, first, second, common, union = family[0]
+            evidence = tuple(
+                Evidence(
+                    subject=f"'{lists[a].label}' and '{lists[b].label}'",
+                    subject_id=f"{a}|{b}",
+                    note=_overlap(shared, total),
+                )
+                for _, _, a, b, shared, total in family[1:]
+            )
+            yield self._finding(ctx, lists[first], lists[second], common, union, evidence, sizes[root])
 
-    def _finding(self, ctx: ScanContext, group, other, common: int, union: int) -> Finding:
+    def _finding(
+        self,
+        ctx: ScanContext,
+        group,
+        other,
+        common: int,
+        union: int,
+        evidence: tuple[Evidence, ...],
+        family: int,
+    ) -> Finding:
         if common == union:
             detail = f"Reaches exactly the same {plural(common, 'recipient')} as '{other.label}'."
         else:
             detail = f"Shares {common} of {union} recipients ({common / union:.0%}) with '{other.label}'."
-        return self.finding(ctx, group, related=other.label, key=other.id, detail=detail)
+        if evidence:
+            detail += (
+                f" The two are among {family} lists that reach the same or nearly the same recipients:"
+                f" {plural(len(evidence), 'other pair')} of them are listed in the JSON and HTML report."
+            )
+        return self.finding(ctx, group, related=other.label, key=other.id, detail=detail, evidence=evidence)
+
+
+def _overlap(common: int, union: int) -> str:
+    return f"the same {common} recipients" if common == union else f"{common} of {union} recipients shared"
