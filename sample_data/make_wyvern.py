@@ -347,6 +347,8 @@ def build() -> str:
         target="enforcement@northfield-surveyors.co.uk",
     )
     g("Planning Enforcement", "planning.enforcement", [*p["Planning"][7:10], enforcement])
+    # Left behind by a migration: a second list that holds the same address, and reaches only staff.
+    g("Planning Enforcement Team", "planning.enforcement", p["Planning"][7:9])
     return org.render()
 
 

@@ -80,7 +80,7 @@ def case_snapshot(directory: dict[str, Any]):
                 "id": item["id"],
                 "display_name": item.get("name", item["id"]),
                 "primary_address": address,
-                "addresses": [address] if address else [],
+                "addresses": item.get("addresses", [address] if address else []),
                 "mail_enabled": mail,
                 "members": item.get("members", []),
                 "owners": item.get("owners", default_owner),

@@ -6,6 +6,7 @@ May import boundary, matching, graph, sources, model and support.
 
 from __future__ import annotations
 
+from dlscan.checks.address_clash import SharedAddress
 from dlscan.checks.addresses import LookalikeDomain, PersonalEmail
 from dlscan.checks.base import Check
 from dlscan.checks.confusable import ConfusableLists
@@ -37,6 +38,7 @@ CHECK_CLASSES: tuple[type[Check], ...] = (
     StaleMembers,
     AddressDeliversOutside,
     GuestWithInternalAddress,
+    SharedAddress,
 )
 
 

@@ -111,6 +111,8 @@ class ConfusableLists(Check):
             if series[a] == series[b]:
                 continue  # numbered or generated addresses: the names, if alike, are the reason
             i, j = sorted((addressed[a], addressed[b]))
+            if lists[i].primary_address.casefold() == lists[j].primary_address.casefold():  # type: ignore[union-attr]
+                continue  # one address, not two alike: DL018's finding
             matches[(i, j)].append(("address", match))
         links = UnionFind()
         verdicts = []
