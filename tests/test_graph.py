@@ -43,7 +43,7 @@ def test_tenant_matching_the_sample_gives_its_findings_apart_from_what_graph_can
     through_graph = findings_of(collected)
     assert through_graph == {f for f in offline if f[0] not in UNSEEN_BY_GRAPH}
     assert {f[0] for f in offline - through_graph} == UNSEEN_BY_GRAPH
-    assert len(collected.lists) == 61
+    assert len(collected.lists) == 62
     assert all(g.accepts_external_senders is None for g in collected.lists.values())
 
 
@@ -148,7 +148,7 @@ def test_throttling_honours_retry_after_and_waits_can_be_made_instant(server):
     assert [f.hits for f in server.state.faults] == [2, 3, 1]
     assert collector.waits.count(7) == 2
     assert 11 in collector.waits
-    assert len(snapshot.lists) == 61
+    assert len(snapshot.lists) == 62
 
 
 def test_throttling_that_never_ends_fails_the_collection(server, tmp_path, dlscan, monkeypatch):
@@ -199,7 +199,7 @@ def test_cli_writes_a_snapshot_that_scans_like_the_tenant(server, tmp_path, dlsc
     output = tmp_path / "tenant.json.gz"
     outcome = collect_cli(dlscan, monkeypatch, server, output)
     assert outcome.code == 0, outcome.err
-    assert "collected 61 groups" in outcome.err
+    assert "collected 62 groups" in outcome.err
     assert TOKEN not in outcome.err
     scanned = dlscan("scan", output, "--format", "json", "--fail-on", "never")
     assert scanned.code == 0
