@@ -198,3 +198,21 @@ def test_help_and_version(dlscan):
 def test_the_formats_the_cli_offers_are_the_sinks_there_are(dlscan):
     offered = dlscan("scan", "--help").out.split("--format [", 1)[1].split("]", 1)[0].split("|")
     assert {"csv", "html", "json", "table"} <= set(offered)
+
+
+def test_a_short_report_names_the_rules_that_ran_and_found_nothing(tmp_path, dlscan):
+    path = tmp_path / "x.ldif"
+    path.write_text(
+        "dn: CN=A,OU=Staff,DC=corp,DC=example\nobjectClass: user\nmail: a@corp.example\n\n"
+        "dn: CN=Team,OU=Groups,DC=corp,DC=example\nobjectClass: group\ndisplayName: Team\nmail: team@corp.example\n"
+        "managedBy: CN=A,OU=Staff,DC=corp,DC=example\nmember: CN=A,OU=Staff,DC=corp,DC=example\n\n",
+        encoding="utf-8",
+    )
+    outcome = dlscan("scan", path, "--internal-domain", "corp.example", "--format", "json")
+    summary = json.loads(outcome.out)["summary"]
+    assert outcome.code == 0 and summary["findings"] == 0
+    # DL009 and DL017 could not be judged from such an export: not clean, but not evaluated.
+    assert "DL001" in summary["clean_rules"] and "DL005" in summary["clean_rules"]
+    assert "DL009" not in summary["clean_rules"] and "DL017" not in summary["clean_rules"]
+    table = dlscan("scan", path, "--internal-domain", "corp.example").out
+    assert "Ran and found nothing: DL001, DL002," in " ".join(table.split())

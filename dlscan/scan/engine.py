@@ -34,6 +34,14 @@ class ScanSummary:
     """Boundary settings that changed what the scan reports (organisation, trusted partners), for reviewers."""
     coverage: tuple[Coverage, ...] = ()
     """What each rule could not judge, as data, in rule order: only the rules that left something unjudged."""
+    rules_run: tuple[str, ...] = ()
+    """The codes of the rules that ran, in rule order."""
+
+    def clean_rules(self, findings: Iterable[Finding]) -> tuple[str, ...]:
+        """The rules that ran, judged everything and found nothing: what makes a short report believable."""
+        fired = {f.code for f in findings}
+        unjudged = {c.code for c in self.coverage}
+        return tuple(code for code in self.rules_run if code not in fired and code not in unjudged)
 
     def coverage_of(self, code: str) -> Coverage:
         """The rule's coverage: complete unless the scan recorded otherwise."""
@@ -86,6 +94,7 @@ def run_scan(
         rule_files=pack.files,
         boundary=tuple(boundary_notes(ctx)),
         coverage=coverage,
+        rules_run=tuple(check.code for check in checks),
     )
     return ScanResult(findings=tuple(stable_order(findings)), summary=summary)
 

@@ -34,6 +34,7 @@ class JsonSink(Sink):
                 "by_severity": {s.value: n for s, n in summary.counts(result.findings).items()},
                 "internal_domains": [dataclasses.asdict(d) for d in summary.internal_domains],
                 "not_evaluated": list(summary.notes),
+                "clean_rules": list(summary.clean_rules(result.findings)),
                 "boundary": list(summary.boundary),
                 "rule_files": list(summary.rule_files),
             },

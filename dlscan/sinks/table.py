@@ -61,6 +61,9 @@ class TableSink(Sink):
             *(f"Boundary: {note}" for note in summary.boundary),
             *(f"Not evaluated: {note}" for note in summary.notes),
         ]
+        clean = summary.clean_rules(result.findings)
+        if clean:
+            lines.append(f"Ran and found nothing: {', '.join(clean)}.")
         shown = "" if len(findings) == len(result.findings) else f" ({len(findings)} shown)"
         lines.append(
             f"{len(result.findings)} findings{shown} [{by_severity}] in {summary.source.name}: "
