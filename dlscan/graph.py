@@ -179,6 +179,24 @@ class MembershipGraph:
                     queue.append(nested)
         return ()
 
+    def paths(self, list_id: str, targets: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The shortest chain of lists from `list_id` to each target recipient it reaches, both included:
+        one breadth-first walk of its nested lists for all of them, not one walk each."""
+        wanted = set(targets)
+        found: dict[str, tuple[str, ...]] = {}
+        chains: dict[str, tuple[str, ...]] = {list_id: (list_id,)}
+        queue = deque([list_id])
+        while queue and len(found) < len(wanted):
+            here = queue.popleft()
+            for member in self._direct[here]:
+                if member in wanted and member not in found:
+                    found[member] = (*chains[here], member)
+            for nested in sorted(self.graph.successors(here)):
+                if nested not in chains:
+                    chains[nested] = (*chains[here], nested)
+                    queue.append(nested)
+        return found
+
     def contains(self, outer_id: str, inner_id: str) -> bool:
         """Whether `inner_id` (a list) is nested, at any depth, inside `outer_id`."""
         return outer_id != inner_id and nx.has_path(self.graph, outer_id, inner_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 from conftest import ROOT, SAMPLE
@@ -88,3 +89,21 @@ def test_components_are_expanded_after_those_they_nest_whatever_their_numbering(
     assert _bottom_up([[], [0], [1, 0]]) == [0, 1, 2]  # numbered as networkx finds them: kept as they are
     order = _bottom_up([[2], [0], []])  # 0 nests 2 and 1 nests 0: sorted
     assert order.index(2) < order.index(0) < order.index(1)
+
+
+def test_one_walk_finds_each_recipient_by_a_shortest_chain():
+    """`paths` walks a list's nesting once for all its recipients; each chain it gives is as short as
+    the one `path` finds for that recipient alone, and leads from the list to the recipient."""
+    snapshot = load_source(SAMPLE)
+    graph = MembershipGraph(snapshot)
+    checked = 0
+    for list_id in snapshot.lists:
+        reached = sorted(graph.reach(list_id))
+        chains = graph.paths(list_id, reached)
+        assert set(chains) == set(reached)
+        for recipient_id, chain in chains.items():
+            assert chain[0] == list_id and chain[-1] == recipient_id
+            assert all(b in graph.graph.successors(a) for a, b in itertools.pairwise(chain[:-1]))
+            assert len(chain) == len(graph.path(list_id, recipient_id))
+            checked += len(chain) > 2
+    assert checked > 50  # chains through nested lists, not only direct members

@@ -3,12 +3,13 @@ each worked out once, when first asked for (or before forking, by `prepare`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.checks.rulepack import PackSettings
 from dlscan.checks.shared import SharedFacts
+from dlscan.findings import Evidence
 from dlscan.graph import MembershipGraph
 from dlscan.matching.names import prepare_name_tables
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
@@ -132,6 +133,20 @@ class ScanContext:
 
     def names(self, ids: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(self.snapshot.label_of(i) for i in ids)
+
+    def recipients_evidence(self, list_id: str, recipients: Sequence[Recipient]) -> tuple[Evidence, ...]:
+        """Each recipient with why it counts as it does and the nesting path from the list that reaches
+        it: what a finding that names one example counts."""
+        paths = self.graph.paths(list_id, [r.id for r in recipients])
+        return tuple(
+            Evidence(
+                subject=r.primary_address or r.label,
+                subject_id=r.id,
+                note=self.cache.classifications[r.id].reason,
+                path=self.names(paths.get(r.id, ())),
+            )
+            for r in recipients
+        )
 
     def describe(self, recipient: Recipient) -> str:
         """A recipient as a finding names it: label, kind and why it counts as it does."""

@@ -51,6 +51,7 @@ class MixedMembership(Check):
                     f"{plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}.{declared}{trusted}"
                 ),
                 path=ctx.graph.path(group.id, example.id),
+                evidence=ctx.recipients_evidence(group.id, external),
             )
 
 
@@ -104,6 +105,7 @@ class HiddenExternal(Check):
                 f"e.g. {ctx.describe(example)}.{trusted}"
             ),
             path=(group.id, *ctx.graph.path(nested.id, example.id)),
+            evidence=ctx.recipients_evidence(group.id, via),
         )
 
 
@@ -138,6 +140,7 @@ class UnmarkedExternal(Check):
                     f"reaches {plural(len(external), 'external recipient')}, e.g. {ctx.describe(example)}.{trusted}"
                 ),
                 path=ctx.graph.path(group.id, example.id),
+                evidence=ctx.recipients_evidence(group.id, external),
             )
 
 
