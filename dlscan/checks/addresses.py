@@ -61,17 +61,56 @@ class DomainComparer:
             return "a hyphen is added or removed"
         if skeleton(name) == skeleton(own_name):
             return f"the same name under .{suffix} instead of .{own_suffix}"
-        allowed = 2 if len(own_name) >= 9 else 1 if len(own_name) >= 5 else 0
-        edits = allowed + 1
-        if allowed:
-            edits = min(
-                OSA.distance(name.casefold(), own_name.casefold(), score_cutoff=allowed),
-                OSA.distance(skeleton(name), skeleton(own_name), score_cutoff=allowed),
-            )
-        if edits <= allowed:
+        written = _folded("".join(unicode_domain(shown).split(".")[: -len(suffix.split("."))]))
+        own = _folded(own_name)
+        if same_suffix and written == own:
+            return "a dot or hyphen splits the name"
+        own_labels = own_suffix.split(".")
+        if written in {own + _folded("".join(own_labels[:k])) for k in range(1, len(own_labels) + 1)}:
+            return f"the suffix .{own_suffix} is written into the name, under .{suffix}"
+        allowed = _allowed(len(own_name), same_suffix)
+        # Letters as typed, and as read: "wyvenr" is one swap from "wyvern", whose skeleton reads "wyvem".
+        edits = _least(_within(name.casefold(), own_name.casefold(), allowed), _within(_folded(name), own, allowed))
+        if edits is not None:
             where = "" if same_suffix else f", under .{suffix} instead of .{own_suffix}"
             return f"{plural(edits, 'character')} different{where}"
+        if not same_suffix:
+            # An edit inside the suffix (met.poilce.uk for met.police.uk): the whole domain, letter by letter.
+            whole, own_whole = written + _folded(suffix), own + _folded(own_suffix)
+            plain = "".join(outside.casefold().replace("-", "").split("."))
+            own_plain = "".join(internal.casefold().replace("-", "").split("."))
+            allowed = _allowed(len(own_whole), True)
+            edits = _least(_within(plain, own_plain, allowed), _within(whole, own_whole, allowed))
+            if edits is not None:
+                return f"{plural(edits, 'character')} different, across the name and its suffix"
         return None
+
+
+def _folded(text: str) -> str:
+    """Letters as a reader takes them: the skeleton without dots or hyphens, vv read as w."""
+    return skeleton(text).replace(".", "").replace("-", "").replace("vv", "w")
+
+
+def _allowed(length: int, same_suffix: bool) -> int:
+    """Edits a name of this length may differ by and still be taken for the other. A short name (nhs,
+    kent) gets one only under its own suffix: under another, a three-letter name one letter off is
+    mostly another body's own (nus.org.uk)."""
+    if length >= 9:
+        return 2
+    if length >= 5 or (length >= 3 and same_suffix):
+        return 1
+    return 0
+
+
+def _least(*edits: int | None) -> int | None:
+    return min((e for e in edits if e is not None), default=None)
+
+
+def _within(text: str, other: str, allowed: int) -> int | None:
+    if not allowed:
+        return None
+    edits = OSA.distance(text, other, score_cutoff=allowed)
+    return edits if edits <= allowed else None
 
 
 class LookalikeDomain(RecipientCheck):
