@@ -332,6 +332,8 @@ def build() -> str:
     supplier = org.contact("Northgate Invoicing", "invoices@wyverncounci1.org.uk", "Unknown")
     g("Supplier Remittances", "finance.payment", [p["Finance"][7], supplier])
     org.contact("IT Service Desk (Civica)", "servicedesk@civica-support.co.uk", "Civica")
+    # The neighbouring council: a real public body whose domain is one letter from the council's own.
+    org.contact("Wyverne Planning Liaison", "liaison@wyverne.gov.uk", "Wyverne District Council")
     home = org.contact("Gareth Price (home)", "gareth.price@gmail.com", "")
     carers = [
         org.contact(f"{n} (foster carer)", f"{n.lower().replace(' ', '.')}@{d}", "")

@@ -7,7 +7,7 @@ May import boundary, matching, graph, sources, model and support.
 from __future__ import annotations
 
 from dlscan.checks.address_clash import SharedAddress
-from dlscan.checks.addresses import LookalikeDomain, PersonalEmail
+from dlscan.checks.addresses import LookalikeDomain, NeighbourDomain, PersonalEmail
 from dlscan.checks.base import Check
 from dlscan.checks.confusable import ConfusableLists
 from dlscan.checks.context import ScanContext
@@ -39,6 +39,7 @@ CHECK_CLASSES: tuple[type[Check], ...] = (
     AddressDeliversOutside,
     GuestWithInternalAddress,
     SharedAddress,
+    NeighbourDomain,
 )
 
 

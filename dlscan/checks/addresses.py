@@ -46,6 +46,27 @@ class DomainComparer:
         return unicode_domain(parts[0]), parts[1]
 
     def imitation(self, outside: str, internal: str) -> str | None:
+        """How `outside` imitates `internal`, or None; a real body's own domain beside it is a neighbour."""
+        return None if self.registered_neighbour(outside, internal) else self.resemblance(outside, internal)
+
+    def neighbour(self, outside: str, internal: str) -> str | None:
+        """How `outside`, a domain only a real public body can hold (a restricted suffix, the same as the
+        internal one's), resembles `internal`, or None."""
+        return self.resemblance(outside, internal) if self.registered_neighbour(outside, internal) else None
+
+    def registered_neighbour(self, outside: str, internal: str) -> bool:
+        """Both under the same restricted suffix and not the same to a reader: herefordshire.gov.uk beside
+        hertfordshire.gov.uk is another council, not an impostor (gov.uk admits only public bodies)."""
+        name, suffix = self.split(outside)
+        own_name, own_suffix = self.split(internal)
+        return (
+            suffix == own_suffix
+            and suffix in self.restricted
+            and skeleton(f"{name}.{suffix}") != skeleton(f"{own_name}.{own_suffix}")
+        )
+
+    def resemblance(self, outside: str, internal: str) -> str | None:
+        """How a reader could take `outside` for `internal`, or None."""
         name, suffix = self.split(outside)
         own_name, own_suffix = self.split(internal)
         if not name or not own_name or (name, suffix) == (own_name, own_suffix):
@@ -127,6 +148,12 @@ class LookalikeDomain(RecipientCheck):
     slug = "lookalike-domain"
     params: ClassVar[Mapping[str, type]] = {"restricted_suffixes": tuple}
 
+    def judge(self, comparer: DomainComparer, domain: str, own: str) -> str | None:
+        return comparer.imitation(domain, own)
+
+    def describe(self, domain: str, own: str, how: str) -> str:
+        return f"The domain {unicode_domain(domain)} imitates the internal domain {own}: {how}."
+
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         comparer = DomainComparer(frozenset(self.config.params["restricted_suffixes"]))
         by_domain: dict[str, list[Recipient]] = defaultdict(list)
@@ -135,10 +162,11 @@ class LookalikeDomain(RecipientCheck):
             domain = domain_of(recipient.primary_address)
             if domain:
                 by_domain[domain].append(recipient)
-        internal = [d.name for d in ctx.boundary.domains]
+        # The registrable domain first: wyvem.gov.uk imitates wyvern.gov.uk, not its ad. subdomain.
+        internal = sorted((d.name for d in ctx.boundary.domains), key=lambda d: (d.count("."), d))
         for domain in sorted(by_domain):
             for own in internal:
-                how = comparer.imitation(domain, own)
+                how = self.judge(comparer, domain, own)
                 if how is None:
                     continue
                 for recipient in sorted(by_domain[domain], key=lambda r: (r.label.casefold(), r.id)):
@@ -147,9 +175,28 @@ class LookalikeDomain(RecipientCheck):
                         recipient,
                         related=own,
                         key=own,
-                        detail=f"The domain {unicode_domain(domain)} imitates the internal domain {own}: {how}.",
+                        detail=self.describe(domain, own, how),
                     )
                 break
+
+
+class NeighbourDomain(LookalikeDomain):
+    """DL019: an external address at a real public body whose domain is one slip from an internal one:
+    herefordshire.gov.uk beside hertfordshire.gov.uk. Both are under a suffix listed in
+    `restricted_suffixes`, which only public bodies can register, so it imitates nothing; the hazard is
+    a slip between neighbours, mail meant for one council sent to the next."""
+
+    code = "DL019"
+    slug = "neighbour-domain"
+
+    def judge(self, comparer: DomainComparer, domain: str, own: str) -> str | None:
+        return comparer.neighbour(domain, own)
+
+    def describe(self, domain: str, own: str, how: str) -> str:
+        return (
+            f"The domain {domain} belongs to another public body, yet a reader could take it for the internal"
+            f" domain {own}: {how}. Mail meant for one can go to the other by a slip."
+        )
 
 
 class PersonalEmail(Check):

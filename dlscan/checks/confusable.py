@@ -39,7 +39,9 @@ def explain(a: str, b: str, match: Match) -> str:
     phrases = []
     for reason in match.reasons:
         if reason is Reason.SAME:
-            if plain_words(a) == plain_words(b):
+            if a == b:
+                phrases.append("they are the same")
+            elif plain_words(a) == plain_words(b):
                 phrases.append("they differ only in case, spacing or punctuation")
             elif plain_words(a, singular_form=True) == plain_words(b, singular_form=True):
                 phrases.append("they differ only in singular and plural")
