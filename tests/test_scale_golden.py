@@ -17,7 +17,7 @@ from conftest import ROOT
 from dlscan.checks import rule_specs
 from dlscan.checks.rulepack import load_rule_pack
 from dlscan.scan.engine import run_scan
-from dlscan.sinks.base import finding_row
+from dlscan.sinks.base import COLUMNS, finding_row
 from dlscan.sources import load_source
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -26,21 +26,9 @@ import yaml
 
 GOLDEN = ROOT / "tests" / "golden" / "scale_S.json"
 REVIEWED = ROOT / "tests" / "golden" / "scale_S_reviewed.yaml"
-GOLDEN_COLUMNS = (
-    "finding_id",
-    "code",
-    "rule",
-    "severity",
-    "list",
-    "list_address",
-    "list_id",
-    "related",
-    "detail",
-    "path",
-    "remediation",
-    "rationale",
-)
-"""The columns of a row when the golden file was made: columns added since do not change its digests."""
+GOLDEN_COLUMNS = COLUMNS[:12]
+"""The columns of a row when the golden file was made (columns are only ever appended): columns added
+since do not change its digests."""
 
 
 def digest(row: dict[str, str]) -> str:
