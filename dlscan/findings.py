@@ -98,6 +98,10 @@ class Finding:
     identity: str | None = None
     """When set, the fingerprint comes from this alone, e.g. a cycle's sorted list ids, whichever list
     the finding is reported on."""
+    owner: str = ""
+    """The list's owners, by name ('' for a finding about a recipient, or a list without owners)."""
+    owner_state: str = ""
+    """active, inactive (every owner disabled or not found), none, unknown; '' for a recipient."""
     evidence: tuple[Evidence, ...] = ()
     """Everything the detail counts or samples, listed (JSON and HTML carry it; CSV gives its count). Not
     part of the history's record: a resolved finding is reported by its row."""

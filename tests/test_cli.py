@@ -128,6 +128,8 @@ member: CN=Evil,OU=Contacts,DC=corp,DC=example
         "rationale",
         "severity_rank",
         "evidence_count",
+        "owner",
+        "owner_state",
     ]
     for row in rows:
         for value in row.values():

@@ -70,3 +70,23 @@ def test_copies_of_one_audience_belong_to_the_family_they_are_alike_to(dlscan, t
     assert finding["list_id"] == "ext"
     assert len(finding["evidence"]) == 1
     assert "These two and 1 more list form a family of look-alike lists: 1 other pair" in finding["detail"]
+
+
+def test_a_finding_names_the_lists_owner_and_whether_they_are_still_active(dlscan, tmp_path):
+    directory = {
+        "users": [{"id": "alice", "name": "Alice Moss"}, {"id": "leaver", "name": "Len Gone", "enabled": False}],
+        "contacts": [{"id": "pat", "address": "pat@partner.example"}],
+        "lists": [
+            {"id": "kept", "name": "Planning Team", "members": ["alice", "pat"], "owners": ["alice"]},
+            {"id": "orphan", "name": "Parks Team", "members": ["alice", "pat"], "owners": ["leaver"]},
+        ],
+    }
+    path = tmp_path / "owners.json"
+    write_snapshot(case_snapshot(directory), path)
+    outcome = dlscan("scan", path, "--format", "json")
+    by_list = {(f["code"], f["list_id"]): f for f in json.loads(outcome.out)["findings"]}
+    assert (by_list["DL001", "kept"]["owner"], by_list["DL001", "kept"]["owner_state"]) == ("Alice Moss", "active")
+    assert (by_list["DL001", "orphan"]["owner"], by_list["DL001", "orphan"]["owner_state"]) == ("Len Gone", "inactive")
+    report = tmp_path / "report.html"
+    dlscan("scan", path, "--format", "html", "--output", report)
+    assert "<dt>Owner</dt><dd>Len Gone (inactive)</dd>" in report.read_text(encoding="utf-8")

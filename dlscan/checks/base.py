@@ -67,6 +67,7 @@ class Check(ABC):
         keyword = ctx.sensitive_keyword(group)
         if keyword and self.config.sensitive_severity is not None:
             detail = f"{detail} The name suggests sensitive data ('{keyword}')."
+        owner, owner_state = ctx.owners(group)
         return self._build_finding(
             severity or self.severity(ctx, group),
             group.label,
@@ -78,6 +79,8 @@ class Check(ABC):
             path=ctx.names(path),
             identity=identity,
             evidence=evidence,
+            owner=owner,
+            owner_state=owner_state,
         )
 
     def _build_finding(
@@ -93,6 +96,8 @@ class Check(ABC):
         path: tuple[str, ...] = (),
         identity: str | None = None,
         evidence: tuple[Evidence, ...] = (),
+        owner: str = "",
+        owner_state: str = "",
     ) -> Finding:
         """A finding of this rule about one directory object, with the rule's texts."""
         return Finding(
@@ -110,6 +115,8 @@ class Check(ABC):
             rationale=self.config.rationale,
             identity=identity,
             evidence=evidence,
+            owner=owner,
+            owner_state=owner_state,
         )
 
 

@@ -134,6 +134,25 @@ class ScanContext:
     def names(self, ids: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(self.snapshot.label_of(i) for i in ids)
 
+    def owners(self, group: DistributionList) -> tuple[str, str]:
+        """(the owners' names, joined by '; ', and whether one of them is still active: 'active',
+        'inactive' when every owner is disabled or cannot be found, 'none', or 'unknown' when the source
+        does not say), for a finding to name the person who can fix the list."""
+        if group.owners is None:
+            return "", "unknown"
+        if not group.owners:
+            return "", "none"
+        recipients = self.snapshot.recipients
+        people = [recipients.get(o) for o in group.owners]
+        active = any(
+            p is None or (p.kind is not RecipientKind.UNRESOLVED and p.enabled is not False) for p in people
+        )
+        names = "; ".join(
+            (p.display_name or p.label) if p is not None else self.snapshot.label_of(o)
+            for o, p in zip(group.owners, people, strict=True)
+        )
+        return names, "active" if active else "inactive"
+
     def recipients_evidence(self, list_id: str, recipients: Sequence[Recipient]) -> tuple[Evidence, ...]:
         """Each recipient with why it counts as it does and the nesting path from the list that reaches
         it: what a finding that names one example counts."""

@@ -31,7 +31,7 @@ COLUMNS = (
 PATH_SEPARATOR = " > "
 RUN_COLUMNS = ("status", "first_seen", "suppressed_by")
 """Appended by `dlscan run`, which knows each finding's history."""
-LATER_COLUMNS = ("severity_rank", "evidence_count")
+LATER_COLUMNS = ("severity_rank", "evidence_count", "owner", "owner_state")
 """Appended after all of the above, in every row, so that a reader of the older columns keeps its places."""
 
 
@@ -116,7 +116,7 @@ def finding_row(finding: Finding, run: RunView | None = None) -> dict[str, str]:
         row.update(status=mark.status, first_seen=mark.first_seen, suppressed_by=mark.suppressed_by)
     # 1 is the worst: a spreadsheet sorts on it without knowing the severity words.
     row.update(severity_rank=str(Severity.CRITICAL.rank - finding.severity.rank + 1))
-    row.update(evidence_count=str(len(finding.evidence)))
+    row.update(evidence_count=str(len(finding.evidence)), owner=finding.owner, owner_state=finding.owner_state)
     return row
 
 

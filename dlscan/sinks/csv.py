@@ -31,7 +31,7 @@ _FORMULA_START = re.compile(f"((?:^|[{re.escape(_BREAKS)}])[{_PASSED_OVER}]*)(?=
 _AFTER_A_BREAK = re.compile(f"[{re.escape(_BREAKS)}][{_PASSED_OVER}]*[{re.escape(_FORMULA_STARTS)}]")
 """A formula start after a break: searched for over a whole column joined by line ends, where it is quick
 (the search skips, in C, to the few places where a break character stands)."""
-_FIXED = frozenset({"finding_id", "code", "rule", "severity", "severity_rank", "evidence_count"})
+_FIXED = frozenset({"finding_id", "code", "rule", "severity", "severity_rank", "evidence_count", "owner_state"})
 """Columns dlscan writes itself, from a fixed vocabulary: nothing of the directory's can reach them."""
 
 
