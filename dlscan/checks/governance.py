@@ -48,15 +48,12 @@ class NoOwner(Check):
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         recipients = ctx.snapshot.recipients
         for group in ctx.mail_lists:
-            if group.owners is None:
-                continue
-            if not group.owners:
+            _, state = ctx.owners(group)  # an owner that is a list, or any active owner, will do
+            if state == "none":
                 yield self.finding(ctx, group, detail="The list has no owner (managedBy is empty).")
+            if state != "inactive":
                 continue
-            people = [recipients.get(o) for o in group.owners]
-            if any(p is None or _active(p) for p in people):
-                continue  # an owner that is a list, or any active owner, will do
-            names = ", ".join(p.label for p in people if p is not None)
+            names = ", ".join(recipients[o].label for o in group.owners if o in recipients)  # type: ignore[union-attr]
             yield self.finding(
                 ctx,
                 group,
@@ -68,10 +65,6 @@ class NoOwner(Check):
         unknown = frozenset(g.id for g in ctx.mail_lists if g.owners is None)
         reason = f"DL013: the source does not name the owners of {plural(len(unknown), 'list')}."
         return Coverage(self.code, unknown, reason=reason if unknown else "")
-
-
-def _active(recipient) -> bool:
-    return recipient.kind is not RecipientKind.UNRESOLVED and recipient.enabled is not False
 
 
 class StaleMembers(Check):
