@@ -5,13 +5,16 @@ the others, so its volume follows the hazards and not the pairs."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any, TypeVar
 
 from networkx.utils import UnionFind
 
 from dlscan.findings import Evidence, Severity
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,21 @@ def families(verdicts: Iterable[PairVerdict], links: UnionFind) -> Iterator[Fami
     """The verdicts grouped by family, each worst pair first, in a stable order. `links` joins every
     pair of lists found alike, hazard or not: copies of one list that reach one audience are still one
     family with the copy that reaches another, and one finding."""
-    by_family: dict[str, list[PairVerdict]] = defaultdict(list)
-    for verdict in verdicts:
-        by_family[links[verdict.subject]].append(verdict)
-    sizes = Counter(links[member] for member in links)
-    found = []
-    for root, pairs in by_family.items():
-        pairs.sort(key=attrgetter("rank"))
-        found.append(Family(worst=pairs[0], others=tuple(pairs[1:]), lists=sizes[root]))
+    found = [
+        Family(worst=pairs[0], others=tuple(pairs[1:]), lists=size)
+        for pairs, size in grouped(verdicts, links, attrgetter("subject"), attrgetter("rank"))
+    ]
     yield from sorted(found, key=lambda f: f.worst.identity)
+
+
+def grouped(
+    pairs: Iterable[T], links: UnionFind, member: Callable[[T], str], rank: Callable[[T], Any]
+) -> list[tuple[list[T], int]]:
+    """Pairs of lists grouped by the family that `links` puts their `member` in, each group sorted by
+    `rank` (best first), with the number of lists in its family: the one way DL005's look-alikes and
+    DL014's copies become one finding per family."""
+    by_family: dict[str, list[T]] = defaultdict(list)
+    for pair in pairs:
+        by_family[links[member(pair)]].append(pair)
+    sizes = Counter(links[list_id] for list_id in links)
+    return [(sorted(group, key=rank), sizes[root]) for root, group in by_family.items()]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import ClassVar
 
 from networkx.utils import UnionFind
 
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
+from dlscan.checks.families import grouped
 from dlscan.findings import Evidence, Finding
 
 
@@ -111,11 +112,7 @@ class DuplicateMembership(Check):
             links.union(first.id, second.id)
             pairs.append((-common / union, first.label.casefold(), first.id, second.id, common, union))
         # Copies of one list are one finding, on its most alike pair: "delete these copies" is one job.
-        by_family: dict[str, list[tuple]] = {}
-        for pair in sorted(pairs):
-            by_family.setdefault(links[pair[2]], []).append(pair)
-        sizes = Counter(links[member] for member in links)
-        for root, family in by_family.items():
+        for family, size in sorted(grouped(pairs, links, itemgetter(2), lambda pair: pair)):
             _, _, first, second, common, union = family[0]
             evidence = tuple(
                 Evidence(
@@ -125,7 +122,7 @@ class DuplicateMembership(Check):
                 )
                 for _, _, a, b, shared, total in family[1:]
             )
-            yield self._finding(ctx, lists[first], lists[second], common, union, evidence, sizes[root])
+            yield self._finding(ctx, lists[first], lists[second], common, union, evidence, size)
 
     def _finding(
         self,
