@@ -9,7 +9,7 @@ from typing import IO
 import orjson
 
 from dlscan import __version__
-from dlscan.findings import Evidence, Finding, stable_order
+from dlscan.findings import Finding, stable_order
 from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import RunView, Sink, finding_row
 
@@ -39,7 +39,7 @@ class JsonSink(Sink):
                 "rule_files": list(summary.rule_files),
             },
             "findings": [
-                {**finding_row(f, run), "path": list(f.path), "evidence": [_evidence(e) for e in f.evidence]}
+                {**finding_row(f, run), "path": list(f.path), "evidence": list(map(dataclasses.asdict, f.evidence))}
                 for f in stable_order(findings)
             ],
         }
@@ -47,10 +47,6 @@ class JsonSink(Sink):
             # The night's counts by status, as every format of the run gives them (docs/output.md).
             document["run"] = {"counts": dict(run.counts.named())}
         stream.write(_encoded(document) + b"\n")
-
-
-def _evidence(item: Evidence) -> dict[str, object]:
-    return {"subject": item.subject, "subject_id": item.subject_id, "note": item.note, "path": list(item.path)}
 
 
 def _encoded(document: dict) -> bytes:
