@@ -11,16 +11,12 @@ l and case is then folded, but a reader tells them apart, and so does the check.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
-from dlscan.matching.glyphs import capitals_mapped, capitals_matter, cased_skeleton
-from dlscan.matching.names import NameForms
-
-_WORD = re.compile(r"[^\W_]+")
-_APOSTROPHES = re.compile("['\u2019`\u00b4]")
+from dlscan.matching.glyphs import capitals_mapped, capitals_matter
+from dlscan.matching.names import NameForms, cased_words
 
 
 @lru_cache(maxsize=65_536)
@@ -29,11 +25,7 @@ def capital_key(text: str) -> str:
     return NameForms.of(capitals_mapped(text)).exact
 
 
-@lru_cache(maxsize=65_536)
-def cased_words(text: str) -> str:
-    """The text's words once look-alikes are mapped in their own case, case kept (UTS #39's skeleton,
-    with accents, apostrophes and punctuation dropped as the name forms drop them)."""
-    return " ".join(_WORD.findall(_APOSTROPHES.sub("", cased_skeleton(text))))
+_cased_words = lru_cache(maxsize=65_536)(cased_words)
 
 
 def capitals_alike(a: NameForms, b: NameForms) -> bool:
@@ -41,7 +33,7 @@ def capitals_alike(a: NameForms, b: NameForms) -> bool:
     letter in the same case, so 'IT' and 'lT' are, and 'Iona' and 'Lona' are not."""
     if not (capitals_matter(a.original) or capitals_matter(b.original)):
         return False
-    return cased_words(a.original) == cased_words(b.original)
+    return _cased_words(a.original) == _cased_words(b.original)
 
 
 def capital_pairs(left: Sequence[NameForms], right: Sequence[NameForms]) -> set[tuple[int, int]]:
@@ -72,11 +64,7 @@ def _changed(names: Sequence[NameForms]) -> dict[int, str]:
     found = {}
     for i, forms in enumerate(names):
         if capitals_matter(forms.original):
-            key = _key(forms)
+            key = capital_key(forms.original)
             if key != forms.exact:
                 found[i] = key
     return found
-
-
-def _key(forms: NameForms) -> str:
-    return capital_key(forms.original) if capitals_matter(forms.original) else forms.exact

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from dlscan.matching.glyphs import skeleton, skeleton_table, visible
+from dlscan.matching.glyphs import cased_skeleton, skeleton, skeleton_table, visible
 
 _STOPWORDS = frozenset({"and", "of", "the", "for", "to", "in", "&"})
 _DASHES = "-\u2013\u2014"  # hyphen, en dash, em dash
@@ -55,6 +55,15 @@ def words(text: str) -> list[str]:
     if not _APOSTROPHE_CHARS.isdisjoint(folded):
         folded = _APOSTROPHES.sub("", folded)
     return [w for w in _NON_WORD.split(folded) if w]
+
+
+def cased_words(text: str) -> str:
+    """The text's words as `words` splits them, but with look-alikes mapped in their own case and case
+    kept (UTS #39's skeleton): what tells 'IT' with a look-alike capital from 'LT'."""
+    mapped = cased_skeleton(text)
+    if not _APOSTROPHE_CHARS.isdisjoint(mapped):
+        mapped = _APOSTROPHES.sub("", mapped)
+    return " ".join(w for w in _NON_WORD.split(mapped) if w)
 
 
 class NameForms(NamedTuple):
