@@ -57,10 +57,10 @@ def test_dlscan_joins_no_more_than_measured(agreement):
 def test_capital_look_alikes_meet_as_icu_says(plain, spoofed):
     checker = icu.SpoofChecker()
     assert checker.getSkeleton(0, plain) == checker.getSkeleton(0, spoofed)
-    assert look_alike(plain, spoofed)
+    assert look_alike(plain, spoofed) and icu_agreement.names_alike(plain, spoofed)
 
 
 def test_a_capital_and_another_small_letter_stay_apart():
     checker = icu.SpoofChecker()
     assert checker.getSkeleton(0, "IT Team") != checker.getSkeleton(0, "LT Team")
-    assert not look_alike("IT Team", "LT Team")
+    assert not look_alike("IT Team", "LT Team") and not icu_agreement.names_alike("IT Team", "LT Team")
