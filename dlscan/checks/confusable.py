@@ -120,7 +120,9 @@ class ConfusableLists(Check):
         verdicts = []
         for (i, j), found in sorted(matches.items()):
             links.union(lists[i].id, lists[j].id)
-            verdict = self._judge(ctx, lists[i], lists[j], found)
+            verdict = self._judge(
+                ctx, lists[i], lists[j], found, typed_first=len(names[i].exact) <= len(names[j].exact)
+            )
             if verdict is not None:
                 verdicts.append(verdict)
         del matches
@@ -139,13 +141,19 @@ class ConfusableLists(Check):
             )
 
     def _judge(
-        self, ctx: ScanContext, a: DistributionList, b: DistributionList, found: list[tuple[str, Match]]
+        self,
+        ctx: ScanContext,
+        a: DistributionList,
+        b: DistributionList,
+        found: list[tuple[str, Match]],
+        *,
+        typed_first: bool,
     ) -> PairVerdict | None:
         a_out, b_out = ctx.external_domains(a.id), ctx.external_domains(b.id)
         same_audience = a_out == b_out
         if same_audience and series_key(a.display_name) == series_key(b.display_name):
             return None  # a numbered series: "Ward 01" and "Ward 02" are meant to look alike
-        harmless = same_audience or _offered_reaches_no_more(a, b, a_out, b_out, found)
+        harmless = same_audience or _offered_reaches_no_more(a_out, b_out, found, typed_first=typed_first)
         if harmless and not self.config.params.get("report_same_audience", False):
             return None
         if harmless:
@@ -199,18 +207,13 @@ class ConfusableLists(Check):
 
 
 def _offered_reaches_no_more(
-    a: DistributionList,
-    b: DistributionList,
-    a_out: frozenset[str],
-    b_out: frozenset[str],
-    found: list[tuple[str, Match]],
+    a_out: frozenset[str], b_out: frozenset[str], found: list[tuple[str, Match]], *, typed_first: bool
 ) -> bool:
-    """A pair alike only because one name begins with the other is mistaken one way: the longer name is
-    offered while the shorter is typed. If the offered list reaches no organisation that the typed one
-    does not, that slip sends nothing to anyone new outside."""
+    """A pair alike only because one name begins with the other is mistaken one way: the shorter name
+    (`typed_first`: the first; shorter as `similar` measures a prefix) is typed and the longer offered.
+    If the offered list reaches no organisation that the typed one does not, that slip sends nothing to
+    anyone new outside."""
     if not all(field == "name" and m.reasons == (Reason.PREFIX,) for field, m in found):
         return False
-    typed_out, offered_out = (
-        (a_out, b_out) if len(plain_words(a.display_name)) <= len(plain_words(b.display_name)) else (b_out, a_out)
-    )
+    typed_out, offered_out = (a_out, b_out) if typed_first else (b_out, a_out)
     return offered_out <= typed_out
