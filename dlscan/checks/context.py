@@ -135,23 +135,32 @@ class ScanContext:
         return tuple(self.snapshot.label_of(i) for i in ids)
 
     def owners(self, group: DistributionList) -> tuple[str, str]:
-        """(the owners' names, joined by '; ', and whether one of them is still active: 'active',
-        'inactive' when every owner is disabled or cannot be found, 'none', or 'unknown' when the source
-        does not say), for a finding to name the person who can fix the list."""
-        if group.owners is None:
-            return "", "unknown"
+        """(the owners' names, joined by '; ', and `owner_state`), for a finding to name the person who
+        can fix the list."""
+        state = self.owner_state(group)
         if not group.owners:
-            return "", "none"
+            return "", state
         recipients = self.snapshot.recipients
-        people = [recipients.get(o) for o in group.owners]
-        active = any(
-            p is None or (p.kind is not RecipientKind.UNRESOLVED and p.enabled is not False) for p in people
-        )
         names = "; ".join(
-            (p.display_name or p.label) if p is not None else self.snapshot.label_of(o)
-            for o, p in zip(group.owners, people, strict=True)
+            (recipients[o].display_name or recipients[o].label) if o in recipients else self.snapshot.label_of(o)
+            for o in group.owners
         )
-        return names, "active" if active else "inactive"
+        return names, state
+
+    def owner_state(self, group: DistributionList) -> str:
+        """Whether one of the list's owners can still act on it: 'active' (an active user, or an owner
+        that is not a recipient, such as a list), 'inactive' when every owner is disabled or cannot be
+        found, 'none', or 'unknown' when the source does not say."""
+        if group.owners is None:
+            return "unknown"
+        if not group.owners:
+            return "none"
+        recipients = self.snapshot.recipients
+        for owner in group.owners:
+            person = recipients.get(owner)
+            if person is None or (person.kind is not RecipientKind.UNRESOLVED and person.enabled is not False):
+                return "active"
+        return "inactive"
 
     def recipients_evidence(self, list_id: str, recipients: Sequence[Recipient]) -> tuple[Evidence, ...]:
         """Each recipient with why it counts as it does and the nesting path from the list that reaches

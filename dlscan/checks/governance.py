@@ -48,7 +48,7 @@ class NoOwner(Check):
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         recipients = ctx.snapshot.recipients
         for group in ctx.mail_lists:
-            _, state = ctx.owners(group)  # an owner that is a list, or any active owner, will do
+            state = ctx.owner_state(group)  # an owner that is a list, or any active owner, will do
             if state == "none":
                 yield self.finding(ctx, group, detail="The list has no owner (managedBy is empty).")
             if state != "inactive":
