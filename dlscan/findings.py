@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -123,8 +125,73 @@ def stable_order(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.sort_key)
 
 
-def worst_first(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.severity.rank, *f.sort_key))
+def worst_first(findings: list[Finding], plan: tuple[ToFix, ...] = ()) -> list[Finding]:
+    """Worst severity first; within a severity, the findings of the object to fix first (`plan`) lead."""
+    ranks = {item.object_id: item.rank for item in plan}
+    last = len(ranks) + 1
+    return sorted(findings, key=lambda f: (-f.severity.rank, ranks.get(object_of(f), last), *f.sort_key))
+
+
+_URGENCY = {Severity.CRITICAL: 16, Severity.HIGH: 8, Severity.MEDIUM: 4, Severity.LOW: 2, Severity.INFO: 1}
+"""What a finding weighs in its object's place in the plan, among objects whose worst findings are as
+severe and as many: the rest of their findings then decide."""
+
+
+@dataclass(frozen=True)
+class ToFix:
+    """One object, a list or a recipient, with every finding about it: the findings that go when it is
+    fixed. A plan of these, most urgent first, is what the reports lead with."""
+
+    rank: int
+    """1 for the object to fix first."""
+    name: str
+    address: str
+    object_id: str
+    owner: str
+    owner_state: str
+    worst: Severity
+    findings: tuple[Finding, ...]
+    """Worst first."""
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(sorted({f.code for f in self.findings}))
+
+    def by_severity(self) -> tuple[tuple[Severity, int], ...]:
+        counts: dict[Severity, int] = defaultdict(int)
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return tuple((s, counts[s]) for s in reversed(Severity) if counts[s])
+
+
+def object_of(finding: Finding) -> str:
+    """The object a finding is about, which fixing makes it go: its list (or recipient) id, else its name."""
+    return finding.list_id or finding.list
+
+
+def fix_plan(findings: Iterable[Finding]) -> tuple[ToFix, ...]:
+    """Every object with findings, most urgent first: the worst severity, then how many findings have it,
+    then all of them weighed, then name and id so that the order is the same every run."""
+    by_object: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_object[object_of(finding)].append(finding)
+    groups = sorted((worst_first(group) for group in by_object.values()), key=_urgency)
+    return tuple(_to_fix(rank, group) for rank, group in enumerate(groups, start=1))
+
+
+def _to_fix(rank: int, group: list[Finding]) -> ToFix:
+    first = group[0]
+    return ToFix(
+        rank, first.list, first.list_address, object_of(first), first.owner, first.owner_state, first.severity,
+        tuple(group),
+    )  # fmt: skip
+
+
+def _urgency(group: list[Finding]) -> tuple:
+    worst = group[0].severity
+    at_worst = sum(1 for f in group if f.severity is worst)
+    weight = sum(_URGENCY[f.severity] for f in group)
+    return (-worst.rank, -at_worst, -weight, group[0].list.casefold(), object_of(group[0]))
 
 
 _RECORD_FIELDS = (

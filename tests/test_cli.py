@@ -130,13 +130,14 @@ member: CN=Evil,OU=Contacts,DC=corp,DC=example
         "evidence_count",
         "owner",
         "owner_state",
+        "fix_rank",
     ]
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
     assert {r["list"] for r in rows} == {"'@SUM(1+1)", "'-2+3 Team"}
-    # Worst first, then by rule and list: the rank column sorts as the rows stand.
-    assert rows == sorted(rows, key=lambda r: (int(r["severity_rank"]), r["code"], r["list"].casefold()))
+    # Worst first, then the list to fix first, then by rule: the rank columns sort as the rows stand.
+    assert rows == sorted(rows, key=lambda r: (int(r["severity_rank"]), int(r["fix_rank"]), r["code"]))
     ranks = {"critical": "1", "high": "2", "medium": "3", "low": "4", "info": "5"}
     assert all(r["severity_rank"] == ranks[r["severity"]] for r in rows)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

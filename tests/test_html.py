@@ -48,6 +48,11 @@ def test_sample_report_renders_counts_diagram_and_pair(sample_report, tmp_path):
                  for t in page.locator("#severity-counts li").all()}  # fmt: skip
         assert tiles == {"critical": 10, "high": 15, "medium": 9, "low": 9, "info": 1}
         assert page.inner_text("#shown-count") == "44 of 44 findings shown"  # the script ran
+        lead = page.locator("#fix-first tbody tr")
+        assert lead.count() == 10
+        assert lead.first.locator("td").nth(1).inner_text().startswith("Children's Services All")
+        target = lead.first.locator("a").get_attribute("href")
+        assert "Children's Services All" in page.locator(f"article.card{target}").text_content()
         card = page.locator("article.card", has_text="DL002 hidden-external")
         boxes = card.locator("svg g text").all_text_contents()
         assert boxes == ["Children's Services All", "Children's Services Partners", "anna.kowalski@wyvern.police.uk"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, ClassVar
 
-from dlscan.findings import Finding, Severity
+from dlscan.findings import Finding, Severity, ToFix, fix_plan, object_of
 from dlscan.scan.engine import ScanResult
 
 # The public column contract (docs/output.md). New columns are only ever appended.
@@ -31,7 +31,7 @@ COLUMNS = (
 PATH_SEPARATOR = " > "
 RUN_COLUMNS = ("status", "first_seen", "suppressed_by")
 """Appended by `dlscan run`, which knows each finding's history."""
-LATER_COLUMNS = ("severity_rank", "evidence_count", "owner", "owner_state")
+LATER_COLUMNS = ("severity_rank", "evidence_count", "owner", "owner_state", "fix_rank")
 """Appended after all of the above, in every row, so that a reader of the older columns keeps its places."""
 
 
@@ -109,7 +109,21 @@ def columns(run: RunView | None) -> tuple[str, ...]:
     return COLUMNS + (RUN_COLUMNS if run is not None else ()) + LATER_COLUMNS
 
 
-def finding_row(finding: Finding, run: RunView | None = None) -> dict[str, str]:
+def needs_attention(finding: Finding, run: RunView | None) -> bool:
+    """Found, and not an accepted risk: in a run, a resolved finding listed once, or one an accepted risk
+    covers and shown with --show-suppressed, is nothing to fix."""
+    mark = run.marks.get(finding.finding_id) if run is not None else None
+    return mark is None or (mark.status != "resolved" and not mark.suppressed_by)
+
+
+def plan(findings: list[Finding], run: RunView | None = None) -> tuple[ToFix, ...]:
+    """The objects to fix, most urgent first, from the findings that need attention."""
+    return fix_plan(f for f in findings if needs_attention(f, run))
+
+
+def finding_row(finding: Finding, run: RunView | None = None, ranks: Mapping[str, int] | None = None) -> dict[str, str]:
+    """A finding's cells; `ranks` (object id to its place in the plan) gives its `fix_rank`, which is
+    empty for a finding that needs no attention."""
     row = _row(finding)
     if run is not None:
         mark = run.marks[finding.finding_id]
@@ -117,15 +131,25 @@ def finding_row(finding: Finding, run: RunView | None = None) -> dict[str, str]:
     # 1 is the worst: a spreadsheet sorts on it without knowing the severity words.
     row.update(severity_rank=str(Severity.CRITICAL.rank - finding.severity.rank + 1))
     row.update(evidence_count=str(len(finding.evidence)), owner=finding.owner, owner_state=finding.owner_state)
+    rank = (ranks or {}).get(object_of(finding)) if needs_attention(finding, run) else None
+    row.update(fix_rank=str(rank) if rank else "")
     return row
 
 
-def finding_columns(findings: list[Finding], run: RunView | None = None) -> dict[str, list[str]]:
+def plan_ranks(to_fix: tuple[ToFix, ...]) -> dict[str, int]:
+    return {item.object_id: item.rank for item in to_fix}
+
+
+def finding_columns(
+    findings: list[Finding], run: RunView | None = None, to_fix: tuple[ToFix, ...] = ()
+) -> dict[str, list[str]]:
     """`finding_row` of every finding, as a list of cells per column (`columns(run)`), turned round in C."""
     names = columns(run)
     if not findings:
         return {name: [] for name in names}
-    cells = zip(*map(itemgetter(*names), map(finding_row, findings, itertools.repeat(run))), strict=True)
+    ranks = plan_ranks(to_fix)
+    rows = map(finding_row, findings, itertools.repeat(run), itertools.repeat(ranks))
+    cells = zip(*map(itemgetter(*names), rows), strict=True)
     return dict(zip(names, map(list, cells), strict=True))
 
 

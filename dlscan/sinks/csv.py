@@ -13,7 +13,7 @@ from typing import IO
 
 from dlscan.findings import Finding, worst_first
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import RunView, Sink, columns, finding_columns
+from dlscan.sinks.base import RunView, Sink, columns, finding_columns, plan
 
 _FORMULA_STARTS = "=+-@|\uff1d\uff0b\uff0d\uff20\uff5c"
 """What makes a cell a formula in Excel, LibreOffice and Google Sheets (`|` for the DDE form), with the
@@ -31,7 +31,9 @@ _FORMULA_START = re.compile(f"((?:^|[{re.escape(_BREAKS)}])[{_PASSED_OVER}]*)(?=
 _AFTER_A_BREAK = re.compile(f"[{re.escape(_BREAKS)}][{_PASSED_OVER}]*[{re.escape(_FORMULA_STARTS)}]")
 """A formula start after a break: searched for over a whole column joined by line ends, where it is quick
 (the search skips, in C, to the few places where a break character stands)."""
-_FIXED = frozenset({"finding_id", "code", "rule", "severity", "severity_rank", "evidence_count", "owner_state"})
+_FIXED = frozenset(
+    {"finding_id", "code", "rule", "severity", "severity_rank", "evidence_count", "owner_state", "fix_rank"}
+)
 """Columns dlscan writes itself, from a fixed vocabulary: nothing of the directory's can reach them."""
 
 
@@ -61,7 +63,8 @@ class CsvSink(Sink):
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         import pandas as pd  # imported here: it costs a quarter of a second that other formats need not pay
 
-        table = finding_columns(worst_first(findings), run)
+        to_fix = plan(findings, run)
+        table = finding_columns(worst_first(findings, to_fix), run, to_fix)
         safe = {name: table[name] if name in _FIXED else _neutralised(table[name]) for name in columns(run)}
         frame = pd.DataFrame(safe, dtype=object)
         text = frame.to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_ALL)

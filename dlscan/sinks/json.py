@@ -9,9 +9,9 @@ from typing import IO
 import orjson
 
 from dlscan import __version__
-from dlscan.findings import Finding, stable_order
+from dlscan.findings import Finding, ToFix, stable_order
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import RunView, Sink, finding_row
+from dlscan.sinks.base import RunView, Sink, finding_row, plan, plan_ranks
 
 JSON_FORMAT_VERSION = 1
 
@@ -22,6 +22,8 @@ class JsonSink(Sink):
 
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         summary = result.summary
+        to_fix = plan(findings, run)
+        ranks = plan_ranks(to_fix)
         document = {
             "dlscan_version": __version__,
             "format_version": JSON_FORMAT_VERSION,
@@ -38,15 +40,32 @@ class JsonSink(Sink):
                 "boundary": list(summary.boundary),
                 "rule_files": list(summary.rule_files),
             },
-            "findings": [
-                {**finding_row(f, run), "path": list(f.path), "evidence": list(map(dataclasses.asdict, f.evidence))}
-                for f in stable_order(findings)
-            ],
+            "fix_first": [_to_fix_entry(item) for item in to_fix],
+            "findings": [_finding_entry(f, run, ranks) for f in stable_order(findings)],
         }
         if run is not None:
             # The night's counts by status, as every format of the run gives them (docs/output.md).
             document["run"] = {"counts": dict(run.counts.named())}
         stream.write(_encoded(document) + b"\n")
+
+
+def _finding_entry(finding: Finding, run: RunView | None, ranks: dict[str, int]) -> dict[str, object]:
+    evidence = list(map(dataclasses.asdict, finding.evidence))
+    return {**finding_row(finding, run, ranks), "path": list(finding.path), "evidence": evidence}
+
+
+def _to_fix_entry(item: ToFix) -> dict[str, object]:
+    return {
+        "fix_rank": item.rank,
+        "list": item.name,
+        "list_address": item.address,
+        "list_id": item.object_id,
+        "owner": item.owner,
+        "owner_state": item.owner_state,
+        "worst": item.worst.value,
+        "codes": list(item.codes),
+        "findings": [f.finding_id for f in item.findings],
+    }
 
 
 def _encoded(document: dict) -> bytes:

@@ -1,4 +1,5 @@
-"""The table for people: worst findings first, each with what, why and what to do, then a summary."""
+"""The table for people: the few lists to fix first, then the findings worst first, each with what, why
+and what to do, then a summary."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import shutil
 import textwrap
 from typing import IO
 
-from dlscan.findings import Finding, worst_first
+from dlscan.findings import Finding, ToFix, worst_first
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import PATH_SEPARATOR, RunMark, RunView, Sink
+from dlscan.sinks.base import PATH_SEPARATOR, RunMark, RunView, Sink, plan
 
 _INDENT = "    "
+FIX_FIRST = 5
+"""How many objects the table leads with: a night's few, not a second copy of the findings."""
 
 
 class TableSink(Sink):
@@ -20,10 +23,31 @@ class TableSink(Sink):
         self.width = width or min(max(shutil.get_terminal_size((100, 24)).columns, 60), 120)
 
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
-        for finding in worst_first(findings):
+        to_fix = plan(findings, run)
+        if to_fix:
+            stream.write(self._fix_first(to_fix))
+        for finding in worst_first(findings, to_fix):
             stream.write(self._finding(finding, run.marks[finding.finding_id] if run is not None else None))
             stream.write("\n")
         stream.write(self._summary(result, findings))
+
+    def _fix_first(self, to_fix: tuple[ToFix, ...]) -> str:
+        shown = to_fix[:FIX_FIRST]
+        cleared = sum(len(item.findings) for item in shown)
+        total = sum(len(item.findings) for item in to_fix)
+        heading = (
+            f"Fix these first: {len(shown)} of the {len(to_fix)} lists and recipients with findings. "
+            f"Fixing them clears {cleared} of the {total} findings."
+        )
+        lines = textwrap.wrap(heading, width=self.width, subsequent_indent=_INDENT)
+        for item in shown:
+            address = f" <{item.address}>" if item.address else ""
+            counts = ", ".join(f"{n} {s.value}" for s, n in item.by_severity())
+            owner = f"; owner {item.owner or 'none'} ({item.owner_state})" if item.owner_state else ""
+            found = f"{len(item.findings)} finding{'s' if len(item.findings) > 1 else ''}"
+            text = f"{item.rank}. {item.name}{address}: {found} ({counts}), {', '.join(item.codes)}{owner}"
+            lines += self._wrap(text, hang="   ")
+        return "\n".join(lines) + "\n\n"
 
     def _finding(self, f: Finding, mark: RunMark | None) -> str:
         address = f" <{f.list_address}>" if f.list_address else ""

@@ -1,4 +1,4 @@
-"""Everything the HTML report shows, as plain values: overview, riskiest lists, trend, finding cards."""
+"""Everything the HTML report shows, as plain values: overview, the lists to fix first, trend, finding cards."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from dlscan import __version__
 from dlscan.checks import pictures
-from dlscan.findings import Finding, Picture, Severity, worst_first
+from dlscan.findings import Finding, Picture, Severity, ToFix, worst_first
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import PastRun, RunCounts, RunMark, RunView
+from dlscan.sinks.base import PastRun, RunCounts, RunView, needs_attention, plan
 from dlscan.sinks.report.diagram import Diagram, chain_diagram
 from dlscan.sinks.report.pairs import Pair, confusable_pair
 
-_WEIGHT = {Severity.CRITICAL: 16, Severity.HIGH: 8, Severity.MEDIUM: 4, Severity.LOW: 2, Severity.INFO: 1}
+FIX_FIRST = 10
+"""How many objects the report leads with."""
 TREND_WIDTH, TREND_HEIGHT = 640, 120
 
 
@@ -29,13 +30,12 @@ class Card:
 
 
 @dataclass(frozen=True)
-class ListRisk:
-    name: str
-    address: str
+class ToFixRow:
+    item: ToFix
     anchor: str
-    score: int
-    worst: Severity
-    findings: int
+    """The card of its worst finding."""
+    counts: str
+    """Its findings by severity, in words."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,13 @@ class Report:
     total: int
     counts: tuple[tuple[Severity, int], ...]
     rules: tuple[tuple[str, str, int, Severity], ...]
-    riskiest: tuple[ListRisk, ...]
+    fix_first: tuple[ToFixRow, ...]
+    """The few objects to fix first, and how many there are in all."""
+    to_fix: int
+    cleared: int
+    """How many findings the objects to fix first hold."""
+    total_to_fix: int
+    """How many findings need attention."""
     trend: tuple[TrendBar, ...]
     cards: tuple[Card, ...]
     notes: tuple[str, ...]
@@ -71,10 +77,11 @@ class Report:
 
 
 def build_report(result: ScanResult, findings: list[Finding], run: RunView | None) -> Report:
-    ordered = worst_first(findings)
+    to_fix = plan(findings, run)
+    ordered = worst_first(findings, to_fix)
     # In a run the overview counts what needs attention, as the run's counts do: not the resolved findings
     # listed once, nor accepted risks shown with --show-suppressed. The cards below list them all.
-    active = ordered if run is None else [f for f in ordered if _active(run.marks.get(f.finding_id))]
+    active = [f for f in ordered if needs_attention(f, run)]
     summary = result.summary
     counts = Counter(f.severity for f in active)
     drawn = pictures()
@@ -85,7 +92,10 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         total=len(ordered),
         counts=tuple((s, counts.get(s, 0)) for s in reversed(Severity)),
         rules=_rules(active),
-        riskiest=_riskiest(active),
+        fix_first=tuple(map(_fix_row, to_fix[:FIX_FIRST])),
+        to_fix=len(to_fix),
+        cleared=sum(len(item.findings) for item in to_fix[:FIX_FIRST]),
+        total_to_fix=len(active),
         trend=_trend(run),
         cards=tuple(_card(f, run, drawn.get(f.code, Picture.NONE)) for f in ordered),
         notes=summary.notes,
@@ -96,10 +106,6 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         in_run=run is not None,
         run_counts=run.counts.named() if run is not None else (),
     )
-
-
-def _active(mark: RunMark | None) -> bool:
-    return mark is None or (mark.status != "resolved" and not mark.suppressed_by)
 
 
 def anchor_of(finding: Finding) -> str:
@@ -131,17 +137,9 @@ def _rules(findings: list[Finding]) -> tuple[tuple[str, str, int, Severity], ...
     )
 
 
-def _riskiest(findings: list[Finding], top: int = 10) -> tuple[ListRisk, ...]:
-    by_list: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        by_list[finding.list_id or finding.list].append(finding)
-    risks = []
-    for group in by_list.values():
-        worst = max(group, key=lambda f: f.severity.rank)
-        risks.append(ListRisk(worst.list, worst.list_address, anchor_of(worst),
-                              sum(_WEIGHT[f.severity] for f in group), worst.severity, len(group)))  # fmt: skip
-    risks.sort(key=lambda r: (-r.score, -r.worst.rank, r.name.casefold()))
-    return tuple(risks[:top])
+def _fix_row(item: ToFix) -> ToFixRow:
+    counts = ", ".join(f"{n} {severity.value}" for severity, n in item.by_severity())
+    return ToFixRow(item, anchor_of(item.findings[0]), counts)
 
 
 def _trend(run: RunView | None) -> tuple[TrendBar, ...]:
