@@ -102,6 +102,13 @@ def cli() -> None:
     help="Write here (atomically) instead of standard output; never over the source, rule pack or config.",
 )
 @click.option(
+    "--details",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Also write a CSV with one row per external recipient (and every other item a finding lists), "
+    "with its nesting path; atomically.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice([*_SEVERITIES, NEVER]),
     help="Exit 1 when a finding is at least this severe.  [default: high]",
@@ -131,6 +138,7 @@ def scan(
     rules: Path | None,
     output_format: str | None,
     output: Path | None,
+    details: Path | None,
     fail_on: str | None,
     min_severity: str | None,
     allow_unresolved: bool | None,
@@ -148,6 +156,7 @@ def scan(
         rules=rules or config.rules,
         format=output_format or config.format or "table",
         output=output or config.output,
+        details=details or config.details,
         fail_on=fail_on or config.fail_on or Severity.HIGH.value,
         min_severity=min_severity or config.min_severity or Severity.INFO.value,
         allow_unresolved=bool(allow_unresolved if allow_unresolved is not None else config.allow_unresolved),

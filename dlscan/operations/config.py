@@ -26,6 +26,7 @@ class ScanConfig:
     rules: Path | None = None
     format: str | None = None
     output: Path | None = None
+    details: Path | None = None
     fail_on: str | None = None
     min_severity: str | None = None
     allow_unresolved: bool | None = None

@@ -15,6 +15,7 @@ from dlscan.findings import Severity
 from dlscan.operations.protect import refuse_overwriting, remove_leftovers
 from dlscan.scan.engine import ScanResult, run_scan
 from dlscan.sinks import Sink, sink_classes
+from dlscan.sinks.details import DetailsSink
 from dlscan.sources import load_source
 from dlscan.support.atomic import atomic_writer
 from dlscan.support.errors import DlscanError, UsageError
@@ -30,6 +31,8 @@ class ScanRequest:
     rules: Path | None = None
     format: str = "table"
     output: Path | None = None
+    details: Path | None = None
+    """Where to write the details CSV too: one row per item of evidence (`dlscan.sinks.details`)."""
     fail_on: str = Severity.HIGH.value
     min_severity: str = Severity.INFO.value
     allow_unresolved: bool = False
@@ -66,15 +69,16 @@ def _execute(request: ScanRequest) -> tuple[ScanResult, int]:
         raise UsageError(f"unknown format {request.format!r} (choose from {', '.join(formats)})")
     fail_on = _threshold(request.fail_on, "fail-on", allow_never=True)
     min_severity = _threshold(request.min_severity, "min-severity", allow_never=False)
-    if request.output is not None:
-        _refuse_overwriting_input(request)
+    _refuse_overwriting_input(request)
     domains = [parse_domain_option(d, "--internal-domain") for d in request.internal_domains]
     domains += [parse_domain_option(d, "config file") for d in request.config_domains]
     pack = load_pack(request.rules, request.boundary, request.organisation)
     snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved)
     result = run_scan(snapshot, domains, pack)
     shown = [f for f in result.findings if min_severity is None or f.severity.at_least(min_severity)]
-    _write(request, formats[request.format](), result, shown)
+    _write(request.output, formats[request.format](), result, shown)
+    if request.details is not None:
+        _write(request.details, DetailsSink(), result, shown)
     failed = fail_on is not None and any(f.severity.at_least(fail_on) for f in result.findings)
     return result, EXIT_FINDINGS if failed else EXIT_CLEAN
 
@@ -91,24 +95,28 @@ def _threshold(value: str, option: str, *, allow_never: bool) -> Severity | None
 
 def _refuse_overwriting_input(request: ScanRequest) -> None:
     inputs = [("the source", request.source), ("the rule pack", request.rules), ("the config file", request.config)]
-    refuse_overwriting([("--output", request.output)], inputs)
-    output = request.output.resolve()  # type: ignore[union-attr]
-    if output.is_dir():
-        raise UsageError(f"--output {request.output} is a folder; name a file")
-    if not output.parent.is_dir():
-        raise UsageError(f"--output {request.output}: the folder {output.parent} does not exist")
-    # A scan writes in seconds: one left an hour ago was killed, and its half-written file is nobody's.
-    remove_leftovers(output, older_than=3600)
+    outputs = [("--output", request.output), ("--details", request.details)]
+    refuse_overwriting(outputs, inputs)
+    for option, path in outputs:
+        if path is None:
+            continue
+        target = path.resolve()
+        if target.is_dir():
+            raise UsageError(f"{option} {path} is a folder; name a file")
+        if not target.parent.is_dir():
+            raise UsageError(f"{option} {path}: the folder {target.parent} does not exist")
+        # A scan writes in seconds: one left an hour ago was killed, and its half-written file is nobody's.
+        remove_leftovers(target, older_than=3600)
 
 
-def _write(request: ScanRequest, sink: Sink, result: ScanResult, shown: list) -> None:
-    if request.output is None:
+def _write(output: Path | None, sink: Sink, result: ScanResult, shown: list) -> None:
+    if output is None:
         stream = sys.stdout.buffer if sink.binary else sys.stdout
         sink.write(result, shown, stream)
         stream.flush()
         return
     try:
-        with atomic_writer(request.output, binary=sink.binary) as stream:
+        with atomic_writer(output, binary=sink.binary) as stream:
             sink.write(result, shown, stream)
     except OSError as exc:
-        raise DlscanError(f"cannot write {request.output}: {exc.strerror or exc}") from None
+        raise DlscanError(f"cannot write {output}: {exc.strerror or exc}") from None

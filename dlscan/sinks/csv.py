@@ -44,7 +44,7 @@ def neutralise_formula(value: str) -> str:
     return _FORMULA_START.sub(r"\1'", value)
 
 
-def _neutralised(column: list[str]) -> list[str]:
+def neutralised_column(column: list[str]) -> list[str]:
     """`neutralise_formula` of every cell. Each distinct value is looked at once, and in C: a rule's
     remediation and rationale repeat on every one of its findings, and most cells need nothing."""
     distinct = set(column)
@@ -61,12 +61,18 @@ class CsvSink(Sink):
     binary = True
 
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
-        import pandas as pd  # imported here: it costs a quarter of a second that other formats need not pay
-
         to_fix = plan(findings, run)
         table = finding_columns(worst_first(findings, to_fix), run, to_fix)
-        safe = {name: table[name] if name in _FIXED else _neutralised(table[name]) for name in columns(run)}
-        frame = pd.DataFrame(safe, dtype=object)
-        text = frame.to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-        # A byte-order mark makes Excel read the file as UTF-8, so non-ASCII names survive.
-        stream.write(text.encode("utf-8-sig"))
+        stream.write(spreadsheet_csv({name: table[name] for name in columns(run)}, fixed=_FIXED))
+
+
+def spreadsheet_csv(table: dict[str, list[str]], fixed: frozenset[str]) -> bytes:
+    """The columns of `table`, in its order, as CSV bytes any spreadsheet opens safely: every cell of a
+    column not in `fixed` (those dlscan fills from its own vocabulary) neutralised, every field quoted,
+    CRLF line ends, and a byte-order mark so that Excel reads the file as UTF-8 and non-ASCII names
+    survive."""
+    import pandas as pd  # imported here: it costs a quarter of a second that other formats need not pay
+
+    safe = {name: cells if name in fixed else neutralised_column(cells) for name, cells in table.items()}
+    text = pd.DataFrame(safe, dtype=object).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    return text.encode("utf-8-sig")

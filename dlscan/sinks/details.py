@@ -1,0 +1,65 @@
+"""CSV of everything the findings list: one row per item of evidence, e.g. per external recipient that a
+list reaches, with the nesting path that reaches it. The findings CSV counts these (`evidence_count`);
+this file is for the person who must go through them one by one.
+
+The same CSV conventions as the findings CSV: UTF-8 with a byte-order mark, CRLF, every field quoted,
+and every cell a spreadsheet could run neutralised.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+from dlscan.findings import Evidence, Finding, object_of, worst_first
+from dlscan.scan.engine import ScanResult
+from dlscan.sinks.base import PATH_SEPARATOR, RunView, Sink, needs_attention, plan, plan_ranks
+from dlscan.sinks.csv import spreadsheet_csv
+
+DETAIL_COLUMNS = (
+    "finding_id",
+    "code",
+    "severity",
+    "fix_rank",
+    "list",
+    "list_address",
+    "list_id",
+    "item",
+    "item_id",
+    "note",
+    "path",
+)
+"""A public contract, as the findings CSV's columns are: new columns are only appended."""
+_FIXED = frozenset({"finding_id", "code", "severity", "fix_rank"})
+
+
+class DetailsSink(Sink):
+    name = "details"
+    binary = True
+
+    def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
+        to_fix = plan(findings, run)
+        ranks = plan_ranks(to_fix)
+        rows = [
+            _row(finding, item, ranks.get(object_of(finding)) if needs_attention(finding, run) else None)
+            for finding in worst_first(findings, to_fix)
+            for item in finding.evidence
+        ]
+        cells = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in DETAIL_COLUMNS]
+        stream.write(spreadsheet_csv(dict(zip(DETAIL_COLUMNS, cells, strict=True)), fixed=_FIXED))
+
+
+def _row(finding: Finding, item: Evidence, rank: int | None) -> tuple[str, ...]:
+    """The cells of one item, in the order of `DETAIL_COLUMNS`."""
+    return (
+        finding.finding_id,
+        finding.code,
+        finding.severity.value,
+        str(rank) if rank else "",
+        finding.list,
+        finding.list_address,
+        finding.list_id,
+        item.subject,
+        item.subject_id,
+        item.note,
+        PATH_SEPARATOR.join(item.path),
+    )
