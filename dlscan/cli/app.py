@@ -105,8 +105,8 @@ def cli() -> None:
     "--details",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="Also write a CSV with one row per external recipient (and every other item a finding lists), "
-    "with its nesting path; atomically.",
+    help="Also write a CSV with one row for each external recipient (and every other item) a finding "
+    "lists, with its nesting path; atomically.",
 )
 @click.option(
     "--fail-on",

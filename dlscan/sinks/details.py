@@ -29,7 +29,9 @@ DETAIL_COLUMNS = (
     "path",
 )
 """A public contract, as the findings CSV's columns are: new columns are only appended."""
-_FIXED = frozenset({"finding_id", "code", "severity", "fix_rank"})
+RUN_DETAIL_COLUMNS = ("status", "suppressed_by")
+"""Appended by `dlscan run`: why a row of a resolved finding, or of an accepted risk, is there."""
+_FIXED = frozenset({"finding_id", "code", "severity", "fix_rank", "status"})
 
 
 class DetailsSink(Sink):
@@ -39,13 +41,22 @@ class DetailsSink(Sink):
     def write(self, result: ScanResult, findings: list[Finding], stream: IO, run: RunView | None = None) -> None:
         to_fix = plan(findings, run)
         ranks = plan_ranks(to_fix)
+        names = DETAIL_COLUMNS + (RUN_DETAIL_COLUMNS if run is not None else ())
         rows = [
             _row(finding, item, ranks.get(object_of(finding)) if needs_attention(finding, run) else None)
+            + _run_cells(finding, run)
             for finding in worst_first(findings, to_fix)
             for item in finding.evidence
         ]
-        cells = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in DETAIL_COLUMNS]
-        stream.write(spreadsheet_csv(dict(zip(DETAIL_COLUMNS, cells, strict=True)), fixed=_FIXED))
+        cells = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
+        stream.write(spreadsheet_csv(dict(zip(names, cells, strict=True)), fixed=_FIXED))
+
+
+def _run_cells(finding: Finding, run: RunView | None) -> tuple[str, ...]:
+    if run is None:
+        return ()
+    mark = run.marks[finding.finding_id]
+    return (mark.status, mark.suppressed_by)
 
 
 def _row(finding: Finding, item: Evidence, rank: int | None) -> tuple[str, ...]:

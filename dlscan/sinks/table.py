@@ -38,6 +38,8 @@ class TableSink(Sink):
         heading = (
             f"Fix these first: {len(shown)} of the {len(to_fix)} lists and recipients with findings. "
             f"Fixing them clears {cleared} of the {total} findings."
+            if len(shown) < len(to_fix)
+            else f"Fix these: the {len(to_fix)} lists and recipients with findings, most urgent first."
         )
         lines = textwrap.wrap(heading, width=self.width, subsequent_indent=_INDENT)
         for item in shown:
