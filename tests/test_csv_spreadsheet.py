@@ -120,7 +120,7 @@ def _unblank(text: str) -> str:
 
 def test_the_same_payloads_were_formulas_without_neutralising(tmp_path, monkeypatch):
     """The test can fail: with the cells written as they are, Calc runs some of them."""
-    monkeypatch.setattr("dlscan.sinks.csv._neutralised", lambda column: column)
+    monkeypatch.setattr("dlscan.sinks.csv.neutralised_column", lambda column: column)
     csv_of_payloads.cache_clear()
     try:
         csv_file = tmp_path / "findings.csv"
