@@ -160,39 +160,25 @@ class MembershipGraph:
                 return tuple(nx.shortest_path(self.graph, list_id, target_id))
             except nx.NetworkXNoPath:
                 return ()
-        if target_id not in self.reach(list_id):
-            return ()
-        # Breadth first, and only into nested lists whose reach holds the target: the search stays on
-        # the few chains that lead there, however large the directory.
-        parent: dict[str, str | None] = {list_id: None}
-        queue = deque([list_id])
-        while queue:
-            here = queue.popleft()
-            if target_id in self._direct[here]:
-                chain = [target_id, here]
-                while parent[chain[-1]] is not None:
-                    chain.append(parent[chain[-1]])  # type: ignore[arg-type]
-                return tuple(reversed(chain))
-            for nested in sorted(self.graph.successors(here)):
-                if nested not in parent and target_id in self.reach(nested):
-                    parent[nested] = here
-                    queue.append(nested)
-        return ()
+        return self.paths(list_id, (target_id,)).get(target_id, ())
 
     def paths(self, list_id: str, targets: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The shortest chain of lists from `list_id` to each target recipient it reaches, both included:
-        one breadth-first walk of its nested lists for all of them, not one walk each."""
-        wanted = set(targets)
+        one breadth-first walk for all of them, and only into nested lists whose reach holds a target
+        not yet found, so the walk stays on the few chains that lead there, however large the directory.
+        Nested lists are taken in sorted order, so a chain is the same every run."""
+        remaining = set(targets) & self.reach(list_id)
         found: dict[str, tuple[str, ...]] = {}
         chains: dict[str, tuple[str, ...]] = {list_id: (list_id,)}
         queue = deque([list_id])
-        while queue and len(found) < len(wanted):
+        while queue and remaining:
             here = queue.popleft()
-            for member in self._direct[here]:
-                if member in wanted and member not in found:
-                    found[member] = (*chains[here], member)
+            arrived = remaining & self._direct[here]
+            for member in arrived:
+                found[member] = (*chains[here], member)
+            remaining -= arrived
             for nested in sorted(self.graph.successors(here)):
-                if nested not in chains:
+                if nested not in chains and not remaining.isdisjoint(self.reach(nested)):
                     chains[nested] = (*chains[here], nested)
                     queue.append(nested)
         return found
