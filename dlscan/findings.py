@@ -163,6 +163,10 @@ class ToFix:
             counts[finding.severity] += 1
         return tuple((s, counts[s]) for s in reversed(Severity) if counts[s])
 
+    def severity_words(self) -> str:
+        """Its findings by severity, worst first, as the reports print them: '2 critical, 1 high'."""
+        return ", ".join(f"{n} {severity.value}" for severity, n in self.by_severity())
+
 
 def object_of(finding: Finding) -> str:
     """The object a finding is about, which fixing makes it go: its list (or recipient) id, else its name."""

@@ -7,6 +7,7 @@ import shutil
 import textwrap
 from typing import IO
 
+from dlscan.checks.base import plural
 from dlscan.findings import Finding, ToFix, worst_first
 from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import PATH_SEPARATOR, RunMark, RunView, Sink, plan
@@ -44,10 +45,9 @@ class TableSink(Sink):
         lines = textwrap.wrap(heading, width=self.width, subsequent_indent=_INDENT)
         for item in shown:
             address = f" <{item.address}>" if item.address else ""
-            counts = ", ".join(f"{n} {s.value}" for s, n in item.by_severity())
             owner = f"; owner {item.owner or 'none'} ({item.owner_state})" if item.owner_state else ""
-            found = f"{len(item.findings)} finding{'s' if len(item.findings) > 1 else ''}"
-            text = f"{item.rank}. {item.name}{address}: {found} ({counts}), {', '.join(item.codes)}{owner}"
+            found = f"{plural(len(item.findings), 'finding')} ({item.severity_words()})"
+            text = f"{item.rank}. {item.name}{address}: {found}, {', '.join(item.codes)}{owner}"
             lines += self._wrap(text, hang="   ")
         return "\n".join(lines) + "\n\n"
 

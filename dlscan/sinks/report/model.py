@@ -34,8 +34,6 @@ class ToFixRow:
     item: ToFix
     anchor: str
     """The card of its worst finding."""
-    counts: str
-    """Its findings by severity, in words."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +136,7 @@ def _rules(findings: list[Finding]) -> tuple[tuple[str, str, int, Severity], ...
 
 
 def _fix_row(item: ToFix) -> ToFixRow:
-    counts = ", ".join(f"{n} {severity.value}" for severity, n in item.by_severity())
-    return ToFixRow(item, anchor_of(item.findings[0]), counts)
+    return ToFixRow(item, anchor_of(item.findings[0]))
 
 
 def _trend(run: RunView | None) -> tuple[TrendBar, ...]:
