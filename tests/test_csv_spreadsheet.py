@@ -22,8 +22,10 @@ from conftest import ROOT, SAMPLE
 
 from dlscan.checks import rule_specs
 from dlscan.checks.rulepack import load_rule_pack
+from dlscan.findings import Evidence
 from dlscan.scan.engine import run_scan
 from dlscan.sinks.csv import CsvSink, neutralise_formula
+from dlscan.sinks.details import DetailsSink
 from dlscan.sources import load_source
 
 PAYLOADS = ROOT / "tests" / "data" / "csv_payloads.txt"
@@ -83,6 +85,19 @@ def csv_of_payloads() -> bytes:
     return stream.getvalue()
 
 
+def details_of_payloads() -> bytes:
+    """The details CSV, every payload an external recipient's address, note and nesting path."""
+    result = run_scan(load_source(SAMPLE), [], load_rule_pack(rule_specs()))
+    evidence = tuple(
+        Evidence(subject=value, subject_id=f"payload-{i}", note=value, path=(value, "Partners", value))
+        for i, value in enumerate(payloads())
+    )
+    finding = dataclasses.replace(result.findings[0], list=payloads()[0], evidence=evidence)
+    stream = io.BytesIO()
+    DetailsSink().write(result, [finding], stream)
+    return stream.getvalue()
+
+
 def cells_read_by_calc(csv_file: Path, options: str, folder: Path) -> list[ET.Element]:
     """Every cell of the sheet Calc makes of the file, after saving it as flat OpenDocument."""
     profile = folder / "profile"
@@ -112,6 +127,15 @@ def test_no_cell_of_the_csv_is_a_formula_in_calc(setting, tmp_path):
         texts = {_unblank("".join(p.itertext())) for cell in cells for p in cell.iter(f"{{{TEXT}}}p")}
         printable = [p for p in payloads() if p.isprintable()]
         assert [p for p in printable if _unblank(neutralise_formula(p)) not in texts] == []
+
+
+@pytest.mark.parametrize("setting", ["comma", "semicolon, trim spaces"])
+def test_no_cell_of_the_details_csv_is_a_formula_in_calc(setting, tmp_path):
+    csv_file = tmp_path / "details.csv"
+    csv_file.write_bytes(details_of_payloads())
+    cells = cells_read_by_calc(csv_file, SETTINGS[setting], tmp_path)
+    assert len(cells) > len(payloads())
+    assert [cell.get(f"{{{TABLE}}}formula") for cell in cells if cell.get(f"{{{TABLE}}}formula") is not None] == []
 
 
 def _unblank(text: str) -> str:
