@@ -127,7 +127,7 @@ def stable_order(findings: list[Finding]) -> list[Finding]:
 
 def worst_first(findings: list[Finding], plan: tuple[ToFix, ...] = ()) -> list[Finding]:
     """Worst severity first; within a severity, the findings of the object to fix first (`plan`) lead."""
-    ranks = {item.object_id: item.rank for item in plan}
+    ranks = plan_ranks(plan)
     last = len(ranks) + 1
     return sorted(findings, key=lambda f: (-f.severity.rank, ranks.get(object_of(f), last), *f.sort_key))
 
@@ -166,6 +166,11 @@ class ToFix:
     def severity_words(self) -> str:
         """Its findings by severity, worst first, as the reports print them: '2 critical, 1 high'."""
         return ", ".join(f"{n} {severity.value}" for severity, n in self.by_severity())
+
+
+def plan_ranks(plan: tuple[ToFix, ...]) -> dict[str, int]:
+    """Object id -> its place in the plan."""
+    return {item.object_id: item.rank for item in plan}
 
 
 def object_of(finding: Finding) -> str:

@@ -76,3 +76,16 @@ def write_ldif(tmp_path):
         return path
 
     return write
+
+
+def empty_scan_result():
+    """The result of scanning an empty directory: the context a sink needs beside findings made by hand."""
+    from dlscan.boundary import parse_domain_option
+    from dlscan.checks import rule_specs
+    from dlscan.checks.rulepack import load_rule_pack
+    from dlscan.model import Snapshot, SourceInfo
+    from dlscan.scan.engine import run_scan
+
+    return run_scan(Snapshot(source=SourceInfo(kind="ldif", name="empty.ldif"), recipients={}, lists={}),
+                    [parse_domain_option("example.org", "test")],
+                    load_rule_pack(rule_specs()))  # fmt: skip

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from conftest import SAMPLE
+from conftest import SAMPLE, empty_scan_result
 
 
 def read_csv(raw: bytes) -> list[dict[str, str]]:
@@ -87,8 +87,6 @@ def test_a_nightly_job_writes_details_under_its_key(dlscan, tmp_path):
 
 
 def test_in_a_run_each_row_says_its_status_and_accepted_risk(dlscan, tmp_path):
-    from test_fix_plan import _empty_result
-
     from dlscan.findings import Evidence, Finding, Severity
     from dlscan.sinks.base import RunMark, RunView
     from dlscan.sinks.details import DetailsSink
@@ -97,6 +95,6 @@ def test_in_a_run_each_row_says_its_status_and_accepted_risk(dlscan, tmp_path):
     accepted = Finding("DL001", "mixed", Severity.HIGH, "Team", "", "team", "", "", "", (), "", "", evidence=(item,))
     stream = io.BytesIO()
     run = RunView({accepted.finding_id: RunMark("open", "2026-11-01", suppressed_by="risk-1")})
-    DetailsSink().write(_empty_result(), [accepted], stream, run)
+    DetailsSink().write(empty_scan_result(), [accepted], stream, run)
     (row,) = read_csv(stream.getvalue())
     assert (row["status"], row["suppressed_by"], row["fix_rank"]) == ("open", "risk-1", "")

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from conftest import SAMPLE
+from conftest import SAMPLE, empty_scan_result
 
 from dlscan.findings import Finding, Severity, fix_plan, worst_first
 from dlscan.sinks.base import RunMark, RunView
@@ -91,18 +91,6 @@ def test_in_a_run_what_needs_no_attention_is_not_in_the_plan():
         open_.finding_id: RunMark("open", "2026-11-01"),
     }
     stream = io.BytesIO()
-    CsvSink().write(_empty_result(), [fixed, accepted, open_], stream, RunView(marks))
+    CsvSink().write(empty_scan_result(), [fixed, accepted, open_], stream, RunView(marks))
     rows = list(csv.DictReader(io.StringIO(stream.getvalue().decode("utf-8-sig"))))
     assert {r["list"]: r["fix_rank"] for r in rows} == {"fixed-list": "", "accepted-list": "", "open-list": "1"}
-
-
-def _empty_result():
-    from dlscan.boundary import parse_domain_option
-    from dlscan.checks import rule_specs
-    from dlscan.checks.rulepack import load_rule_pack
-    from dlscan.model import Snapshot, SourceInfo
-    from dlscan.scan.engine import run_scan
-
-    return run_scan(Snapshot(source=SourceInfo(kind="ldif", name="empty.ldif"), recipients={}, lists={}),
-                    [parse_domain_option("example.org", "test")],
-                    load_rule_pack(rule_specs()))  # fmt: skip

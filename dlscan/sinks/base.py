@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, ClassVar
 
-from dlscan.findings import Finding, Severity, ToFix, fix_plan, object_of
+from dlscan.findings import Finding, Severity, ToFix, fix_plan, object_of, plan_ranks
 from dlscan.scan.engine import ScanResult
 
 # The public column contract (docs/output.md). New columns are only ever appended.
@@ -131,13 +131,14 @@ def finding_row(finding: Finding, run: RunView | None = None, ranks: Mapping[str
     # 1 is the worst: a spreadsheet sorts on it without knowing the severity words.
     row.update(severity_rank=str(Severity.CRITICAL.rank - finding.severity.rank + 1))
     row.update(evidence_count=str(len(finding.evidence)), owner=finding.owner, owner_state=finding.owner_state)
-    rank = (ranks or {}).get(object_of(finding)) if needs_attention(finding, run) else None
-    row.update(fix_rank=str(rank) if rank else "")
+    row.update(fix_rank=fix_rank(finding, run, ranks or {}))
     return row
 
 
-def plan_ranks(to_fix: tuple[ToFix, ...]) -> dict[str, int]:
-    return {item.object_id: item.rank for item in to_fix}
+def fix_rank(finding: Finding, run: RunView | None, ranks: Mapping[str, int]) -> str:
+    """The `fix_rank` cell: the place of the finding's object in the plan, '' if it needs no attention."""
+    rank = ranks.get(object_of(finding)) if needs_attention(finding, run) else None
+    return str(rank) if rank else ""
 
 
 def finding_columns(

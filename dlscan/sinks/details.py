@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import IO
 
-from dlscan.findings import Evidence, Finding, object_of, worst_first
+from dlscan.findings import Evidence, Finding, plan_ranks, worst_first
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import PATH_SEPARATOR, RunView, Sink, needs_attention, plan, plan_ranks
+from dlscan.sinks.base import PATH_SEPARATOR, RunView, Sink, fix_rank, plan
 from dlscan.sinks.csv import spreadsheet_csv
 
 DETAIL_COLUMNS = (
@@ -43,8 +43,7 @@ class DetailsSink(Sink):
         ranks = plan_ranks(to_fix)
         names = DETAIL_COLUMNS + (RUN_DETAIL_COLUMNS if run is not None else ())
         rows = [
-            _row(finding, item, ranks.get(object_of(finding)) if needs_attention(finding, run) else None)
-            + _run_cells(finding, run)
+            _row(finding, item, fix_rank(finding, run, ranks)) + _run_cells(finding, run)
             for finding in worst_first(findings, to_fix)
             for item in finding.evidence
         ]
@@ -59,13 +58,13 @@ def _run_cells(finding: Finding, run: RunView | None) -> tuple[str, ...]:
     return (mark.status, mark.suppressed_by)
 
 
-def _row(finding: Finding, item: Evidence, rank: int | None) -> tuple[str, ...]:
+def _row(finding: Finding, item: Evidence, rank: str) -> tuple[str, ...]:
     """The cells of one item, in the order of `DETAIL_COLUMNS`."""
     return (
         finding.finding_id,
         finding.code,
         finding.severity.value,
-        str(rank) if rank else "",
+        rank,
         finding.list,
         finding.list_address,
         finding.list_id,

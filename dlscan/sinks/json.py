@@ -9,9 +9,9 @@ from typing import IO
 import orjson
 
 from dlscan import __version__
-from dlscan.findings import Finding, ToFix, stable_order
+from dlscan.findings import Finding, ToFix, plan_ranks, stable_order
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import RunView, Sink, finding_row, plan, plan_ranks
+from dlscan.sinks.base import RunView, Sink, finding_row, plan
 
 JSON_FORMAT_VERSION = 1
 
