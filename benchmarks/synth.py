@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dlscan.sources.ldif import format_record
+from dlscan.sources.ldif_write import format_record
 
 BASE = "DC=corp,DC=northmoor,DC=gov,DC=uk"
 DOMAIN = "northmoor.gov.uk"

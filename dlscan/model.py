@@ -129,11 +129,40 @@ class DomainDeclaration:
     include_subdomains: bool = False
 
 
+class Completeness(StrEnum):
+    """What a source showed of its own wholeness: a cut export must never read as a smaller directory."""
+
+    WHOLE = "whole"
+    """The exporter said it gave everything: a collector read every page, or ldapsearch's closing count
+    matched the entries in the file."""
+    UNCOUNTED = "uncounted"
+    """The export ends after a whole entry but carries no count of them (ldifde, ldapsearch -LLL): one cut
+    between two entries looks whole. A nightly run's shrink guard is then the check."""
+    UNPROVEN = "unproven"
+    """The export ends inside an entry, with no blank line after its last one: it may be cut short. The
+    scan says so, judges nothing as clean, and a nightly run resolves nothing from it."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
     kind: str
     name: str
     collected_at: str | None = None
+    completeness: Completeness = Completeness.WHOLE
+
+    def doubt(self) -> str | None:
+        """What the source left uncertain of its own wholeness, in a sentence for people; None when whole."""
+        if self.completeness is Completeness.UNPROVEN:
+            return (
+                f"{self.name} ends inside an entry, with no blank line after its last one: the export may be cut "
+                "short, so no rule calls anything clean, and a nightly run resolves no finding from it."
+            )
+        if self.completeness is Completeness.UNCOUNTED:
+            return (
+                f"{self.name} counts none of its entries (ldifde and ldapsearch -LLL never do), so an export "
+                "cut between two entries would look whole; ldapsearch without -LL writes counts that dlscan checks."
+            )
+        return None
 
 
 @dataclass(frozen=True)

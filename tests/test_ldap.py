@@ -63,12 +63,13 @@ def collect(dc, tmp_path, dlscan, monkeypatch):
     return run
 
 
-def ldapsearch_export(folder: Path, *, principals: bool = True) -> Path:
+def ldapsearch_export(folder: Path, *, principals: bool = True, counted: bool = False) -> Path:
     """The same directory exported the way an admin would: ldapsearch, paged, LDIF; without the foreign
-    security principals if asked, as an admin who filters on mail objects does."""
+    security principals if asked, as an admin who filters on mail objects does. Counted, it is ldapsearch's
+    extended LDIF, with its comments, referrals, result trailers and counts."""
     common = [
         "ldapsearch",
-        "-LLL",
+        *([] if counted else ["-LLL"]),
         "-x",
         "-H",
         "ldap://127.0.0.1",
@@ -93,7 +94,7 @@ def ldapsearch_export(folder: Path, *, principals: bool = True) -> Path:
         ["-b", f"CN=Partitions,{CONFIG_DN}", "-s", "base", "(objectClass=*)"],
         ["-b", f"CN=Microsoft Exchange,CN=Services,{CONFIG_DN}", "(objectClass=msExchAcceptedDomain)"],
     ]
-    export = folder / "export.ldif"
+    export = folder / ("counted.ldif" if counted else "export.ldif")
     with export.open("w", encoding="utf-8") as out:
         for search in searches:
             done = subprocess.run([*common, *search, *attributes], capture_output=True, text=True, check=True)
@@ -131,6 +132,7 @@ def test_collect_then_scan_equals_scanning_an_ldapsearch_export(collect, dlscan,
     collected = findings(dlscan, snapshot)
     exported = findings(dlscan, ldapsearch_export(tmp_path))
     assert collected == exported
+    assert findings(dlscan, ldapsearch_export(tmp_path, counted=True)) == exported
     codes = {f["code"] for f in collected}
     assert {"DL001", "DL002", "DL003", "DL007", "DL008", "DL009", "DL010", "DL012", "DL013", "DL015"} <= codes
 
@@ -493,3 +495,41 @@ def test_a_library_warning_reaches_the_job_as_one_line_of_dlscan_s(dc, kerberos,
     warned = [line for line in outcome.err.splitlines() if "serial number" in line]
     assert len(warned) == 1, outcome.err
     assert warned[0].startswith("dlscan: warning: ") and warned[0].endswith("Warning)")
+
+
+def test_ldapsearch_s_own_counts_prove_its_export_whole_and_show_every_cut(dc, tmp_path):
+    """The DC's answer as ldapsearch writes it: counted (paged, with AD's referrals) it is whole, and every
+    cut before its closing counts is refused; with -LLL it counts nothing, and says so."""
+    from dlscan.model import Completeness
+    from dlscan.sources.ldif import LdifExport
+    from dlscan.support.errors import InputError
+
+    def completeness(path: Path):
+        export = LdifExport(path)
+        entries = sum(1 for _ in export)
+        return export.completeness, entries
+
+    counted = ldapsearch_export(tmp_path, counted=True)
+    assert completeness(counted)[0] is Completeness.WHOLE
+    assert completeness(ldapsearch_export(tmp_path))[0] is Completeness.UNCOUNTED
+    lines = counted.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert any(line.startswith("ref: ldap://") for line in lines)  # AD's referrals, as 'ref:' blocks
+    opened = [n for n, line in enumerate(lines) if line.startswith("# LDAPv3")]
+    closed = [n for n, line in enumerate(lines) if line.startswith("# numResponses:")]
+    cut = tmp_path / "cut.ldif"
+    refused = 0
+    for keep in sorted({*range(opened[-1], len(lines) + 1), *range(3, len(lines), 4999)}):
+        cut.write_text("".join(lines[:keep]), encoding="utf-8")
+        inside_a_search = max(n for n in opened if n < keep) > max((n for n in closed if n < keep), default=-1)
+        if inside_a_search:
+            with pytest.raises(InputError, match="ends without its closing counts"):
+                completeness(cut)
+            refused += 1
+        else:
+            assert completeness(cut)[0] is Completeness.WHOLE, keep
+    assert refused > 15
+    entry = next(n for n, line in enumerate(lines) if line.startswith("dn: CN=Fostering Panel,"))
+    end = next(n for n in range(entry, len(lines)) if not lines[n].strip())
+    cut.write_text("".join(lines[:entry] + lines[end + 1 :]), encoding="utf-8")
+    with pytest.raises(InputError, match=r"ldapsearch counted .* entries in this search, but the file holds"):
+        completeness(cut)

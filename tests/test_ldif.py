@@ -15,7 +15,8 @@ from dlscan.model import ListKind, RecipientKind
 from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
 from dlscan.sources.dn import normalize_dn
-from dlscan.sources.ldif import format_record, read_ldif
+from dlscan.sources.ldif import read_ldif
+from dlscan.sources.ldif_write import format_record
 
 
 def test_folded_lines_base64_comments_and_crlf(tmp_path):

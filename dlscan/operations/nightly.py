@@ -124,6 +124,8 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                 log.error("collection failed; no finding was resolved: %s", exc)
                 raise AlreadyReported(str(exc)) from exc  # logged: the command line prints nothing more
             result = run_scan(snapshot, domains, pack)
+            if not result.summary.source_whole:
+                log.warning("%s", result.summary.source.doubt())
             known_open = store.findings(open_only=True)
             known_resolved = store.resolved_fingerprints()
             past = [r for r in store.runs() if r["id"] != run_id]

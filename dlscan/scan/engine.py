@@ -12,7 +12,7 @@ from dlscan.checks import ScanContext, build_checks
 from dlscan.checks.rulepack import RulePack
 from dlscan.findings import Coverage, Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
-from dlscan.model import DomainDeclaration, RecipientKind, Snapshot, SourceInfo
+from dlscan.model import Completeness, DomainDeclaration, RecipientKind, Snapshot, SourceInfo
 from dlscan.scan.parallel import PARALLEL_FROM, run_checks
 from dlscan.support.memory import collector_paused
 
@@ -37,14 +37,23 @@ class ScanSummary:
     rules_run: tuple[str, ...] = ()
     """The codes of the rules that ran, in rule order."""
 
+    @property
+    def source_whole(self) -> bool:
+        """False when the source may be cut short: then no rule judged anything for certain."""
+        return self.source.completeness is not Completeness.UNPROVEN
+
     def clean_rules(self, findings: Iterable[Finding]) -> tuple[str, ...]:
         """The rules that ran, judged everything and found nothing: what makes a short report believable."""
+        if not self.source_whole:
+            return ()
         fired = {f.code for f in findings}
         unjudged = {c.code for c in self.coverage}
         return tuple(code for code in self.rules_run if code not in fired and code not in unjudged)
 
     def coverage_of(self, code: str) -> Coverage:
-        """The rule's coverage: complete unless the scan recorded otherwise."""
+        """The rule's coverage: complete unless the scan recorded otherwise, or the source may be cut short."""
+        if not self.source_whole:
+            return Coverage(code, everything=True, reason=self.source.doubt() or "")
         return next((c for c in self.coverage if c.code == code), Coverage(code))
 
     def counts(self, findings: Iterable[Finding]) -> dict[Severity, int]:

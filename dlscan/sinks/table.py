@@ -86,6 +86,7 @@ class TableSink(Sink):
             f"Internal domains: {domains}",
             *(f"Boundary: {note}" for note in summary.boundary),
             *(f"Not evaluated: {note}" for note in summary.notes),
+            *(f"Completeness: {doubt}" for doubt in filter(None, [summary.source.doubt()])),
         ]
         clean = summary.clean_rules(result.findings)
         if clean:
@@ -93,6 +94,7 @@ class TableSink(Sink):
         shown = "" if len(findings) == len(result.findings) else f" ({len(findings)} shown)"
         lines.append(
             f"{len(result.findings)} findings{shown} [{by_severity}] in {summary.source.name}: "
-            f"{summary.mail_lists} mail-enabled lists of {summary.lists}, {summary.recipients} recipients."
+            f"{summary.mail_lists} mail-enabled lists of {summary.lists}, {summary.recipients} recipients"
+            + ("." if summary.source_whole else ", from an export that may be cut short.")
         )
         return "\n".join(textwrap.fill(line, self.width, subsequent_indent=_INDENT) for line in lines) + "\n"

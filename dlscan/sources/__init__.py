@@ -6,12 +6,14 @@ live in `ldap` and `m365`. May import model and support only.
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from pathlib import Path
 
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
-from dlscan.sources.ldif import open_binary, read_ldif
+from dlscan.sources.compressed import open_binary
+from dlscan.sources.ldif import LdifExport
 from dlscan.sources.snapshot import read_snapshot
 from dlscan.support.errors import InputError
 from dlscan.support.memory import collector_paused
@@ -47,9 +49,11 @@ def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapsho
     builder = AdSnapshotBuilder(
         origin=str(path), source=SourceInfo(kind="ldif", name=path.name), allow_unresolved=allow_unresolved
     )
+    export = LdifExport(path)
     with collector_paused(settle=True):
-        builder.add_all(read_ldif(path))
+        builder.add_all(export)
         snapshot = builder.build()
     if not snapshot.lists and not snapshot.recipients:
         raise InputError(path, "holds no users, contacts or groups; is it an LDIF export?")
-    return snapshot
+    assert export.completeness is not None  # the builder read every record
+    return dataclasses.replace(snapshot, source=dataclasses.replace(snapshot.source, completeness=export.completeness))

@@ -11,16 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import gzip
 import io
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from dlscan.support.errors import InputError, UsageError
+from dlscan.model import Completeness
+from dlscan.sources.compressed import open_binary
+from dlscan.sources.ldif_proof import LdifProof
+from dlscan.support.errors import InputError
 
 # Values of these attributes are bytes; everything else must be text.
 BINARY_ATTRIBUTES = frozenset({"objectguid", "objectsid", "msexchmailboxguid", "thumbnailphoto", "usercertificate"})
@@ -29,6 +30,9 @@ _ATTRIBUTE_DESCRIPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.]*(;[A-Za-z0-9\-=
 _RANGE_OPTION = re.compile(r"^range=(\d+)-(\d+|\*)$", re.IGNORECASE)
 
 Value = str | bytes
+
+_UNSAFE_IN_PLAIN = re.compile(r"[\x00\r\n]")
+_CHARACTER_NAMES = {"\x00": "a NUL character", "\r": "a carriage return (CR)", "\n": "a line feed (LF)"}
 
 
 @dataclass(slots=True)
@@ -46,68 +50,24 @@ class LdifRecord:
         return [v for v in self.attributes.get(name, ()) if isinstance(v, str)]
 
 
-MAX_EXPANDED_VARIABLE = "DLSCAN_MAX_EXPANDED_BYTES"
-DEFAULT_MAX_EXPANDED = 8 * 2**30
-"""8 GiB: fourteen times the LDIF export of a million recipients (570 MB), and far more than a few
-megabytes of gzip should ever expand to. The variable above sets another, in bytes."""
+class LdifExport:
+    """The content records of one LDIF file, in file order; once they are all read, what the file showed
+    of its own wholeness (`completeness`, see `dlscan.sources.ldif_proof`)."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.completeness: Completeness | None = None
 
-def open_binary(path: Path) -> BinaryIO:
-    """Open a file for reading, transparently un-gzipping it, within `max_expanded`."""
-    raw = path.open("rb")
-    if raw.peek(2)[:2] == b"\x1f\x8b":
-        return _CappedGzip(raw, path, max_expanded())  # type: ignore[return-value]
-    return raw
-
-
-def max_expanded() -> int:
-    """How far a gzipped input may expand: DLSCAN_MAX_EXPANDED_BYTES, or 8 GiB."""
-    given = os.environ.get(MAX_EXPANDED_VARIABLE, "").strip()
-    if not given:
-        return DEFAULT_MAX_EXPANDED
-    if not given.isdigit() or int(given) == 0:
-        raise UsageError(f"{MAX_EXPANDED_VARIABLE}={given!r} is not a number of bytes, e.g. 17179869184 (16 GiB)")
-    return int(given)
-
-
-class _CappedGzip(gzip.GzipFile):
-    """A gzip stream that refuses to expand past a limit: a few megabytes can inflate to gigabytes (a gzip
-    bomb), and would be read into memory before any check saw them."""
-
-    def __init__(self, raw: BinaryIO, path: Path, limit: int) -> None:
-        super().__init__(fileobj=raw, mode="rb")
-        self._path, self._limit, self._given = path, limit, 0
-
-    def _counted(self, data: bytes) -> bytes:
-        self._given += len(data)
-        if self._given > self._limit:
-            raise InputError(
-                self._path,
-                f"expands past {self._limit:,} bytes when un-gzipped; a directory that really is larger needs "
-                f"{MAX_EXPANDED_VARIABLE} set higher",
-            )
-        return data
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            chunks = []
-            while chunk := self._counted(super().read(1 << 20)):
-                chunks.append(chunk)
-            return b"".join(chunks)
-        return self._counted(super().read(size))
-
-    def read1(self, size: int = -1) -> bytes:
-        return self._counted(super().read1(size if size >= 0 else 1 << 20))
-
-    def readline(self, size: int | None = -1) -> bytes:
-        limit = self._limit - self._given + 1
-        return self._counted(super().readline(limit if size is None or size < 0 else min(size, limit)))
+    def __iter__(self) -> Iterator[LdifRecord]:
+        proof = LdifProof(self.path)
+        with open_binary(self.path) as stream:
+            yield from _records(self.path, _logical_lines(self.path, _text_lines(self.path, stream)), proof)
+        self.completeness = proof.outcome
 
 
 def read_ldif(path: Path) -> Iterator[LdifRecord]:
     """Yield the content records of an LDIF file, in file order."""
-    with open_binary(path) as stream:
-        yield from _records(path, _logical_lines(path, _text_lines(path, stream)))
+    return iter(LdifExport(path))
 
 
 def _text_lines(path: Path, stream: BinaryIO) -> Iterator[tuple[int, str, bool]]:
@@ -115,9 +75,10 @@ def _text_lines(path: Path, stream: BinaryIO) -> Iterator[tuple[int, str, bool]]
     head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # ldifde -u writes UTF-16 with a byte-order mark.
-        text = io.TextIOWrapper(stream, encoding="utf-16", newline="")
+        # Lines end at LF alone, as they do in UTF-8 below: a lone CR is a character, and refused as one.
+        text = io.TextIOWrapper(stream, encoding="utf-16", newline="\n")
         for number, line in enumerate(text, start=1):
-            yield number, line.rstrip("\r\n"), line.endswith("\n")
+            yield number, _without_ending(line), line.endswith("\n")
         return
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
@@ -128,11 +89,19 @@ def _text_lines(path: Path, stream: BinaryIO) -> Iterator[tuple[int, str, bool]]
             bad = raw[exc.start]
             message = f"byte 0x{bad:02X} at column {exc.start + 1} is not UTF-8; export UTF-8 or base64 values"
             raise InputError(path, message, number) from None
-        yield number, line.rstrip("\r\n"), line.endswith("\n")
+        yield number, _without_ending(line), line.endswith("\n")
+
+
+def _without_ending(line: str) -> str:
+    """The line without its LF or CRLF: only those, so that a CR inside a value is seen, and refused."""
+    if line.endswith("\r\n"):
+        return line[:-2]
+    return line[:-1] if line.endswith("\n") else line
 
 
 def _logical_lines(path: Path, lines: Iterator[tuple[int, str, bool]]) -> Iterator[tuple[int, str]]:
-    """Unfold continuation lines and drop comments; blank lines come through as ''."""
+    """Unfold continuation lines; blank lines come through as '', comments with their '#' (unfolded: the
+    evidence of wholeness they hold is short)."""
     start, parts, comment = 0, [], False
     number, terminated = 0, True
     for number, line, ended in lines:
@@ -146,6 +115,7 @@ def _logical_lines(path: Path, lines: Iterator[tuple[int, str, bool]]) -> Iterat
         parts, comment = [], False
         if line.startswith("#"):
             comment = True
+            yield number, line
         elif line.strip() == "":
             yield number, ""
         else:
@@ -156,33 +126,40 @@ def _logical_lines(path: Path, lines: Iterator[tuple[int, str, bool]]) -> Iterat
         yield start, "".join(parts)
 
 
-def _records(path: Path, lines: Iterator[tuple[int, str]]) -> Iterator[LdifRecord]:
+def _records(path: Path, lines: Iterator[tuple[int, str]], proof: LdifProof) -> Iterator[LdifRecord]:
     record: LdifRecord | None = None
     ranges: dict[str, tuple[int, str]] = {}
     first = True
-    trailer = False
+    skipping = False
+    """In a block that is no entry: ldapsearch's result trailer, or a search reference."""
+    number = 0
     for number, line in lines:
+        if line.startswith("#"):
+            proof.comment(number, line[1:])
+            continue
         if line == "":
             if record is not None:
                 _check_ranges(path, record, ranges)
                 yield record
-            record, ranges, trailer = None, {}, False
+            record, ranges, skipping = None, {}, False
             continue
         name, value = _split(path, number, line)
         if first and name == "version":
             first = False
             continue
         first = False
-        if record is None and not trailer:
-            if name in ("search", "result"):
-                # plain ldapsearch (without -LLL) ends with a "search:/result:" block
-                trailer = True
+        if record is None and not skipping:
+            if name in ("search", "result", "ref"):
+                # plain ldapsearch (without -LLL) ends with a "search:/result:" block, and writes the
+                # referrals an AD domain always returns as "ref:" blocks
+                skipping = True
             elif name != "dn":
                 raise InputError(path, f"record starts with '{name}:' instead of 'dn:'", number)
             else:
                 record = LdifRecord(dn=_as_text(path, number, "dn", value), line=number)
+                proof.entry()
                 continue
-        if trailer:
+        if skipping:
             _check_trailer(path, number, name, value)
             continue
         assert record is not None
@@ -190,6 +167,7 @@ def _records(path: Path, lines: Iterator[tuple[int, str]]) -> Iterator[LdifRecor
     if record is not None:
         _check_ranges(path, record, ranges)
         yield record
+    proof.finish(number, last_entry_ended=record is None)
 
 
 def _split(path: Path, number: int, line: str) -> tuple[str, Value]:
@@ -203,16 +181,30 @@ def _split(path: Path, number: int, line: str) -> tuple[str, Value]:
             raise InputError(path, f"the base64 value of '{description}' is not valid base64", number) from None
     if rest.startswith("<"):
         raise InputError(path, f"'{description}' refers to a URL; export values inline", number)
-    return description, rest[1:] if rest.startswith(" ") else rest
+    value = rest[1:] if rest.startswith(" ") else rest
+    unsafe = _UNSAFE_IN_PLAIN.search(value)
+    if unsafe:
+        # RFC 2849 allows neither in a plain value: one is a damaged file, or a name built to hide.
+        raise InputError(
+            path,
+            f"the value of '{description}' holds {_CHARACTER_NAMES[unsafe.group()]} at column "
+            f"{len(line) - len(value) + unsafe.start() + 1}, which LDIF writes only in base64: the export is damaged",
+            number,
+        )
+    return description, value
 
 
 def _as_text(path: Path, number: int, name: str, value: Value) -> str:
     if isinstance(value, str):
         return value
     try:
-        return value.decode("utf-8")
+        text = value.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(path, f"the value of '{name}' decodes to bytes that are not UTF-8", number) from None
+    if "\x00" in text:
+        # No directory string holds NUL; tools that meet one cut the name there, and show another.
+        raise InputError(path, f"the base64 value of '{name}' holds a NUL character: the export is damaged", number)
+    return text
 
 
 def _add_value(
@@ -246,28 +238,3 @@ def _check_ranges(path: Path, record: LdifRecord, ranges: dict[str, tuple[int, s
 def _check_trailer(path: Path, number: int, name: str, value: Value) -> None:
     if name == "result" and isinstance(value, str) and not value.strip().startswith("0"):
         raise InputError(path, f"the export is incomplete: the server answered 'result: {value.strip()}'", number)
-
-
-def format_record(dn: str, attributes: list[tuple[str, Value]]) -> str:
-    """One LDIF record, base64 where RFC 2849 requires it, folded at 76 columns."""
-    lines = [_format_line("dn", dn)]
-    lines += [_format_line(name, value) for name, value in attributes]
-    return "".join(lines) + "\n"
-
-
-def _format_line(name: str, value: Value) -> str:
-    if isinstance(value, bytes) or not _is_safe_string(value):
-        raw = value if isinstance(value, bytes) else value.encode("utf-8")
-        line = f"{name}:: {base64.b64encode(raw).decode('ascii')}"
-    else:
-        line = f"{name}: {value}"
-    folded = [line[:76]] + [" " + line[i : i + 75] for i in range(76, len(line), 75)]
-    return "\n".join(folded) + "\n"
-
-
-def _is_safe_string(value: str) -> bool:
-    if not value:
-        return True
-    if value[0] in " :<" or value[-1] == " ":
-        return False
-    return all(0 < ord(ch) < 128 and ch not in "\r\n" for ch in value)

@@ -28,7 +28,7 @@ from dlscan.model import (
     Snapshot,
     SourceInfo,
 )
-from dlscan.sources.ldif import open_binary
+from dlscan.sources.compressed import open_binary
 from dlscan.sources.snapshot_keys import top_level_problem
 from dlscan.sources.snapshot_shape import Shape, fields_of, shape_of
 from dlscan.sources.typed import decode_typed

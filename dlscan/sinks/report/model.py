@@ -65,6 +65,8 @@ class Report:
     trend: tuple[TrendBar, ...]
     cards: tuple[Card, ...]
     notes: tuple[str, ...]
+    completeness: str
+    """What the source left uncertain of its own wholeness; empty when it showed itself whole."""
     boundary: tuple[str, ...]
     domains: tuple[str, ...]
     lists: int
@@ -97,6 +99,7 @@ def build_report(result: ScanResult, findings: list[Finding], run: RunView | Non
         trend=_trend(run),
         cards=tuple(_card(f, run, drawn.get(f.code, Picture.NONE)) for f in ordered),
         notes=summary.notes,
+        completeness=summary.source.doubt() or "",
         boundary=summary.boundary,
         domains=tuple(("*." if d.include_subdomains else "") + d.name for d in summary.internal_domains),
         lists=summary.lists,

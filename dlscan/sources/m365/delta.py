@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dlscan.sources.ldif import open_binary
+from dlscan.sources.compressed import open_binary
 from dlscan.sources.m365 import mapping
 from dlscan.support.atomic import atomic_writer
 from dlscan.support.errors import InputError, UsageError
