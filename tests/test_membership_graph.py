@@ -107,3 +107,53 @@ def test_one_walk_finds_each_recipient_by_a_shortest_chain():
             assert len(chain) == len(graph.path(list_id, recipient_id))
             checked += len(chain) > 2
     assert checked > 50  # chains through nested lists, not only direct members
+
+
+def nesting_snapshot(edges: list[tuple[int, int]], lists: int):
+    """Lists 0..lists-1, each with one person, nested along `edges` (outer, inner)."""
+    from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, SourceInfo
+
+    people = {
+        f"u{n}": Recipient(f"u{n}", RecipientKind.USER, f"Person {n}", f"p{n}@corp.example") for n in range(lists)
+    }
+    groups = {
+        f"L{n}": DistributionList(f"L{n}", f"List {n:03d}", f"l{n}@corp.example",
+                                  members=(f"u{n}", *(f"L{b}" for a, b in edges if a == n)))
+        for n in range(lists)
+    }  # fmt: skip
+    return Snapshot(SourceInfo("test", "hand-made"), people, groups)
+
+
+def test_containment_is_what_a_walk_of_the_nesting_finds():
+    """Forests, shared nested lists, cycles and self-nesting, drawn at random: `contains` answers every
+    pair as networkx's own walk does."""
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(29)
+    for trial in range(60):
+        size = rng.randint(2, 25)
+        shape = trial % 3  # a forest, a DAG with lists nested in several places, anything with cycles
+        edges = set()
+        for inner in range(1, size):
+            if shape == 0:
+                edges.add((rng.randrange(inner), inner))
+            else:
+                for _ in range(rng.randint(0, 3)):
+                    outer = rng.randrange(inner) if shape == 1 else rng.randrange(size)
+                    edges.add((outer, inner))
+        graph = MembershipGraph(nesting_snapshot(sorted(edges), size))
+        for a, b in itertools.permutations(range(size), 2):
+            expected = nx.has_path(graph.graph, f"L{a}", f"L{b}")
+            assert graph.contains(f"L{a}", f"L{b}") is expected, (trial, sorted(edges), a, b)
+
+
+def test_the_outermost_of_a_deep_chain_or_a_cycle_is_one_list():
+    chain = MembershipGraph(nesting_snapshot([(n, n + 1) for n in range(999)], 1000))
+    deep = [f"L{n}" for n in range(1000) if chain.depth(f"L{n}") > 5]
+    assert chain.outermost(deep) == ["L0"]
+    assert len(chain.nested_within("L0", set(deep))) == len(deep) - 1
+    cycle = MembershipGraph(nesting_snapshot([(n, (n + 1) % 50) for n in range(50)] + [(50, 0), (51, 0)], 52))
+    assert cycle.outermost([f"L{n}" for n in range(52)]) == ["L50", "L51"]
+    assert cycle.outermost([f"L{n}" for n in range(50)]) == ["L0"]

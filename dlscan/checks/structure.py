@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from operator import itemgetter
 from typing import ClassVar
@@ -37,7 +38,8 @@ class NestingCycle(Check):
 
 
 class DeepNesting(Check):
-    """DL011: nesting deeper than the `max_depth` parameter (levels of lists below a list)."""
+    """DL011: nesting deeper than the `max_depth` parameter (levels of lists below a list), reported once
+    per chain, on the list at its top."""
 
     code = "DL011"
     slug = "deep-nesting"
@@ -45,16 +47,20 @@ class DeepNesting(Check):
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         limit = self.config.params["max_depth"]
-        for group in ctx.mail_lists:
-            depth = ctx.graph.depth(group.id)
-            if depth <= limit:
-                continue
-            chain = ctx.graph.deepest_chain(group.id)
+        graph = ctx.graph
+        too_deep = {group.id for group in ctx.mail_lists if graph.depth(group.id) > limit}
+        # Every list that nests a list too deep is too deep itself: one chain is one job, reported on the
+        # list at its top, however many of its lists are past the limit.
+        for list_id in graph.outermost(too_deep):
+            depth, chain = graph.depth(list_id), graph.deepest_chain(list_id)
+            below = len(graph.nested_within(list_id, too_deep))
+            verb = "is" if below == 1 else "are"
+            more = f" {plural(below, 'list')} nested in it {verb} too deep as well." if below else ""
             yield self.finding(
                 ctx,
-                group,
+                ctx.snapshot.lists[list_id],
                 related=ctx.snapshot.label_of(chain[-1]),
-                detail=f"Lists are nested {depth} levels deep below this one (the limit is {limit}).",
+                detail=f"Lists are nested {depth} levels deep below this one (the limit is {limit}).{more}",
                 path=chain,
             )
 
@@ -95,22 +101,42 @@ class DuplicateMembership(Check):
 
         threshold = self.config.params["min_similarity"]
         minimum = max(1, self.config.params["min_recipients"])
-        audiences = {g.id: ctx.receiving(g.id) for g in ctx.mail_lists}
-        audiences = {k: v for k, v in audiences.items() if len(v) >= minimum}
-        lists = ctx.snapshot.lists
-        ids = list(audiences)
+        graph, lists = ctx.graph, ctx.snapshot.lists
+        by_audience: dict[frozenset[str], list[str]] = defaultdict(list)
+        for group in ctx.mail_lists:
+            audience = ctx.receiving(group.id)
+            if len(audience) >= minimum:
+                by_audience[audience].append(group.id)
+        # Lists of one audience are exact copies, unless nested: a list that nests another of its audience
+        # only wraps it, and mutually nested lists are one. So each audience keeps its innermost lists,
+        # those that hold its members, and its copies are linked to the first of them: n copies are
+        # n - 1 pairs, never n squared.
+        audiences = list(by_audience)
+        copies = [graph.innermost(by_audience[audience]) for audience in audiences]
         links = UnionFind()
         pairs = []
-        for a, b in candidate_pairs(list(audiences.values()), threshold).tolist():
-            list_id, other = ids[a], ids[b]
-            mine, theirs = audiences[list_id], audiences[other]
-            common = len(mine & theirs)
-            union = len(mine) + len(theirs) - common
-            if common / union < threshold or ctx.graph.contains(list_id, other) or ctx.graph.contains(other, list_id):
-                continue
+
+        def pair(list_id: str, other: str, common: int, union: int) -> None:
             first, second = sorted((lists[list_id], lists[other]), key=lambda g: (g.label.casefold(), g.id))
             links.union(first.id, second.id)
             pairs.append((-common / union, first.label.casefold(), first.id, second.id, common, union))
+
+        for audience, outermost in zip(audiences, copies, strict=True):
+            for other in outermost[1:]:
+                pair(outermost[0], other, len(audience), len(audience))
+        for a, b in candidate_pairs(audiences, threshold).tolist():
+            mine, theirs = audiences[a], audiences[b]
+            common = len(mine & theirs)
+            union = len(mine) + len(theirs) - common
+            if common / union < threshold:
+                continue
+            # One pair joins the two audiences' families; copies of each are linked to it above.
+            unnested = next(
+                ((x, y) for x in copies[a] for y in copies[b] if not graph.contains(x, y) and not graph.contains(y, x)),
+                None,
+            )
+            if unnested is not None:
+                pair(*unnested, common, union)
         # Copies of one list are one finding, on its most alike pair: "delete these copies" is one job.
         for family, size in sorted(grouped(pairs, links, itemgetter(2), lambda pair: pair)):
             _, _, first, second, common, union = family[0]
