@@ -164,3 +164,18 @@ def test_a_list_whose_object_class_is_damaged_is_a_note_not_a_silent_drop(write_
     assert outcome.code == 0, outcome.err
     notes = json.loads(outcome.out)["summary"]["not_evaluated"]
     assert any("1 entry with mail or members" in n and "objectClass grou" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("dn: CN=Team,DC=corp,DC=example\nobjectClass: group\nmail: t@corp.example\nmember: CN=Alice;corp\n",
+         "names a DN that cannot be read: RDN without '='"),
+        ("dn: CN=Team;corp\nobjectClass: group\nmail: t@corp.example\n", "names a DN that cannot be read"),
+        ("dn: DC=corp,example\nobjectClass: domainDNS\n", "the domain's DN cannot be read"),
+    ],
+    ids=["a member's DN", "the entry's own DN", "the domain's DN"],
+)
+def test_a_dn_that_cannot_be_read_is_one_line_not_an_internal_error(write_ldif, dlscan, entry, expected):
+    """Found by the fuzz tests (tests/test_fuzz_readers.py): each was exit 3, a ValueError."""
+    one_line_error(dlscan("scan", write_ldif(entry + "\n")), expected)

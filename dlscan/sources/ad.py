@@ -85,19 +85,21 @@ class AdSnapshotBuilder:
         if not self._exchange_seen and any(name.startswith("msexch") for name in attrs):
             self._exchange_seen = True
         classes = {c.lower() for c in record.texts("objectclass")}
+        _readable_dn(self.origin, record, record.dn)
         self._collect_domains(record, classes)
         object_id = object_id_of(record)
         kind = _recipient_kind(classes)
         if "group" in classes or kind is not None:
             self._register(record, object_id)
         if "group" in classes:
-            self._groups.append(
-                _Pending(
-                    record=record,
-                    members=record.texts("member"),
-                    owners=[dn for name in _OWNER_ATTRIBUTES for dn in record.texts(name)],
-                )
+            pending = _Pending(
+                record=record,
+                members=record.texts("member"),
+                owners=[dn for name in _OWNER_ATTRIBUTES for dn in record.texts(name)],
             )
+            for dn in (*pending.members, *pending.owners):
+                _readable_dn(self.origin, record, dn)  # refused here, with its line, not while building
+            self._groups.append(pending)
             return
         if kind is not None:
             self._recipients[object_id] = _recipient(record, object_id, kind, self._attributes)
@@ -106,7 +108,7 @@ class AdSnapshotBuilder:
 
     def _register(self, record: LdifRecord, object_id: str) -> None:
         """Index an object by DN; the same object twice would silently replace one copy with the other."""
-        key = normalize_dn(record.dn)
+        key = _readable_dn(self.origin, record, record.dn)
         if key in self._ids_by_dn or object_id in self._lines_by_id:
             first = self._lines_by_id.get(self._ids_by_dn.get(key, object_id))
             where = f" (first at line {first})" if first else ""
@@ -233,7 +235,10 @@ class AdSnapshotBuilder:
             for name in record.texts("msexchaccepteddomainname"):
                 self._declare(name, "Exchange accepted domain")
         if "domaindns" in classes:
-            name = dns_domain_of_dn(record.dn)
+            try:
+                name = dns_domain_of_dn(record.dn)
+            except ValueError as exc:
+                raise InputError(self.origin, f"the domain's DN cannot be read: {exc}", record.line) from None
             if name:
                 self._declare(name, "domain DNS name")
         for name in record.texts("upnsuffixes"):
@@ -284,3 +289,12 @@ def _recipient(
             shared,
         ),
     )
+
+
+def _readable_dn(origin: str, record: LdifRecord, dn: str) -> str:
+    """The DN's lookup key, or one line naming the entry whose DN, or member, cannot be read."""
+    try:
+        return normalize_dn(dn)
+    except ValueError as exc:
+        message = f"the entry {record.dn!r} names a DN that cannot be read: {exc}"
+        raise InputError(origin, message, record.line) from None
