@@ -84,6 +84,16 @@ RULE_PACK = b"""rules:
     severity: critical
   DL005:
     enabled: true
+custom_rules:
+  ORG001:
+    slug: safeguarding-outside
+    title: A safeguarding list that reaches outside
+    severity: high
+    when:
+      - {fact: name, op: matches, value: '(?i)safeguard'}
+      - {fact: external_recipients, op: gt, value: 0}
+    rationale: Safeguarding details must stay with the council and its named partners.
+    remediation: Take the outside recipients off, or rename the list to say it reaches outside.
 """
 
 SUPPRESSIONS = b"""suppressions:

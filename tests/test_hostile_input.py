@@ -36,10 +36,11 @@ def one_line_error(outcome, *expected: str) -> None:
         (lambda text: text[:-1] + ',"recipients":[],"lists":[]}', "'recipients' appears 2 times at the top level"),
         (lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "lists"}), "it has no 'lists'"),
         (lambda text: json.dumps(json.loads(text) | {"extra": 1}), "unknown field 'extra' at the top level"),
+        (lambda text: json.dumps(json.loads(text) | {"recipients": [], "lists": []}), "holds no recipients and no"),
         (lambda text: json.dumps(json.loads(text) | {"lists": []}, indent=2)[:-2] + ',\n  "lists": []\n}',
          "'lists' appears 2 times"),
     ],
-    ids=["duplicate keys empty it", "no lists", "unknown top-level field", "pretty-printed, duplicate"],
+    ids=["duplicate keys empty it", "no lists", "unknown top-level field", "emptied", "pretty-printed, duplicate"],
 )
 def test_a_snapshot_that_is_not_whole_is_refused(snapshot_text, tmp_path, dlscan, change, expected):
     path = tmp_path / "changed.json"
@@ -142,8 +143,29 @@ def test_a_gzipped_export_within_the_limit_reads_as_the_plain_one(tmp_path, dlsc
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
-def test_a_device_is_not_read_as_a_source(dlscan):
-    one_line_error(dlscan("scan", "/dev/zero"), "is not a regular file")
+def test_a_device_is_not_read_as_a_source(dlscan, monkeypatch):
+    one_line_error(dlscan("scan", "/dev/zero"), "is not a regular file", "--allow-pipe")
+    monkeypatch.setenv("DLSCAN_MAX_EXPANDED_BYTES", str(5 * 2**20))
+    one_line_error(dlscan("scan", "/dev/zero", "--allow-pipe"), "gives more than 5,242,880 bytes")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_is_read_when_asked_as_the_file_is(tmp_path, dlscan):
+    import threading
+
+    pipe = tmp_path / "wyvern.ldif"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with pipe.open("wb") as stream:
+            stream.write(SAMPLE.read_bytes())
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    piped = dlscan("scan", pipe, "--allow-pipe", "-f", "json", "--fail-on", "never")
+    writer.join(timeout=30)
+    assert piped.code == 0, piped.err
+    assert piped.out == dlscan("scan", SAMPLE, "-f", "json", "--fail-on", "never").out
 
 
 def test_a_utf8_snapshot_with_a_byte_order_mark_reads_as_one_without(snapshot_text, tmp_path, dlscan):

@@ -85,6 +85,9 @@ CUSTOM = """custom_rules:
         ("recipients", "gt", "'many'", "must be a whole number"),
         ("sensitive", "equals", "'yes'", "must be true or false"),
         ("kind", "in", "distribution", "must be a list of text values"),
+        ("[name]", "equals", "'x'", "the fact of a condition must be a name"),  # was exit 3, a TypeError
+        ("{a: 1}", "equals", "'x'", "the fact of a condition must be a name"),
+        ("name", "[equals]", "'x'", "the op of a condition must be a name"),
     ],
 )
 def test_invalid_custom_condition_names_file_and_line(tmp_path, dlscan, fact, op, value, fragment):

@@ -119,5 +119,8 @@ def _conditions(path: Path, code: str, when: Any, line: int) -> tuple[Condition,
         if missing or unknown:
             problem = f"lacks '{missing[0]}'" if missing else f"has unknown key {unknown[0]!r}"
             raise InputError(path, f"a condition of {code} {problem}", item.line)
+        for key in ("fact", "op"):
+            if not isinstance(item[key], str):
+                raise InputError(path, f"{code}: the {key} of a condition must be a name, not {item[key]!r}", item.line)
         conditions.append(Condition(fact=item["fact"], op=item["op"], value=item["value"], line=item.line))
     return tuple(conditions)

@@ -126,6 +126,13 @@ def cli() -> None:
     "under DL015 and never counted as internal.",
 )
 @click.option(
+    "--allow-pipe",
+    is_flag=True,
+    default=None,
+    help="Read SOURCE even when it is a pipe or a device, such as <(gzip -dc export.ldif.gz): it is "
+    "copied to a temporary file first, up to DLSCAN_MAX_EXPANDED_BYTES (8 GiB).",
+)
+@click.option(
     "--organisation",
     metavar="NAME",
     help="In a shared directory, scan for this organisation of the boundary (see docs/boundary.md): "
@@ -142,6 +149,7 @@ def scan(
     fail_on: str | None,
     min_severity: str | None,
     allow_unresolved: bool | None,
+    allow_pipe: bool | None,
     organisation: str | None,
 ) -> int:
     """Scan SOURCE (an LDIF export or a dlscan snapshot) and report findings."""
@@ -160,6 +168,7 @@ def scan(
         fail_on=fail_on or config.fail_on or Severity.HIGH.value,
         min_severity=min_severity or config.min_severity or Severity.INFO.value,
         allow_unresolved=bool(allow_unresolved if allow_unresolved is not None else config.allow_unresolved),
+        allow_pipe=bool(allow_pipe if allow_pipe is not None else config.allow_pipe),
         boundary=whole.boundary if whole else {},
         organisation=organisation or config.organisation,
         config=config_path,

@@ -30,6 +30,7 @@ class ScanConfig:
     fail_on: str | None = None
     min_severity: str | None = None
     allow_unresolved: bool | None = None
+    allow_pipe: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,9 @@ def _collect(source: str, config: DlscanConfig, log: logging.Logger) -> Snapshot
     if config.run.input is None:
         raise UsageError("[run] source = 'file' needs [run] input: the export or snapshot to scan")
     log.info("reading %s", config.run.input)
-    return load_source(config.run.input, allow_unresolved=bool(config.scan.allow_unresolved))
+    return load_source(
+        config.run.input, allow_unresolved=bool(config.scan.allow_unresolved), allow_pipe=bool(config.scan.allow_pipe)
+    )
 
 
 def _guard(config: DlscanConfig) -> ShrinkGuard:

@@ -36,6 +36,8 @@ class ScanRequest:
     fail_on: str = Severity.HIGH.value
     min_severity: str = Severity.INFO.value
     allow_unresolved: bool = False
+    allow_pipe: bool = False
+    """Read a source that is a pipe or a device (copied first, within a bound)."""
     boundary: Mapping[str, Any] = field(default_factory=dict)
     organisation: str | None = None
     config: Path | None = None
@@ -73,7 +75,7 @@ def _execute(request: ScanRequest) -> tuple[ScanResult, int]:
     domains = [parse_domain_option(d, "--internal-domain") for d in request.internal_domains]
     domains += [parse_domain_option(d, "config file") for d in request.config_domains]
     pack = load_pack(request.rules, request.boundary, request.organisation)
-    snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved)
+    snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved, allow_pipe=request.allow_pipe)
     result = run_scan(snapshot, domains, pack)
     shown = [f for f in result.findings if min_severity is None or f.severity.at_least(min_severity)]
     _write(request.output, formats[request.format](), result, shown)
