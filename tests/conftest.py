@@ -89,3 +89,19 @@ def empty_scan_result():
     return run_scan(Snapshot(source=SourceInfo(kind="ldif", name="empty.ldif"), recipients={}, lists={}),
                     [parse_domain_option("example.org", "test")],
                     load_rule_pack(rule_specs()))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def night_files(tmp_path_factory):
+    """Three nights of the sample council, as snapshots (tests/nights.py says what each changes)."""
+    from nights import three_nights
+
+    return three_nights(SAMPLE, tmp_path_factory.mktemp("nights"))
+
+
+@pytest.fixture(scope="module")
+def expected(night_files):
+    """What a plain scan finds each night, by finding id (held to the reviewed list in test_nightly)."""
+    from nights import findings_of
+
+    return [findings_of(path) for path in night_files]

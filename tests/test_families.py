@@ -38,7 +38,7 @@ def test_the_json_lists_every_other_pair_of_the_family(dlscan, tmp_path):
     assert set(listed) == {"ext|ext2", "ext|int"}
     assert listed["ext|int"]["note"].startswith("critical: ")
     assert listed["ext|ext2"]["note"].startswith("medium: ")
-    assert "2 other pairs" in finding["detail"] and finding["evidence_count"] == "2"
+    assert "2 other pairs" in finding["detail"] and finding["evidence_count"] == 2
 
 
 def test_the_family_keeps_its_id_as_it_grows(dlscan, tmp_path):

@@ -131,6 +131,8 @@ def test_a_scan_of_a_cut_export_says_so_and_calls_no_rule_clean(cut_sample, dlsc
     assert "Completeness: cut.ldif ends inside an entry" in table.out
     assert "from an export that may be cut short." in table.out
     assert "Ran and found nothing" not in table.out
+    html = dlscan("scan", cut, "-f", "html", "--fail-on", "never").out
+    assert '<p id="completeness" class="notes">cut.ldif ends inside an entry' in html
     for source, expected in ((cut, "unproven"), (whole, "uncounted")):
         report = json.loads(dlscan("scan", source, "-f", "json", "--fail-on", "never").out)
         assert report["source"]["completeness"] == expected

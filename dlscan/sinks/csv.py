@@ -24,9 +24,10 @@ _PASSED_OVER = (
 )
 """What may stand before a formula start and still let it run: blanks (trimmed by "trim spaces" imports),
 control characters such as NUL (dropped on import), invisible format characters and quotes."""
-_BREAKS = ";\t\r\n"
+_BREAKS = ";\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 """Where a spreadsheet may begin a new cell inside one of ours: `;`, the list separator of most European
-locales, a tab, or a line end, when a file is opened with other settings than it was written with."""
+locales, a tab, or a line end (as Unicode counts them, form feed and U+2028 included), when a file is
+opened with other settings than it was written with."""
 _FORMULA_START = re.compile(f"((?:^|[{re.escape(_BREAKS)}])[{_PASSED_OVER}]*)(?=[{re.escape(_FORMULA_STARTS)}])")
 _AFTER_A_BREAK = re.compile(f"[{re.escape(_BREAKS)}][{_PASSED_OVER}]*[{re.escape(_FORMULA_STARTS)}]")
 """A formula start after a break: searched for over a whole column joined by line ends, where it is quick

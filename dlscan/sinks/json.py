@@ -51,7 +51,13 @@ class JsonSink(Sink):
 
 def _finding_entry(finding: Finding, run: RunView | None, ranks: dict[str, int]) -> dict[str, object]:
     evidence = list(map(dataclasses.asdict, finding.evidence))
-    return {**finding_row(finding, run, ranks), "path": list(finding.path), "evidence": evidence}
+    row: dict[str, object] = {**finding_row(finding, run, ranks)}
+    # The CSV's cells are text; here the counts and ranks are numbers, and no rank is null.
+    row.update({name: int(row[name]) if row[name] else None for name in _NUMBERS})
+    return {**row, "path": list(finding.path), "evidence": evidence}
+
+
+_NUMBERS = ("severity_rank", "evidence_count", "fix_rank")
 
 
 def _to_fix_entry(item: ToFix) -> dict[str, object]:

@@ -55,15 +55,14 @@ class Delivery:
 def plan_tickets(
     lifecycle: Lifecycle, policy: TicketPolicy, has_ticket: Callable[[str], bool], run_label: str
 ) -> list[PlannedAction]:
-    """Tickets for the findings that arrived (new, or back after they resolved), and the resolution of
-    those that resolved. A finding back with a ticket has it reopened, or commented on; one without a
-    ticket gets one, as a new finding does."""
-    arrived = [
-        t.finding
-        for t in lifecycle.tracked
-        if t.status.arrived and t.active and t.finding.severity.at_least(policy.min_severity)
-    ]
-    wanted = [f for f in arrived if not has_ticket(f.finding_id)]
+    """A ticket for every finding that needs attention and has none, the resolution of those that
+    resolved, and word on the ticket of each that came back: reopened, or commented on.
+
+    Tickets follow the findings' state, not only the night's news: a finding whose accepted risk expired,
+    or one left below a threshold since lowered, needs attention without being new, and gets its ticket."""
+    needing = [t for t in lifecycle.tracked if t.active and t.finding.severity.at_least(policy.min_severity)]
+    arrived = [t.finding for t in needing if t.status.arrived]
+    wanted = [t.finding for t in needing if not has_ticket(t.finding.finding_id)]
     planned: list[PlannedAction] = []
     if policy.digest and wanted:
         planned.append(_digest(wanted, run_label))
