@@ -201,3 +201,41 @@ def test_a_list_whose_object_class_is_damaged_is_a_note_not_a_silent_drop(write_
 def test_a_dn_that_cannot_be_read_is_one_line_not_an_internal_error(write_ldif, dlscan, entry, expected):
     """Found by the fuzz tests (tests/test_fuzz_readers.py): each was exit 3, a ValueError."""
     one_line_error(dlscan("scan", write_ldif(entry + "\n")), expected)
+
+
+@pytest.mark.parametrize(
+    "pack",
+    [
+        "settings:\n  external_marker: '(a+)+$'\n",
+        "custom_rules:\n  ORG001:\n    slug: s\n    title: t\n    severity: low\n    when:\n"
+        "      - {fact: name, op: matches, value: '(a|aa)+$'}\n    rationale: r\n    remediation: r\n",
+    ],
+    ids=["external marker", "custom rule"],
+)
+def test_a_pattern_that_backtracks_takes_linear_time_on_a_hostile_name(write_ldif, tmp_path, pack):
+    """The pattern and the name that hung a scan: thirty-odd a's then '!' take a backtracking matcher
+    2^n steps. Run as a process with a deadline, so that a regression fails instead of hanging."""
+    import subprocess
+    import sys
+
+    name = "a" * 40 + "!"
+    export = write_ldif(f"dn: CN={name},DC=corp,DC=example\nobjectClass: group\ndisplayName: {name}\n"
+                        "mail: team@corp.example\n\n")  # fmt: skip
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(pack, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "dlscan", "scan", str(export), "--rules", str(rules), "--fail-on", "never"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [("(?<![a-z])ext", "invalid perl operator: (?<"), (r"(a)\1", "invalid escape sequence")],
+    ids=["lookbehind", "backreference"],
+)
+def test_a_pattern_that_cannot_be_matched_in_linear_time_is_one_line(tmp_path, dlscan, pattern, expected):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"settings:\n  external_marker: '{pattern}'\n", encoding="utf-8")
+    one_line_error(dlscan("scan", SAMPLE, "--rules", rules), expected, "linear time, by RE2")

@@ -8,7 +8,6 @@ unjudged by that rule, and the report says how many lists that was.
 from __future__ import annotations
 
 import operator
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from dlscan.checks.rulepack import RuleConfig, RulePack
 from dlscan.findings import Coverage, Finding
 from dlscan.model import DistributionList, domain_of
 from dlscan.support.errors import InputError
+from dlscan.support.patterns import Pattern, linear_pattern
 
 Reader = Callable[[ScanContext, DistributionList], Any]
 
@@ -85,12 +85,12 @@ def _same_kind(value: Any, kind: type) -> Any:
     return value
 
 
-def _pattern(value: Any, kind: type) -> re.Pattern[str]:
+def _pattern(value: Any, kind: type) -> Pattern:
     if not isinstance(value, str):
         raise ValueError("must be a regular expression")
     try:
-        return re.compile(value)
-    except re.error as exc:
+        return linear_pattern(value)
+    except ValueError as exc:
         raise ValueError(f"is not a valid regular expression: {exc}") from None
 
 

@@ -19,6 +19,7 @@ from dlscan.checks.custom_rules import CustomRuleConfig, parse_custom_rules
 from dlscan.findings import Severity
 from dlscan.matching.glyphs import skeleton
 from dlscan.support.errors import InputError
+from dlscan.support.patterns import Pattern, linear_pattern
 from dlscan.support.yamlfile import LineDict, load_yaml
 
 _TOP_KEYS = frozenset({"settings", "rules", "custom_rules", "boundary"})
@@ -58,7 +59,7 @@ class RuleConfig:
 
 @dataclass(frozen=True)
 class PackSettings:
-    external_marker: re.Pattern[str]
+    external_marker: Pattern
     sensitive_keywords: tuple[str, ...]
     personal_mail_domains: frozenset[str] = frozenset()
 
@@ -247,8 +248,8 @@ def _setting(path: Path, line: int, key: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise InputError(path, "'external_marker' must be a regular expression", line)
         try:
-            return re.compile(value)
-        except re.error as exc:
+            return linear_pattern(value)
+        except ValueError as exc:
             raise InputError(path, f"'external_marker' is not a valid regular expression: {exc}", line) from None
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise InputError(path, f"'{key}' must be a list of words", line)
