@@ -108,7 +108,7 @@ def test_an_impossible_date_in_accepted_risks_is_one_line(tmp_path, dlscan):
     )
     config = tmp_path / "dlscan.toml"
     config.write_text(f'[run]\ninput = "{SAMPLE.as_posix()}"\nstate_dir = "state"\nsuppressions = "accepted.yaml"\n')
-    one_line_error(dlscan("run", "--config", config), "accepted.yaml", "month must be in 1..12")
+    one_line_error(dlscan("run", "--config", config), "accepted.yaml:6:", "month must be in 1..12")
 
 
 def test_a_gzip_bomb_stops_at_the_limit(tmp_path, dlscan, monkeypatch):
@@ -175,6 +175,12 @@ def test_a_utf8_snapshot_with_a_byte_order_mark_reads_as_one_without(snapshot_te
     assert dlscan("scan", marked, "-f", "json").out == dlscan("scan", plain, "-f", "json").out.replace(
         "plain.json", "marked.json"
     )
+
+
+def test_a_utf16_snapshot_is_told_to_be_utf8_not_read_as_ldif(snapshot_text, tmp_path, dlscan):
+    path = tmp_path / "utf16.json"
+    path.write_bytes(snapshot_text.encode("utf-16"))
+    one_line_error(dlscan("scan", path), "is UTF-16 JSON; a snapshot must be UTF-8")
 
 
 def test_a_list_whose_object_class_is_damaged_is_a_note_not_a_silent_drop(write_ldif, dlscan):

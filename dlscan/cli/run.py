@@ -20,7 +20,8 @@ Examples:
 
 \b
 Exit codes: 0 no active finding at or above --fail-on; 1 at least one (with --only-new: a new one);
-2 bad settings, a source that could not be read in full, a damaged history, or another run holding the lock.
+2 bad settings, a source that could not be read in full, a damaged history, or another run holding the lock;
+3 an internal error (set DLSCAN_DEBUG=1 for the traceback).
 """
 
 
@@ -37,7 +38,11 @@ Exit codes: 0 no active finding at or above --fail-on; 1 at least one (with --on
     help="This night's directory really is much smaller, or most findings really were fixed: resolve them "
     "(without it such a night is treated as a failed collection).",
 )  # fmt: skip
-@click.option("--state-dir", type=click.Path(path_type=Path), metavar="DIR", help="Where the history is kept.")
+@click.option(
+    "--state-dir", type=click.Path(path_type=Path), metavar="DIR",
+    help="Where the history is kept.  [default: [run] state_dir, else $STATE_DIRECTORY under systemd, else "
+    "~/.local/state/dlscan on Linux, %LOCALAPPDATA%\\dlscan on Windows]",
+)  # fmt: skip
 @click.option(
     "--fail-on", type=click.Choice([*(s.value for s in Severity), NEVER]), metavar="SEVERITY",
     help="Exit 1 when an active finding is at least this severe.  [default: high]",

@@ -166,6 +166,12 @@ def _entry(path: Path, entry: Any, near: int, rules: frozenset[str]) -> Suppress
     if rule != "*" and rule.upper() not in rules:
         # Refused as the rule pack refuses it: accepted, it would only ever be reported as stale.
         raise InputError(path, f"unknown rule '{rule}' (a rule code such as DL003, or '*')", entry.line_of("rule"))
+    if target is Target.FINDING and rule != "*" and not value.upper().startswith(rule.upper() + "-"):
+        # A finding id starts with its rule's code: this entry could never match, only ever go stale.
+        raise InputError(
+            path, f"finding {value!r} is not a {rule.upper()} finding (its id would start with {rule.upper()}-)",
+            entry.line_of(target.value),
+        )
     expires = entry["expires"]
     if isinstance(expires, str):
         try:
@@ -195,6 +201,11 @@ def _target(path: Path, entry: LineDict) -> tuple[Target, str]:
             entry.line,
         )
     target = given[0]
+    if target is not Target.NAME and not isinstance(entry[target.value], str | int):
+        raise InputError(
+            path, f"{target.value}: names one {target.value} by its id, not a list or mapping; write one entry each",
+            entry.line_of(target.value),
+        )
     value = str(entry[target.value]).strip()
     if target is Target.LIST and any(c in value for c in "*?[]"):
         raise InputError(

@@ -41,6 +41,8 @@ def load_source(path: Path, *, allow_unresolved: bool = False, allow_pipe: bool 
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     try:
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") and head[2:].replace(b"\x00", b"").lstrip().startswith(b"{"):
+            raise InputError(path, "is UTF-16 JSON; a snapshot must be UTF-8: save it again as UTF-8")
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
             snapshot = read_snapshot(path)
             if not snapshot.lists and not snapshot.recipients:
