@@ -132,6 +132,8 @@ class RecipientCheck(Check):
         severity: Severity | None = None,
         related: str = "",
         key: str = "",
+        identity: str | None = None,
+        evidence: tuple[Evidence, ...] = (),
     ) -> Finding:
         lists = ctx.lists_reaching(recipient.id)
         sensitive = [g for g in lists if ctx.sensitive_keyword(g)]
@@ -144,8 +146,9 @@ class RecipientCheck(Check):
             severity = self.config.severity_for(bool(sensitive))
         name = recipient.display_name or recipient.label
         return self._build_finding(
-            severity, name, recipient.primary_address, recipient.id, related=related, key=key, detail=detail
-        )
+            severity, name, recipient.primary_address, recipient.id, related=related, key=key, detail=detail,
+            identity=identity, evidence=evidence,
+        )  # fmt: skip
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

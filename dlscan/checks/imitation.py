@@ -14,10 +14,11 @@ from dlscan.boundary import Audience
 from dlscan.checks.base import RecipientCheck
 from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
 from dlscan.checks.context import ScanContext
+from dlscan.checks.namesakes import Namesake, is_namesake, namesake_findings, told_apart
 from dlscan.findings import Finding, Picture, Severity
 from dlscan.matching.names import NameForms
 from dlscan.matching.similar import Match, MatchSettings, Reason, confusable_join
-from dlscan.model import DistributionList, Recipient, RecipientKind
+from dlscan.model import DistributionList, Recipient, RecipientKind, domain_of
 
 _Hits = dict[str, dict[Any, Match]]
 """An outsider's name or local part -> the target group (a name or a local part) it imitates -> why."""
@@ -29,7 +30,8 @@ class ConfusableRecipient(RecipientCheck):
     Compares display names (suffixes such as "(Supplier Ltd)" ignored) and address local parts, except
     the generic local parts in `generic_local_parts`. Imitating a list, or a user by both name and
     address, is reported at the rule's severity; imitating a user by name or address alone at
-    `user_severity`.
+    `user_severity`; sharing a user's plain name and nothing else (a namesake) once per outside domain,
+    at `namesake_severity` (`dlscan.checks.namesakes`).
     """
 
     code = "DL006"
@@ -40,6 +42,7 @@ class ConfusableRecipient(RecipientCheck):
         "one_edit_from": int,
         "two_edits_from": int,
         "user_severity": Severity,
+        "namesake_severity": Severity,
         "generic_local_parts": tuple,
     }
 
@@ -86,11 +89,19 @@ class ConfusableRecipient(RecipientCheck):
         acronyms = list(map(first_of_name.lists.__contains__, inside_names))
         name_hits = names.hits(settings, acronyms=acronyms, by_acronym=itemgetter(0))
         address_hits = _Texts(locals_, local_groups.texts(), _alone, NameForms.many).hits(settings)
+        namesakes: dict[str, list[Namesake]] = defaultdict(list)
         for outsider, local in zip(outsiders, locals_, strict=True):
             named, addressed = name_hits.get(outsider.display_name), address_hits.get(local)
             if named or addressed:
                 found = self._found(targets, lists, first_of_name, local_groups, named or {}, addressed or {})
-                yield self._finding(ctx, outsider, targets, found)
+                best = max(found, key=lambda j: _strength(targets, found, j))
+                if is_namesake(outsider, targets[best], {field for field, _ in found[best]}):
+                    if not told_apart(outsider.display_name):
+                        domain = domain_of(outsider.primary_address) or ""
+                        namesakes[domain].append((outsider, targets[best], found[best][0][1]))
+                    continue
+                yield self._finding(ctx, outsider, targets[best], found[best])
+        yield from namesake_findings(self, ctx, namesakes)
 
     @staticmethod
     def _found(targets, lists, first_of_name, local_groups, by_name, by_address) -> dict[int, list[tuple[str, Match]]]:
@@ -111,19 +122,14 @@ class ConfusableRecipient(RecipientCheck):
             found[j] = entries
         return found
 
-    def _finding(self, ctx: ScanContext, outsider: Recipient, targets: list, found: dict) -> Finding:
-        def strength(j: int) -> tuple:
-            fields = {field for field, _ in found[j]}
-            exact = any(m.reasons[0] is Reason.SAME for _, m in found[j])
-            return (isinstance(targets[j], DistributionList), len(fields), exact, -j)
-
-        best = max(found, key=strength)
-        target = targets[best]
+    def _finding(
+        self, ctx: ScanContext, outsider: Recipient, target: Recipient | DistributionList, matched: list
+    ) -> Finding:
         is_list = isinstance(target, DistributionList)
-        both = len({field for field, _ in found[best]}) == 2
+        both = len({field for field, _ in matched}) == 2
         severity = None if is_list or both else self.config.params["user_severity"]
         reasons = []
-        for field, match in found[best]:
+        for field, match in matched:
             if field == "name":
                 reasons.append(f"its name: {explain(outsider.display_name, target.display_name, match)}")
             else:
@@ -139,6 +145,14 @@ class ConfusableRecipient(RecipientCheck):
         return self.recipient_finding(
             ctx, outsider, detail=detail, severity=severity, related=target.label, key=target.id
         )
+
+
+def _strength(targets: list, found: dict, j: int) -> tuple:
+    """Which matched target an outsider is reported against: a list first, then by both name and address,
+    then exactly the same."""
+    fields = {field for field, _ in found[j]}
+    exact = any(m.reasons[0] is Reason.SAME for _, m in found[j])
+    return (isinstance(targets[j], DistributionList), len(fields), exact, -j)
 
 
 _DISPLAY_NAME = attrgetter("display_name")

@@ -125,17 +125,19 @@ class DuplicateMembership(Check):
             for other in outermost[1:]:
                 pair(outermost[0], other, len(audience), len(audience))
         for a, b in candidate_pairs(audiences, threshold).tolist():
-            mine, theirs = audiences[a], audiences[b]
-            common = len(mine & theirs)
-            union = len(mine) + len(theirs) - common
-            if common / union < threshold:
-                continue
-            # One pair joins the two audiences' families; copies of each are linked to it above.
+            # One pair joins the two audiences' families; copies of each are linked to it above. Nesting is
+            # asked first, as it costs nothing: in a chain of lists every candidate is nested in the next,
+            # and measuring their overlap was the whole cost (37 s for 4,000 lists that each hold a person).
             unnested = next(
                 ((x, y) for x in copies[a] for y in copies[b] if not graph.contains(x, y) and not graph.contains(y, x)),
                 None,
             )
-            if unnested is not None:
+            if unnested is None:
+                continue
+            mine, theirs = audiences[a], audiences[b]
+            common = len(mine & theirs)
+            union = len(mine) + len(theirs) - common
+            if common / union >= threshold:
                 pair(*unnested, common, union)
         # Copies of one list are one finding, on its most alike pair: "delete these copies" is one job.
         for family, size in sorted(grouped(pairs, links, itemgetter(2), lambda pair: pair)):
