@@ -220,6 +220,8 @@ _KNOWN_PROPERTIES = [
     "proxyAddresses",
     "description",
     "userType",
+    "creationType",
+    "externalUserState",
     "accountEnabled",
     "userPrincipalName",
     "isVerified",

@@ -137,6 +137,35 @@ def test_members_are_typed_users_contacts_groups_and_other_objects():
     assert not [line for line in server.state.log if "/groups/outer/owners" in line]
 
 
+def test_outsiders_are_guests_by_every_mark_microsoft_documents(tmp_path):
+    """user-list.md: a B2B guest's userPrincipalName "always contains #EXT#"; user.md: creationType
+    "Invitation" and externalUserState. An outsider made a Member, or with no userType, is still an
+    outsider, not staff by tenant membership: a list that reaches one mixes staff and outside people."""
+    tenant = Tenant(domains=[{"id": "corp.example", "isVerified": True}])
+    staff = {"userType": "Member", "accountEnabled": True, "proxyAddresses": []}
+    tenant.users["u1"] = staff | {"id": "u1", "displayName": "Ann", "mail": "ann@corp.example",
+                                  "userPrincipalName": "ann@corp.example"}  # fmt: skip
+    outsiders = {
+        # As user-list.md's example of a guest, made a Member.
+        "x1": {"userPrincipalName": "pat_partner.example#EXT#@corp.onmicrosoft.com"},
+        "x2": {"userType": None, "creationType": "Invitation", "userPrincipalName": "sam@corp.example"},
+        "x3": {"externalUserState": "PendingAcceptance", "userPrincipalName": "lee@corp.example"},
+    }
+    for n, (object_id, marks) in enumerate(outsiders.items()):
+        tenant.users[object_id] = staff | {"id": object_id, "displayName": f"Outsider {n}",
+                                           "mail": f"person{n}@partner.example"} | marks  # fmt: skip
+    tenant.groups["team"] = {"id": "team", "displayName": "Team", "mail": "team@corp.example", "mailEnabled": True,
+                             "securityEnabled": False, "groupTypes": ["Unified"], "proxyAddresses": []}  # fmt: skip
+    tenant.members = {"team": ["u1", *outsiders]}
+    tenant.owners = {"team": ["u1"]}
+    with GraphServer(tenant) as server:
+        snapshot = M365Collector(settings_for(server)).collect()
+    assert [r.id for r in snapshot.recipients.values() if r.guest] == list(outsiders)
+    assert not snapshot.recipients["u1"].guest
+    codes = {code for code, *_ in findings_of(snapshot)}
+    assert {"DL001", "DL003"} <= codes
+
+
 def test_throttling_honours_retry_after_and_waits_can_be_made_instant(server):
     server.state.faults = [
         Fault(r"/v1\.0/users", 429, times=2, retry_after="7"),

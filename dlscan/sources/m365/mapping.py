@@ -16,14 +16,15 @@ from dlscan.model import (
 )
 
 _BOUNDARY_FIELDS = "companyName,department"
+_GUEST_FIELDS = "userPrincipalName,userType,creationType,externalUserState"
 USER_FIELDS = (
-    "id,displayName,mail,proxyAddresses,userPrincipalName,userType,accountEnabled,"
+    f"id,displayName,mail,proxyAddresses,{_GUEST_FIELDS},accountEnabled,"
     f"{_BOUNDARY_FIELDS},onPremisesExtensionAttributes,onPremisesDistinguishedName"
 )
 CONTACT_FIELDS = f"id,displayName,mail,proxyAddresses,{_BOUNDARY_FIELDS}"
 GROUP_FIELDS = "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description"
 MEMBER_FIELDS = (
-    f"id,displayName,mail,proxyAddresses,userType,accountEnabled,{_BOUNDARY_FIELDS},"
+    f"id,displayName,mail,proxyAddresses,{_GUEST_FIELDS},accountEnabled,{_BOUNDARY_FIELDS},"
     "onPremisesExtensionAttributes,onPremisesDistinguishedName"
 )
 """Members carry their own details, so a member created after the user list was read still resolves."""
@@ -76,7 +77,7 @@ def recipient(item: dict[str, Any], odata_type: str, shared: dict[Attributes, At
             primary_address=primary_address(item),
             addresses=smtp_addresses(item),
             enabled=enabled if isinstance(enabled, bool) else None,
-            guest=str(item.get("userType") or "").lower() == "guest",
+            guest=is_external_user(item),
             dn=dn if isinstance(dn, str) and dn else None,
             attributes=attributes(item, shared),
         )
@@ -95,6 +96,18 @@ def recipient(item: dict[str, Any], odata_type: str, shared: dict[Attributes, At
         )
     kind = odata_type.removeprefix("#microsoft.graph.") or "object"
     return Recipient(id=object_id, kind=RecipientKind.PRINCIPAL, display_name=name or f"{kind} {object_id}")
+
+
+def is_external_user(item: dict[str, Any]) -> bool:
+    """An account of someone from outside the tenant, by any of the marks Microsoft documents: `userType`
+    Guest; a B2B account's `userPrincipalName`, which "always contains #EXT#" (user-list); `creationType`
+    Invitation, or an `externalUserState` (user). An external account may be made a Member, so `userType`
+    alone would count outsiders as staff."""
+    if str(item.get("userType") or "").lower() == "guest":
+        return True
+    if "#EXT#" in str(item.get("userPrincipalName") or "").upper():
+        return True
+    return str(item.get("creationType") or "").lower() == "invitation" or bool(item.get("externalUserState"))
 
 
 def list_kind(item: dict[str, Any]) -> ListKind:
