@@ -225,6 +225,7 @@ _KNOWN_PROPERTIES = [
     "accountEnabled",
     "userPrincipalName",
     "isVerified",
+    "supportedServices",
     "mailNickname",
     "members",
     "companyName",

@@ -166,6 +166,22 @@ def test_outsiders_are_guests_by_every_mark_microsoft_documents(tmp_path):
     assert {"DL001", "DL003"} <= codes
 
 
+def test_a_verified_domain_that_serves_no_mail_is_not_internal():
+    """domain.md: supportedServices lists Email for a mail domain. One verified for sign-in alone (as
+    domain.md's example lists "OfficeCommunicationsOnline") is no mail domain; one without the field
+    counts, as before."""
+    tenant = Tenant(domains=[
+        {"id": "corp.example", "isVerified": True, "supportedServices": ["Email", "OfficeCommunicationsOnline"]},
+        {"id": "signin.example", "isVerified": True, "supportedServices": ["OfficeCommunicationsOnline"]},
+        {"id": "legacy.example", "isVerified": True},
+    ])  # fmt: skip
+    tenant.users["u1"] = {"id": "u1", "displayName": "Ann", "mail": "ann@corp.example", "userType": "Member",
+                          "accountEnabled": True, "proxyAddresses": []}  # fmt: skip
+    with GraphServer(tenant) as server:
+        snapshot = M365Collector(settings_for(server)).collect()
+    assert [d.name for d in snapshot.internal_domains] == ["corp.example", "legacy.example"]
+
+
 def test_throttling_honours_retry_after_and_waits_can_be_made_instant(server):
     server.state.faults = [
         Fault(r"/v1\.0/users", 429, times=2, retry_after="7"),

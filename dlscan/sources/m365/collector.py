@@ -26,7 +26,7 @@ from dlscan.support.errors import DlscanError
 from dlscan.support.progress import Progress
 
 PAGE = "$top=999"
-DOMAINS = "/domains?$select=id,isVerified"
+DOMAINS = "/domains?$select=id,isVerified,supportedServices"
 NOTES = (
     "DL009: Microsoft Graph does not say whether a list accepts mail from outside senders, so DL009 was "
     "not evaluated for lists read from Microsoft 365.",

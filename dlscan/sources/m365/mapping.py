@@ -142,8 +142,16 @@ def distribution_list(
 
 
 def internal_domains(domains: list[dict[str, Any]]) -> tuple[DomainDeclaration, ...]:
+    """The tenant's verified domains that serve mail. domain.md: `supportedServices` lists `Email` for a
+    domain mail is delivered to; a verified domain kept for sign-in alone is no mail domain. Where Graph
+    leaves the services out, the domain counts, as it did before Graph listed them."""
     return tuple(
         DomainDeclaration(name=str(d["id"]).lower(), origin="verified Microsoft 365 domain")
         for d in sorted(domains, key=lambda d: str(d.get("id")))
-        if d.get("isVerified") and d.get("id")
+        if d.get("isVerified") and d.get("id") and _serves_mail(d)
     )
+
+
+def _serves_mail(domain: dict[str, Any]) -> bool:
+    services = domain.get("supportedServices")
+    return not isinstance(services, list) or any(str(s).lower() == "email" for s in services)
