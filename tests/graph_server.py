@@ -48,6 +48,8 @@ class Fault:
     """True: only inside $batch; False: only outside; None: both."""
     query: str | None = None
     """Only requests whose query string contains this regex."""
+    code: str | None = None
+    """The error code Graph gives (delta-query-overview.md: syncStateNotFound for a lost delta state)."""
     hits: int = 0
 
     def applies(self, path: str, query: str, page: int, in_batch: bool) -> bool:
@@ -129,7 +131,7 @@ class GraphHandler(BaseHTTPRequestHandler):
             return (
                 fault.status,
                 headers,
-                _error(fault.status, code.get(fault.status, "ServiceUnavailable"), "Scripted fault.")[2],
+                _error(fault.status, fault.code or code.get(fault.status, "ServiceUnavailable"), "Scripted fault.")[2],
             )
         segments = path.split("/")[2:]
         if not segments or segments[0] not in PERMISSIONS:

@@ -119,6 +119,29 @@ def test_expired_delta_token_reads_that_kind_in_full(tenant, tmp_path, dlscan, m
     assert comparable(load_source(tmp_path / "b.json")) == comparable(full)
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "expired"),
+    [(400, "syncStateNotFound", True), (404, "syncStateInvalid", True), (400, "BadRequest", False)],
+    ids=["400 syncStateNotFound", "another 40X with its code", "an unrelated 400"],
+)
+def test_a_delta_token_is_expired_as_graph_documents_it(tenant, tmp_path, dlscan, monkeypatch, status, code, expired):
+    """delta-query-overview.md: 410, or "a 40X-series error with error codes such as syncStateNotFound".
+    An unrelated 400 is an error, not a reason for a full read; a kind read in full is not said to have had
+    Graph's changes applied."""
+    state = tmp_path / "delta.json"
+    with GraphServer(tenant) as server:
+        assert collect_cli(dlscan, monkeypatch, server, tmp_path / "a.json", "--delta-state", state).code == 0
+        server.state.faults = [Fault(r"/v1\.0/users/delta", status, query=r"\$deltatoken=", code=code)]
+        outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "b.json", "--delta-state", state)
+    if expired:
+        assert outcome.code == 0, outcome.err
+        assert "no longer accepts the saved delta state for users" in outcome.err
+        assert "applied Graph's changes since the last run to contacts, groups" in outcome.err
+    else:
+        assert outcome.code == 2 and "BadRequest" in outcome.err, outcome.err
+        assert not (tmp_path / "b.json").exists()
+
+
 def test_failed_incremental_run_keeps_the_state_and_writes_nothing(tenant, tmp_path, dlscan, monkeypatch):
     state = tmp_path / "delta.json"
     output = tmp_path / "tenant.json"

@@ -79,6 +79,7 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
     settings = graph_settings(value)
     try:
         from dlscan.sources.m365.collector import M365Collector
+        from dlscan.sources.m365.delta import KINDS
     except ImportError as exc:
         raise UsageError(
             f"collecting from Microsoft 365 needs the m365 extra: pip install 'dlscan[m365]' ({exc.name})"
@@ -88,7 +89,11 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
     snapshot = override_domains(collector.collect(), value("internal_domains") or ())
     for kind in collector.restarted:
         click.echo(f"dlscan: Graph no longer accepts the saved delta state for {kind}; read them in full", err=True)
-    if collector.incremental:
-        click.echo("dlscan: incremental collection: applied Graph's changes since the last run", err=True)
+    applied = [kind for kind in KINDS if kind not in collector.restarted]
+    if collector.incremental and applied:
+        click.echo(
+            f"dlscan: incremental collection: applied Graph's changes since the last run to {', '.join(applied)}",
+            err=True,
+        )
     write_collected(snapshot, Path(output), started, then=collector.save_delta)
     return 0

@@ -20,7 +20,7 @@ from dlscan.model import Attributes, DistributionList, Recipient, RecipientKind,
 from dlscan.sources.m365 import mapping
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.client import BATCH_LIMIT, GraphClient, GraphError
-from dlscan.sources.m365.delta import EXPIRED_STATUSES, KINDS, DeltaState, first_url, load_state, save_state
+from dlscan.sources.m365.delta import KINDS, DeltaState, first_url, load_state, save_state, token_expired
 from dlscan.sources.m365.settings import GraphSettings
 from dlscan.support.errors import DlscanError
 from dlscan.support.progress import Progress
@@ -137,7 +137,7 @@ class M365Collector:
         try:
             await self._follow_delta(client, state, kind, link)
         except GraphError as exc:
-            if exc.status not in EXPIRED_STATUSES:
+            if not token_expired(exc.status, exc.code):
                 raise
             self.restarted.append(kind)
             state.start_over(kind)

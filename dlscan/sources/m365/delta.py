@@ -27,8 +27,15 @@ KINDS = {
     "contacts": mapping.CONTACT_FIELDS,
     "groups": mapping.GROUP_FIELDS + ",members",
 }
-EXPIRED_STATUSES = frozenset({400, 410})
-"""What Graph answers to a delta token it no longer knows (410 Gone; some services send 400)."""
+EXPIRED_CODES = frozenset({"syncstatenotfound", "syncstateinvalid", "resyncrequired"})
+"""delta-query-overview.md: a token Graph no longer knows is answered "410 Gone", or "a 40X-series error
+with error codes such as syncStateNotFound"."""
+
+
+def token_expired(status: int, code: str) -> bool:
+    """Whether Graph's answer means the saved delta token is gone, so that kind must be read in full;
+    any other error (an unrelated 400) fails the collection rather than cost a needless full read."""
+    return status == 410 or (400 <= status < 500 and code.lower() in EXPIRED_CODES)
 
 
 @dataclass
