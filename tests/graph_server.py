@@ -76,6 +76,8 @@ class GraphState:
     """The most objects on one page, whatever $top asks (Graph caps some collections, too)."""
     log: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    batch_fails_when_throttled: bool = True
+    """As throttling.md documents: a $batch with a throttled item answers 424; False answers 200."""
 
 
 class GraphHandler(BaseHTTPRequestHandler):
@@ -187,7 +189,9 @@ class GraphHandler(BaseHTTPRequestHandler):
         for request in requests:
             status, headers, body = self.answer(request["method"], request["url"], None, in_batch=True)
             responses.append({"id": request["id"], "status": status, "headers": headers, "body": body})
-        return 200, {}, {"responses": responses}
+        # throttling.md: a throttled item fails with 429, and "the batch itself fails with a status code of 424".
+        throttled = any(r["status"] == 429 for r in responses)
+        return (424 if throttled and self.state.batch_fails_when_throttled else 200), {}, {"responses": responses}
 
 
 def _top(query: dict[str, str], state: GraphState) -> int:

@@ -196,6 +196,22 @@ def test_throttling_honours_retry_after_and_waits_can_be_made_instant(server):
     assert len(snapshot.lists) == 62
 
 
+@pytest.mark.parametrize("envelope", [424, 200], ids=["batch 424, as throttling.md says", "batch 200"])
+def test_a_throttled_batch_item_is_sent_again_whatever_the_batch_answers(server, envelope):
+    """A $batch whose item is throttled answers 424 (throttling.md) or 200, with the item's own 429 and its
+    decimal Retry-After; throttling.md's sample asks for `Retry-After: 2.128`, on plain requests too."""
+    server.state.batch_fails_when_throttled = envelope == 424
+    server.state.faults = [
+        Fault(r"/v1\.0/groups/[^/]+/members", 429, times=2, retry_after="2.128", in_batch=True),
+        Fault(r"/v1\.0/users", 429, times=1, retry_after="1.5", in_batch=False),
+    ]
+    collector = M365Collector(settings_for(server))
+    snapshot = collector.collect()
+    assert [f.hits for f in server.state.faults] == [2, 1]
+    assert 2.128 in collector.waits and 1.5 in collector.waits
+    assert len(snapshot.lists) == 62
+
+
 def test_throttling_that_never_ends_fails_the_collection(server, tmp_path, dlscan, monkeypatch):
     server.state.faults = [Fault(r"/v1\.0/groups/[^/]+/members", 429, times=None, retry_after="1", in_batch=True)]
     outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "t.json", "--retries", "2")

@@ -56,7 +56,10 @@ class _RecordedRetry(RetryHandler):
         self._waits = waits
 
     def get_delay_time(self, retry_count: int, response: Any = None, delay: float = 0) -> float:
-        wait = super().get_delay_time(retry_count, response, delay)
+        # throttling.md's own sample asks for `Retry-After: 2.128`, which kiota reads as whole seconds only
+        # (and so ignores, falling back to its back-off): a decimal number of seconds is honoured here.
+        asked = _decimal_seconds(response.headers.get("retry-after") if response is not None else None)
+        wait = asked if asked is not None else super().get_delay_time(retry_count, response, delay)
         self._waits.append(wait)
         return wait * self._scale if wait < RetryHandlerOption.MAX_DELAY else wait
 
@@ -115,9 +118,10 @@ class GraphClient:
         # The last attempt re-queues nothing (a throttled item then raises), so the loop always ends in
         # a break or a raise.
         for attempt in range(self.settings.retries + 1):
-            reply = await self._send(
-                Method.POST, "/$batch", {"requests": [{"id": k, "method": "GET", "url": u} for k, u in pending.items()]}
-            )
+            # throttling.md: when an item is throttled "the batch itself fails with a status code of 424";
+            # its answer still holds each item's own status and Retry-After, read as a 200's is.
+            requests = [{"id": k, "method": "GET", "url": u} for k, u in pending.items()]
+            reply = await self._send(Method.POST, "/$batch", {"requests": requests}, also=(424,))
             again: dict[str, str] = {}
             wait = 0.0
             for item in reply.get("responses", []):
@@ -128,7 +132,7 @@ class GraphClient:
                 body = item.get("body") if isinstance(item.get("body"), dict) else {}
                 if 200 <= status < 300:
                     bodies[key] = body
-                elif status in RETRIED_STATUSES and attempt < self.settings.retries:
+                elif status in _RETRIED_IN_BATCH and attempt < self.settings.retries:
                     again[key] = pending[key]
                     wait = max(wait, _retry_after(item.get("headers") or {}, attempt))
                 else:
@@ -143,7 +147,10 @@ class GraphClient:
             pending = again
         return [bodies[str(i)] for i in range(len(urls))]
 
-    async def _send(self, method: Method, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    async def _send(
+        self, method: Method, url: str, body: dict[str, Any] | None, also: tuple[int, ...] = ()
+    ) -> dict[str, Any]:
+        """The JSON answer; a status outside 2xx and `also` raises GraphError."""
         target = self.absolute(url)
         attempt = 0
         while True:
@@ -166,15 +173,15 @@ class GraphClient:
                 await asyncio.sleep(wait * self.settings.retry_time_scale)
                 attempt += 1
                 continue
-            return _json_of(response, target)
+            return _json_of(response, target, also)
 
 
-def _json_of(response: httpx.Response, url: str) -> dict[str, Any]:
+def _json_of(response: httpx.Response, url: str, also: tuple[int, ...] = ()) -> dict[str, Any]:
     try:
         document = json.loads(response.content) if response.content else {}
     except ValueError:
         document = None
-    if not 200 <= response.status_code < 300:
+    if not 200 <= response.status_code < 300 and response.status_code not in also:
         raise _error(response.status_code, document if isinstance(document, dict) else {}, url)
     if not isinstance(document, dict):
         raise GraphError(response.status_code, "", "the answer is not a JSON object", url)
@@ -185,6 +192,19 @@ def _error(status: int, body: dict[str, Any], url: str) -> GraphError:
     error = body.get("error") if isinstance(body.get("error"), dict) else {}
     message = str(error.get("message") or "").splitlines()[0:1]
     return GraphError(status, str(error.get("code") or ""), message[0] if message else "", url)
+
+
+_RETRIED_IN_BATCH = frozenset({*RETRIED_STATUSES, 424})
+"""An item that failed because another was throttled (424 Failed Dependency) is sent again with it."""
+
+
+def _decimal_seconds(value: Any) -> float | None:
+    """A Retry-After of seconds, whole or decimal; None for a date or anything else (kiota reads those)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if 0 < seconds < float("inf") else None
 
 
 def _retry_after(headers: dict[str, Any], attempt: int) -> float:
