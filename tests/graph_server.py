@@ -238,6 +238,7 @@ _KNOWN_PROPERTIES = [
     "department",
     "onPremisesExtensionAttributes",
     "onPremisesDistinguishedName",
+    "onPremisesSyncEnabled",
 ]
 
 

@@ -182,6 +182,32 @@ def test_a_verified_domain_that_serves_no_mail_is_not_internal():
     assert [d.name for d in snapshot.internal_domains] == ["corp.example", "legacy.example"]
 
 
+def test_owners_graph_cannot_list_are_unknown_not_none():
+    """group-list-owners.md: owners are "not available ... for groups synchronized from an on-premises
+    environment", and "service principals are not listed as group owners". A synced group's owners are
+    not asked for, and a group with none listed may be an app's: both are unknown, so DL013 does not judge
+    them, and says so, rather than calling them ownerless."""
+    tenant = Tenant(domains=[{"id": "corp.example", "isVerified": True}])
+    tenant.users["u1"] = {"id": "u1", "displayName": "Ann", "mail": "ann@corp.example", "userType": "Member",
+                          "accountEnabled": True, "proxyAddresses": []}  # fmt: skip
+    group = {"mailEnabled": True, "securityEnabled": False, "groupTypes": ["Unified"], "proxyAddresses": []}
+    tenant.groups["owned"] = group | {"id": "owned", "displayName": "Owned", "mail": "owned@corp.example"}
+    tenant.groups["app"] = group | {"id": "app", "displayName": "App Owned", "mail": "app@corp.example"}
+    tenant.groups["synced"] = {"id": "synced", "displayName": "Synced", "mail": None, "mailEnabled": False,
+                               "securityEnabled": True, "groupTypes": [], "proxyAddresses": [],
+                               "onPremisesSyncEnabled": True}  # fmt: skip
+    tenant.members = {"owned": ["u1"], "app": ["u1"], "synced": ["u1"]}
+    tenant.owners = {"owned": ["u1"], "app": [], "synced": ["u1"]}
+    with GraphServer(tenant) as server:
+        snapshot = M365Collector(settings_for(server)).collect()
+    assert not [line for line in server.state.log if "/groups/synced/owners" in line]
+    owners = {g.id: g.owners for g in snapshot.lists.values()}
+    assert owners == {"owned": ("u1",), "app": None, "synced": None}
+    result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
+    assert not [f for f in result.findings if f.code == "DL013"]
+    assert "app" in result.summary.coverage_of("DL013").unjudged
+
+
 def test_throttling_honours_retry_after_and_waits_can_be_made_instant(server):
     server.state.faults = [
         Fault(r"/v1\.0/users", 429, times=2, retry_after="7"),

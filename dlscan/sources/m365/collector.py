@@ -208,8 +208,9 @@ class M365Collector:
         for item in tenant.groups:
             members = tuple(self._member(m, group_ids, recipients) for m in tenant.members.get(item["id"], []))
             owners = None
-            if item["id"] in tenant.owners:
-                owners = tuple(self._member(o, group_ids, recipients) for o in tenant.owners[item["id"]])
+            listed = tenant.owners.get(item["id"])
+            if listed is not None and mapping.owners_known(listed):
+                owners = tuple(self._member(o, group_ids, recipients) for o in listed)
             lists[item["id"]] = mapping.distribution_list(item, members, owners)
         return Snapshot(
             source=SourceInfo(

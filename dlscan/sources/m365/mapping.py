@@ -22,7 +22,9 @@ USER_FIELDS = (
     f"{_BOUNDARY_FIELDS},onPremisesExtensionAttributes,onPremisesDistinguishedName"
 )
 CONTACT_FIELDS = f"id,displayName,mail,proxyAddresses,{_BOUNDARY_FIELDS}"
-GROUP_FIELDS = "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description"
+GROUP_FIELDS = (
+    "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description,onPremisesSyncEnabled"
+)
 MEMBER_FIELDS = (
     f"id,displayName,mail,proxyAddresses,{_GUEST_FIELDS},accountEnabled,{_BOUNDARY_FIELDS},"
     "onPremisesExtensionAttributes,onPremisesDistinguishedName"
@@ -117,8 +119,18 @@ def list_kind(item: dict[str, Any]) -> ListKind:
 
 
 def graph_knows_owners(item: dict[str, Any]) -> bool:
-    """Graph v1.0 gives owners of Microsoft 365 groups and plain security groups, not of Exchange's lists."""
+    """Graph v1.0 gives owners of Microsoft 365 groups and plain security groups, not of Exchange's lists,
+    and (group-list-owners.md) not of "groups synchronized from an on-premises environment"."""
+    if item.get("onPremisesSyncEnabled"):
+        return False
     return list_kind(item) is ListKind.M365 or not item.get("mailEnabled")
+
+
+def owners_known(listed: list[Any]) -> bool:
+    """Whether the owners Graph listed are all the group's: group-list-owners.md says "service principals
+    are not listed as group owners", so a group with none listed may be owned by an app. Unknown, then,
+    never "no owner"."""
+    return bool(listed)
 
 
 def distribution_list(
