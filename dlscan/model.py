@@ -52,7 +52,11 @@ class RecipientKind(StrEnum):
     CONTACT = "contact"
     """A mail contact or mail user: an address that delivers somewhere else."""
     PRINCIPAL = "principal"
-    """A foreign security principal or other object whose mail identity the source does not give."""
+    """An Active Directory foreign security principal: an account of another domain, whose mail identity
+    the source does not give."""
+    OBJECT = "object"
+    """A directory object that is no person, contact or group, and has no mailbox: in a tenant, a device,
+    an app, or a member Graph gives no type for."""
     UNRESOLVED = "unresolved"
     """A member reference that points at no object the source could read."""
 

@@ -9,7 +9,7 @@ the rule must stay silent. A case's own `pack` (e.g. a `boundary`) replaces the 
   users:    {id, address?, name?, enabled?, guest?, company?, department?, dn?}
             address defaults to <id>@council.example
   contacts: {id, address, name?, target?, company?, dn?}
-  principals / unresolved: {id}
+  principals / objects / unresolveds: {id}
   lists:    {id, name?, address?, members: [ids], owners?: [ids] | null, open?: bool|null,
              mail?: bool, hidden?: bool}               owners default to the first user
 """
@@ -67,7 +67,7 @@ def case_snapshot(directory: dict[str, Any]):
                 **_extras(contact),
             }
         )
-    for kind in ("principal", "unresolved"):
+    for kind in ("principal", "object", "unresolved"):
         for other in directory.get(kind + "s", []):
             recipients.append({"id": other["id"], "kind": kind, "display_name": other["id"]})
     default_owner = [users[0]["id"]] if users else []

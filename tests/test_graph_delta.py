@@ -25,7 +25,7 @@ _WYVERN = tenant_from_ldif(SAMPLE)
 
 def comparable(snapshot):
     """Recipients and lists; a delta read knows a non-mail member object by id alone, so names aside."""
-    recipients = {k: (r if r.kind is not RecipientKind.PRINCIPAL else r.kind) for k, r in snapshot.recipients.items()}
+    recipients = {k: (r if r.kind is not RecipientKind.OBJECT else r.kind) for k, r in snapshot.recipients.items()}
     return recipients, dict(snapshot.lists), snapshot.internal_domains
 
 

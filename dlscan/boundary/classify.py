@@ -44,7 +44,8 @@ class Classification:
 _NO_ADDRESS = Classification(Audience.NONE, "no mail address: receives no list mail")
 _UNRESOLVED = Classification(Audience.UNKNOWN, "unknown: the member reference points at no object read")
 _PRINCIPAL = Classification(Audience.UNKNOWN, "unknown: a foreign security principal, whose mail goes elsewhere")
-_UNKNOWN_KINDS = frozenset({RecipientKind.UNRESOLVED, RecipientKind.PRINCIPAL})
+_OBJECT = Classification(Audience.UNKNOWN, "unknown: a directory object without a mailbox (a device or an app)")
+_UNKNOWN_KINDS = frozenset({RecipientKind.UNRESOLVED, RecipientKind.PRINCIPAL, RecipientKind.OBJECT})
 
 
 class BoundaryCache:
@@ -126,6 +127,8 @@ class Boundary:
             return _UNRESOLVED
         if recipient.kind is RecipientKind.PRINCIPAL:
             return _PRINCIPAL
+        if recipient.kind is RecipientKind.OBJECT:
+            return _OBJECT
         domain = domain_of(recipient.primary_address)
         if domain is None:
             return _NO_ADDRESS

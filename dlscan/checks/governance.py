@@ -92,7 +92,7 @@ class StaleMembers(Check):
             for member in stale:
                 reason = _stale_reason(member)
                 counts[reason] = counts.get(reason, 0) + 1
-            summary = " and ".join(plural(n, reason) for reason, n in sorted(counts.items()))
+            summary = " and ".join(plural(n, reason, _PLURALS.get(reason)) for reason, n in sorted(counts.items()))
             shown = ", ".join(f"{m.label} ({_stale_reason(m)})" for m in stale[:5])
             more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
             yield self.finding(
@@ -106,8 +106,10 @@ class StaleMembers(Check):
 _STALE_KINDS = {
     RecipientKind.UNRESOLVED: "unresolvable reference",
     RecipientKind.PRINCIPAL: "foreign security principal",
+    RecipientKind.OBJECT: "object without a mailbox",
 }
 """Kinds that are stale whatever else is known of them, and why; a user is stale when disabled."""
+_PLURALS = {"object without a mailbox": "objects without a mailbox"}
 
 
 def _stale_reason(recipient) -> str:

@@ -97,7 +97,8 @@ def recipient(item: dict[str, Any], odata_type: str, shared: dict[Attributes, At
             attributes=attributes(item, shared),
         )
     kind = odata_type.removeprefix("#microsoft.graph.") or "object"
-    return Recipient(id=object_id, kind=RecipientKind.PRINCIPAL, display_name=name or f"{kind} {object_id}")
+    # A device, an app, or a member Graph gives no type for: never an AD foreign security principal.
+    return Recipient(id=object_id, kind=RecipientKind.OBJECT, display_name=name or f"{kind} {object_id}")
 
 
 def is_external_user(item: dict[str, Any]) -> bool:
