@@ -76,6 +76,8 @@ class GraphState:
     """The most objects on one page, whatever $top asks (Graph caps some collections, too)."""
     log: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    priorities: list[str | None] = field(default_factory=list)
+    """The x-ms-throttle-priority each request asked for (throttling.md)."""
     batch_fails_when_throttled: bool = True
     """As throttling.md documents: a $batch with a throttled item answers 424; False answers 200."""
 
@@ -118,6 +120,8 @@ class GraphHandler(BaseHTTPRequestHandler):
         with state.lock:
             state.log.append(f"{method} {path}?{parts.query}" if parts.query else f"{method} {path}")
         if not in_batch:
+            with state.lock:
+                state.priorities.append(self.headers.get("x-ms-throttle-priority"))
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             if token not in state.tokens:
                 return _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")

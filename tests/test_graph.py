@@ -241,6 +241,13 @@ def test_a_throttled_batch_item_is_sent_again_whatever_the_batch_answers(server,
     assert len(snapshot.lists) == 62
 
 
+def test_every_request_asks_for_low_throttle_priority(server):
+    """throttling.md: requests marked `x-ms-throttle-priority: Low` are throttled before interactive ones;
+    a nightly scan is background work."""
+    M365Collector(settings_for(server)).collect()
+    assert server.state.priorities and set(server.state.priorities) == {"Low"}
+
+
 def test_throttling_that_never_ends_fails_the_collection(server, tmp_path, dlscan, monkeypatch):
     server.state.faults = [Fault(r"/v1\.0/groups/[^/]+/members", 429, times=None, retry_after="1", in_batch=True)]
     outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "t.json", "--retries", "2")

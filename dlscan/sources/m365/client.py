@@ -157,6 +157,8 @@ class GraphClient:
             info = RequestInformation(method)
             info.url = target
             info.headers.try_add("Accept", "application/json")
+            # throttling.md: a batch job's requests marked Low are throttled first, before people's work.
+            info.headers.try_add("x-ms-throttle-priority", "Low")
             if body is not None:
                 info.headers.try_add("Content-Type", "application/json")
                 info.content = json.dumps(body).encode()
