@@ -48,3 +48,12 @@ def test_the_json_example_is_what_a_scan_of_the_sample_writes(dlscan):
     assert set(shown) == set(real) and set(shown["summary"]) == set(real["summary"])
     assert set(shown["findings"][0]) == set(real["findings"][0]), "a finding's keys, all of them"
     assert set(shown["fix_first"][0]) == set(real["fix_first"][0])
+
+
+def test_every_test_the_graph_server_sources_name_exists():
+    """tests/graph_server_sources.md names, for each behaviour of the test Graph server, the page it follows
+    and the tests that lean on it: those tests must exist."""
+    named = re.findall(r"`(test_\w+)`", (ROOT / "tests" / "graph_server_sources.md").read_text(encoding="utf-8"))
+    defined = set(re.findall(r"^def (test_\w+)", "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py")), re.MULTILINE))  # fmt: skip
+    assert len(named) > 10 and sorted(set(named) - defined) == []
