@@ -103,3 +103,17 @@ def test_ten_nights_keep_one_open_ticket_per_open_finding(system, night_files, e
                     assert visible_on_its_ticket(app, finding_id, number), (number, finding_id)
                     reopened_seen += 1
         assert reopened_seen >= 4  # Events Team's and Housing's on night 4, Revenues' on night 6, more on 10
+
+
+def test_a_finding_that_came_back_starts_its_spell_tonight_whatever_was_known(expected):
+    """classify() itself, given the old first_seen of a finding that resolved and is found again: its
+    present spell begins now (the nightly job happens to pass only open findings' first_seen)."""
+    from dlscan.findings import Coverage
+    from dlscan.operations.history.lifecycle import Status, classify
+
+    finding = next(iter(expected[0].values()))
+    now = night_of(5).isoformat(timespec="seconds")
+    lifecycle = classify([finding], {}, {finding.finding_id}, {finding.finding_id: "2026-01-01T02:00:00+00:00"},
+                         Coverage, now, {})  # fmt: skip
+    (tracked,) = lifecycle.tracked
+    assert (tracked.status, tracked.first_seen) == (Status.REOPENED, now)
