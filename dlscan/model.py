@@ -115,6 +115,9 @@ class DistributionList(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     accepts_external_senders: bool | None = None
     """True when mail from unauthenticated outside senders is delivered; None when unknown."""
     hidden_from_address_book: bool | None = None
+    role_assignable: bool | None = None
+    """Members may be given admin roles in the tenant (Graph's isAssignableToRole): a privileged list,
+    treated as sensitive. None when the source cannot tell (Active Directory)."""
     addresses: tuple[str, ...] = ()
     description: str = ""
     dn: str | None = None

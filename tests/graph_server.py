@@ -243,6 +243,7 @@ _KNOWN_PROPERTIES = [
     "onPremisesExtensionAttributes",
     "onPremisesDistinguishedName",
     "onPremisesSyncEnabled",
+    "isAssignableToRole",
 ]
 
 

@@ -15,6 +15,7 @@ from test_progress import Terminal, shown
 
 from dlscan.checks import rule_specs
 from dlscan.checks.rulepack import load_rule_pack
+from dlscan.findings import Severity
 from dlscan.model import ListKind, RecipientKind
 from dlscan.scan.engine import run_scan
 from dlscan.sources import load_source
@@ -209,6 +210,30 @@ def test_owners_graph_cannot_list_are_unknown_not_none():
     result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
     assert not [f for f in result.findings if f.code == "DL013"]
     assert "app" in result.summary.coverage_of("DL013").unjudged
+
+
+def test_a_group_that_can_hold_admin_roles_is_sensitive():
+    """group.md: isAssignableToRole marks a group whose members may be given Entra admin roles. Such a list
+    is sensitive whatever its name: a guest on it is a high finding, and the finding says why."""
+    tenant = Tenant(domains=[{"id": "corp.example", "isVerified": True}])
+    staff = {"userType": "Member", "accountEnabled": True, "proxyAddresses": []}
+    tenant.users["u1"] = staff | {"id": "u1", "displayName": "Ann", "mail": "ann@corp.example"}
+    tenant.users["g1"] = staff | {"id": "g1", "displayName": "Gus", "mail": "gus@partner.example", "userType": "Guest"}
+    group = {"mailEnabled": True, "securityEnabled": True, "groupTypes": ["Unified"], "proxyAddresses": []}
+    tenant.groups["ops"] = group | {"id": "ops", "displayName": "Service Operations", "mail": "ops@corp.example",
+                                    "isAssignableToRole": True}  # fmt: skip
+    tenant.groups["social"] = group | {"id": "social", "displayName": "Social Club", "mail": "club@corp.example",
+                                       "isAssignableToRole": False}  # fmt: skip
+    tenant.members = {"ops": ["u1", "g1"], "social": ["u1", "g1"]}
+    tenant.owners = {"ops": ["u1"], "social": ["u1"]}
+    with GraphServer(tenant) as server:
+        snapshot = M365Collector(settings_for(server)).collect()
+    assert (snapshot.lists["ops"].role_assignable, snapshot.lists["social"].role_assignable) == (True, False)
+    result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
+    mixed = {f.list: f for f in result.findings if f.code == "DL001"}
+    assert mixed["Service Operations"].severity is Severity.HIGH
+    assert "can be given admin roles in the tenant (isAssignableToRole)" in mixed["Service Operations"].detail
+    assert mixed["Social Club"].severity is Severity.MEDIUM
 
 
 def test_throttling_honours_retry_after_and_waits_can_be_made_instant(server):

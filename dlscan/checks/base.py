@@ -64,9 +64,8 @@ class Check(ABC):
         identity: str | None = None,
         evidence: tuple[Evidence, ...] = (),
     ) -> Finding:
-        keyword = ctx.sensitive_keyword(group)
-        if keyword and self.config.sensitive_severity is not None:
-            detail = f"{detail} The name suggests sensitive data ('{keyword}')."
+        if self.config.sensitive_severity is not None:
+            detail += ctx.sensitivity_sentence(group)
         owner, owner_state = ctx.owners(group)
         return self._build_finding(
             severity or self.severity(ctx, group),

@@ -176,7 +176,7 @@ class ConfusableLists(Check):
             )
             if sensitive and not ctx.sensitive_keyword(subject):
                 # The subject's own keyword is named once, by the finding; the other's is named here.
-                audience += f" The name '{other.label}' suggests sensitive data ('{sensitive}')."
+                audience += ctx.sensitivity_sentence(other, named=True)
         else:
             subject, other = sorted((a, b), key=lambda g: (g.label.casefold(), g.id))
             severity = self.config.params["different_external_severity"]

@@ -59,7 +59,10 @@ FACTS: Mapping[str, Fact] = MappingProxyType(
         "guest_recipients": Fact(int, _guests, "guest accounts reached"),
         "personal_recipients": Fact(int, _personal, "private mailboxes reached (personal_mail_domains)"),
         "external_organisations": Fact(int, lambda ctx, g: len(ctx.external_domains(g.id)), "outside domains reached"),
-        "sensitive": Fact(bool, lambda ctx, g: ctx.sensitive_keyword(g) is not None, "name has a sensitive keyword"),
+        "sensitive": Fact(
+            bool, lambda ctx, g: ctx.sensitive_keyword(g) is not None,
+            "name has a sensitive keyword, or members may hold admin roles",
+        ),
         "marked_external": Fact(bool, lambda ctx, g: ctx.marked_external(g), "name carries the external marker"),
         "nesting_depth": Fact(int, lambda ctx, g: ctx.graph.depth(g.id), "levels of nested lists below it"),
         "nested_lists": Fact(int, lambda ctx, g: len(ctx.graph.nested_lists(g.id)), "lists nested directly in it"),

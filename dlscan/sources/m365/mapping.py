@@ -23,7 +23,8 @@ USER_FIELDS = (
 )
 CONTACT_FIELDS = f"id,displayName,mail,proxyAddresses,{_BOUNDARY_FIELDS}"
 GROUP_FIELDS = (
-    "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description,onPremisesSyncEnabled"
+    "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description,onPremisesSyncEnabled,"
+    "isAssignableToRole"
 )
 MEMBER_FIELDS = (
     f"id,displayName,mail,proxyAddresses,{_GUEST_FIELDS},accountEnabled,{_BOUNDARY_FIELDS},"
@@ -149,6 +150,7 @@ def distribution_list(
         # Graph v1.0 does not give Exchange's RequireSenderAuthenticationEnabled, nor hiding from the GAL.
         accepts_external_senders=None,
         hidden_from_address_book=None,
+        role_assignable=item["isAssignableToRole"] if isinstance(item.get("isAssignableToRole"), bool) else None,
         addresses=addresses,
         description=str(item.get("description") or ""),
     )
