@@ -481,41 +481,31 @@ def test_bad_suppression_file_names_the_line(night_files, tmp_path, dlscan, monk
     assert "accepted.yaml:2" in outcome.err and "reason" in outcome.err
 
 
-@pytest.mark.parametrize("rule", ["DL03", "DL999", "no-owner"])
-def test_an_accepted_risk_of_an_unknown_rule_is_refused(night_files, tmp_path, dlscan, monkeypatch, rule):
-    accepted = tmp_path / "accepted.yaml"
-    accepted.write_text(
-        f"suppressions:\n  - rule: {rule}\n    list: X\n    reason: r\n    accepted_by: me\n    expires: 2027-01-01\n",
-        encoding="utf-8",
-    )
-    job = Job(tmp_path, dlscan, monkeypatch)
-    job.extra_run = f'suppressions = "{accepted.as_posix()}"'
-    outcome = job.night(1, night_files[0])
-    assert outcome.code == 2
-    assert "accepted.yaml:2" in outcome.err and f"unknown rule '{rule}'" in outcome.err
-
-
 @pytest.mark.parametrize(
-    ("target", "expected"),
+    ("rule", "target", "line", "expected"),
     [
-        ("finding: DL006-3f9a0c12de45", "finding 'DL006-3f9a0c12de45' is not a DL003 finding"),
-        ("list: [a@corp.example, b@corp.example]", "list: names one list by its id, not a list or mapping"),
+        ("DL03", "list: X", 2, "unknown rule 'DL03'"),
+        ("DL999", "list: X", 2, "unknown rule 'DL999'"),
+        ("no-owner", "list: X", 2, "unknown rule 'no-owner'"),
+        ("DL003", "finding: DL006-3f9a0c12de45", 3, "finding 'DL006-3f9a0c12de45' is not a DL003 finding"),
+        ("DL003", "list: [a@corp.example, b@corp.example]", 3, "list: names one list by its id, not a list or mapping"),
     ],
-    ids=["another rule's finding", "a list of lists"],
+    ids=["DL03", "DL999", "a slug", "another rule's finding", "a list of lists"],
 )
 def test_an_accepted_risk_that_could_never_match_is_refused_with_its_line(
-    night_files, tmp_path, dlscan, monkeypatch, target, expected
+    night_files, tmp_path, dlscan, monkeypatch, rule, target, line, expected
 ):
+    """An unknown rule, another rule's finding id, a list of lists: each entry could only ever go stale."""
     accepted = tmp_path / "accepted.yaml"
     accepted.write_text(
-        f"suppressions:\n  - rule: DL003\n    {target}\n    reason: r\n    accepted_by: me\n    expires: 2027-01-01\n",
+        f"suppressions:\n  - rule: {rule}\n    {target}\n    reason: r\n    accepted_by: me\n    expires: 2027-01-01\n",
         encoding="utf-8",
     )
     job = Job(tmp_path, dlscan, monkeypatch)
     job.extra_run = f'suppressions = "{accepted.as_posix()}"'
     outcome = job.night(1, night_files[0])
     assert outcome.code == 2
-    assert "accepted.yaml:3" in outcome.err and expected in outcome.err, outcome.err
+    assert f"accepted.yaml:{line}" in outcome.err and expected in outcome.err, outcome.err
 
 
 def test_a_second_run_is_refused_while_the_first_holds_the_lock(night_files, tmp_path, dlscan, monkeypatch):
