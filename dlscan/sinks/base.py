@@ -128,17 +128,28 @@ def finding_row(finding: Finding, run: RunView | None = None, ranks: Mapping[str
     if run is not None:
         mark = run.marks[finding.finding_id]
         row.update(status=mark.status, first_seen=mark.first_seen, suppressed_by=mark.suppressed_by)
-    # 1 is the worst: a spreadsheet sorts on it without knowing the severity words.
-    row.update(severity_rank=str(Severity.CRITICAL.rank - finding.severity.rank + 1))
-    row.update(evidence_count=str(len(finding.evidence)), owner=finding.owner, owner_state=finding.owner_state)
-    row.update(fix_rank=fix_rank(finding, run, ranks or {}))
+    cells = {name: "" if n is None else str(n) for name, n in finding_numbers(finding, run, ranks).items()}
+    # In LATER_COLUMNS' order, which the JSON keeps too.
+    row.update(severity_rank=cells["severity_rank"], evidence_count=cells["evidence_count"])
+    row.update(owner=finding.owner, owner_state=finding.owner_state, fix_rank=cells["fix_rank"])
     return row
 
 
-def fix_rank(finding: Finding, run: RunView | None, ranks: Mapping[str, int]) -> str:
-    """The `fix_rank` cell: the place of the finding's object in the plan, '' if it needs no attention."""
-    rank = ranks.get(object_of(finding)) if needs_attention(finding, run) else None
-    return str(rank) if rank else ""
+def finding_numbers(
+    finding: Finding, run: RunView | None = None, ranks: Mapping[str, int] | None = None
+) -> dict[str, int | None]:
+    """The cells that are numbers (text in CSV, numbers in JSON): `severity_rank`, 1 for the worst, so that
+    a spreadsheet sorts on it without knowing the words; `evidence_count`; `fix_rank` (`fix_rank`)."""
+    return {
+        "severity_rank": Severity.CRITICAL.rank - finding.severity.rank + 1,
+        "evidence_count": len(finding.evidence),
+        "fix_rank": fix_rank(finding, run, ranks or {}),
+    }
+
+
+def fix_rank(finding: Finding, run: RunView | None, ranks: Mapping[str, int]) -> int | None:
+    """The place of the finding's object in the plan; None for a finding that needs no attention."""
+    return ranks.get(object_of(finding)) if needs_attention(finding, run) else None
 
 
 def finding_columns(

@@ -58,13 +58,13 @@ def _run_cells(finding: Finding, run: RunView | None) -> tuple[str, ...]:
     return (mark.status, mark.suppressed_by)
 
 
-def _row(finding: Finding, item: Evidence, rank: str) -> tuple[str, ...]:
+def _row(finding: Finding, item: Evidence, rank: int | None) -> tuple[str, ...]:
     """The cells of one item, in the order of `DETAIL_COLUMNS`."""
     return (
         finding.finding_id,
         finding.code,
         finding.severity.value,
-        rank,
+        "" if rank is None else str(rank),
         finding.list,
         finding.list_address,
         finding.list_id,

@@ -11,7 +11,7 @@ import orjson
 from dlscan import __version__
 from dlscan.findings import Finding, ToFix, plan_ranks, stable_order
 from dlscan.scan.engine import ScanResult
-from dlscan.sinks.base import RunView, Sink, finding_row, plan
+from dlscan.sinks.base import RunView, Sink, finding_numbers, finding_row, plan
 
 JSON_FORMAT_VERSION = 1
 
@@ -51,13 +51,9 @@ class JsonSink(Sink):
 
 def _finding_entry(finding: Finding, run: RunView | None, ranks: dict[str, int]) -> dict[str, object]:
     evidence = list(map(dataclasses.asdict, finding.evidence))
-    row: dict[str, object] = {**finding_row(finding, run, ranks)}
-    # The CSV's cells are text; here the counts and ranks are numbers, and no rank is null.
-    row.update({name: int(row[name]) if row[name] else None for name in _NUMBERS})
-    return {**row, "path": list(finding.path), "evidence": evidence}
-
-
-_NUMBERS = ("severity_rank", "evidence_count", "fix_rank")
+    # The CSV's cells, with the numbers as numbers (and no rank as null).
+    numbers = finding_numbers(finding, run, ranks)
+    return {**finding_row(finding, run, ranks), **numbers, "path": list(finding.path), "evidence": evidence}
 
 
 def _to_fix_entry(item: ToFix) -> dict[str, object]:
