@@ -35,7 +35,7 @@ class SharedAddress(Check):
             first, others = groups[0], groups[1:]
             outside = [g for g in groups if ctx.count_by_audience(g.id, Audience.EXTERNAL)]
             severity = self.severity(ctx, first)
-            if any(ctx.sensitive_keyword(g) for g in others):
+            if any(ctx.is_sensitive(g) for g in others):
                 severity = self.config.severity_for(True)
             audience = ""
             if outside and len(outside) < len(groups):

@@ -35,7 +35,7 @@ class Check(ABC):
         return Coverage(self.code)
 
     def severity(self, ctx: ScanContext, group: DistributionList) -> Severity:
-        return self.config.severity_for(ctx.sensitive_keyword(group) is not None)
+        return self.config.severity_for(ctx.is_sensitive(group))
 
     def partner_weighed(
         self, ctx: ScanContext, group: DistributionList, external: list[Recipient], severity: Severity
@@ -135,7 +135,7 @@ class RecipientCheck(Check):
         evidence: tuple[Evidence, ...] = (),
     ) -> Finding:
         lists = ctx.lists_reaching(recipient.id)
-        sensitive = [g for g in lists if ctx.sensitive_keyword(g)]
+        sensitive = [g for g in lists if ctx.is_sensitive(g)]
         if lists:
             names = ", ".join(f"'{g.label}'" for g in lists[:3]) + (
                 f" and {len(lists) - 3} more" if len(lists) > 3 else ""

@@ -166,15 +166,15 @@ class ConfusableLists(Check):
             )
         elif bool(a_out) != bool(b_out):
             subject, other = (a, b) if a_out else (b, a)
-            sensitive = ctx.sensitive_keyword(a) or ctx.sensitive_keyword(b)
-            severity = self.config.severity_for(sensitive is not None)
+            sensitive = ctx.is_sensitive(a) or ctx.is_sensitive(b)
+            severity = self.config.severity_for(sensitive)
             out_domains = ctx.external_domains(subject.id)
             reached = plural(len(ctx.reach_by_audience(subject.id, Audience.EXTERNAL)), "external recipient")
             audience = (
                 f" '{subject.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); "
                 f"'{other.label}' reaches only internal recipients."
             )
-            if sensitive and not ctx.sensitive_keyword(subject):
+            if sensitive and not ctx.is_sensitive(subject):
                 # The subject's own keyword is named once, by the finding; the other's is named here.
                 audience += ctx.sensitivity_sentence(other, named=True)
         else:

@@ -14,9 +14,6 @@ from dlscan.graph import MembershipGraph
 from dlscan.matching.names import prepare_name_tables
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
 
-ROLE_ASSIGNABLE = "isAssignableToRole"
-"""The sensitivity of a list whose members may be given admin roles, where a keyword would name it."""
-
 
 @dataclass(frozen=True)
 class ScanContext:
@@ -124,28 +121,30 @@ class ScanContext:
         return self.boundary.own is None or bool(self.lists_reaching(recipient.id))
 
     def sensitive_keyword(self, group: DistributionList) -> str | None:
-        """Why the list is sensitive, in a word: the sensitive keyword in its name or address, or
-        ROLE_ASSIGNABLE for a list whose members may be given admin roles. Asked for by most findings,
-        and by several rules about the same list, so each list's is looked for once."""
+        """The sensitive keyword in the list's name or address: asked for by most findings, and by
+        several rules about the same list, so each list's is looked for once."""
         keywords = self.cache.keywords
         if group.id not in keywords:
-            found = self.settings.sensitive_keyword(group.display_name, group.primary_address)
-            keywords[group.id] = found or (ROLE_ASSIGNABLE if group.role_assignable else None)
+            keywords[group.id] = self.settings.sensitive_keyword(group.display_name, group.primary_address)
         return keywords[group.id]
+
+    def is_sensitive(self, group: DistributionList) -> bool:
+        """A sensitive keyword in its name or address, or members that may be given admin roles."""
+        return group.role_assignable is True or self.sensitive_keyword(group) is not None
 
     def sensitivity_sentence(self, group: DistributionList, *, named: bool = False) -> str:
         """Why the list is sensitive, as a sentence for a finding ('' when it is not); `named` names it."""
         keyword = self.sensitive_keyword(group)
-        if keyword is None:
-            return ""
-        if keyword == ROLE_ASSIGNABLE:
+        if keyword is not None:
+            who = f"The name '{group.label}'" if named else "The name"
+            return f" {who} suggests sensitive data ('{keyword}')."
+        if group.role_assignable:
             who = f"'{group.label}'" if named else "The list"
             return (
-                f" {who} can be given admin roles in the tenant ({ROLE_ASSIGNABLE}): its members hold "
+                f" {who} can be given admin roles in the tenant (isAssignableToRole): its members hold "
                 "privileged access."
             )
-        who = f"The name '{group.label}'" if named else "The name"
-        return f" {who} suggests sensitive data ('{keyword}')."
+        return ""
 
     def marked_external(self, group: DistributionList) -> bool:
         return self.settings.marked_external(group.display_name)

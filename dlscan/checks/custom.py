@@ -60,7 +60,7 @@ FACTS: Mapping[str, Fact] = MappingProxyType(
         "personal_recipients": Fact(int, _personal, "private mailboxes reached (personal_mail_domains)"),
         "external_organisations": Fact(int, lambda ctx, g: len(ctx.external_domains(g.id)), "outside domains reached"),
         "sensitive": Fact(
-            bool, lambda ctx, g: ctx.sensitive_keyword(g) is not None,
+            bool, lambda ctx, g: ctx.is_sensitive(g),
             "name has a sensitive keyword, or members may hold admin roles",
         ),
         "marked_external": Fact(bool, lambda ctx, g: ctx.marked_external(g), "name carries the external marker"),

@@ -35,7 +35,7 @@ class MixedMembership(Check):
             example = external[0]
             severity = self.severity(ctx, group)
             declared = ""
-            if ctx.marked_external(group) and ctx.sensitive_keyword(group) is None:
+            if ctx.marked_external(group) and not ctx.is_sensitive(group):
                 severity = self.config.params["marked_severity"]
                 declared = " Its name declares that it reaches outside."
             weighed, trusted = self.partner_weighed(ctx, group, external, severity)
@@ -88,7 +88,7 @@ class HiddenExternal(Check):
     ) -> Finding | None:
         example = via[0]
         severity = self.severity(ctx, group)
-        if ctx.marked_external(group) and ctx.sensitive_keyword(group) is None:
+        if ctx.marked_external(group) and not ctx.is_sensitive(group):
             severity = self.config.params["marked_severity"]
         weighed, trusted = self.partner_weighed(ctx, group, via, severity)
         if weighed is None:
