@@ -85,30 +85,29 @@ class AdSnapshotBuilder:
         if not self._exchange_seen and any(name.startswith("msexch") for name in attrs):
             self._exchange_seen = True
         classes = {c.lower() for c in record.texts("objectclass")}
-        _readable_dn(self.origin, record, record.dn)
+        key = _readable_dn(self.origin, record, record.dn)
         self._collect_domains(record, classes)
         object_id = object_id_of(record)
         kind = _recipient_kind(classes)
         if "group" in classes or kind is not None:
-            self._register(record, object_id)
+            self._register(record, object_id, key)
         if "group" in classes:
-            pending = _Pending(
-                record=record,
-                members=record.texts("member"),
-                owners=[dn for name in _OWNER_ATTRIBUTES for dn in record.texts(name)],
+            self._groups.append(
+                _Pending(
+                    record=record,
+                    members=record.texts("member"),
+                    owners=[dn for name in _OWNER_ATTRIBUTES for dn in record.texts(name)],
+                )
             )
-            for dn in (*pending.members, *pending.owners):
-                _readable_dn(self.origin, record, dn)  # refused here, with its line, not while building
-            self._groups.append(pending)
             return
         if kind is not None:
             self._recipients[object_id] = _recipient(record, object_id, kind, self._attributes)
         elif any(name in attrs for name in _MAIL_OR_MEMBERS):
             self._left_out.append((record.dn, sorted(classes)))
 
-    def _register(self, record: LdifRecord, object_id: str) -> None:
-        """Index an object by DN; the same object twice would silently replace one copy with the other."""
-        key = _readable_dn(self.origin, record, record.dn)
+    def _register(self, record: LdifRecord, object_id: str, key: str) -> None:
+        """Index an object by its DN's `key`; the same object twice would silently replace one copy with the
+        other."""
         if key in self._ids_by_dn or object_id in self._lines_by_id:
             first = self._lines_by_id.get(self._ids_by_dn.get(key, object_id))
             where = f" (first at line {first})" if first else ""
@@ -217,8 +216,8 @@ class AdSnapshotBuilder:
     ) -> str:
         """The id a member or owner DN names. One missing from the export becomes an unresolved recipient;
         a missing member is also listed in `missing`, unless --allow-unresolved, to be judged once every
-        group is known (`_harmless`)."""
-        key = normalize_dn(dn)
+        group is known (`_harmless`). A DN that cannot be read is refused with its group's line."""
+        key = _readable_dn(self.origin, record, dn)
         found = self._ids_by_dn.get(key)
         if found is not None:
             return found
