@@ -31,11 +31,20 @@ def backoff(attempt: int) -> float:
     return min(60.0, 2.0**attempt + random.random())  # noqa: S311 - jitter, not secrecy
 
 
+def asked_seconds(value: Any) -> float | None:
+    """The seconds a Retry-After header asks for, whole or decimal (Graph's throttling guide shows
+    `2.128`); None for a date, nothing, or a number that is no wait (negative, infinite, not a number)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if 0 <= seconds < float("inf") else None
+
+
 def retry_after(value: Any, attempt: int, *, limit: float | None = None) -> float:
     """Seconds to wait: as a Retry-After header asks, else the back-off for this attempt."""
-    try:
-        seconds = max(0.0, float(value))
-    except (TypeError, ValueError):
+    seconds = asked_seconds(value)
+    if seconds is None:
         return backoff(attempt)
     return seconds if limit is None else min(limit, seconds)
 

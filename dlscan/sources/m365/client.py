@@ -25,7 +25,7 @@ from msgraph_core import BaseGraphRequestAdapter, GraphClientFactory
 
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.settings import GraphSettings
-from dlscan.support.httppolicy import backoff, retry_after, transport_problem
+from dlscan.support.httppolicy import asked_seconds, backoff, retry_after, transport_problem
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 BATCH_LIMIT = 20
@@ -58,8 +58,8 @@ class _RecordedRetry(RetryHandler):
     def get_delay_time(self, retry_count: int, response: Any = None, delay: float = 0) -> float:
         # throttling.md's own sample asks for `Retry-After: 2.128`, which kiota reads as whole seconds only
         # (and so ignores, falling back to its back-off): a decimal number of seconds is honoured here.
-        asked = _decimal_seconds(response.headers.get("retry-after") if response is not None else None)
-        wait = asked if asked is not None else super().get_delay_time(retry_count, response, delay)
+        asked = asked_seconds(response.headers.get("retry-after") if response is not None else None)
+        wait = asked if asked else super().get_delay_time(retry_count, response, delay)
         self._waits.append(wait)
         return wait * self._scale if wait < RetryHandlerOption.MAX_DELAY else wait
 
@@ -198,15 +198,6 @@ def _error(status: int, body: dict[str, Any], url: str) -> GraphError:
 
 _RETRIED_IN_BATCH = frozenset({*RETRIED_STATUSES, 424})
 """An item that failed because another was throttled (424 Failed Dependency) is sent again with it."""
-
-
-def _decimal_seconds(value: Any) -> float | None:
-    """A Retry-After of seconds, whole or decimal; None for a date or anything else (kiota reads those)."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if 0 < seconds < float("inf") else None
 
 
 def _retry_after(headers: dict[str, Any], attempt: int) -> float:
