@@ -121,9 +121,9 @@ class DuplicateMembership(Check):
             links.union(first.id, second.id)
             pairs.append((-common / union, first.label.casefold(), first.id, second.id, common, union))
 
-        for audience, outermost in zip(audiences, copies, strict=True):
-            for other in outermost[1:]:
-                pair(outermost[0], other, len(audience), len(audience))
+        for audience, innermost in zip(audiences, copies, strict=True):
+            for other in innermost[1:]:
+                pair(innermost[0], other, len(audience), len(audience))
         for a, b in candidate_pairs(audiences, threshold).tolist():
             # One pair joins the two audiences' families; copies of each are linked to it above. Nesting is
             # asked first, as it costs nothing: in a chain of lists every candidate is nested in the next,

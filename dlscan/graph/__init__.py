@@ -211,14 +211,11 @@ class MembershipGraph:
 
     def nested_within(self, list_id: str, among: Collection[str]) -> set[str]:
         """The lists of `among` nested at any depth in `list_id`, walking only through lists of `among`."""
-        found: set[str] = set()
-        waiting = [n for n in self.graph.successors(list_id) if n in among]
-        while waiting:
-            here = waiting.pop()
-            if here not in found and here != list_id:
-                found.add(here)
-                waiting.extend(n for n in self.graph.successors(here) if n in among)
-        return found
+
+        def nested(here: str) -> list[str]:
+            return [n for n in self.graph.successors(here) if n in among]
+
+        return lists_above(nested(list_id), nested) - {list_id}
 
     @cached_property
     def _nested_in(self) -> list[list[int]]:
@@ -249,9 +246,9 @@ class MembershipGraph:
                 if self.graph.has_edge(node, node):
                     found.append((node,))
                 continue
-            start = min(nodes, key=lambda n: (self.snapshot.label_of(n).casefold(), n))
+            start = min(nodes, key=self._by_name)
             found.append(self._shortest_cycle_through(start, self.graph.subgraph(nodes)))
-        return sorted(found, key=lambda cycle: (self.snapshot.label_of(cycle[0]).casefold(), cycle))
+        return sorted(found, key=lambda cycle: (*self._by_name(cycle[0]), cycle))
 
     @staticmethod
     def _shortest_cycle_through(start: str, tangle: nx.DiGraph) -> tuple[str, ...]:
@@ -277,7 +274,8 @@ def _bottom_up(nested: list[list[int]]) -> list[int]:
 
 
 def lists_above(direct: Iterable[str], parents: Callable[[str], Iterable[str]]) -> set[str]:
-    """`direct` lists and every list above them: the lists whose mail reaches what they hold."""
+    """`direct` lists and every list above them: the lists whose mail reaches what they hold. Given the
+    lists below instead of `parents`, every list below them."""
     found: set[str] = set()
     waiting = list(direct)
     while waiting:
