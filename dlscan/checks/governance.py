@@ -92,7 +92,7 @@ class StaleMembers(Check):
             for member in stale:
                 reason = _stale_reason(member)
                 counts[reason] = counts.get(reason, 0) + 1
-            summary = " and ".join(plural(n, reason, _PLURALS.get(reason)) for reason, n in sorted(counts.items()))
+            summary = " and ".join(plural(n, reason, _PLURAL_OF[reason]) for reason, n in sorted(counts.items()))
             shown = ", ".join(f"{m.label} ({_stale_reason(m)})" for m in stale[:5])
             more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
             yield self.finding(
@@ -109,7 +109,13 @@ _STALE_KINDS = {
     RecipientKind.OBJECT: "object without a mailbox",
 }
 """Kinds that are stale whatever else is known of them, and why; a user is stale when disabled."""
-_PLURALS = {"object without a mailbox": "objects without a mailbox"}
+_PLURAL_OF = {
+    "unresolvable reference": "unresolvable references",
+    "foreign security principal": "foreign security principals",
+    "object without a mailbox": "objects without a mailbox",
+    "disabled account": "disabled accounts",
+}
+"""Each reason's plural, said once: not every reason takes its plural at the end."""
 
 
 def _stale_reason(recipient) -> str:
