@@ -44,12 +44,13 @@ def load_source(path: Path, *, allow_unresolved: bool = False, allow_pipe: bool 
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") and head[2:].replace(b"\x00", b"").lstrip().startswith(b"{"):
             raise InputError(path, "is UTF-16 JSON; a snapshot must be UTF-8: save it again as UTF-8")
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-            snapshot = read_snapshot(path)
-            if not snapshot.lists and not snapshot.recipients:
-                # An emptied snapshot is no directory: scanned, it would read as a clean one.
-                raise InputError(path, "holds no recipients and no lists; is it the whole snapshot?")
-            return snapshot
-        return read_ldif_snapshot(path, allow_unresolved=allow_unresolved)
+            snapshot, what = read_snapshot(path), "the whole snapshot"
+        else:
+            snapshot, what = read_ldif_snapshot(path, allow_unresolved=allow_unresolved), "an LDIF export"
+        if not snapshot.lists and not snapshot.recipients:
+            # An empty or emptied source is no directory: scanned, it would read as a clean one.
+            raise InputError(path, f"holds no recipients and no lists; is it {what}?")
+        return snapshot
     except MemoryError:
         raise InputError(path, "is too large to read in this machine's memory (a value of gigabytes?)") from None
     except (OSError, EOFError, zlib.error) as exc:
@@ -66,8 +67,6 @@ def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapsho
     with collector_paused(settle=True):
         builder.add_all(export)
         snapshot = builder.build()
-    if not snapshot.lists and not snapshot.recipients:
-        raise InputError(path, "holds no users, contacts or groups; is it an LDIF export?")
     assert export.completeness is not None  # the builder read every record
     return dataclasses.replace(snapshot, source=dataclasses.replace(snapshot.source, completeness=export.completeness))
 
