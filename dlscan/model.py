@@ -121,6 +121,20 @@ class DistributionList(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     addresses: tuple[str, ...] = ()
     description: str = ""
     dn: str | None = None
+    members_known: bool = True
+    """False when the source could not read the whole membership (a Microsoft 365 group whose membership
+    is hidden, read without the permission to see it): `members` then holds what was seen, perhaps
+    nothing, and no rule that judges members calls the list, or a list that nests it, clean or empty."""
+    membership_rule: str | None = None
+    """The rule that sets a dynamic group's members (Graph's membershipRule); None for assigned members.
+    A change to who the list reaches is made to the rule, not to the members."""
+    membership_rule_paused: bool | None = None
+    """True when the dynamic rule's processing is paused, so the members no longer follow the rule."""
+    synced_from_premises: bool | None = None
+    """Synchronised from on-premises Active Directory (Graph's onPremisesSyncEnabled): changes are made
+    there, as a change in the cloud is overwritten. None when the source cannot tell or is AD itself."""
+    team: bool | None = None
+    """The group backs a Microsoft Team (resourceProvisioningOptions): members also get its chats and files."""
 
     @property
     def label(self) -> str:

@@ -11,7 +11,9 @@ the rule must stay silent. A case's own `pack` (e.g. a `boundary`) replaces the 
   contacts: {id, address, name?, target?, company?, dn?}
   principals / objects / unresolveds: {id}
   lists:    {id, name?, address?, members: [ids], owners?: [ids] | null, open?: bool|null,
-             mail?: bool, hidden?: bool}               owners default to the first user
+             mail?: bool, hidden?: bool, members_known?: bool, rule?: text, paused?: bool|null,
+             synced?: bool, team?: bool}               owners default to the first user
+            (`rule` is a dynamic list's membership rule, `paused` whether it is paused)
 """
 
 from __future__ import annotations
@@ -86,6 +88,11 @@ def case_snapshot(directory: dict[str, Any]):
                 "owners": item.get("owners", default_owner),
                 "accepts_external_senders": item.get("open", False),
                 "hidden_from_address_book": item.get("hidden", False),
+                "members_known": item.get("members_known", True),
+                "membership_rule": item.get("rule"),
+                "membership_rule_paused": item.get("paused", False if "rule" in item else None),
+                "synced_from_premises": item.get("synced"),
+                "team": item.get("team"),
             }
         )
     document = {

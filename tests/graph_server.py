@@ -31,7 +31,10 @@ PERMISSIONS = {
     "contacts": {"OrgContact.Read.All", "Directory.Read.All"},
     "groups": {"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All"},
 }
-ALL_PERMISSIONS = frozenset(p for ps in PERMISSIONS.values() for p in ps)
+HIDDEN_MEMBERS = "Member.Read.Hidden"
+"""group-list-members.md: needed to list the members of a group whose visibility is HiddenMembership.
+Without it the members are left out and nothing says so, as admins report (an empty answer)."""
+ALL_PERMISSIONS = frozenset({HIDDEN_MEMBERS, *(p for ps in PERMISSIONS.values() for p in ps)})
 
 
 @dataclass
@@ -157,7 +160,7 @@ class GraphHandler(BaseHTTPRequestHandler):
         if kind == "domains" and len(segments) == 1:
             return self.collection("domains", [dict(d) for d in tenant.domains], query)
         if len(segments) == 2 and segments[1] == "delta":
-            return tenant.delta(kind, query, self.link)
+            return tenant.delta(kind, query, self.link, hidden_readable=HIDDEN_MEMBERS in self.granted)
         objects = tenant.collection(kind)
         if len(segments) == 1:
             return self.collection(kind, list(objects.values()), query)
@@ -170,6 +173,8 @@ class GraphHandler(BaseHTTPRequestHandler):
             return _select(objects[segments[1]], query, None)
         if kind == "groups" and len(segments) == 3 and segments[2] in ("members", "owners"):
             ids = (tenant.members if segments[2] == "members" else tenant.owners).get(segments[1], [])
+            if segments[2] == "members" and tenant.hides_members(segments[1]) and HIDDEN_MEMBERS not in self.granted:
+                ids = []
             return self.collection(f"groups/{segments[1]}/{segments[2]}", [tenant.typed(i) for i in ids], query)
         raise LookupError("no such resource")
 
@@ -244,6 +249,11 @@ _KNOWN_PROPERTIES = [
     "onPremisesDistinguishedName",
     "onPremisesSyncEnabled",
     "isAssignableToRole",
+    "visibility",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "resourceProvisioningOptions",
+    "owners",
 ]
 
 

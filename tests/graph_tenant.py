@@ -39,6 +39,8 @@ class Tenant:
     """(sequence, kind, id) of every object added, changed or removed."""
     member_changes: list[tuple[int, str, str, bool]] = field(default_factory=list)
     """(sequence, group id, member id, removed)."""
+    owner_changes: list[tuple[int, str, str, bool]] = field(default_factory=list)
+    """(sequence, group id, owner id, removed)."""
     _delta_pages: dict[tuple, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def collection(self, kind: str) -> dict[str, dict[str, Any]]:
@@ -79,18 +81,35 @@ class Tenant:
         self.sequence += 1
         self.member_changes.append((self.sequence, group_id, member_id, True))
 
+    def add_owner(self, group_id: str, owner_id: str) -> None:
+        self.owners.setdefault(group_id, []).append(owner_id)
+        self.sequence += 1
+        self.owner_changes.append((self.sequence, group_id, owner_id, False))
+
+    def remove_owner(self, group_id: str, owner_id: str) -> None:
+        self.owners[group_id].remove(owner_id)
+        self.sequence += 1
+        self.owner_changes.append((self.sequence, group_id, owner_id, True))
+
+    def hides_members(self, group_id: str) -> bool:
+        """group.md: with `HiddenMembership` visibility, only members (and readers granted
+        Member.Read.Hidden) see who the members are."""
+        return str(self.groups.get(group_id, {}).get("visibility") or "").lower() == "hiddenmembership"
+
     def _log(self, kind: str, object_id: str) -> None:
         self.sequence += 1
         self.changes.append((self.sequence, kind, object_id))
 
-    def delta(self, kind: str, query: dict[str, str], link: Callable[[str, dict[str, str]], str]) -> dict[str, Any]:
+    def delta(
+        self, kind: str, query: dict[str, str], link: Callable[[str, dict[str, str]], str], *, hidden_readable: bool
+    ) -> dict[str, Any]:
         """One page of `{kind}/delta`; tokens are positions in the change log, pages are offsets."""
         since = int(query.get("$deltatoken", query.get("since", "-1")))
         offset = int(query.get("offset", "0"))
         top = int(query.get("$top", "100"))
-        key = (kind, since, query.get("$select"), self.sequence)
+        key = (kind, since, query.get("$select"), self.sequence, hidden_readable)
         if key not in self._delta_pages:
-            self._delta_pages = {key: self._delta_items(kind, since, query.get("$select"))} | {
+            self._delta_pages = {key: self._delta_items(kind, since, query.get("$select"), hidden_readable)} | {
                 k: v for k, v in self._delta_pages.items() if k[3] == self.sequence
             }
         items = self._delta_pages[key]
@@ -103,19 +122,30 @@ class Tenant:
             body["@odata.deltaLink"] = link(f"{kind}/delta", {"$deltatoken": str(self.sequence), **_kept(query)})
         return body
 
-    def _delta_items(self, kind: str, since: int, select: str | None) -> list[dict[str, Any]]:
+    def _delta_items(self, kind: str, since: int, select: str | None, hidden_readable: bool) -> list[dict[str, Any]]:
         objects = self.collection(kind)
+        selected = [n for n in (select or "").split(",") if n]
+        # group-delta.md: a relationship is tracked only when selected (members without $select).
+        tracked = [
+            r
+            for r in ("members", "owners")
+            if kind == "groups" and (r in selected or (r == "members" and not selected))
+        ]
+        logs = {"members": (self.members, self.member_changes), "owners": (self.owners, self.owner_changes)}
+        relation_changes: dict[str, dict[str, list[tuple[str, bool]]]] = {}
         if since < 0:
             changed = list(objects)
-            member_changes = {g: [(m, False) for m in self.members.get(g, [])] for g in objects}
+            for name in tracked:
+                relation_changes[name] = {g: [(m, False) for m in logs[name][0].get(g, [])] for g in objects}
         else:
             changed = list(dict.fromkeys(i for s, k, i in self.changes if s > since and k == kind))
-            member_changes = {}
-            for s, group_id, member_id, removed in self.member_changes:
-                if s > since and kind == "groups":
-                    member_changes.setdefault(group_id, []).append((member_id, removed))
-            changed += [g for g in member_changes if g not in changed]
-        names = [n for n in (select or "").split(",") if n and n != "members"]
+            for name in tracked:
+                found = relation_changes.setdefault(name, {})
+                for s, group_id, member_id, removed in logs[name][1]:
+                    if s > since:
+                        found.setdefault(group_id, []).append((member_id, removed))
+                changed += [g for g in found if g not in changed]
+        names = [n for n in selected if n not in ("members", "owners")]
         items: list[dict[str, Any]] = []
         for object_id in changed:
             if object_id not in objects:
@@ -123,14 +153,17 @@ class Tenant:
                 continue
             item = objects[object_id]
             shown = {"id": object_id, **{n: item.get(n) for n in names}} if names else dict(item)
-            if kind == "groups" and object_id in member_changes:
-                shown["members@delta"] = [
+            for name, changes in relation_changes.items():
+                hidden = name == "members" and self.hides_members(object_id) and not hidden_readable
+                if object_id not in changes or hidden:
+                    continue
+                shown[f"{name}@delta"] = [
                     {
                         "@odata.type": self.typed(m)["@odata.type"],
                         "id": m,
                         **({"@removed": {"reason": "deleted"}} if removed else {}),
                     }
-                    for m, removed in member_changes[object_id]
+                    for m, removed in changes[object_id]
                 ]
             items.append(shown)
         return items

@@ -13,7 +13,7 @@ from dlscan.checks.confusable import ConfusableLists
 from dlscan.checks.context import ScanContext
 from dlscan.checks.custom import compile_custom_rules
 from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
-from dlscan.checks.governance import NoOwner, OpenToExternalSenders, StaleMembers
+from dlscan.checks.governance import NoOwner, OpenToExternalSenders, PausedMembershipRule, StaleMembers
 from dlscan.checks.imitation import ConfusableRecipient
 from dlscan.checks.routing import AddressDeliversOutside, GuestWithInternalAddress
 from dlscan.checks.rulepack import RulePack, RuleSpec
@@ -40,6 +40,7 @@ CHECK_CLASSES: tuple[type[Check], ...] = (
     GuestWithInternalAddress,
     SharedAddress,
     NeighbourDomain,
+    PausedMembershipRule,
 )
 
 

@@ -22,6 +22,7 @@ class SharedAddress(Check):
 
     code = "DL018"
     slug = "shared-address"
+    judges_members = True
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         holders: dict[str, dict[str, DistributionList]] = defaultdict(dict)

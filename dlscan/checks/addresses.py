@@ -205,6 +205,9 @@ class PersonalEmail(Check):
     code = "DL008"
     picture = Picture.CHAIN
     slug = "personal-email"
+    fixed_in_members = True
+    reports_outsiders = True
+    judges_members = True
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for group in ctx.mail_lists:

@@ -22,6 +22,13 @@ class Check(ABC):
     """What the HTML report draws for this rule's findings."""
     runs_apart: ClassVar[bool] = False
     """Costly enough at scale to run in a process of its own, on another core (dlscan.scan.parallel)."""
+    reports_outsiders: ClassVar[bool] = False
+    """Reports the outside recipients a list reaches: the finding then says what else they get through it."""
+    fixed_in_members: ClassVar[bool] = False
+    """Its remediation changes who is on the list: for a dynamic list, that is a change to its rule."""
+    judges_members: ClassVar[bool] = False
+    """Judges lists by their members or by who they reach: a list whose members the source could not read
+    in full, and any list nesting one, is then left unjudged, whatever the rule found in what was seen."""
 
     def __init__(self, config: RuleConfig) -> None:
         self.config = config
@@ -33,6 +40,14 @@ class Check(ABC):
     def coverage(self, ctx: ScanContext) -> Coverage:
         """What this rule could not judge, because the source does not say, once it has run."""
         return Coverage(self.code)
+
+    def full_coverage(self, ctx: ScanContext) -> Coverage:
+        """`coverage`, with the lists whose members are known only in part when the rule judges members."""
+        own = self.coverage(ctx)
+        unknown = ctx.cache.members_unknown & ctx.cache.scanned_ids if self.judges_members else frozenset()
+        if not unknown or own.everything:
+            return own
+        return Coverage(own.code, own.unjudged | unknown, reason=own.reason)
 
     def severity(self, ctx: ScanContext, group: DistributionList) -> Severity:
         return self.config.severity_for(ctx.is_sensitive(group))
@@ -66,6 +81,8 @@ class Check(ABC):
     ) -> Finding:
         if self.config.sensitive_severity is not None:
             detail += ctx.sensitivity_sentence(group)
+        if self.reports_outsiders and group.team:
+            detail += " The group backs a Microsoft Team, so they also see the Team's conversations and files."
         owner, owner_state = ctx.owners(group)
         return self._build_finding(
             severity or self.severity(ctx, group),
@@ -80,6 +97,7 @@ class Check(ABC):
             evidence=evidence,
             owner=owner,
             owner_state=owner_state,
+            where=where_to_change(group, members=self.fixed_in_members),
         )
 
     def _build_finding(
@@ -97,8 +115,10 @@ class Check(ABC):
         evidence: tuple[Evidence, ...] = (),
         owner: str = "",
         owner_state: str = "",
+        where: str = "",
     ) -> Finding:
-        """A finding of this rule about one directory object, with the rule's texts."""
+        """A finding of this rule about one directory object, with the rule's texts; `where` says where the
+        change is made when that is not the object itself."""
         return Finding(
             code=self.code,
             rule=self.slug,
@@ -110,7 +130,7 @@ class Check(ABC):
             key=key,
             detail=detail,
             path=path,
-            remediation=self.config.remediation,
+            remediation=f"{self.config.remediation} {where}" if where else self.config.remediation,
             rationale=self.config.rationale,
             identity=identity,
             evidence=evidence,
@@ -148,6 +168,23 @@ class RecipientCheck(Check):
             severity, name, recipient.primary_address, recipient.id, related=related, key=key, detail=detail,
             identity=identity, evidence=evidence,
         )  # fmt: skip
+
+
+def where_to_change(group: DistributionList, *, members: bool) -> str:
+    """Where the fix is made, when it is not the list itself: a dynamic list's rule (for a rule about its
+    members), and on-premises Active Directory for a list synchronised from there."""
+    sentences = []
+    if members and group.membership_rule is not None:
+        sentences.append(
+            f"Its members are set by its dynamic membership rule, so change the rule ({group.membership_rule}): "
+            "members cannot be added or removed by hand."
+        )
+    if group.synced_from_premises:
+        sentences.append(
+            "The list is synchronised from on-premises Active Directory: make the change there, as a change in "
+            "Microsoft 365 is overwritten by the next synchronisation."
+        )
+    return " ".join(sentences)
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

@@ -91,6 +91,7 @@ class ConfusableLists(Check):
     code = "DL005"
     picture = Picture.PAIR
     slug = "confusable-lists"
+    judges_members = True
     params: ClassVar[Mapping[str, type]] = {
         **_MATCH_PARAMS,
         "different_external_severity": Severity,

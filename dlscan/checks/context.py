@@ -65,6 +65,10 @@ class ScanContext:
         """The ids of every recipient of one audience."""
         return self.cache.ids_by_audience[audience]
 
+    def members_unknown(self, list_id: str) -> bool:
+        """Whether the source could not read every member of the list or of a list nested in it."""
+        return list_id in self.cache.members_unknown
+
     def has_direct_external(self, list_id: str) -> bool:
         """Whether an external recipient is a direct member of the list: a set test in C rather than a
         look-up per member (five million at L)."""

@@ -60,7 +60,8 @@ FACTS: Mapping[str, Fact] = MappingProxyType(
         "personal_recipients": Fact(int, _personal, "private mailboxes reached (personal_mail_domains)"),
         "external_organisations": Fact(int, lambda ctx, g: len(ctx.external_domains(g.id)), "outside domains reached"),
         "sensitive": Fact(
-            bool, lambda ctx, g: ctx.is_sensitive(g),
+            bool,
+            lambda ctx, g: ctx.is_sensitive(g),
             "name has a sensitive keyword, or members may hold admin roles",
         ),
         "marked_external": Fact(bool, lambda ctx, g: ctx.marked_external(g), "name carries the external marker"),
@@ -137,6 +138,8 @@ class CompiledCondition:
 
 class CustomRule(Check):
     """A rule from the rule pack's custom_rules: flags lists for which every condition holds."""
+
+    judges_members = True  # its conditions may count recipients
 
     def __init__(self, custom: CustomRuleConfig, conditions: list[CompiledCondition]) -> None:
         super().__init__(

@@ -22,6 +22,9 @@ class MixedMembership(Check):
     code = "DL001"
     picture = Picture.CHAIN
     slug = "mixed-membership"
+    fixed_in_members = True
+    reports_outsiders = True
+    judges_members = True
     params: ClassVar[Mapping[str, type]] = {"marked_severity": Severity}
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
@@ -65,6 +68,9 @@ class HiddenExternal(Check):
     code = "DL002"
     picture = Picture.CHAIN
     slug = "hidden-external"
+    fixed_in_members = True
+    reports_outsiders = True
+    judges_members = True
     params: ClassVar[Mapping[str, type]] = {"marked_severity": Severity}
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
@@ -118,6 +124,9 @@ class UnmarkedExternal(Check):
     code = "DL003"
     picture = Picture.CHAIN
     slug = "unmarked-external"
+    fixed_in_members = True
+    reports_outsiders = True
+    judges_members = True
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for group in ctx.mail_lists:
@@ -149,11 +158,12 @@ class MisleadingMarker(Check):
 
     code = "DL004"
     slug = "misleading-marker"
+    judges_members = True
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for group in ctx.mail_lists:
-            if not ctx.marked_external(group):
-                continue
+            if not ctx.marked_external(group) or ctx.members_unknown(group.id):
+                continue  # unseen members may be the outsiders the name promises
             receiving = ctx.receiving(group.id)
             if not receiving or any(ctx.audience(r) is not Audience.INTERNAL for r in receiving):
                 continue

@@ -67,11 +67,46 @@ class NoOwner(Check):
         return Coverage(self.code, unknown, reason=reason if unknown else "")
 
 
+class PausedMembershipRule(Check):
+    """DL020: a dynamic list whose membership rule has been paused, so its members no longer follow it.
+
+    Microsoft 365 lets an admin pause a dynamic group's rule; the members then stay as they were. People
+    who left the rule's scope (a move, a leaver, a partner's guest) keep receiving the list's mail.
+    """
+
+    code = "DL020"
+    slug = "paused-membership-rule"
+
+    def run(self, ctx: ScanContext) -> Iterator[Finding]:
+        for group in ctx.mail_lists:
+            if group.membership_rule is None or group.membership_rule_paused is not True:
+                continue
+            size = len(ctx.receiving(group.id))
+            yield self.finding(
+                ctx,
+                group,
+                related=group.membership_rule,
+                detail=(
+                    f"The list's dynamic membership rule, {group.membership_rule}, is paused: it reaches the "
+                    f"{plural(size, 'recipient')} the rule chose when it stopped, not those it would choose now."
+                ),
+            )
+
+    def coverage(self, ctx: ScanContext) -> Coverage:
+        unknown = frozenset(
+            g.id for g in ctx.mail_lists if g.membership_rule is not None and g.membership_rule_paused is None
+        )
+        reason = f"DL020: the source does not say whether the rules of {plural(len(unknown), 'dynamic list')} run."
+        return Coverage(self.code, unknown, reason=reason if unknown else "")
+
+
 class StaleMembers(Check):
     """DL015: disabled accounts, or member references that cannot be resolved, among direct members."""
 
     code = "DL015"
     slug = "stale-members"
+    fixed_in_members = True
+    judges_members = True
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         recipients = ctx.snapshot.recipients

@@ -76,6 +76,15 @@ class SharedFacts:
     def scanned_ids(self) -> frozenset[str]:
         return frozenset(x.id for x in self.mail_lists)
 
+    @cached_property
+    def members_unknown(self) -> frozenset[str]:
+        """The lists whose members the source could not read in full, and every list that nests one: who
+        their mail reaches is known only in part."""
+        hidden = [x.id for x in self.snapshot.lists.values() if not x.members_known]
+        if not hidden:
+            return frozenset()
+        return frozenset(lists_above(hidden, self.graph.graph.predecessors))
+
 
 class OutsidersLists:
     """The lists that reach each recipient who is not internal, found from the snapshot's members, not the

@@ -20,6 +20,7 @@ class NestingCycle(Check):
 
     code = "DL010"
     slug = "nesting-cycle"
+    judges_members = True
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         lists = ctx.snapshot.lists
@@ -43,6 +44,7 @@ class DeepNesting(Check):
 
     code = "DL011"
     slug = "deep-nesting"
+    judges_members = True
     params: ClassVar[Mapping[str, type]] = {"max_depth": int}
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
@@ -70,11 +72,13 @@ class EmptyList(Check):
 
     code = "DL012"
     slug = "empty-list"
+    fixed_in_members = True
+    judges_members = True
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for group in ctx.mail_lists:
-            if ctx.receiving(group.id):
-                continue
+            if ctx.receiving(group.id) or ctx.members_unknown(group.id):
+                continue  # a list whose members are hidden from the source is not known to be empty
             if not group.members:
                 detail = "The list has no members."
             else:
@@ -94,6 +98,7 @@ class DuplicateMembership(Check):
 
     code = "DL014"
     slug = "duplicate-membership"
+    judges_members = True
     params: ClassVar[Mapping[str, type]] = {"min_similarity": float, "min_recipients": int}
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
@@ -104,6 +109,8 @@ class DuplicateMembership(Check):
         graph, lists = ctx.graph, ctx.snapshot.lists
         by_audience: dict[frozenset[str], list[str]] = defaultdict(list)
         for group in ctx.mail_lists:
+            if ctx.members_unknown(group.id):
+                continue  # the members seen may be a part that matches another list by chance
             audience = ctx.receiving(group.id)
             if len(audience) >= minimum:
                 by_audience[audience].append(group.id)

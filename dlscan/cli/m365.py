@@ -25,8 +25,11 @@ Examples:
 The app registration needs these Microsoft Graph application permissions, with admin consent:
 User.Read.All, GroupMember.Read.All, OrgContact.Read.All and Domain.Read.All (or Directory.Read.All).
 Secrets are never read from the command line: name an environment variable or a file.
-Graph does not say whether a distribution list accepts outside senders, nor who owns it: those facts
-are recorded as unknown, and the scan says which rules could not judge them.
+To read the members of groups whose membership is hidden, also grant Member.Read.Hidden and pass
+--read-hidden-members; without it, Graph answers such a group as if it had no members, so dlscan
+records their members as unknown.
+Graph does not say whether a distribution list accepts outside senders, nor who owns an Exchange list:
+those facts are recorded as unknown, and the scan says which rules could not judge them.
 """
 
 
@@ -63,6 +66,12 @@ are recorded as unknown, and the scan says which rules could not judge them.
 @click.option("--timeout", type=float, help="Seconds to wait for one answer.  [default: 60]")
 @click.option("--retries", type=int, help="Retries of a throttled or failed request.  [default: 5]")
 @click.option(
+    "--read-hidden-members",
+    is_flag=True,
+    default=None,
+    help="The app holds Member.Read.Hidden: read the members of groups with hidden membership as whole.",
+)
+@click.option(
     "--delta-state",
     type=click.Path(path_type=Path),
     metavar="FILE",
@@ -89,7 +98,12 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
     snapshot = override_domains(collector.collect(), value("internal_domains") or ())
     for kind in collector.restarted:
         click.echo(f"dlscan: Graph no longer accepts the saved delta state for {kind}; read them in full", err=True)
-    applied = [kind for kind in KINDS if kind not in collector.restarted]
+    for kind in collector.reselected:
+        click.echo(
+            f"dlscan: the saved delta state asked Graph for less than this dlscan reads of {kind}; read them in full",
+            err=True,
+        )
+    applied = [kind for kind in KINDS if kind not in collector.restarted and kind not in collector.reselected]
     if collector.incremental and applied:
         click.echo(
             f"dlscan: incremental collection: applied Graph's changes since the last run to {', '.join(applied)}",

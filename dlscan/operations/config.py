@@ -71,6 +71,7 @@ class M365CollectConfig:
     concurrency: int | None = None
     timeout: float | None = None
     retries: int | None = None
+    read_hidden_members: bool | None = None
     delta_state: Path | None = None
     internal_domains: tuple[str, ...] = ()
     output: Path | None = None

@@ -9,6 +9,7 @@ from operator import attrgetter, countOf
 
 from dlscan.boundary import Audience, Boundary, TrustedPartner
 from dlscan.checks import ScanContext, build_checks
+from dlscan.checks.base import Check, plural
 from dlscan.checks.rulepack import RulePack
 from dlscan.findings import Coverage, Finding, Severity, stable_order
 from dlscan.graph import MembershipGraph
@@ -90,8 +91,9 @@ def run_scan(
     with collector_paused(settle=True):
         for found in run_checks(checks, ctx, parallel_from=parallel_from):
             findings.extend(found)
-    coverage = tuple(c for c in (check.coverage(ctx) for check in checks) if not c.complete)
+    coverage = tuple(c for c in (check.full_coverage(ctx) for check in checks) if not c.complete)
     notes.extend(c.reason for c in coverage if c.reason and c.reason not in notes)
+    notes.extend(members_unknown_note(ctx, checks))
     unresolved = countOf(map(_KIND, snapshot.recipients.values()), RecipientKind.UNRESOLVED)  # in C: a million in 10 ms
     summary = ScanSummary(
         source=snapshot.source,
@@ -106,6 +108,23 @@ def run_scan(
         rules_run=tuple(check.code for check in checks),
     )
     return ScanResult(findings=tuple(stable_order(findings)), summary=summary)
+
+
+def members_unknown_note(ctx: ScanContext, checks: list[Check]) -> list[str]:
+    """One sentence on the lists whose members the source could not read, and the rules left unjudged."""
+    unknown = ctx.cache.members_unknown & ctx.cache.scanned_ids
+    if not unknown:
+        return []
+    lists = ctx.snapshot.lists
+    hidden = sorted((lists[i].label for i in unknown if not lists[i].members_known), key=str.casefold)
+    shown = ", ".join(f"'{name}'" for name in hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
+    nesting = len(unknown) - len(hidden)
+    around = f" or the {plural(nesting, 'list')} nesting them" if nesting else ""
+    codes = ", ".join(check.code for check in checks if check.judges_members)
+    return [
+        f"The source could not read every member of {plural(len(hidden), 'list')} ({shown}): {codes} reported "
+        f"what was seen, and left them{around} unjudged, never clean."
+    ]
 
 
 def boundary_notes(ctx: ScanContext) -> list[str]:

@@ -9,7 +9,7 @@ from typing import IO
 import orjson
 
 from dlscan import __version__
-from dlscan.findings import Finding, ToFix, plan_ranks, stable_order
+from dlscan.findings import Coverage, Finding, ToFix, plan_ranks, stable_order
 from dlscan.scan.engine import ScanResult
 from dlscan.sinks.base import RunView, Sink, finding_numbers, finding_row, plan
 
@@ -36,6 +36,7 @@ class JsonSink(Sink):
                 "by_severity": {s.value: n for s, n in summary.counts(result.findings).items()},
                 "internal_domains": [dataclasses.asdict(d) for d in summary.internal_domains],
                 "not_evaluated": list(summary.notes),
+                "unjudged": [_unjudged_entry(c) for c in map(summary.coverage_of, summary.rules_run) if not c.complete],
                 "clean_rules": list(summary.clean_rules(result.findings)),
                 "boundary": list(summary.boundary),
                 "rule_files": list(summary.rule_files),
@@ -54,6 +55,16 @@ def _finding_entry(finding: Finding, run: RunView | None, ranks: dict[str, int])
     # The CSV's cells, with the numbers as numbers (and no rank as null).
     numbers = finding_numbers(finding, run, ranks)
     return {**finding_row(finding, run, ranks), **numbers, "path": list(finding.path), "evidence": evidence}
+
+
+def _unjudged_entry(coverage: Coverage) -> dict[str, object]:
+    """What one rule could not judge, as data: every object (`everything`), or these ids, and why."""
+    return {
+        "code": coverage.code,
+        "everything": coverage.everything,
+        "objects": sorted(coverage.unjudged),
+        "reason": coverage.reason,
+    }
 
 
 def _to_fix_entry(item: ToFix) -> dict[str, object]:

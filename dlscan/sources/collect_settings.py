@@ -83,5 +83,6 @@ def graph_settings(value: Value) -> GraphSettings:
         endpoint=value("endpoint"),
         authority_host=value("authority_host"),
         ca_file=value("ca_file"),
+        read_hidden_members=bool(value("read_hidden_members")),
         **numbers,
     )

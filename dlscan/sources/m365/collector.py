@@ -62,6 +62,8 @@ class M365Collector:
         self.incremental = False
         self.restarted: list[str] = []
         """Kinds whose delta token Graph no longer accepted, read in full instead."""
+        self.reselected: list[str] = []
+        """Kinds of an incremental run whose saved link asked for less than this dlscan reads, read in full."""
         self.progress = progress or Progress("reading Microsoft 365")
         self.waits: list[float] = []
         """Every wait before a retry during the last collection, as asked for (tests read it)."""
@@ -119,18 +121,18 @@ class M365Collector:
         tenant.users = list(state.objects["users"].values())
         tenant.contacts = list(state.objects["contacts"].values())
         tenant.groups = list(state.objects["groups"].values())
-        tenant.members = {
-            g: [{"id": m, "@odata.type": t} for m, t in state.members.get(g, {}).items()]
-            for g in state.objects["groups"]
-        }
-        owned = [g["id"] for g in tenant.groups if mapping.graph_knows_owners(g)]
-        tenant.owners = await self._relations(client, owned, "owners", "id")
+        tenant.members = _related(state.members, state.objects["groups"])
+        # The group delta tracks owners too (owners@delta), so an incremental night reads no owner list.
+        owned = {g["id"] for g in tenant.groups if mapping.graph_knows_owners(g)}
+        tenant.owners = _related(state.owners, owned)
         self.delta = state
         return tenant
 
     async def _delta_of(self, client: GraphClient, state: DeltaState, kind: str) -> None:
         link = state.links.get(kind)
         if link is None:
+            if self.incremental:
+                self.reselected.append(kind)
             state.start_over(kind)
             await self._follow_delta(client, state, kind, first_url(kind))
             return
@@ -205,13 +207,16 @@ class M365Collector:
             recipients[item["id"]] = mapping.recipient(item, mapping.CONTACT_TYPE, shared)
         group_ids = {g["id"] for g in tenant.groups}
         lists: dict[str, DistributionList] = {}
+        hidden = 0
         for item in tenant.groups:
             members = tuple(self._member(m, group_ids, recipients) for m in tenant.members.get(item["id"], []))
             owners = None
             listed = tenant.owners.get(item["id"])
             if listed is not None and mapping.owners_known(listed):
                 owners = tuple(self._member(o, group_ids, recipients) for o in listed)
-            lists[item["id"]] = mapping.distribution_list(item, members, owners)
+            unseen = mapping.members_hidden(item, self.settings.read_hidden_members)
+            hidden += unseen
+            lists[item["id"]] = mapping.distribution_list(item, members, owners, members_known=not unseen)
         return Snapshot(
             source=SourceInfo(
                 kind="m365",
@@ -221,7 +226,7 @@ class M365Collector:
             recipients=recipients,
             lists=lists,
             internal_domains=mapping.internal_domains(tenant.domains),
-            notes=NOTES,
+            notes=NOTES + ((_hidden_note(hidden),) if hidden else ()),
         )
 
     @staticmethod
@@ -239,6 +244,20 @@ class M365Collector:
         else:
             recipients[member_id] = mapping.recipient(item, odata_type)
         return member_id
+
+
+def _hidden_note(count: int) -> str:
+    groups = "1 group" if count == 1 else f"{count} groups"
+    return (
+        f"{groups} hide their membership (visibility HiddenMembership): Microsoft Graph gives their members only "
+        "to an app granted Member.Read.Hidden, and says nothing of those it leaves out. Grant it and collect "
+        "with --read-hidden-members to judge them."
+    )
+
+
+def _related(relation: dict[str, dict[str, str]], group_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each group's members or owners, as the delta state keeps them, in the shape a relation read gives."""
+    return {g: [{"id": m, "@odata.type": t} for m, t in relation.get(g, {}).items()] for g in group_ids}
 
 
 async def _together(*coroutines: Any) -> list[Any]:

@@ -25,8 +25,11 @@ STATE_VERSION = 1
 KINDS = {
     "users": mapping.USER_FIELDS,
     "contacts": mapping.CONTACT_FIELDS,
-    "groups": mapping.GROUP_FIELDS + ",members",
+    "groups": mapping.GROUP_FIELDS + ",members,owners",
 }
+"""What each kind's delta query selects. group-delta.md: selecting a relationship that is a collection of
+directory objects (members, owners) tracks its changes as `members@delta` and `owners@delta`."""
+RELATIONS = ("members", "owners")
 EXPIRED_CODES = frozenset({"syncstatenotfound", "syncstateinvalid", "resyncrequired"})
 """delta-query-overview.md: a token Graph no longer knows is answered "410 Gone", or "a 40X-series error
 with error codes such as syncStateNotFound"."""
@@ -47,12 +50,22 @@ class DeltaState:
     objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in KINDS})
     members: dict[str, dict[str, str]] = field(default_factory=dict)
     """Each group's members: member id -> @odata.type, in the order Graph gave them."""
+    owners: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each group's owners, as `members`."""
+    selected: dict[str, str] = field(default_factory=lambda: dict(KINDS))
+    """What each kind's delta link was started with: a kind whose selection has changed since (a newer
+    dlscan reads more) is read in full, as its link would never bring the new properties."""
 
     def start_over(self, kind: str) -> None:
         self.links.pop(kind, None)
         self.objects[kind] = {}
+        self.selected[kind] = KINDS[kind]
         if kind == "groups":
             self.members = {}
+            self.owners = {}
+
+    def relation(self, name: str) -> dict[str, dict[str, str]]:
+        return self.members if name == "members" else self.owners
 
     def apply(self, kind: str, items: list[dict[str, Any]]) -> None:
         objects = self.objects[kind]
@@ -61,16 +74,21 @@ class DeltaState:
             if "@removed" in item:
                 objects.pop(object_id, None)
                 self.members.pop(object_id, None)
+                self.owners.pop(object_id, None)
                 continue
             changed = {k: v for k, v in item.items() if "@" not in k}  # not @odata annotations nor members@delta
             objects[object_id] = {**objects.get(object_id, {}), **changed}
             if kind == "groups":
-                members = self.members.setdefault(object_id, {})
-                for member in item.get("members@delta") or ():
-                    if "@removed" in member:
-                        members.pop(str(member["id"]), None)
-                    else:
-                        members[str(member["id"])] = str(member.get("@odata.type") or "")
+                for name in RELATIONS:
+                    _apply_relation(self.relation(name).setdefault(object_id, {}), item.get(f"{name}@delta"))
+
+
+def _apply_relation(current: dict[str, str], changes: Any) -> None:
+    for change in changes or ():
+        if "@removed" in change:
+            current.pop(str(change["id"]), None)
+        else:
+            current[str(change["id"])] = str(change.get("@odata.type") or "")
 
 
 def first_url(kind: str) -> str:
@@ -92,6 +110,8 @@ def load_state(path: Path, service_root: str, tenant: str | None) -> DeltaState 
             links=dict(document["links"]),
             objects={kind: dict(document["objects"][kind]) for kind in KINDS},
             members={g: dict(m) for g, m in document["members"].items()},
+            owners={g: dict(m) for g, m in document.get("owners", {}).items()},
+            selected=dict(document.get("selected", {})),
         )
     except InputError:
         raise
@@ -101,6 +121,9 @@ def load_state(path: Path, service_root: str, tenant: str | None) -> DeltaState 
         raise InputError(path, "the delta state is damaged; move it aside to collect in full") from None
     if state.service_root != service_root or (tenant and state.tenant and state.tenant != tenant):
         raise UsageError(f"{path} holds the state of another tenant ({state.tenant or state.service_root})")
+    for kind in KINDS:
+        if state.selected.get(kind) != KINDS[kind]:
+            state.start_over(kind)
     return state
 
 
@@ -114,6 +137,8 @@ def save_state(path: Path, state: DeltaState) -> None:
         "links": state.links,
         "objects": state.objects,
         "members": state.members,
+        "owners": state.owners,
+        "selected": state.selected,
     }
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     with atomic_writer(path, binary=True, compress=path.suffix == ".gz") as stream:

@@ -24,7 +24,7 @@ USER_FIELDS = (
 CONTACT_FIELDS = f"id,displayName,mail,proxyAddresses,{_BOUNDARY_FIELDS}"
 GROUP_FIELDS = (
     "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description,onPremisesSyncEnabled,"
-    "isAssignableToRole"
+    "isAssignableToRole,visibility,membershipRule,membershipRuleProcessingState,resourceProvisioningOptions"
 )
 MEMBER_FIELDS = (
     f"id,displayName,mail,proxyAddresses,{_GUEST_FIELDS},accountEnabled,{_BOUNDARY_FIELDS},"
@@ -135,10 +135,32 @@ def owners_known(listed: list[Any]) -> bool:
     return bool(listed)
 
 
+def members_hidden(item: dict[str, Any], read_hidden: bool) -> bool:
+    """Whether Graph may have left members out: group.md's `HiddenMembership` visibility hides them from
+    any reader without Member.Read.Hidden (group-list-members.md), and the answer is then simply short."""
+    return not read_hidden and str(item.get("visibility") or "").casefold() == "hiddenmembership"
+
+
+def _dynamic_rule(item: dict[str, Any]) -> tuple[str | None, bool | None]:
+    """(membershipRule, paused) of a dynamic group (groupTypes holds DynamicMembership); (None, None) else."""
+    rule = item.get("membershipRule")
+    if "DynamicMembership" not in (item.get("groupTypes") or ()) or not isinstance(rule, str) or not rule.strip():
+        return None, None
+    state = item.get("membershipRuleProcessingState")
+    return rule.strip(), (state.casefold() == "paused") if isinstance(state, str) else None
+
+
+def _flag(item: dict[str, Any], name: str) -> bool | None:
+    value = item.get(name)
+    return value if isinstance(value, bool) else None
+
+
 def distribution_list(
-    item: dict[str, Any], members: tuple[str, ...], owners: tuple[str, ...] | None
+    item: dict[str, Any], members: tuple[str, ...], owners: tuple[str, ...] | None, *, members_known: bool = True
 ) -> DistributionList:
     addresses = smtp_addresses(item)
+    rule, paused = _dynamic_rule(item)
+    options = item.get("resourceProvisioningOptions")
     return DistributionList(
         id=str(item["id"]),
         display_name=str(item.get("displayName") or ""),
@@ -150,9 +172,15 @@ def distribution_list(
         # Graph v1.0 does not give Exchange's RequireSenderAuthenticationEnabled, nor hiding from the GAL.
         accepts_external_senders=None,
         hidden_from_address_book=None,
-        role_assignable=item["isAssignableToRole"] if isinstance(item.get("isAssignableToRole"), bool) else None,
+        role_assignable=_flag(item, "isAssignableToRole"),
         addresses=addresses,
         description=str(item.get("description") or ""),
+        members_known=members_known,
+        membership_rule=rule,
+        membership_rule_paused=paused,
+        # Graph gives `onPremisesSyncEnabled` null for a group never synchronised: then it is a cloud group.
+        synced_from_premises=bool(item.get("onPremisesSyncEnabled")),
+        team=("Team" in options) if isinstance(options, list) else None,
     )
 
 

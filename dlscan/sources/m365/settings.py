@@ -56,6 +56,9 @@ class GraphSettings:
     retries: int = 5
     retry_time_scale: float = 1.0
     """Multiplies every wait before a retry; tests set 0 so that honoured Retry-After costs nothing."""
+    read_hidden_members: bool = False
+    """The app holds Member.Read.Hidden. Without it Graph answers a hidden-membership group's members as
+    if it had none (it says nothing of what it left out), so those groups' members are unknown."""
 
     def __post_init__(self) -> None:
         if self.cloud not in CLOUDS:
