@@ -135,6 +135,8 @@ class DistributionList(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     there, as a change in the cloud is overwritten. None when the source cannot tell or is AD itself."""
     team: bool | None = None
     """The group backs a Microsoft Team (resourceProvisioningOptions): members also get its chats and files."""
+    alias: str | None = None
+    """The list's alias (mailNickname), which Outlook resolves as it is typed, like a name."""
 
     @property
     def label(self) -> str:

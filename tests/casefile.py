@@ -12,7 +12,7 @@ the rule must stay silent. A case's own `pack` (e.g. a `boundary`) replaces the 
   principals / objects / unresolveds: {id}
   lists:    {id, name?, address?, members: [ids], owners?: [ids] | null, open?: bool|null,
              mail?: bool, hidden?: bool, members_known?: bool, rule?: text, paused?: bool|null,
-             synced?: bool, team?: bool}               owners default to the first user
+             synced?: bool, team?: bool, alias?: text}  owners default to the first user
             (`rule` is a dynamic list's membership rule, `paused` whether it is paused)
 """
 
@@ -93,6 +93,7 @@ def case_snapshot(directory: dict[str, Any]):
                 "membership_rule_paused": item.get("paused", False if "rule" in item else None),
                 "synced_from_premises": item.get("synced"),
                 "team": item.get("team"),
+                "alias": item.get("alias"),
             }
         )
     document = {

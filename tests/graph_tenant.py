@@ -208,6 +208,7 @@ def tenant_from_ldif(path: Path, tenant_domain: str = "tenant.onmicrosoft.com") 
                 "securityEnabled": bool(group_type & 0x80000000),
                 "groupTypes": [],
                 "description": record.first("description"),
+                "mailNickname": record.first("mailnickname"),
             }
             tenant.members[object_id] = [graph_id(dn) for dn in record.texts("member")]
             tenant.owners[object_id] = [graph_id(dn) for dn in record.texts("managedby")]

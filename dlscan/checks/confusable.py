@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from networkx.utils import UnionFind
 
@@ -32,6 +32,48 @@ def match_settings(params: Mapping[str, object]) -> MatchSettings:
 def local_part(address: str | None) -> str:
     """What comes before the last @; "" for no address, or one without an @."""
     return (address or "").rpartition("@")[0]
+
+
+class Typed(NamedTuple):
+    """One text by which people pick a list: its name, its address's local part, or its alias."""
+
+    index: int
+    text: str
+    kind: str = "name"
+
+    @property
+    def shown(self) -> str:
+        return f"{self.text}@" if self.kind == "address" else self.text
+
+
+def typed_names(lists: list[DistributionList]) -> list[Typed]:
+    """What people type to pick each list besides its name: the local part of its address, and its alias
+    (mailNickname, which Outlook also resolves) where that is something else."""
+    found = []
+    for index, group in enumerate(lists):
+        part = local_part(group.primary_address)
+        if part:
+            found.append(Typed(index, part, "address"))
+        if group.alias and group.alias.casefold() != part.casefold():
+            found.append(Typed(index, group.alias, "alias"))
+    return found
+
+
+class Likeness(NamedTuple):
+    """Why two lists are alike: two of their texts (of lists `left.index` < `right.index`) and the match."""
+
+    match: Match
+    left: Typed
+    right: Typed
+
+    def explained(self) -> str:
+        left, right = self.left, self.right
+        why = explain(left.text, right.text, self.match)
+        if left.kind == "name":
+            return why
+        if left.kind == right.kind:
+            return f"their {left.kind}es {left.shown} and {right.shown}: {why}"
+        return f"the {left.kind} {left.shown} and the {right.kind} {right.shown}: {why}"
 
 
 def explain(a: str, b: str, match: Match) -> str:
@@ -104,19 +146,20 @@ class ConfusableLists(Check):
         lists = ctx.mail_lists
         marker = ctx.settings.external_marker
         names = NameForms.many([g.display_name for g in lists], marker)
-        matches: dict[tuple[int, int], list[tuple[str, Match]]] = defaultdict(list)
+        matches: dict[tuple[int, int], list[Likeness]] = defaultdict(list)
         for i, j, match in confusable_pairs(names, settings):
-            matches[(i, j)].append(("name", match))
-        addressed = [i for i, g in enumerate(lists) if local_part(g.primary_address)]
-        local_parts = [local_part(lists[i].primary_address) for i in addressed]
-        series = [address_series_key(part) for part in local_parts]
-        for a, b, match in confusable_pairs(NameForms.many(local_parts), settings, use_prefix=False):
-            if series[a] == series[b]:
-                continue  # numbered or generated addresses: the names, if alike, are the reason
-            i, j = sorted((addressed[a], addressed[b]))
-            if lists[i].primary_address.casefold() == lists[j].primary_address.casefold():  # type: ignore[union-attr]
+            matches[(i, j)].append(Likeness(match, Typed(i, lists[i].display_name), Typed(j, lists[j].display_name)))
+        typed = typed_names(lists)
+        series = [address_series_key(t.text) for t in typed]
+        for a, b, match in confusable_pairs(NameForms.many([t.text for t in typed]), settings, use_prefix=False):
+            if typed[a].index == typed[b].index or series[a] == series[b]:
+                continue  # one list's own two names; or numbered or generated addresses, where names decide
+            left, right = sorted((typed[a], typed[b]), key=lambda t: t.index)
+            i, j = left.index, right.index
+            if left.kind == right.kind == "address" and left.text.casefold() == right.text.casefold():
                 continue  # one address, not two alike: DL018's finding
-            matches[(i, j)].append(("address", match))
+            if all((f.left.kind, f.right.kind) != (left.kind, right.kind) for f in matches[(i, j)]):
+                matches[(i, j)].append(Likeness(match, left, right))
         links = UnionFind()
         verdicts = []
         for (i, j), found in sorted(matches.items()):
@@ -146,7 +189,7 @@ class ConfusableLists(Check):
         ctx: ScanContext,
         a: DistributionList,
         b: DistributionList,
-        found: list[tuple[str, Match]],
+        found: list[Likeness],
         *,
         typed_first: bool,
     ) -> PairVerdict | None:
@@ -185,13 +228,7 @@ class ConfusableLists(Check):
                 f" Both reach outside, but different organisations: {', '.join(sorted(a_out)[:3])} and "
                 f"{', '.join(sorted(b_out)[:3])}."
             )
-        reasons = []
-        for field, match in found:
-            if field == "name":
-                reasons.append(explain(a.display_name, b.display_name, match))
-            else:
-                left, right = local_part(a.primary_address), local_part(b.primary_address)
-                reasons.append(f"their addresses {left}@ and {right}@: {explain(left, right, match)}")
+        reasons = [likeness.explained() for likeness in found]
         detail = (
             f"'{a.label}' and '{b.label}' can be mistaken for each other: {'; '.join(reasons)}.{audience}"
             f"{hidden_characters(a.display_name, b.display_name)}"
@@ -208,13 +245,13 @@ class ConfusableLists(Check):
 
 
 def _offered_reaches_no_more(
-    a_out: frozenset[str], b_out: frozenset[str], found: list[tuple[str, Match]], *, typed_first: bool
+    a_out: frozenset[str], b_out: frozenset[str], found: list[Likeness], *, typed_first: bool
 ) -> bool:
     """A pair alike only because one name begins with the other is mistaken one way: the shorter name
     (`typed_first`: the first; shorter as `similar` measures a prefix) is typed and the longer offered.
     If the offered list reaches no organisation that the typed one does not, that slip sends nothing to
     anyone new outside."""
-    if not all(field == "name" and m.reasons == (Reason.PREFIX,) for field, m in found):
+    if not all(f.left.kind == "name" and f.match.reasons == (Reason.PREFIX,) for f in found):
         return False
     typed_out, offered_out = (a_out, b_out) if typed_first else (b_out, a_out)
     return offered_out <= typed_out

@@ -202,6 +202,7 @@ class AdSnapshotBuilder:
             addresses=addresses,
             description=text_of(record, "description") or "",
             dn=record.dn,
+            alias=text_of(record, "mailnickname"),
         )
 
     def _accepts_external(self, record: LdifRecord) -> bool | None:

@@ -47,6 +47,7 @@ ATTRIBUTES = (
     "authOrig",
     "dLMemSubmitPerms",
     "msExchRecipientTypeDetails",
+    "mailNickname",
     "description",
     "company",
     "department",

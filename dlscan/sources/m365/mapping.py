@@ -24,7 +24,8 @@ USER_FIELDS = (
 CONTACT_FIELDS = f"id,displayName,mail,proxyAddresses,{_BOUNDARY_FIELDS}"
 GROUP_FIELDS = (
     "id,displayName,mail,mailEnabled,securityEnabled,groupTypes,proxyAddresses,description,onPremisesSyncEnabled,"
-    "isAssignableToRole,visibility,membershipRule,membershipRuleProcessingState,resourceProvisioningOptions"
+    "isAssignableToRole,visibility,membershipRule,membershipRuleProcessingState,resourceProvisioningOptions,"
+    "mailNickname"
 )
 MEMBER_FIELDS = (
     f"id,displayName,mail,proxyAddresses,{_GUEST_FIELDS},accountEnabled,{_BOUNDARY_FIELDS},"
@@ -181,6 +182,7 @@ def distribution_list(
         # Graph gives `onPremisesSyncEnabled` null for a group never synchronised: then it is a cloud group.
         synced_from_premises=bool(item.get("onPremisesSyncEnabled")),
         team=("Team" in options) if isinstance(options, list) else None,
+        alias=item["mailNickname"].strip() or None if isinstance(item.get("mailNickname"), str) else None,
     )
 
 
