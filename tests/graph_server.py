@@ -83,6 +83,8 @@ class GraphState:
     """The x-ms-throttle-priority each request asked for (throttling.md)."""
     batch_fails_when_throttled: bool = True
     """As throttling.md documents: a $batch with a throttled item answers 424; False answers 200."""
+    canned: dict[str, Any] = field(default_factory=dict)
+    """Path (e.g. /v1.0/groups) -> a body answered as given, whatever the query: a documented example."""
 
 
 class GraphHandler(BaseHTTPRequestHandler):
@@ -142,6 +144,8 @@ class GraphHandler(BaseHTTPRequestHandler):
                 headers,
                 _error(fault.status, fault.code or code.get(fault.status, "ServiceUnavailable"), "Scripted fault.")[2],
             )
+        if path in state.canned:
+            return 200, {}, state.canned[path]
         segments = path.split("/")[2:]
         if not segments or segments[0] not in PERMISSIONS:
             return _error(404, "Request_ResourceNotFound", f"Resource '{path}' does not exist.")

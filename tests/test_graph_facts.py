@@ -176,3 +176,70 @@ def test_a_dynamic_group_a_synced_group_and_a_team_say_where_the_fix_is_made():
     # DL020's fix is the rule's processing, not its text: no second sentence on where to change it.
     assert "change the rule" not in paused.remediation
     assert "Team" not in found[("DL001", "Open Forum")].detail
+
+
+# Example answers from Microsoft's pages, as given (learn.microsoft.com/graph/api/…; the JSON is the pages').
+GROUP_LIST_EXAMPLE_1 = {  # group-list.md, example 1: no displayName, no groupTypes
+    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups",
+    "value": [
+        {
+            "id": "11111111-2222-3333-4444-555555555555",
+            "mail": "group1@contoso.com",
+            "mailEnabled": True,
+            "mailNickname": "ContosoGroup1",
+            "securityEnabled": True,
+        }
+    ],
+}
+GROUP_MEMBERS_EXAMPLE_1 = {  # group-list-members.md, example 1: a member with no @odata.type
+    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects",
+    # The page's placeholder id is the group's own (11111111-…); its example 4's second id stands in here,
+    # so that the group does not nest itself.
+    "value": [{"id": "66666666-7777-8888-9999-000000000000", "mail": "user1@contoso.com"}],
+}
+GROUP_LIST_EXAMPLE_5 = {  # group-list.md, example 5: shortened so far that the group has no id
+    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups",
+    "@odata.count": 1396,
+    "value": [{"displayName": "SFA Videos", "mail": "SFAVideos@service.contoso.com", "mailNickname": "SFAVideos"}],
+}
+
+
+def test_the_documented_example_answers_are_read_as_microsoft_gives_them():
+    """A group with no name or type, and an untyped member known only by id and mail, as the pages show."""
+    tenant = Tenant(domains=[{"id": "contoso.com", "isVerified": True}])
+    group_id = GROUP_LIST_EXAMPLE_1["value"][0]["id"]
+    with GraphServer(tenant) as server:
+        server.state.canned = {
+            "/v1.0/groups": GROUP_LIST_EXAMPLE_1,
+            f"/v1.0/groups/{group_id}/members": GROUP_MEMBERS_EXAMPLE_1,
+        }
+        snapshot = M365Collector(settings_for(server)).collect()
+    group = snapshot.lists[group_id]
+    assert (group.label, group.alias, group.kind.value, group.mail_enabled) == (
+        "group1@contoso.com",
+        "ContosoGroup1",
+        "security",
+        True,
+    )
+    # A member Graph gives no type for, and that no user or contact read names: its address is kept, its
+    # audience is unknown (neither internal nor external), and DL015 asks for it to be looked at.
+    member = snapshot.recipients[group.members[0]]
+    assert (member.kind.value, member.primary_address) == ("object", "user1@contoso.com")
+    stale = [f for f in _scan(snapshot).findings if f.code == "DL015"]
+    assert [f.detail for f in stale] == [
+        "Direct members include 1 object of unknown type: user1@contoso.com (object of unknown type)."
+    ]
+
+
+def test_an_answer_holding_an_object_without_an_id_is_refused_in_one_line(tmp_path, dlscan, monkeypatch):
+    """Microsoft's shortened examples drop ids; such an object could be matched to nothing, so the
+    collection stops, writes nothing, and says why."""
+    with GraphServer(Tenant(domains=[{"id": "contoso.com", "isVerified": True}])) as server:
+        server.state.canned = {"/v1.0/groups": GROUP_LIST_EXAMPLE_5}
+        outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "t.json")
+    assert outcome.code == 2, outcome.err
+    assert outcome.err.strip().splitlines() == [
+        "dlscan: error: Microsoft Graph: /groups: HTTP 200: the answer holds an object without an id, which dlscan "
+        "cannot place; nothing was written"
+    ]
+    assert not (tmp_path / "t.json").exists()

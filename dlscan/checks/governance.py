@@ -148,12 +148,15 @@ _PLURAL_OF = {
     "unresolvable reference": "unresolvable references",
     "foreign security principal": "foreign security principals",
     "object without a mailbox": "objects without a mailbox",
+    "object of unknown type": "objects of unknown type",
     "disabled account": "disabled accounts",
 }
 """Each reason's plural, said once: not every reason takes its plural at the end."""
 
 
 def _stale_reason(recipient) -> str:
+    if recipient.kind is RecipientKind.OBJECT and recipient.primary_address:
+        return "object of unknown type"  # it has an address, so it may have a mailbox: nobody can say
     if recipient.kind in _STALE_KINDS:
         return _STALE_KINDS[recipient.kind]
     if recipient.kind is RecipientKind.USER and recipient.enabled is False:

@@ -46,6 +46,16 @@ class GraphError(Exception):
         return f"{what}{detail} for {self.url}: {self.message}".rstrip(": ")
 
 
+def _placed(page: dict[str, Any], url: str) -> dict[str, Any]:
+    """The page, once every object in it has an id. Microsoft's own examples are shortened and often have
+    none (group-list.md, user-list.md); Graph itself always gives one, and an object without one could be
+    matched to nothing, so such an answer is refused, never read in part."""
+    for item in page.get("value") or ():
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            raise GraphError(200, "", "the answer holds an object without an id, which dlscan cannot place", url)
+    return page
+
+
 class _RecordedRetry(RetryHandler):
     """kiota's retry middleware, with each wait recorded and scaled (tests scale waits to nothing)."""
 
@@ -107,7 +117,7 @@ class GraphClient:
         """Every page of a collection, following @odata.nextLink; the last page holds any @odata.deltaLink."""
         next_url: str | None = url
         while next_url:
-            page = await self.get(next_url)
+            page = _placed(await self.get(next_url), self.absolute(next_url))
             yield page
             next_url = page.get("@odata.nextLink")
 
@@ -131,7 +141,7 @@ class GraphClient:
                 status = int(item.get("status", 0))
                 body = item.get("body") if isinstance(item.get("body"), dict) else {}
                 if 200 <= status < 300:
-                    bodies[key] = body
+                    bodies[key] = _placed(body, self.absolute(pending[key]))
                 elif status in _RETRIED_IN_BATCH and attempt < self.settings.retries:
                     again[key] = pending[key]
                     wait = max(wait, _retry_after(item.get("headers") or {}, attempt))

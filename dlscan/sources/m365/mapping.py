@@ -99,8 +99,16 @@ def recipient(item: dict[str, Any], odata_type: str, shared: dict[Attributes, At
             attributes=attributes(item, shared),
         )
     kind = odata_type.removeprefix("#microsoft.graph.") or "object"
-    # A device, an app, or a member Graph gives no type for: never an AD foreign security principal.
-    return Recipient(id=object_id, kind=RecipientKind.OBJECT, display_name=name or f"{kind} {object_id}")
+    # A device, an app, or a member Graph gives no type for: never an AD foreign security principal. An
+    # untyped one may still show an address (group-list-members.md's example does): kept, but whether it
+    # is a person inside or outside nobody can say, so its audience stays unknown.
+    return Recipient(
+        id=object_id,
+        kind=RecipientKind.OBJECT,
+        display_name=name or f"{kind} {object_id}",
+        primary_address=primary_address(item) if not odata_type else None,
+        addresses=smtp_addresses(item) if not odata_type else (),
+    )
 
 
 def is_external_user(item: dict[str, Any]) -> bool:
