@@ -3,9 +3,10 @@
 May import sources (for DNs), model and support.
 """
 
-from dlscan.boundary.classify import Audience, Boundary, Classification
+from dlscan.boundary.classify import Boundary
 from dlscan.boundary.domains import merge_domains, parse_domain_option
 from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner
+from dlscan.boundary.verdict import Audience, Classification
 
 __all__ = [
     "Audience",

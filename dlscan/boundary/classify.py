@@ -14,37 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from functools import lru_cache
 
 from dlscan.boundary.domains import merge_domains
-from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation, TrustedPartner
+from dlscan.boundary.membership import belongs, by_ou
+from dlscan.boundary.settings import BoundaryError, BoundarySettings, Organisation
+from dlscan.boundary.verdict import Audience, Classification
 from dlscan.model import DomainDeclaration, Recipient, RecipientKind, Snapshot, domain_of
-from dlscan.sources.dn import normalize_dn
 from dlscan.support.errors import UsageError
-
-
-class Audience(StrEnum):
-    INTERNAL = "internal"
-    EXTERNAL = "external"
-    UNKNOWN = "unknown"
-    """The source cannot say who this is; never counted as internal."""
-    NONE = "none"
-    """Has no mail address: mail to a list does not reach it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Classification:
-    audience: Audience
-    reason: str
-    partner: TrustedPartner | None = None
-    """For an external recipient: the trusted partner it belongs to, if any."""
-
 
 _NO_ADDRESS = Classification(Audience.NONE, "no mail address: receives no list mail")
 _UNRESOLVED = Classification(Audience.UNKNOWN, "unknown: the member reference points at no object read")
 _PRINCIPAL = Classification(Audience.UNKNOWN, "unknown: a foreign security principal, whose mail goes elsewhere")
-_OBJECT = Classification(Audience.UNKNOWN, "unknown: a directory object without a mailbox (a device or an app)")
+_OBJECT = Classification(
+    Audience.UNKNOWN, "unknown: a directory object that is no person (a device, an app, or untyped)"
+)
 _UNKNOWN_KINDS = frozenset({RecipientKind.UNRESOLVED, RecipientKind.PRINCIPAL, RecipientKind.OBJECT})
 
 
@@ -190,7 +173,7 @@ class Boundary:
         if own.attribute is not None:
             verdicts.append(self._by_attribute(own, recipient.attribute(own.attribute)))
         if own.ous:
-            verdicts.append(_by_ou(own, recipient.dn))
+            verdicts.append(by_ou(own, recipient.dn))
         if own.groups:
             verdicts.append(self._by_group(own, recipient.id in self.group_members))
         # Any criterion that says yes is enough; else the first definite no; else the criteria cannot tell.
@@ -239,36 +222,12 @@ class Boundary:
 
     def _in_organisations(self, recipient: Recipient, names: tuple[str, ...]) -> bool:
         wanted = {n.casefold() for n in names}
-        for organisation in self.others:
-            if organisation.name.casefold() not in wanted:
-                continue
-            if organisation.attribute is not None:
-                value = recipient.attribute(organisation.attribute)
-                if value is not None and value.casefold() in {v.casefold() for v in organisation.values}:
-                    return True
-            if organisation.ous and _by_ou(organisation, recipient.dn).audience is Audience.INTERNAL:
-                return True
-        return False
+        return any(o.name.casefold() in wanted and belongs(o, recipient) for o in self.others)
 
-
-def _by_ou(organisation: Organisation, dn: str | None) -> Classification:
-    if dn is None:
-        return Classification(
-            Audience.UNKNOWN, f"unknown: the source gives no DN, so it cannot be told to be {organisation.name}"
-        )
-    normal = normalize_dn(dn)
-    for ou, suffix in zip(organisation.ous, _suffixes(organisation.ous), strict=True):
-        if normal.endswith(suffix):
-            return Classification(Audience.INTERNAL, f"internal: under {ou} ({organisation.name})")
-    return Classification(
-        Audience.EXTERNAL, f"external: {dn} is not under {' or '.join(organisation.ous)}, so not {organisation.name}"
-    )
-
-
-@lru_cache(maxsize=64)
-def _suffixes(ous: tuple[str, ...]) -> tuple[str, ...]:
-    """What the normalised DN of an object beneath each OU ends with: worked out once, not per recipient."""
-    return tuple("," + normalize_dn(ou) for ou in ous)
+    def other_organisation(self, recipient: Recipient) -> str | None:
+        """The declared organisation, other than the scan's own, that the recipient belongs to, if any: in a
+        shared directory, the other body a list's mail reaches."""
+        return next((o.name for o in self.others if belongs(o, recipient)), None)
 
 
 def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:

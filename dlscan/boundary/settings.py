@@ -71,6 +71,9 @@ class BoundarySettings:
     """The organisation this scan speaks for, by its `name` in `organisations`; None: domains decide."""
     organisations: tuple[Organisation, ...] = ()
     partners: tuple[TrustedPartner, ...] = ()
+    min_share: float = 0.01
+    """Below this share of the recipients in internal domains, the organisation's boundary is doubted: a
+    misspelt value matches a handful. A national service, where one body is a sliver, sets it lower."""
 
     @property
     def own(self) -> Organisation | None:
@@ -90,7 +93,7 @@ class BoundarySettings:
         return self if name is None else replace(self, organisation=name)
 
 
-_KEYS = frozenset({"match_subdomains", "tenant_members", "organisation", "organisations", "partners"})
+_KEYS = frozenset({"match_subdomains", "tenant_members", "organisation", "organisations", "partners", "min_share"})
 
 
 def _parse(section: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,6 +108,11 @@ def _parse(section: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(section[key], bool) and not (key == "tenant_members" and section[key] is None):
                 raise BoundaryError(f"boundary '{key}' must be true or false")
             values[key] = section[key]
+    if "min_share" in section:
+        share = section["min_share"]
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise BoundaryError("boundary 'min_share' must be a share between 0 and 1 (0.01 is one in a hundred)")
+        values["min_share"] = float(share)
     if "organisation" in section:
         values["organisation"] = _text(section["organisation"], "boundary 'organisation'", optional=True)
     if "organisations" in section:

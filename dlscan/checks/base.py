@@ -78,7 +78,9 @@ class Check(ABC):
         path: tuple[str, ...] = (),
         identity: str | None = None,
         evidence: tuple[Evidence, ...] = (),
+        remedy: str = "",
     ) -> Finding:
+        """A finding about `group`; `remedy` adds to the rule's remediation what this one needs."""
         if self.config.sensitive_severity is not None:
             detail += ctx.sensitivity_sentence(group)
         if self.reports_outsiders and group.team:
@@ -97,7 +99,7 @@ class Check(ABC):
             evidence=evidence,
             owner=owner,
             owner_state=owner_state,
-            where=where_to_change(group, members=self.fixed_in_members),
+            where=" ".join(filter(None, (remedy, where_to_change(group, members=self.fixed_in_members)))),
         )
 
     def _build_finding(

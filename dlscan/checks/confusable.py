@@ -143,7 +143,11 @@ class ConfusableLists(Check):
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         settings = match_settings(self.config.params)
-        lists = ctx.mail_lists
+        # In a shared directory the other bodies' lists are in the same address book: compared too, in
+        # pairs with one of the scan's own, as a slip between them is the likeliest of all.
+        lists = ctx.address_book
+        scanned = ctx.cache.scanned_ids
+        foreign = [g.id not in scanned for g in lists]
         marker = ctx.settings.external_marker
         names = NameForms.many([g.display_name for g in lists], marker)
         matches: dict[tuple[int, int], list[Likeness]] = defaultdict(list)
@@ -163,9 +167,18 @@ class ConfusableLists(Check):
         links = UnionFind()
         verdicts = []
         for (i, j), found in sorted(matches.items()):
+            if foreign[i] and foreign[j]:
+                continue  # two other bodies' lists: theirs to judge
+            if (foreign[i] or foreign[j]) and (lists[i].hidden_from_address_book or lists[j].hidden_from_address_book):
+                continue  # a list hidden from the shared address book is not picked from it by mistake
             links.union(lists[i].id, lists[j].id)
             verdict = self._judge(
-                ctx, lists[i], lists[j], found, typed_first=len(names[i].exact) <= len(names[j].exact)
+                ctx,
+                lists[i],
+                lists[j],
+                found,
+                typed_first=len(names[i].exact) <= len(names[j].exact),
+                foreign=lists[j] if foreign[j] else lists[i] if foreign[i] else None,
             )
             if verdict is not None:
                 verdicts.append(verdict)
@@ -182,6 +195,7 @@ class ConfusableLists(Check):
                 detail=worst.detail + family.sentence(),
                 identity=worst.identity,
                 evidence=family.evidence(),
+                remedy=worst.remedy,
             )
 
     def _judge(
@@ -192,8 +206,9 @@ class ConfusableLists(Check):
         found: list[Likeness],
         *,
         typed_first: bool,
+        foreign: DistributionList | None = None,
     ) -> PairVerdict | None:
-        a_out, b_out = ctx.external_domains(a.id), ctx.external_domains(b.id)
+        a_out, b_out = ctx.outside_parties(a.id), ctx.outside_parties(b.id)
         same_audience = a_out == b_out
         if same_audience and series_key(a.display_name) == series_key(b.display_name):
             return None  # a numbered series: "Ward 01" and "Ward 02" are meant to look alike
@@ -212,7 +227,7 @@ class ConfusableLists(Check):
             subject, other = (a, b) if a_out else (b, a)
             sensitive = ctx.is_sensitive(a) or ctx.is_sensitive(b)
             severity = self.config.severity_for(sensitive)
-            out_domains = ctx.external_domains(subject.id)
+            out_domains = ctx.outside_parties(subject.id)
             reached = plural(len(ctx.reach_by_audience(subject.id, Audience.EXTERNAL)), "external recipient")
             audience = (
                 f" '{subject.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); "
@@ -228,6 +243,13 @@ class ConfusableLists(Check):
                 f" Both reach outside, but different organisations: {', '.join(sorted(a_out)[:3])} and "
                 f"{', '.join(sorted(b_out)[:3])}."
             )
+        remedy = ""
+        if foreign is not None and not harmless:
+            # The scan's own list is the one its organisation can act on; the other body's is named.
+            subject, other = (b, a) if foreign is a else (a, b)
+            severity = max(severity, self.config.severity_for(ctx.is_sensitive(a) or ctx.is_sensitive(b)), key=_rank)
+            audience += _foreign_sentence(ctx, subject, foreign)
+            remedy = _foreign_remedy(ctx, subject, foreign)
         reasons = [likeness.explained() for likeness in found]
         detail = (
             f"'{a.label}' and '{b.label}' can be mistaken for each other: {'; '.join(reasons)}.{audience}"
@@ -241,7 +263,30 @@ class ConfusableLists(Check):
             short="; ".join(reasons),
             subject_label=subject.label,
             other_label=other.label,
+            remedy=remedy,
         )
+
+
+def _rank(severity: Severity) -> int:
+    return severity.rank
+
+
+def _foreign_sentence(ctx: ScanContext, own: DistributionList, foreign: DistributionList) -> str:
+    body = ctx.organisation_of(foreign)
+    whose = f"{body}'s list" if body else "another organisation's list"
+    return (
+        f" '{foreign.label}' is {whose}, in the same shared address book as '{own.label}': a slip sends "
+        f"{ctx.boundary.own.name}'s mail to another organisation."  # type: ignore[union-attr]
+    )
+
+
+def _foreign_remedy(ctx: ScanContext, own: DistributionList, foreign: DistributionList) -> str:
+    us = ctx.boundary.own.name  # type: ignore[union-attr]
+    body = ctx.organisation_of(foreign) or "the other organisation"
+    return (
+        f"'{foreign.label}' belongs to {body}: agree with them which list to rename, put {us}'s name or "
+        f"marker in '{own.label}', or ask the shared service to hide '{foreign.label}' from {us}'s address book."
+    )
 
 
 def _offered_reaches_no_more(

@@ -3,6 +3,7 @@ each worked out once, when first asked for (or before forking, by `prepare`)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +38,12 @@ class ScanContext:
     def mail_lists(self) -> list[DistributionList]:
         """Mail-enabled lists in a stable order (`SharedFacts.mail_lists`)."""
         return self.cache.mail_lists
+
+    @property
+    def address_book(self) -> list[DistributionList]:
+        """The lists the scan's people can pick, its own and, in a shared directory, other bodies' visible
+        ones (`SharedFacts.address_book`)."""
+        return self.cache.address_book
 
     def trusted_partner(self, group: DistributionList, external: list[Recipient]) -> TrustedPartner | None:
         """The trusted partner that accounts for every external recipient of `group`, if the boundary
@@ -100,11 +107,30 @@ class ScanContext:
         reach = self.graph.reach(list_id)
         return reach - silent if silent else reach
 
-    def external_domains(self, list_id: str) -> frozenset[str]:
-        """The mail domains of the external recipients a list reaches: the organisations it mails."""
-        return frozenset(
-            domain_of(r.primary_address) or "?" for r in self.reach_by_audience(list_id, Audience.EXTERNAL)
+    def outside_parties(self, list_id: str) -> frozenset[str]:
+        """The organisations outside that a list's mail reaches: the mail domains of its external recipients;
+        in a shared directory, where one domain serves many bodies, the declared organisation of each
+        recipient that belongs to one."""
+        found = self.cache.parties.get(list_id)
+        if found is None:
+            other = self.boundary.other_organisation if self.boundary.others else None
+            found = frozenset(
+                (other(r) if other else None) or domain_of(r.primary_address) or "?"
+                for r in self.reach_by_audience(list_id, Audience.EXTERNAL)
+            )
+            self.cache.parties[list_id] = found
+        return found
+
+    def organisation_of(self, group: DistributionList) -> str | None:
+        """The declared organisation, other than the scan's own, that a list belongs to: its owners', else
+        the one most of its recipients belong to."""
+        other = self.boundary.other_organisation
+        recipients = self.snapshot.recipients
+        owned = [other(recipients[o]) for o in group.owners or () if o in recipients]
+        counted = Counter(name for name in owned if name) or Counter(
+            name for r in self.graph.reach(group.id) if (name := other(recipients[r]))
         )
+        return counted.most_common(1)[0][0] if counted else None
 
     def lists_reaching(self, recipient_id: str) -> list[DistributionList]:
         """Mail-enabled lists (of the scan's organisation, if any) whose mail reaches the recipient, in the

@@ -58,7 +58,7 @@ FACTS: Mapping[str, Fact] = MappingProxyType(
         "unknown_recipients": Fact(int, _count(Audience.UNKNOWN), "recipients of unknown audience reached"),
         "guest_recipients": Fact(int, _guests, "guest accounts reached"),
         "personal_recipients": Fact(int, _personal, "private mailboxes reached (personal_mail_domains)"),
-        "external_organisations": Fact(int, lambda ctx, g: len(ctx.external_domains(g.id)), "outside domains reached"),
+        "external_organisations": Fact(int, lambda ctx, g: len(ctx.outside_parties(g.id)), "outside domains reached"),
         "sensitive": Fact(
             bool,
             lambda ctx, g: ctx.is_sensitive(g),

@@ -31,6 +31,8 @@ class PairVerdict:
     """The pair's reasons in a few words, for the list of a family's other pairs."""
     subject_label: str
     other_label: str
+    remedy: str = ""
+    """What to do beyond the rule's remediation, for this pair (e.g. another body's list)."""
 
     @property
     def identity(self) -> str:

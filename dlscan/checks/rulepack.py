@@ -22,7 +22,7 @@ from dlscan.support.errors import InputError
 from dlscan.support.patterns import Pattern, linear_pattern
 from dlscan.support.yamlfile import LineDict, load_yaml
 
-_TOP_KEYS = frozenset({"settings", "rules", "custom_rules", "boundary"})
+_TOP_KEYS = frozenset({"settings", "vocabulary", "rules", "custom_rules", "boundary"})
 _SETTING_KEYS = frozenset({"external_marker", "sensitive_keywords", "personal_mail_domains"})
 _RULE_KEYS = frozenset(
     {"slug", "title", "severity", "sensitive_severity", "enabled", "params", "rationale", "remediation"}
@@ -120,22 +120,50 @@ class RulePack:
     boundary: BoundarySettings = field(default_factory=BoundarySettings)
 
 
-def default_pack_path() -> Path:
-    """The built-in pack: inside the installed package, or at the top of a source checkout."""
-    installed = resources.files("dlscan") / "rules" / "default.yaml"
-    if installed.is_file():
+def packs_folder() -> Path:
+    """The shipped packs: inside the installed package, or at the top of a source checkout."""
+    installed = resources.files("dlscan") / "rules"
+    if installed.is_dir():
         return Path(str(installed))
-    return Path(__file__).resolve().parents[2] / "rules" / "default.yaml"
+    return Path(__file__).resolve().parents[2] / "rules"
 
 
-def load_rule_pack(specs: Mapping[str, RuleSpec], user_pack: Path | None = None) -> RulePack:
+def default_pack_path() -> Path:
+    return packs_folder() / "default.yaml"
+
+
+def shipped_packs() -> dict[str, Path]:
+    """The packs dlscan ships besides the default, by name (`--rules health`): sector vocabularies."""
+    return {p.stem: p for p in sorted(packs_folder().glob("*.yaml")) if p.stem != "default"}
+
+
+def pack_reference(value: str, base: Path) -> Path:
+    """A `--rules` value or config entry: a shipped pack's name, or a file (relative to `base`)."""
+    if _PACK_NAME.fullmatch(value):
+        shipped = shipped_packs()
+        if value in shipped:
+            return shipped[value]
+        if not (base / value).exists():
+            known = ", ".join(shipped) or "none"
+            raise InputError(value, f"no rule pack of that name is shipped (shipped: {known}), and no such file")
+    return base / value
+
+
+_PACK_NAME = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def _label(path: Path) -> str:
+    return f"{path.stem} (shipped)" if path.parent == packs_folder() else str(path)
+
+
+def load_rule_pack(specs: Mapping[str, RuleSpec], *user_packs: Path) -> RulePack:
     default_path = default_pack_path()
     merged_settings: dict[str, Any] = {}
     merged_rules: dict[str, dict[str, Any]] = {code: {} for code in specs}
     custom: list[CustomRuleConfig] = []
     boundary = BoundarySettings()
     taken = set(specs)
-    files = [default_path] + ([user_pack] if user_pack else [])
+    files = [default_path, *user_packs]
     for path in files:
         document = load_yaml(path)
         _merge(path, document, specs, merged_settings, merged_rules)
@@ -167,7 +195,7 @@ def load_rule_pack(specs: Mapping[str, RuleSpec], user_pack: Path | None = None)
     return RulePack(
         settings=settings,
         rules=rules,
-        files=("built-in", *(str(f) for f in files[1:])),
+        files=("built-in", *(_label(f) for f in files[1:])),
         custom_rules=tuple(custom),
         boundary=boundary,
     )
@@ -183,6 +211,16 @@ def _merge(path: Path, document: Any, specs: Mapping[str, RuleSpec], settings: d
         _known_keys(path, section, _SETTING_KEYS, "setting")
         for key, value in section.items():
             settings[key] = _setting(path, section.line_of(key), key, value)
+    if "vocabulary" in mapping:
+        # A sector's words, added to those of the packs before it rather than replacing them.
+        section = _mapping(path, mapping["vocabulary"], "vocabulary", mapping.line_of("vocabulary"))
+        _known_keys(path, section, frozenset({"sensitive_keywords"}), "vocabulary key")
+        if "sensitive_keywords" in section:
+            line = section.line_of("sensitive_keywords")
+            added = _setting(path, line, "sensitive_keywords", section["sensitive_keywords"])
+            known = tuple(settings.get("sensitive_keywords", ()))
+            seen = {k.casefold() for k in known}
+            settings["sensitive_keywords"] = known + tuple(k for k in added if k.casefold() not in seen)
     if "rules" in mapping:
         section = _mapping(path, mapping["rules"], "rules", mapping.line_of("rules"))
         for code, body in section.items():

@@ -24,6 +24,8 @@ class SharedFacts:
         """(list id, audience) -> the list's reached recipients of that audience, in a stable order."""
         self.keywords: dict[str, str | None] = {}
         """List id -> the sensitive keyword of its name or address, if any."""
+        self.parties: dict[str, frozenset[str]] = {}
+        """List id -> the outside parties its mail reaches (`ScanContext.outside_parties`)."""
 
     @cached_property
     def classifications(self) -> Mapping[str, Classification]:
@@ -75,6 +77,21 @@ class SharedFacts:
     @cached_property
     def scanned_ids(self) -> frozenset[str]:
         return frozenset(x.id for x in self.mail_lists)
+
+    @cached_property
+    def address_book(self) -> list[DistributionList]:
+        """The lists the scan's people can pick in the address book: in a scan for one organisation of a
+        shared directory, its lists and every other mail-enabled list not hidden from address lists (the
+        other bodies' lists sit in the same address book); else the scanned lists. In the stable order."""
+        if self.boundary.own is None:
+            return self.mail_lists
+        scanned = self.scanned_ids
+        shown = (
+            x
+            for x in self.snapshot.lists.values()
+            if x.id in scanned or (x.mail_enabled and x.hidden_from_address_book is not True)
+        )
+        return sorted(shown, key=lambda x: (x.display_name.casefold(), x.id))
 
     @cached_property
     def members_unknown(self) -> frozenset[str]:

@@ -16,6 +16,7 @@ from typing import TextIO
 import click
 
 from dlscan import __version__
+from dlscan.checks.rulepack import pack_reference
 from dlscan.cli.collect import collect
 from dlscan.cli.m365 import collect_m365
 from dlscan.cli.run import run_command
@@ -89,9 +90,10 @@ def cli() -> None:
 )
 @click.option(
     "--rules",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Rule pack laid over the built-in one (copy rules/default.yaml to start).",
+    multiple=True,
+    metavar="PACK",
+    help="A rule pack laid over the built-in one: a shipped pack's name (health, education) or a file; "
+    "repeat to combine them, in order.",
 )
 @click.option("-f", "--format", "output_format", type=FormatChoice(), help="Output format.  [default: table]")
 @click.option(
@@ -142,7 +144,7 @@ def scan(
     source: Path,
     internal_domains: tuple[str, ...],
     config_path: Path | None,
-    rules: Path | None,
+    rules: tuple[str, ...],
     output_format: str | None,
     output: Path | None,
     details: Path | None,
@@ -161,7 +163,7 @@ def scan(
         source=source,
         internal_domains=internal_domains,
         config_domains=config.internal_domains,
-        rules=rules or config.rules,
+        rules=tuple(pack_reference(r, Path.cwd()) for r in rules) or config.rules,
         format=output_format or config.format or "table",
         output=output or config.output,
         details=details or config.details,
@@ -174,6 +176,8 @@ def scan(
         config=config_path,
     )
     result, code = execute_scan(request)
+    if result.summary.boundary_doubt:
+        click.echo(f"dlscan: warning: {result.summary.boundary_doubt}", err=True)
     if request.output is not None and sys.stderr.isatty():
         click.echo(f"dlscan: {len(result.findings)} findings written to {request.output}", err=True)
     return code
@@ -181,15 +185,15 @@ def scan(
 
 @cli.command("rules")
 @click.option(
-    "--rules", type=click.Path(path_type=Path), metavar="FILE", help="Show the rules as this pack configures them."
+    "--rules", multiple=True, metavar="PACK", help="Show the rules as these packs (names or files) configure them."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def list_rules(rules: Path | None, as_json: bool) -> int:
+def list_rules(rules: tuple[str, ...], as_json: bool) -> int:
     """List the rules: code, slug, severity, parameters and rationale."""
     from dlscan.checks import compile_custom_rules
     from dlscan.operations.runner import load_pack
 
-    pack = load_pack(rules)
+    pack = load_pack(tuple(pack_reference(r, Path.cwd()) for r in rules))
     rules_shown = [*pack.rules.values(), *(c.config for c in compile_custom_rules(pack))]
     if as_json:
         click.echo(json.dumps([_rule_document(r) for r in rules_shown], indent=2, ensure_ascii=False))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
 from dlscan.boundary.settings import BoundaryError, BoundarySettings
+from dlscan.checks.rulepack import pack_reference
 from dlscan.support.errors import InputError
 
 
@@ -23,7 +24,8 @@ from dlscan.support.errors import InputError
 class ScanConfig:
     internal_domains: tuple[str, ...] = ()
     organisation: str | None = None
-    rules: Path | None = None
+    rules: tuple[Path, ...] = ()
+    """Rule packs laid over the built-in one, in order: shipped packs by name, or files."""
     format: str | None = None
     output: Path | None = None
     details: Path | None = None
@@ -213,6 +215,14 @@ def _outputs(path: Path, section: dict[str, Any]) -> tuple[dict[str, Path], dict
     return outputs, {k: v for k, v in section.items() if k not in formats}
 
 
+def _packs(path: Path, value: Any, base: Path) -> tuple[Path, ...]:
+    """`rules = "pack.yaml"` or `rules = ["health", "ours.yaml"]`: shipped packs by name, or files."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(v, str) and v for v in names):
+        raise InputError(path, "'rules' in [scan] must be a pack's name or file, or a list of them")
+    return tuple(pack_reference(name, base) for name in names)
+
+
 def _refuse_unknown_tables(path: Path, table: dict[str, Any], prefix: tuple[str, ...]) -> None:
     """A misspelt section would otherwise be ignored in silence."""
     for name, value in table.items():
@@ -242,6 +252,8 @@ def _section(path: Path, name: str, section: dict[str, Any], cls: type) -> Any:
 
 
 def _value(path: Path, section: str, key: str, hint: Any, value: Any, base: Path) -> Any:
+    if key == "rules" and section == "scan":
+        return _packs(path, value, base)
     options = [o for o in get_args(hint) if o is not type(None)] if isinstance(hint, types.UnionType) else [hint]
     kind = options[0]
     if kind is Path and isinstance(value, str):

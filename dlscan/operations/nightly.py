@@ -111,6 +111,14 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
             run_id = None if options.dry_run else store.start_run(source, started_at)
             began = time.monotonic()
             log.info("run started: source %s, history %s%s", source, history, " (dry run)" if options.dry_run else "")
+
+            def failed(message: str, logged: str) -> AlreadyReported:
+                """The night ends failed, resolving nothing; logged, so the command line prints nothing more."""
+                if run_id is not None:
+                    store.finish_run(run_id, "failed", _stamp(options), time.monotonic() - began, message=message)
+                log.error("%s", logged)
+                return AlreadyReported(message)
+
             try:
                 snapshot = _collect(source, config, log)
                 if run.keep_snapshot and not options.dry_run:
@@ -118,12 +126,15 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
 
                     write_snapshot(snapshot, run.keep_snapshot)
             except (DlscanError, OSError) as exc:
-                if run_id is not None:
-                    message = str(exc) if isinstance(exc, DlscanError) else f"cannot write snapshot: {exc}"
-                    store.finish_run(run_id, "failed", _stamp(options), time.monotonic() - began, message=message)
-                log.error("collection failed; no finding was resolved: %s", exc)
-                raise AlreadyReported(str(exc)) from exc  # logged: the command line prints nothing more
-            result = run_scan(snapshot, domains, pack)
+                message = str(exc) if isinstance(exc, DlscanError) else f"cannot write snapshot: {exc}"
+                raise failed(message, f"collection failed; no finding was resolved: {exc}") from exc
+            try:
+                result = run_scan(snapshot, domains, pack)
+            except DlscanError as exc:  # a boundary that matches nobody: the night cannot be judged
+                raise failed(str(exc), f"scan refused; no finding was resolved: {exc}") from exc
+            doubt = result.summary.boundary_doubt
+            if doubt:
+                raise failed(doubt, f"{doubt} Treated as a failed collection; no finding was resolved.")
             if not result.summary.source_whole:
                 log.warning("%s", result.summary.source.doubt())
             known_open = store.findings(open_only=True)
@@ -145,11 +156,8 @@ def _run_nightly(options: NightlyOptions, log: logging.Logger) -> NightlyResult:
                 *_last_size(last_good), size, len(known_open), len(lifecycle.with_status(Status.RESOLVED))
             )
             if problem and not options.accept_shrink:
-                if run_id is not None:
-                    store.finish_run(run_id, "failed", _stamp(options), time.monotonic() - began, message=problem)
-                log.error("%s; treated as a failed collection, no finding was resolved (--accept-shrink if it is "
-                          "real)", problem)  # fmt: skip
-                raise AlreadyReported(problem)
+                raise failed(problem, f"{problem}; treated as a failed collection, no finding was resolved "
+                                      "(--accept-shrink if it is real)")  # fmt: skip
             counts = lifecycle.counts()
             _log_lifecycle(log, counts, report)
             shown = _shown(lifecycle, options)

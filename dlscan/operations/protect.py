@@ -77,7 +77,7 @@ def job_inputs(config: DlscanConfig, history: Path) -> list[Named]:
         ("the run lock's owner file", history.parent / OWNER_NAME),
         ("the config file", config.path),
         ("the export it scans ([run] input)", config.run.input),
-        ("the rule pack ([scan] rules)", config.scan.rules),
+        *(("the rule pack ([scan] rules)", pack) for pack in config.scan.rules),
         ("the accepted risks ([run] suppressions)", config.run.suppressions),
         ("the history", history),
         ("the delta state ([collect.m365] delta_state)", m365.delta_state),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ class ScanRequest:
     source: Path
     internal_domains: tuple[str, ...] = ()
     config_domains: tuple[str, ...] = ()
-    rules: Path | None = None
+    rules: tuple[Path, ...] = ()
+    """Rule packs laid over the built-in one, in order."""
     format: str = "table"
     output: Path | None = None
     details: Path | None = None
@@ -45,11 +46,11 @@ class ScanRequest:
 
 
 def load_pack(
-    rules: Path | None, boundary: Mapping[str, Any] | None = None, organisation: str | None = None
+    rules: Sequence[Path] | None = (), boundary: Mapping[str, Any] | None = None, organisation: str | None = None
 ) -> RulePack:
     """Load and fully validate the rule pack, custom rules included, before any source is read; then lay
     the config's [boundary] and the organisation asked for over the pack's boundary."""
-    pack = load_rule_pack(rule_specs(), rules)
+    pack = load_rule_pack(rule_specs(), *(rules or ()))
     compile_custom_rules(pack)
     settings = pack.boundary.overlaid(boundary or {}).for_organisation(organisation)
     try:
@@ -96,7 +97,8 @@ def _threshold(value: str, option: str, *, allow_never: bool) -> Severity | None
 
 
 def _refuse_overwriting_input(request: ScanRequest) -> None:
-    inputs = [("the source", request.source), ("the rule pack", request.rules), ("the config file", request.config)]
+    packs = [("the rule pack", pack) for pack in request.rules]
+    inputs = [("the source", request.source), *packs, ("the config file", request.config)]
     outputs = [("--output", request.output), ("--details", request.details)]
     refuse_overwriting(outputs, inputs)
     for option, path in outputs:

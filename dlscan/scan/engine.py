@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from operator import attrgetter, countOf
 
 from dlscan.boundary import Audience, Boundary, TrustedPartner
+from dlscan.boundary.fit import checked_fit, organisation_fit
 from dlscan.checks import ScanContext, build_checks
 from dlscan.checks.base import Check, plural
 from dlscan.checks.rulepack import RulePack
@@ -37,6 +38,9 @@ class ScanSummary:
     """What each rule could not judge, as data, in rule order: only the rules that left something unjudged."""
     rules_run: tuple[str, ...] = ()
     """The codes of the rules that ran, in rule order."""
+    boundary_doubt: str | None = None
+    """Why the scan's organisation boundary looks wrong (it claims a sliver of the directory), if it does: a
+    nightly run treats that as a failed collection. Also among `boundary`, so every output shows it."""
 
     @property
     def source_whole(self) -> bool:
@@ -85,6 +89,10 @@ def run_scan(
     ctx = ScanContext(snapshot=snapshot, graph=graph, boundary=boundary, settings=pack.settings)
     findings: list[Finding] = []
     notes = list(snapshot.notes)
+    # Refused before any rule runs: a boundary that matches nobody would leave every list out, and report a
+    # clean directory.
+    fit = checked_fit(organisation_fit(boundary, snapshot.recipients, ctx.classifications))
+    doubt = fit.doubt() if fit is not None else None
     checks = build_checks(pack)
     # The rules build millions of short-lived objects (name forms, candidate sets) and no cycles worth
     # chasing: with the collector running, it walked them again and again (16 s of DL006 at 1M recipients).
@@ -103,9 +111,10 @@ def run_scan(
         internal_domains=boundary.domains,
         notes=tuple(notes),
         rule_files=pack.files,
-        boundary=tuple(boundary_notes(ctx)),
+        boundary=(*boundary_notes(ctx), *((doubt,) if doubt else ())),
         coverage=coverage,
         rules_run=tuple(check.code for check in checks),
+        boundary_doubt=doubt,
     )
     return ScanResult(findings=tuple(stable_order(findings)), summary=summary)
 
@@ -138,7 +147,8 @@ def boundary_notes(ctx: ScanContext) -> list[str]:
         notes.append(
             f"Scanned for the organisation '{own.name}' ({'; '.join(tests)}): others in the directory count as "
             f"external, and {all_lists - len(ctx.mail_lists)} of {all_lists} mail-enabled lists, which neither "
-            "reach nor are owned by its people, were left out."
+            "reach nor are owned by its people, were left out (DL005 still compares its lists with those in "
+            "the shared address book)."
         )
     partners = ctx.boundary.settings.partners
     applied: dict[TrustedPartner, list[str]] = {partner: [] for partner in partners}
