@@ -60,7 +60,12 @@ def test_a_hidden_membership_read_without_the_permission_is_unknown_not_empty():
     assert "open" not in result.summary.coverage_of("DL001").unjudged
     # The public list's partner is still found: what was seen is still judged.
     assert [f.list for f in result.findings if f.code == "DL001"] == ["Open Forum"]
-    assert "DL001" not in result.summary.clean_rules(result.findings)
+    # DL012 found nothing, yet is not called clean: it could not judge the hidden panel.
+    assert not [f for f in result.findings if f.code == "DL012"]
+    assert "DL012" not in result.summary.clean_rules(result.findings)
+    assert "DL012: the source could not read every member of 2 lists." in {
+        c.reason for c in result.summary.coverage if c.code == "DL012"
+    }
     note = next(n for n in result.summary.notes if "could not read every member" in n)
     assert "'Adoption Panel'" in note and "1 list nesting them" in note and "DL001" in note
 
@@ -135,7 +140,7 @@ def test_a_state_saved_by_a_dlscan_that_read_less_reads_that_kind_in_full(tmp_pa
         state.write_text(json.dumps(saved), encoding="utf-8")
         outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "b.json", "--delta-state", state)
     assert outcome.code == 0, outcome.err
-    assert "asked Graph for less than this dlscan reads of groups; read them in full" in outcome.err
+    assert "selected other properties than this dlscan reads; read groups in full" in outcome.err
     assert "applied Graph's changes since the last run to users, contacts\n" in outcome.err
     # Read in full, the panel's hidden membership is known again (the stale state had lost it).
     again = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
@@ -176,6 +181,41 @@ def test_a_dynamic_group_a_synced_group_and_a_team_say_where_the_fix_is_made():
     # DL020's fix is the rule's processing, not its text: no second sentence on where to change it.
     assert "change the rule" not in paused.remediation
     assert "Team" not in found[("DL001", "Open Forum")].detail
+
+
+def test_a_state_from_before_dlscan_kept_its_selection_reads_every_kind_in_full_and_says_so(
+    tmp_path, dlscan, monkeypatch
+):
+    """A state saved without `selected` cannot say what its links ask for: each kind is read in full once,
+    and the night names every one of them rather than claim an incremental read."""
+    state = tmp_path / "delta.json"
+    with GraphServer(_tenant()) as server:
+        assert collect_cli(dlscan, monkeypatch, server, tmp_path / "a.json", "--delta-state", state).code == 0
+        saved = json.loads(state.read_text(encoding="utf-8"))
+        del saved["selected"]
+        state.write_text(json.dumps(saved), encoding="utf-8")
+        outcome = collect_cli(dlscan, monkeypatch, server, tmp_path / "b.json", "--delta-state", state)
+    assert outcome.code == 0, outcome.err
+    for kind in ("users", "contacts", "groups"):
+        assert f"read {kind} in full" in outcome.err
+    assert "applied Graph's changes" not in outcome.err
+
+
+def test_granting_hidden_members_on_an_incremental_night_reads_the_groups_in_full(tmp_path):
+    """Graph's delta never sends again the members it hid: when --read-hidden-members is turned on, the
+    groups are read in full, so the hidden panel gets its members instead of looking empty."""
+    tenant = _tenant()
+    state = tmp_path / "delta.json"
+    with GraphServer(tenant) as server:
+        server.state.tokens["good-token"] = ALL_PERMISSIONS - {HIDDEN_MEMBERS}
+        first = M365Collector(settings_for(server), delta_state=state)
+        assert first.collect().lists["panel"].members_known is False
+        first.save_delta()
+        server.state.tokens["good-token"] = ALL_PERMISSIONS
+        night = M365Collector(settings_for(server, read_hidden_members=True), delta_state=state)
+        panel = night.collect().lists["panel"]
+    assert (panel.members, panel.members_known) == (("ann", "pat"), True)
+    assert [kind for kind, _ in night.reselected] == ["groups"]
 
 
 # Example answers from Microsoft's pages, as given (learn.microsoft.com/graph/api/…; the JSON is the pages').
@@ -243,3 +283,27 @@ def test_an_answer_holding_an_object_without_an_id_is_refused_in_one_line(tmp_pa
         "cannot place; nothing was written"
     ]
     assert not (tmp_path / "t.json").exists()
+
+
+def test_a_scan_for_one_body_keeps_a_hidden_list_it_cannot_place():
+    """A hidden list with no known owner reaches nobody seen, so it cannot be told to concern the body or
+    not: it stays in that body's scan, unjudged, rather than being left out as another body's."""
+    from dataclasses import replace
+
+    from dlscan.boundary.settings import BoundarySettings, Organisation
+    from dlscan.checks import rule_specs
+    from dlscan.checks.rulepack import load_rule_pack
+
+    tenant = _tenant()
+    tenant.owners["panel"] = []
+    for user in tenant.users.values():
+        user["companyName"] = "Corp"
+    with GraphServer(tenant) as server:
+        server.state.tokens["good-token"] = ALL_PERMISSIONS - {HIDDEN_MEMBERS}
+        snapshot = M365Collector(settings_for(server)).collect()
+    corp = Organisation(name="Corp", attribute="companyName", values=("Corp",))
+    pack = load_rule_pack(rule_specs())
+    pack = replace(pack, boundary=BoundarySettings(organisation="Corp", organisations=(corp,)))
+    result = run_scan(snapshot, [], pack)
+    assert "panel" in result.summary.coverage_of("DL001").unjudged
+    assert any("'Adoption Panel'" in n for n in result.summary.notes if "could not read every member" in n)

@@ -226,8 +226,16 @@ class Boundary:
 
     def other_organisation(self, recipient: Recipient) -> str | None:
         """The declared organisation, other than the scan's own, that the recipient belongs to, if any: in a
-        shared directory, the other body a list's mail reaches."""
-        return next((o.name for o in self.others if belongs(o, recipient)), None)
+        shared directory, the other body a list's mail reaches. Settled once per attribute value and DN."""
+        by_ou = self.cache.judged.get("others by OU")
+        if by_ou is None:
+            by_ou = self.cache.judged["others by OU"] = any(o.ous for o in self.others)  # type: ignore[assignment]
+        key = ("organisation", recipient.attributes, recipient.dn if by_ou else None)
+        known = self.cache.judged.get(key, key)
+        if known is key:
+            known = next((o.name for o in self.others if belongs(o, recipient)), None)
+            self.cache.judged[key] = known  # type: ignore[assignment]
+        return known  # type: ignore[return-value]
 
 
 def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:

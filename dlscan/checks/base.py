@@ -47,7 +47,8 @@ class Check(ABC):
         unknown = ctx.cache.members_unknown & ctx.cache.scanned_ids if self.judges_members else frozenset()
         if not unknown or own.everything:
             return own
-        return Coverage(own.code, own.unjudged | unknown, reason=own.reason)
+        reason = own.reason or f"{self.code}: the source could not read every member of {plural(len(unknown), 'list')}."
+        return Coverage(own.code, own.unjudged | unknown, reason=reason)
 
     def severity(self, ctx: ScanContext, group: DistributionList) -> Severity:
         return self.config.severity_for(ctx.is_sensitive(group))
@@ -177,8 +178,10 @@ def where_to_change(group: DistributionList, *, members: bool) -> str:
     members), and on-premises Active Directory for a list synchronised from there."""
     sentences = []
     if members and group.membership_rule is not None:
+        rule = group.membership_rule
+        shown = rule if len(rule) <= 160 else rule[:159] + "…"
         sentences.append(
-            f"Its members are set by its dynamic membership rule, so change the rule ({group.membership_rule}): "
+            f"Its members are set by its dynamic membership rule, so change the rule ({shown}): "
             "members cannot be added or removed by hand."
         )
     if group.synced_from_premises:

@@ -229,9 +229,11 @@ class ConfusableLists(Check):
             severity = self.config.severity_for(sensitive)
             out_domains = ctx.outside_parties(subject.id)
             reached = plural(len(ctx.reach_by_audience(subject.id, Audience.EXTERNAL)), "external recipient")
-            audience = (
-                f" '{subject.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); "
-                f"'{other.label}' reaches only internal recipients."
+            hidden = ctx.members_unknown(other.id)
+            audience = f" '{subject.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); " + (
+                f"the members of '{other.label}' are hidden from the source."
+                if hidden
+                else f"'{other.label}' reaches only internal recipients."
             )
             if sensitive and not ctx.is_sensitive(subject):
                 # The subject's own keyword is named once, by the finding; the other's is named here.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.checks.rulepack import PackSettings
@@ -113,10 +114,14 @@ class ScanContext:
         recipient that belongs to one."""
         found = self.cache.parties.get(list_id)
         if found is None:
+            # From the set of outside ids, unsorted: in a scan for one body of a shared directory, another
+            # body's list reaches only outsiders, and sorting them all was the cost.
             other = self.boundary.other_organisation if self.boundary.others else None
+            recipients, judged = self.snapshot.recipients, self.cache.classifications
             found = frozenset(
                 (other(r) if other else None) or domain_of(r.primary_address) or "?"
-                for r in self.reach_by_audience(list_id, Audience.EXTERNAL)
+                for r in (recipients[i] for i in self.cache.outside(list_id))
+                if judged[r.id].audience is Audience.EXTERNAL
             )
             self.cache.parties[list_id] = found
         return found
@@ -124,13 +129,17 @@ class ScanContext:
     def organisation_of(self, group: DistributionList) -> str | None:
         """The declared organisation, other than the scan's own, that a list belongs to: its owners', else
         the one most of its recipients belong to."""
+        if group.id in self.cache.bodies:
+            return self.cache.bodies[group.id]
         other = self.boundary.other_organisation
         recipients = self.snapshot.recipients
         owned = [other(recipients[o]) for o in group.owners or () if o in recipients]
+        # Its first thousand recipients are enough to tell whose list it is.
         counted = Counter(name for name in owned if name) or Counter(
-            name for r in self.graph.reach(group.id) if (name := other(recipients[r]))
+            name for r in islice(self.graph.reach(group.id), 1000) if (name := other(recipients[r]))
         )
-        return counted.most_common(1)[0][0] if counted else None
+        found = self.cache.bodies[group.id] = counted.most_common(1)[0][0] if counted else None
+        return found
 
     def lists_reaching(self, recipient_id: str) -> list[DistributionList]:
         """Mail-enabled lists (of the scan's organisation, if any) whose mail reaches the recipient, in the

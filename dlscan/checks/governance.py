@@ -82,17 +82,24 @@ class PausedMembershipRule(Check):
             if group.membership_rule is None or group.membership_rule_paused is not True:
                 continue
             size = len(ctx.receiving(group.id))
+            chosen = "the members" if ctx.members_unknown(group.id) else f"the {plural(size, 'recipient')}"
             yield self.finding(
                 ctx,
                 group,
                 related=group.membership_rule,
                 detail=(
-                    f"The list's dynamic membership rule, {group.membership_rule}, is paused: it reaches the "
-                    f"{plural(size, 'recipient')} the rule chose when it stopped, not those it would choose now."
+                    f"The list's dynamic membership rule, {group.membership_rule}, is paused: it reaches "
+                    f"{chosen} the rule chose when it stopped, not those it would choose now."
                 ),
             )
 
     def coverage(self, ctx: ScanContext) -> Coverage:
+        if ctx.snapshot.source.kind in ("ldif", "ldap"):
+            reason = (
+                "Active Directory has no dynamic membership rules (they live in Microsoft 365); DL020 was not "
+                "evaluated."
+            )
+            return Coverage(self.code, everything=True, reason=reason)
         unknown = frozenset(
             g.id for g in ctx.mail_lists if g.membership_rule is not None and g.membership_rule_paused is None
         )

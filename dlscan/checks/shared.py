@@ -24,6 +24,8 @@ class SharedFacts:
         """(list id, audience) -> the list's reached recipients of that audience, in a stable order."""
         self.keywords: dict[str, str | None] = {}
         """List id -> the sensitive keyword of its name or address, if any."""
+        self.bodies: dict[str, str | None] = {}
+        """List id -> the other declared organisation it belongs to (`ScanContext.organisation_of`)."""
         self.parties: dict[str, frozenset[str]] = {}
         """List id -> the outside parties its mail reaches (`ScanContext.outside_parties`)."""
 
@@ -43,8 +45,11 @@ class SharedFacts:
     def _concerns_organisation(self, group: DistributionList) -> bool:
         classifications = self.classifications
         owners = (o for o in group.owners or () if o in classifications)
+        owners = list(owners)
         if any(classifications[o].audience is Audience.INTERNAL for o in owners):
             return True
+        if group.id in self.members_unknown and not owners:
+            return True  # members unseen and no owner known: it may be the organisation's, so it stays in
         return len(self.graph.reach(group.id)) > len(self.outside(group.id))
 
     @cached_property

@@ -25,9 +25,9 @@ Examples:
 The app registration needs these Microsoft Graph application permissions, with admin consent:
 User.Read.All, GroupMember.Read.All, OrgContact.Read.All and Domain.Read.All (or Directory.Read.All).
 Secrets are never read from the command line: name an environment variable or a file.
-To read the members of groups whose membership is hidden, also grant Member.Read.Hidden and pass
---read-hidden-members; without it, Graph answers such a group as if it had no members, so dlscan
-records their members as unknown.
+Groups whose membership is hidden: without the Member.Read.Hidden permission Graph answers them as
+empty, so dlscan records their members as unknown. Grant it, then pass --read-hidden-members (only
+once it is granted).
 Graph does not say whether a distribution list accepts outside senders, nor who owns an Exchange list:
 those facts are recorded as unknown, and the scan says which rules could not judge them.
 """
@@ -69,7 +69,7 @@ those facts are recorded as unknown, and the scan says which rules could not jud
     "--read-hidden-members",
     is_flag=True,
     default=None,
-    help="The app holds Member.Read.Hidden: read the members of groups with hidden membership as whole.",
+    help="The app holds Member.Read.Hidden: take the members of groups with hidden membership as read in full.",
 )
 @click.option(
     "--delta-state",
@@ -98,12 +98,10 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
     snapshot = override_domains(collector.collect(), value("internal_domains") or ())
     for kind in collector.restarted:
         click.echo(f"dlscan: Graph no longer accepts the saved delta state for {kind}; read them in full", err=True)
-    for kind in collector.reselected:
-        click.echo(
-            f"dlscan: the saved delta state asked Graph for less than this dlscan reads of {kind}; read them in full",
-            err=True,
-        )
-    applied = [kind for kind in KINDS if kind not in collector.restarted and kind not in collector.reselected]
+    for kind, why in collector.reselected:
+        click.echo(f"dlscan: {why}; read {kind} in full", err=True)
+    read_in_full = {kind for kind, _ in collector.reselected}
+    applied = [kind for kind in KINDS if kind not in collector.restarted and kind not in read_in_full]
     if collector.incremental and applied:
         click.echo(
             f"dlscan: incremental collection: applied Graph's changes since the last run to {', '.join(applied)}",

@@ -99,8 +99,10 @@ def run_scan(
     with collector_paused(settle=True):
         for found in run_checks(checks, ctx, parallel_from=parallel_from):
             findings.extend(found)
+    own = [check.coverage(ctx) for check in checks]
     coverage = tuple(c for c in (check.full_coverage(ctx) for check in checks) if not c.complete)
-    notes.extend(c.reason for c in coverage if c.reason and c.reason not in notes)
+    # Each rule's own reason is a note; the lists whose members are unknown are one note for all rules.
+    notes.extend(c.reason for c in own if c.reason and c.reason not in notes)
     notes.extend(members_unknown_note(ctx, checks))
     unresolved = countOf(map(_KIND, snapshot.recipients.values()), RecipientKind.UNRESOLVED)  # in C: a million in 10 ms
     summary = ScanSummary(
@@ -125,14 +127,14 @@ def members_unknown_note(ctx: ScanContext, checks: list[Check]) -> list[str]:
     if not unknown:
         return []
     lists = ctx.snapshot.lists
-    hidden = sorted((lists[i].label for i in unknown if not lists[i].members_known), key=str.casefold)
+    hidden = sorted((x.label for i in ctx.cache.members_unknown if not (x := lists[i]).members_known), key=str.casefold)
     shown = ", ".join(f"'{name}'" for name in hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
-    nesting = len(unknown) - len(hidden)
-    around = f" or the {plural(nesting, 'list')} nesting them" if nesting else ""
+    nesting = sum(1 for i in unknown if lists[i].members_known)
+    around = f", and the {plural(nesting, 'list')} nesting them," if nesting else ""
     codes = ", ".join(check.code for check in checks if check.judges_members)
     return [
-        f"The source could not read every member of {plural(len(hidden), 'list')} ({shown}): {codes} reported "
-        f"what was seen, and left them{around} unjudged, never clean."
+        f"The source could not read every member of {plural(len(hidden), 'list')} ({shown}): {codes} report "
+        f"what was seen; these lists{around} are left unjudged, never called clean."
     ]
 
 

@@ -51,9 +51,20 @@ def _placed(page: dict[str, Any], url: str) -> dict[str, Any]:
     none (group-list.md, user-list.md); Graph itself always gives one, and an object without one could be
     matched to nothing, so such an answer is refused, never read in part."""
     for item in page.get("value") or ():
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+        if not _has_id(item) or not all(map(_has_id, _changes(item))):
             raise GraphError(200, "", "the answer holds an object without an id, which dlscan cannot place", url)
     return page
+
+
+def _has_id(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("id"), str) and bool(item["id"])
+
+
+def _changes(item: Any) -> list[Any]:
+    """A delta object's changed members and owners (members@delta, owners@delta), each needing an id too."""
+    if not isinstance(item, dict):
+        return []
+    return [c for key in ("members@delta", "owners@delta") for c in (item.get(key) or ())]
 
 
 class _RecordedRetry(RetryHandler):

@@ -62,8 +62,8 @@ class M365Collector:
         self.incremental = False
         self.restarted: list[str] = []
         """Kinds whose delta token Graph no longer accepted, read in full instead."""
-        self.reselected: list[str] = []
-        """Kinds of an incremental run whose saved link asked for less than this dlscan reads, read in full."""
+        self.reselected: list[tuple[str, str]] = []
+        """(kind, why) for each kind of an incremental run whose saved link could not serve, read in full."""
         self.progress = progress or Progress("reading Microsoft 365")
         self.waits: list[float] = []
         """Every wait before a retry during the last collection, as asked for (tests read it)."""
@@ -76,7 +76,10 @@ class M365Collector:
         state = None
         if self.delta_path is not None:
             state = load_state(self.delta_path, self.settings.service_root, self.settings.tenant_id)
+            if state is not None and state.hidden_members_read != self.settings.read_hidden_members:
+                state.requires("groups", "the saved delta state was read with another --read-hidden-members")
             state = state or DeltaState(self.settings.service_root, self.settings.tenant_id)
+            state.hidden_members_read = self.settings.read_hidden_members
         sign_in = GraphSignIn(self.settings)
         client = GraphClient(self.settings, sign_in)
         try:
@@ -112,7 +115,8 @@ class M365Collector:
         return tenant
 
     async def _read_delta(self, client: GraphClient, state: DeltaState) -> _Tenant:
-        self.incremental = bool(state.links)
+        self.incremental = bool(state.links or state.dropped)
+        self.reselected = [(kind, state.reasons[kind]) for kind in state.dropped]
         tenant = _Tenant()
         await self._all(client, DOMAINS, tenant.domains)
         await _together(
@@ -131,8 +135,6 @@ class M365Collector:
     async def _delta_of(self, client: GraphClient, state: DeltaState, kind: str) -> None:
         link = state.links.get(kind)
         if link is None:
-            if self.incremental:
-                self.reselected.append(kind)
             state.start_over(kind)
             await self._follow_delta(client, state, kind, first_url(kind))
             return
@@ -247,9 +249,9 @@ class M365Collector:
 
 
 def _hidden_note(count: int) -> str:
-    groups = "1 group" if count == 1 else f"{count} groups"
+    groups = "1 group hides its" if count == 1 else f"{count} groups hide their"
     return (
-        f"{groups} hide their membership (visibility HiddenMembership): Microsoft Graph gives their members only "
+        f"{groups} membership (visibility HiddenMembership): Microsoft Graph gives their members only "
         "to an app granted Member.Read.Hidden, and says nothing of those it leaves out. Grant it and collect "
         "with --read-hidden-members to judge them."
     )

@@ -55,6 +55,21 @@ class DeltaState:
     selected: dict[str, str] = field(default_factory=lambda: dict(KINDS))
     """What each kind's delta link was started with: a kind whose selection has changed since (a newer
     dlscan reads more) is read in full, as its link would never bring the new properties."""
+    hidden_members_read: bool = False
+    """Whether the groups were read with Member.Read.Hidden (--read-hidden-members): Graph's delta never
+    sends the members it hid before, so a change of it reads the groups in full."""
+    dropped: list[str] = field(default_factory=list)
+    """Kinds whose saved link was dropped when the state was loaded, to be read in full (not saved)."""
+
+    def requires(self, kind: str, reason: str) -> None:
+        """Read `kind` in full this time, for `reason`: its saved link cannot give what is now wanted."""
+        if kind in self.links and kind not in self.dropped:
+            self.dropped.append(kind)
+        self.start_over(kind)
+        self.reasons[kind] = reason
+
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each dropped kind is read in full, in words."""
 
     def start_over(self, kind: str) -> None:
         self.links.pop(kind, None)
@@ -112,6 +127,7 @@ def load_state(path: Path, service_root: str, tenant: str | None) -> DeltaState 
             members={g: dict(m) for g, m in document["members"].items()},
             owners={g: dict(m) for g, m in document.get("owners", {}).items()},
             selected=dict(document.get("selected", {})),
+            hidden_members_read=bool(document.get("hidden_members_read", False)),
         )
     except InputError:
         raise
@@ -123,7 +139,7 @@ def load_state(path: Path, service_root: str, tenant: str | None) -> DeltaState 
         raise UsageError(f"{path} holds the state of another tenant ({state.tenant or state.service_root})")
     for kind in KINDS:
         if state.selected.get(kind) != KINDS[kind]:
-            state.start_over(kind)
+            state.requires(kind, "the saved delta state selected other properties than this dlscan reads")
     return state
 
 
@@ -139,6 +155,7 @@ def save_state(path: Path, state: DeltaState) -> None:
         "members": state.members,
         "owners": state.owners,
         "selected": state.selected,
+        "hidden_members_read": state.hidden_members_read,
     }
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     with atomic_writer(path, binary=True, compress=path.suffix == ".gz") as stream:
