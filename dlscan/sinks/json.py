@@ -42,12 +42,24 @@ class JsonSink(Sink):
                 "rule_files": list(summary.rule_files),
             },
             "fix_first": [_to_fix_entry(item) for item in to_fix],
-            "findings": [_finding_entry(f, run, ranks) for f in stable_order(findings)],
+            "findings": [],
         }
         if run is not None:
             # The night's counts by status, as every format of the run gives them (docs/output.md).
             document["run"] = {"counts": dict(run.counts.named())}
-        stream.write(_encoded(document) + b"\n")
+        # Written finding by finding, each spliced in where the whole document would have it, byte for
+        # byte: a finding's evidence can list every outsider a list reaches, and the whole document at
+        # once held gigabytes (a shared service of a million recipients, scanned for one body).
+        head, tail = _encoded(document).split(_EMPTY_FINDINGS, 1)
+        ordered = stable_order(findings)
+        if not ordered:
+            stream.write(head + _EMPTY_FINDINGS + tail + b"\n")
+            return
+        stream.write(head + b'\n  "findings": [\n')
+        for n, finding in enumerate(ordered):
+            piece = _encoded(_finding_entry(finding, run, ranks))
+            stream.write((b",\n" if n else b"") + b"    " + piece.replace(b"\n", b"\n    "))
+        stream.write(b"\n  ]" + tail + b"\n")
 
 
 def _finding_entry(finding: Finding, run: RunView | None, ranks: dict[str, int]) -> dict[str, object]:
@@ -79,6 +91,10 @@ def _to_fix_entry(item: ToFix) -> dict[str, object]:
         "codes": list(item.codes),
         "findings": [f.finding_id for f in item.findings],
     }
+
+
+_EMPTY_FINDINGS = b'\n  "findings": []'
+"""The findings' place in the indented document (top level, so indented by two spaces: unique)."""
 
 
 def _encoded(document: dict) -> bytes:
