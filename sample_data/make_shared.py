@@ -8,13 +8,9 @@ per organisation with sample_data/shared_service.toml (see docs/boundary.md).
 
 from __future__ import annotations
 
-import sys
-import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dlscan.sources.ldif import format_record
+from sample_ldif import SampleLdif
 
 BASE = "DC=wyvernshared,DC=example"
 MAIL = "wyvernshared.example"
@@ -25,46 +21,14 @@ ORGANISATIONS = {
 }
 
 
-def guid(dn: str) -> bytes:
-    return uuid.uuid5(uuid.NAMESPACE_URL, "shared:" + dn).bytes_le
-
-
 def build() -> str:
-    records: list[tuple[str, list[tuple[str, object]]]] = []
-
-    def add(dn: str, attrs: list[tuple[str, object]]) -> str:
-        records.append((dn, [(k, v) for k, v in attrs if v is not None]))
-        return dn
-
-    add(BASE, [("objectClass", "domainDNS"), ("objectGUID", guid(BASE))])
-    config = f"CN=Transport Settings,CN=Shared,CN=Microsoft Exchange,CN=Services,CN=Configuration,{BASE}"
-    add(
-        f"CN={MAIL},CN=Accepted Domains,{config}",
-        [
-            ("objectClass", "msExchAcceptedDomain"),
-            ("msExchAcceptedDomainName", MAIL),
-            ("msExchAcceptedDomainFlags", "0"),
-        ],
-    )
+    ldif = SampleLdif(BASE, MAIL, "shared")
+    add, guid = ldif.add, ldif.guid
+    ldif.domain()
     people: dict[str, list[str]] = {}
     for ou, (company, names) in ORGANISATIONS.items():
         for name in names:
-            local = name.lower().removeprefix("dr ").replace(" ", ".")
-            dn = f"CN={name},OU={ou},OU=Staff,{BASE}"
-            people.setdefault(ou, []).append(dn)
-            add(
-                dn,
-                [
-                    ("objectClass", "user"),
-                    ("displayName", name),
-                    ("company", company),
-                    ("objectGUID", guid(dn)),
-                    ("userAccountControl", "512"),
-                    ("mail", f"{local}@{MAIL}"),
-                    ("proxyAddresses", f"SMTP:{local}@{MAIL}"),
-                    ("msExchRecipientTypeDetails", "1"),
-                ],
-            )
+            people.setdefault(ou, []).append(ldif.user(f"CN={name},OU={ou},OU=Staff,{BASE}", name, company))
     # A locum whose record nobody finished: no company, so no organisation can claim them.
     locum = add(
         f"CN=Locum Pharmacist,OU=Staff,{BASE}",
@@ -99,21 +63,7 @@ def build() -> str:
     visiting = contact("Visiting Physio", f"visiting.physio@{MAIL}", "Brookside Surgery", "physio.jones@gmail.com")
 
     def group(name: str, local: str, members: list[str], owner: str) -> None:
-        dn = f"CN={name},OU=Groups,{BASE}"
-        add(
-            dn,
-            [
-                ("objectClass", "group"),
-                ("displayName", name),
-                ("groupType", "8"),
-                ("objectGUID", guid(dn)),
-                ("mail", f"{local}@{MAIL}"),
-                ("proxyAddresses", f"SMTP:{local}@{MAIL}"),
-                ("msExchRequireAuthToSendTo", "TRUE"),
-                ("managedBy", owner),
-                *[("member", m) for m in members],
-            ],
-        )
+        ldif.group(f"CN={name},OU=Groups,{BASE}", name, local, members, owner)
 
     trust, practice, council = people["Trust"], people["Practice"], people["Council"]
     group("Ward 7 Nurses", "ward7.nurses", trust[:3], trust[0])
@@ -124,7 +74,7 @@ def build() -> str:
     group("Prescribing Leads", "prescribing.leads", [practice[0], trust[3], locum], practice[0])
     group("Adult Safeguarding Hub", "safeguarding.hub", [council[0], trust[1], police], council[0])
     group("Brookside Clinical", "brookside.clinical", [*practice[:2], visiting], practice[0])
-    return "version: 1\n\n" + "".join(format_record(dn, attrs) for dn, attrs in records)  # type: ignore[arg-type]
+    return ldif.render()
 
 
 if __name__ == "__main__":

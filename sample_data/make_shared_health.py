@@ -16,13 +16,9 @@ directory that a scan for one body must still see:
 
 from __future__ import annotations
 
-import sys
-import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dlscan.sources.ldif_write import format_record
+from sample_ldif import SampleLdif
 
 BASE = "DC=wyvernhealth,DC=example"
 MAIL = "wyvernhealth.example"
@@ -34,65 +30,16 @@ BODIES = {
 }  # fmt: skip
 
 
-def guid(dn: str) -> bytes:
-    return uuid.uuid5(uuid.NAMESPACE_URL, "shared-health:" + dn).bytes_le
-
-
 def build() -> str:
-    records: list[tuple[str, list[tuple[str, object]]]] = []
-
-    def add(dn: str, attrs: list[tuple[str, object]]) -> str:
-        records.append((dn, [(k, v) for k, v in attrs if v is not None]))
-        return dn
-
-    add(BASE, [("objectClass", "domainDNS"), ("objectGUID", guid(BASE))])
-    config = f"CN=Transport Settings,CN=Shared,CN=Microsoft Exchange,CN=Services,CN=Configuration,{BASE}"
-    add(
-        f"CN={MAIL},CN=Accepted Domains,{config}",
-        [
-            ("objectClass", "msExchAcceptedDomain"),
-            ("msExchAcceptedDomainName", MAIL),
-            ("msExchAcceptedDomainFlags", "0"),
-        ],
-    )
+    ldif = SampleLdif(BASE, MAIL, "shared-health")
+    ldif.domain()
     people: dict[str, list[str]] = {}
     for short, (company, names) in BODIES.items():
         for name in names:
-            local = name.lower().removeprefix("dr ").replace(" ", ".")
-            dn = f"CN={name},OU={short},OU=People,{BASE}"
-            people.setdefault(short, []).append(dn)
-            add(
-                dn,
-                [
-                    ("objectClass", "user"),
-                    ("displayName", name),
-                    ("company", company),
-                    ("objectGUID", guid(dn)),
-                    ("userAccountControl", "512"),
-                    ("mail", f"{local}@{MAIL}"),
-                    ("proxyAddresses", f"SMTP:{local}@{MAIL}"),
-                    ("msExchRecipientTypeDetails", "1"),
-                ],
-            )
+            people.setdefault(short, []).append(ldif.user(f"CN={name},OU={short},OU=People,{BASE}", name, company))
 
     def group(name: str, local: str, members: list[str], owner: str, *, hidden: bool = False) -> None:
-        dn = f"CN={name},OU=Lists,{BASE}"
-        add(
-            dn,
-            [
-                ("objectClass", "group"),
-                ("displayName", name),
-                ("groupType", "8"),
-                ("objectGUID", guid(dn)),
-                ("mail", f"{local}@{MAIL}"),
-                ("mailNickname", local),
-                ("proxyAddresses", f"SMTP:{local}@{MAIL}"),
-                ("msExchRequireAuthToSendTo", "TRUE"),
-                ("msExchHideFromAddressLists", "TRUE" if hidden else None),
-                ("managedBy", owner),
-                *[("member", m) for m in members],
-            ],
-        )
+        ldif.group(f"CN={name},OU=Lists,{BASE}", name, local, members, owner, nickname=True, hidden=hidden)
 
     wht, wch, gp = people["WHT"], people["WCH"], people["GP"]
     group("WHT Discharge Team", "wht.discharge", wht[:3], wht[0])
@@ -103,7 +50,7 @@ def build() -> str:
     group("WCH Pharmacy", "wch.pharmacy", wch[:2], wch[1])
     group("Brookside Pharmacy", "brookside.pharmacy", gp[:2], gp[0])
     group("Brookside Practice Team", "brookside.team", gp, gp[0])
-    return "version: 1\n\n" + "".join(format_record(dn, attrs) for dn, attrs in records)  # type: ignore[arg-type]
+    return ldif.render()
 
 
 if __name__ == "__main__":

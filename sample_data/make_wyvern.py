@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dlscan.sources.ldif import format_record
+from dlscan.sources.ldif_write import format_record
 
 BASE = "DC=ad,DC=wyvern,DC=gov,DC=uk"
 CONFIG = f"CN=Configuration,{BASE}"
