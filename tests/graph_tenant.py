@@ -72,24 +72,28 @@ class Tenant:
                 self.remove_member(group_id, object_id)
 
     def add_member(self, group_id: str, member_id: str) -> None:
-        self.members.setdefault(group_id, []).append(member_id)
-        self.sequence += 1
-        self.member_changes.append((self.sequence, group_id, member_id, False))
+        self._relate(self.members, self.member_changes, group_id, member_id, removed=False)
 
     def remove_member(self, group_id: str, member_id: str) -> None:
-        self.members[group_id].remove(member_id)
-        self.sequence += 1
-        self.member_changes.append((self.sequence, group_id, member_id, True))
+        self._relate(self.members, self.member_changes, group_id, member_id, removed=True)
 
     def add_owner(self, group_id: str, owner_id: str) -> None:
-        self.owners.setdefault(group_id, []).append(owner_id)
-        self.sequence += 1
-        self.owner_changes.append((self.sequence, group_id, owner_id, False))
+        self._relate(self.owners, self.owner_changes, group_id, owner_id, removed=False)
 
     def remove_owner(self, group_id: str, owner_id: str) -> None:
-        self.owners[group_id].remove(owner_id)
+        self._relate(self.owners, self.owner_changes, group_id, owner_id, removed=True)
+
+    def _relate(
+        self, relation: dict[str, list[str]], log: list, group_id: str, object_id: str, *, removed: bool
+    ) -> None:
+        """A member or owner added or removed, and the change logged for the group delta."""
+        ids = relation.setdefault(group_id, [])
+        if removed:
+            ids.remove(object_id)
+        else:
+            ids.append(object_id)
         self.sequence += 1
-        self.owner_changes.append((self.sequence, group_id, owner_id, True))
+        log.append((self.sequence, group_id, object_id, removed))
 
     def hides_members(self, group_id: str) -> bool:
         """group.md: with `HiddenMembership` visibility, only members (and readers granted
