@@ -41,9 +41,9 @@ class Check(ABC):
         """What this rule could not judge, because the source does not say, once it has run."""
         return Coverage(self.code)
 
-    def full_coverage(self, ctx: ScanContext) -> Coverage:
-        """`coverage`, with the lists whose members are known only in part when the rule judges members."""
-        own = self.coverage(ctx)
+    def full_coverage(self, ctx: ScanContext, own: Coverage) -> Coverage:
+        """The rule's own `coverage`, with the lists whose members are known only in part when the rule
+        judges members."""
         unknown = ctx.cache.members_unknown & ctx.cache.scanned_ids if self.judges_members else frozenset()
         if not unknown or own.everything:
             return own

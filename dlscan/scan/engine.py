@@ -100,7 +100,8 @@ def run_scan(
         for found in run_checks(checks, ctx, parallel_from=parallel_from):
             findings.extend(found)
     own = [check.coverage(ctx) for check in checks]
-    coverage = tuple(c for c in (check.full_coverage(ctx) for check in checks) if not c.complete)
+    full = (check.full_coverage(ctx, mine) for check, mine in zip(checks, own, strict=True))
+    coverage = tuple(c for c in full if not c.complete)
     # Each rule's own reason is a note; the lists whose members are unknown are one note for all rules.
     notes.extend(c.reason for c in own if c.reason and c.reason not in notes)
     notes.extend(members_unknown_note(ctx, checks))
