@@ -52,6 +52,8 @@ class Boundary:
     group_members: frozenset[str] = frozenset()
     """Recipients inside the own organisation's groups, nesting expanded (whatever the groups' mail settings)."""
     others: tuple[Organisation, ...] = ()
+    others_by_ou: bool = False
+    """Another organisation is told by OU: then a recipient's DN, not only its attributes, decides its body."""
     cache: BoundaryCache = field(default_factory=BoundaryCache, compare=False, repr=False)
     """Judgements already made: the one part of a Boundary that fills up as a scan runs."""
 
@@ -71,7 +73,7 @@ class Boundary:
         tenant = settings.tenant_members if settings.tenant_members is not None else snapshot.source.kind == "m365"
         members = _group_members(snapshot, own) if own is not None and own.groups else frozenset()
         others = tuple(o for o in settings.organisations if o is not own)
-        return cls(domains, settings, tenant, own, members, others)
+        return cls(domains, settings, tenant, own, members, others, any(o.ous for o in others))
 
     def internal_declaration(self, domain: str | None) -> DomainDeclaration | None:
         if not domain:
@@ -227,10 +229,7 @@ class Boundary:
     def other_organisation(self, recipient: Recipient) -> str | None:
         """The declared organisation, other than the scan's own, that the recipient belongs to, if any: in a
         shared directory, the other body a list's mail reaches. Settled once per attribute value and DN."""
-        by_ou = self.cache.judged.get("others by OU")
-        if by_ou is None:
-            by_ou = self.cache.judged["others by OU"] = any(o.ous for o in self.others)  # type: ignore[assignment]
-        key = ("organisation", recipient.attributes, recipient.dn if by_ou else None)
+        key = ("organisation", recipient.attributes, recipient.dn if self.others_by_ou else None)
         known = self.cache.judged.get(key, key)
         if known is key:
             known = next((o.name for o in self.others if belongs(o, recipient)), None)
