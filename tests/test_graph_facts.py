@@ -30,7 +30,7 @@ def _tenant() -> Tenant:
     tenant.groups["all"] = M365_GROUP | {"id": "all", "displayName": "All Panels", "mail": "panels@corp.example",
                                          "visibility": "Private"}  # fmt: skip
     tenant.groups["open"] = M365_GROUP | {"id": "open", "displayName": "Open Forum", "mail": "forum@corp.example",
-                                          "visibility": "Public"}  # fmt: skip
+                                          "visibility": "Public", "onPremisesSyncEnabled": None}  # fmt: skip
     tenant.members = {"panel": ["ann", "pat"], "all": ["bob", "panel"], "open": ["ann", "pat"]}
     tenant.owners = {"panel": ["ann"], "all": ["ann"], "open": ["ann"]}
     return tenant
@@ -169,6 +169,7 @@ def test_a_dynamic_group_a_synced_group_and_a_team_say_where_the_fix_is_made():
     waste, synced = snapshot.lists["waste"], snapshot.lists["synced"]
     assert (waste.membership_rule, waste.membership_rule_paused, waste.team) == (rule, True, True)
     assert (synced.membership_rule, synced.synced_from_premises, synced.team) == (None, True, None)
+    # group.md: null for a group never synchronised from on-premises, so it is mastered in the cloud.
     assert snapshot.lists["open"].synced_from_premises is False
 
     found = {(f.code, f.list): f for f in _scan(snapshot).findings}

@@ -60,6 +60,8 @@ class DeltaState:
     sends the members it hid before, so a change of it reads the groups in full."""
     dropped: list[str] = field(default_factory=list)
     """Kinds whose saved link was dropped when the state was loaded, to be read in full (not saved)."""
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each dropped kind is read in full, in words."""
 
     def requires(self, kind: str, reason: str) -> None:
         """Read `kind` in full this time, for `reason`: its saved link cannot give what is now wanted."""
@@ -67,9 +69,6 @@ class DeltaState:
             self.dropped.append(kind)
         self.start_over(kind)
         self.reasons[kind] = reason
-
-    reasons: dict[str, str] = field(default_factory=dict)
-    """Why each dropped kind is read in full, in words."""
 
     def start_over(self, kind: str) -> None:
         self.links.pop(kind, None)
