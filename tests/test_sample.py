@@ -92,3 +92,9 @@ def test_json_output_is_laid_out_as_the_standard_library_lays_it_out():
     stream = io.BytesIO()
     sink_classes()["json"]().write(result, [damaged], stream)
     assert json.loads(stream.getvalue())["findings"][0]["list"] == "Team \udc80"
+    # So can an outsider's address in a finding's evidence, which goes to the encoder as it is.
+    listed = next(f for f in result.findings if f.evidence)
+    evidence = (dataclasses.replace(listed.evidence[0], subject="x\udc80@example.com"), *listed.evidence[1:])
+    stream = io.BytesIO()
+    sink_classes()["json"]().write(result, [dataclasses.replace(listed, evidence=evidence)], stream)
+    assert json.loads(stream.getvalue())["findings"][0]["evidence"][0]["subject"] == "x\udc80@example.com"

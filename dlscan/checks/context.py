@@ -221,17 +221,26 @@ class ScanContext:
 
     def recipients_evidence(self, list_id: str, recipients: Sequence[Recipient]) -> tuple[Evidence, ...]:
         """Each recipient with why it counts as it does and the nesting path from the list that reaches
-        it: what a finding that names one example counts."""
-        paths = self.graph.paths(list_id, [r.id for r in recipients])
-        return tuple(
-            Evidence(
-                subject=r.primary_address or r.label,
-                subject_id=r.id,
-                note=self.cache.classifications[r.id].reason,
-                path=self.names(paths.get(r.id, ())),
-            )
-            for r in recipients
-        )
+        it: what a finding that names one example counts. Made once per list and recipient, whichever rules
+        ask (DL001 and DL003 list the same outsiders, DL002 them again by nested list): in a body's scan of
+        a shared service, the lists reach most of a million outsiders."""
+        known = self.cache.evidence.setdefault(list_id, {})
+        missing = [r for r in recipients if r.id not in known]
+        if missing:
+            paths = self.graph.paths(list_id, [r.id for r in missing])
+            chains: dict[tuple[str, ...], tuple[str, ...]] = {}
+            for r in missing:
+                path = paths.get(r.id, ())
+                lists = path[:-1]
+                if lists not in chains:  # the chain of lists is shared by most recipients it leads to
+                    chains[lists] = self.names(lists)
+                known[r.id] = Evidence(
+                    subject=r.primary_address or r.label,
+                    subject_id=r.id,
+                    note=self.cache.classifications[r.id].reason,
+                    path=(*chains[lists], r.label) if path else (),
+                )
+        return tuple(known[r.id] for r in recipients)
 
     def describe(self, recipient: Recipient) -> str:
         """A recipient as a finding names it: label, kind and why it counts as it does."""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from dlscan.boundary import Audience, Boundary, Classification
+from dlscan.findings import Evidence
 from dlscan.graph import MembershipGraph, lists_above
 from dlscan.model import DistributionList, Recipient, Snapshot
 
@@ -28,6 +29,8 @@ class SharedFacts:
         """List id -> the other declared organisation it belongs to (`ScanContext.organisation_of`)."""
         self.parties: dict[str, frozenset[str]] = {}
         """List id -> the outside parties its mail reaches (`ScanContext.outside_parties`)."""
+        self.evidence: dict[str, dict[str, Evidence]] = {}
+        """List id -> recipient id -> the recipient as a finding on that list lists it (its nesting path)."""
 
     @cached_property
     def classifications(self) -> Mapping[str, Classification]:

@@ -63,10 +63,10 @@ class JsonSink(Sink):
 
 
 def _finding_entry(finding: Finding, run: RunView | None, ranks: dict[str, int]) -> dict[str, object]:
-    evidence = list(map(dataclasses.asdict, finding.evidence))
-    # The CSV's cells, with the numbers as numbers (and no rank as null).
+    # The CSV's cells, with the numbers as numbers (and no rank as null). The evidence goes as it is:
+    # orjson writes a dataclass as `asdict` would, in a tenth of the time (millions of entries at L).
     numbers = finding_numbers(finding, run, ranks)
-    return {**finding_row(finding, run, ranks), **numbers, "path": list(finding.path), "evidence": evidence}
+    return {**finding_row(finding, run, ranks), **numbers, "path": list(finding.path), "evidence": finding.evidence}
 
 
 def _unjudged_entry(coverage: Coverage) -> dict[str, object]:
@@ -104,4 +104,4 @@ def _encoded(document: dict) -> bytes:
     try:
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
     except orjson.JSONEncodeError:
-        return json.dumps(document, ensure_ascii=True, indent=2).encode("ascii")
+        return json.dumps(document, ensure_ascii=True, indent=2, default=dataclasses.asdict).encode("ascii")
