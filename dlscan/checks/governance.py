@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
-from dlscan.findings import Coverage, Finding
+from dlscan.findings import Coverage, Evidence, Finding
 from dlscan.model import RecipientKind
 
 
@@ -142,6 +142,7 @@ class StaleMembers(Check):
                 group,
                 related=stale[0].label,
                 detail=f"Direct members include {summary}: {shown}{more}.",
+                evidence=tuple(Evidence(m.label, m.id, note=_stale_reason(m)) for m in stale),
             )
 
 
