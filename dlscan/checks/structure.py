@@ -28,6 +28,14 @@ class NestingCycle(Check):
             group = lists[cycle[0]]
             loop = (*cycle, cycle[0])
             chain = " > ".join(ctx.names(loop))
+            closing = lists[cycle[-1]]
+            # The nesting that closes the loop, as ids: where a plan breaks the cycle.
+            closes = Evidence(
+                subject=f"'{closing.label}' contains '{group.label}'",
+                subject_id=f"{closing.id}|{group.id}",
+                note="the nesting that closes the cycle",
+                path=ctx.names(loop),
+            )
             yield self.finding(
                 ctx,
                 group,
@@ -35,6 +43,7 @@ class NestingCycle(Check):
                 identity="|".join(sorted(cycle)),
                 detail=f"'{group.label}' contains itself: {chain}.",
                 path=loop,
+                evidence=(closes,),
             )
 
 

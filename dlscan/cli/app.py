@@ -19,6 +19,7 @@ from dlscan import __version__
 from dlscan.checks.rulepack import pack_reference
 from dlscan.cli.collect import collect
 from dlscan.cli.m365 import collect_m365
+from dlscan.cli.plan import plan_command
 from dlscan.cli.run import run_command
 from dlscan.findings import Severity
 from dlscan.operations.config import ScanConfig, load_config
@@ -214,6 +215,7 @@ def list_rules(rules: tuple[str, ...], as_json: bool) -> int:
 
 collect.add_command(collect_m365)
 cli.add_command(run_command)
+cli.add_command(plan_command)
 cli.add_command(collect)
 
 

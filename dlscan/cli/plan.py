@@ -1,0 +1,121 @@
+"""`dlscan plan`: the changes that would resolve the findings, written for review and never applied."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from dlscan.checks.rulepack import pack_reference
+from dlscan.operations.config import ScanConfig, load_config
+
+_FORMATS = ("ldif", "md", "ps1")
+
+_EPILOG = """\b
+Examples:
+  dlscan plan export.ldif --format ldif --only DL013,DL015 --owner it.admin@example.org -o plan.ldif
+  dlscan plan corp.json.gz --format ps1 -o plan.ps1      (then: .\\plan.ps1, and .\\plan.ps1 -Apply)
+  dlscan plan export.ldif --format md --finding DL003-1a2b3c4d5e6f -o change-request.md
+
+The LDIF plan's way back is written beside it (plan.undo.ldif); the PowerShell plan takes -Undo; the
+Markdown plan says how to undo each change. See docs/remediation.md.
+"""
+
+
+@click.command("plan", epilog=_EPILOG)
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--format", "plan_format", type=click.Choice(_FORMATS), required=True, help="ldif, ps1 or md.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="FILE",
+    help="Write the plan here, atomically.",
+)
+@click.option("--only", "codes", metavar="CODE,...", help="Plan only the findings of these rules, e.g. DL003,DL013.")
+@click.option("--finding", "finding_ids", multiple=True, metavar="ID", help="Plan only this finding (repeatable).")
+@click.option(
+    "--owner", metavar="ADDRESS", help="Make this recipient (address, DN or id) the owner of lists without one."
+)
+@click.option(
+    "--marker-suffix", default=" (EXT)", show_default=True, help="What a rename adds to carry the external marker."
+)
+@click.option(
+    "--accepted-risks",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Accepted-risk file: never plan what it covers.",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="TOML config file ([scan], [boundary]).",
+)
+@click.option(
+    "-d",
+    "--internal-domain",
+    "internal_domains",
+    multiple=True,
+    metavar="DOMAIN",
+    help="A mail domain of the organisation (repeatable).",
+)
+@click.option("--rules", multiple=True, metavar="PACK", help="A rule pack laid over the built-in one (repeatable).")
+@click.option(
+    "--organisation", metavar="NAME", help="In a shared directory, plan for this organisation of the boundary."
+)
+@click.option("--allow-unresolved", is_flag=True, default=None, help="Scan even when members point at missing objects.")
+def plan_command(
+    source: Path,
+    plan_format: str,
+    output: Path,
+    codes: str | None,
+    finding_ids: tuple[str, ...],
+    owner: str | None,
+    marker_suffix: str,
+    accepted_risks: Path | None,
+    config_path: Path | None,
+    internal_domains: tuple[str, ...],
+    rules: tuple[str, ...],
+    organisation: str | None,
+    allow_unresolved: bool | None,
+) -> int:
+    """Write the changes that would resolve SOURCE's findings: LDIF, PowerShell or Markdown.
+
+    Nothing is applied: the plan is for a person to review and run. Each change reads the value the scan
+    saw first and is skipped if it has changed since; each carries its way back.
+    """
+    from dlscan.operations.planning import PlanRequest, execute_plan, undo_path  # the scan machinery loads only now
+    from dlscan.operations.runner import ScanRequest
+    from dlscan.remediation import PlanSettings
+
+    whole = load_config(config_path) if config_path else None
+    config = whole.scan if whole else ScanConfig()
+    scan = ScanRequest(
+        source=source,
+        internal_domains=internal_domains,
+        config_domains=config.internal_domains,
+        rules=tuple(pack_reference(r, Path.cwd()) for r in rules) or config.rules,
+        allow_unresolved=bool(allow_unresolved if allow_unresolved is not None else config.allow_unresolved),
+        boundary=whole.boundary if whole else {},
+        organisation=organisation or config.organisation,
+        config=config_path,
+    )
+    settings = PlanSettings(
+        marker_suffix=marker_suffix,
+        owner=owner,
+        codes=frozenset(c.strip().upper() for c in (codes or "").split(",") if c.strip()),
+        finding_ids=frozenset(finding_ids),
+    )
+    plan = execute_plan(PlanRequest(scan, plan_format, output, settings, accepted_risks))
+    if sys.stderr.isatty():
+        undo = f"; the way back in {undo_path(output)}" if plan_format == "ldif" else ""
+        click.echo(
+            f"dlscan: {len(plan.steps)} changes and {len(plan.manual)} steps by hand written to {output}{undo}",
+            err=True,
+        )
+    return 0

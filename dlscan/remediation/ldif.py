@@ -1,0 +1,63 @@
+"""The plan as LDIF change records (RFC 2849, `changetype: modify`), for `ldapmodify -c` or `ldifde -i -k`.
+
+Each change deletes the value the scan saw before it adds the new one, in one modify: if the directory
+has changed since, the delete fails, the whole change is refused, and the directory is left as it is.
+The way back is a second file, the same changes inverted, last first.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from dlscan.remediation.steps import Plan, Step, Tooling
+from dlscan.remediation.writer import PLAN_HEADER, PlanWriter, causes, describe, one_line
+from dlscan.sources.ldif_write import format_line
+
+
+class LdifPlan(PlanWriter):
+    name = "ldif"
+
+    def undo_file(self) -> bool:
+        return True
+
+    def write(self, plan: Plan, stream: TextIO) -> None:
+        stream.write(
+            f"# {PLAN_HEADER}\n# Source: {one_line(plan.source)}\n"
+            "# Apply with `ldapmodify -c -f FILE` (or `ldifde -i -k -f FILE`): a change whose old value is\n"
+            "# gone fails on its own, and the others go on.\n\nversion: 1\n"
+        )
+        elsewhere = []
+        for number, step in enumerate(plan.steps, 1):
+            if step.target.tooling is not Tooling.ACTIVE_DIRECTORY or not step.target.dn:
+                elsewhere.append(step)
+                continue
+            stream.write(f"\n# {number}. {one_line(describe(step))}\n# Resolves:\n")
+            stream.writelines(f"#   {cause}\n" for cause in causes(step))
+            stream.write(_record(step))
+        for step in elsewhere:
+            where = f"a {step.target.tooling.value} list" if step.target.dn else "no DN in the source"
+            stream.write(f"\n# Not in LDIF ({where}; see the PowerShell plan): {one_line(describe(step))}\n")
+        for manual in plan.manual:
+            stream.write(
+                f"\n# By hand, {manual.cause.finding_id} {manual.cause.rule} on '{one_line(manual.list_name)}': "
+                f"{one_line(manual.reason)}\n"
+            )
+        for finding_id in plan.accepted:
+            stream.write(f"\n# Accepted risk, not planned: {finding_id}\n")
+
+
+def _record(step: Step) -> str:
+    change = step.change
+    lines = [format_line("dn", step.target.dn or ""), "changetype: modify\n"]
+    if not change.guarded:
+        # A flag the scan saw as absent or FALSE alike: replaced (or, going back, removed) whatever it holds.
+        if change.added is not None:
+            lines += [f"replace: {change.attribute}\n", format_line(change.attribute, change.added.ldap), "-\n"]
+        else:
+            lines += [f"delete: {change.attribute}\n", "-\n"]
+        return "".join(lines)
+    if change.removed is not None:
+        lines += [f"delete: {change.attribute}\n", format_line(change.attribute, change.removed.ldap), "-\n"]
+    if change.added is not None:
+        lines += [f"add: {change.attribute}\n", format_line(change.attribute, change.added.ldap), "-\n"]
+    return "".join(lines)
