@@ -72,10 +72,10 @@ def build_plan(
     chosen = [f for f in _selected(findings, settings) if f.finding_id not in settings.accepted]
     for finding in chosen:
         group = snapshot.lists.get(finding.list_id)
-        reason = _cannot_change(group, finding) if group is not None else "it is about a recipient, not a list"
-        planner = _PLANNERS.get(finding.code)
+        planner = _PLANNERS.get(finding.code) if group is not None else None
+        reason = _cannot_change(group, finding) if group is not None else ""
         if planner is None:
-            reason = reason or _MANUAL.get(finding.code, "no directory change can decide it for the list's owner")
+            reason = reason or _MANUAL.get(finding.code, "no directory change in a plan can decide it")
         if reason:
             planning.by_hand(finding, reason)
             continue
@@ -191,6 +191,11 @@ _MANUAL = {
     "DL011": "flattening nested lists changes who owns which members: agree it with the owners",
     "DL012": "an empty list is retired or filled by its owner",
     "DL014": "which of two duplicate lists to keep is for their owners to agree",
+    "DL016": "a contact whose address delivers outside is corrected or removed after asking its owner",
+    "DL017": "a guest with an internal address is checked with the person it claims to be",
+    "DL018": "which list keeps the shared address is for their owners to agree",
+    "DL019": "a neighbouring body's domain is told apart by the names of its contacts, not changed",
+    "DL020": "a paused rule is resumed, or its list's members reviewed, in Microsoft 365",
 }
 """Why the rules without a planner leave their findings to people."""
 

@@ -1,0 +1,93 @@
+"""The plan as a change request in Markdown: what changes, why, who is affected, and how to undo it."""
+
+from __future__ import annotations
+
+import re
+from typing import TextIO
+
+from dlscan.remediation.steps import Action, Change, Plan, Step
+from dlscan.remediation.writer import PLAN_HEADER, PlanWriter, causes, describe, one_line
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def code(value: str) -> str:
+    """Inline code that holds any value: a fence longer than the value's longest run of backticks."""
+    text = one_line(value)
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _value(change: Change, *, new: bool) -> str:
+    value = change.added if new else change.removed
+    if value is None:
+        return "(empty)" if change.guarded else "(absent, or FALSE)"
+    return code(value.shown)
+
+
+def _change(change: Change) -> str:
+    if change.action is Action.REMOVE_MEMBER:
+        return f"remove {_value(change, new=False)} from `{change.attribute}`"
+    if change.action is Action.ADD_MEMBER:
+        return f"add {_value(change, new=True)} to `{change.attribute}`"
+    return f"`{change.attribute}` from {_value(change, new=False)} to {_value(change, new=True)}"
+
+
+def _who(step: Step) -> str:
+    change = step.change
+    if change.action in (Action.REMOVE_MEMBER, Action.ADD_MEMBER):
+        verb = "stop" if change.action is Action.REMOVE_MEMBER else "start"
+        return f"{step.affected} recipients {verb} receiving the list's mail through this membership."
+    if change.action is Action.RENAME:
+        return "No recipient changes; senders see the new name in the address book."
+    if change.action in (Action.SET_OWNER, Action.REMOVE_OWNER):
+        return "No recipient changes; the owner is who approves changes to the list."
+    return "No recipient changes; senders outside the organisation who do not authenticate are refused."
+
+
+class MarkdownPlan(PlanWriter):
+    name = "md"
+
+    def write(self, plan: Plan, stream: TextIO) -> None:
+        stream.write(f"# Change request: {len(plan.steps)} directory changes\n\n{PLAN_HEADER}\n\n")
+        stream.write(f"Source: {code(plan.source)}\n\n")
+        for number, step in enumerate(plan.steps, 1):
+            change, undo = step.change, step.inverse.change
+            stream.write(f"## {number}. {_escaped(describe(step))}\n\n")
+            stream.write(
+                f"- **List:** {code(step.target.name)} ({code(step.target.address or step.target.object_id)})\n"
+            )
+            stream.write(
+                f"- **Change:** `{change.attribute}` from {_value(change, new=False)} to {_value(change, new=True)}\n"
+            )
+            stream.write("- **Why:**\n")
+            stream.writelines(f"  - {_escaped(cause)}\n" for cause in causes(step))
+            stream.write(f"- **Who is affected:** {_who(step)}\n")
+            stream.write(
+                f"- **Undo:** set `{undo.attribute}` back from {_value(undo, new=False)} to {_value(undo, new=True)}\n"
+            )
+            if change.guarded:
+                stream.write(
+                    "- **If it changed since the scan:** the step is skipped, as the value it expects is gone.\n"
+                )
+            stream.write("\n")
+        if plan.manual:
+            stream.write("## By hand\n\n")
+            for manual in plan.manual:
+                cause = manual.cause
+                stream.write(
+                    f"- {code(cause.finding_id)} {cause.rule} on {code(manual.list_name)}: {_escaped(manual.reason)}\n"
+                )
+            stream.write("\n")
+        if plan.accepted:
+            stream.write("## Accepted risks, not planned\n\n")
+            stream.writelines(f"- {code(finding_id)}\n" for finding_id in plan.accepted)
+
+
+_SPECIALS = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def _escaped(text: str) -> str:
+    """Prose with directory names in it, Markdown's specials escaped so that a name cannot add a link."""
+    return _SPECIALS.sub(r"\\\1", one_line(text))

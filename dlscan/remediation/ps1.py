@@ -1,0 +1,217 @@
+"""The plan as a PowerShell script, for the ActiveDirectory module, Exchange Server and Exchange Online.
+
+The script changes nothing unless run with -Apply (without it every cmdlet runs with -WhatIf), and with
+-Undo it makes each change's inverse, last change first. Every step first reads the value the scan saw
+and is skipped, with a logged reason, if the directory holds something else now. Every value from the
+directory is a single-quoted literal, so no name can run code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from dlscan.remediation.steps import Action, Change, Plan, Step, Tooling
+from dlscan.remediation.writer import PLAN_HEADER, PlanWriter, causes, describe, one_line
+
+_QUOTES = "'\u2018\u2019\u201a\u201b"
+"""PowerShell ends a single-quoted string at any of these; each is doubled inside one."""
+
+
+def quoted(value: str) -> str:
+    """A PowerShell single-quoted literal: no expansion of `$`, backticks or subexpressions."""
+    return "'" + "".join(ch * 2 if ch in _QUOTES else ch for ch in value) + "'"
+
+
+def comment(text: str) -> str:
+    return "# " + one_line(text)
+
+
+_PRELUDE = """\
+[CmdletBinding()]
+param(
+    [switch]$Apply,
+    [switch]$Undo,
+    [string]$LogPath = (Join-Path $PSScriptRoot 'dlscan-plan.log')
+)
+Set-StrictMode -Version 3
+$ErrorActionPreference = 'Stop'
+$WhatIf = -not $Apply
+
+function Write-PlanLog([string]$Message) {
+    $line = '{0:u} {1}' -f (Get-Date), $Message
+    Add-Content -LiteralPath $LogPath -Value $line -Encoding UTF8
+    Write-Output $line
+}
+
+function Invoke-PlanStep([string]$Number, [string]$Summary, [scriptblock]$Test, [scriptblock]$Change) {
+    if (-not (& $Test)) {
+        Write-PlanLog "step ${Number} skipped: the directory no longer holds what the scan saw ($Summary)"
+        return
+    }
+    & $Change
+    if ($WhatIf) { Write-PlanLog "step ${Number} would run (give -Apply to make it): $Summary" }
+    else { Write-PlanLog "step ${Number} done: $Summary" }
+}
+"""
+
+
+class PowerShellPlan(PlanWriter):
+    name = "ps1"
+
+    def write(self, plan: Plan, stream: TextIO) -> None:
+        stream.write("\ufeff")  # Windows PowerShell 5.1 reads a script without a BOM in the ANSI code page
+        stream.write(f"{comment(PLAN_HEADER)}\n{comment('Source: ' + plan.source)}\n")
+        stream.write("# Run as it is to see what it would do; -Apply makes the changes; -Undo reverses them.\n")
+        stream.write(_PRELUDE)
+        stream.write("\nif (-not $Undo) {\n")
+        for number, step in enumerate(plan.steps, 1):
+            stream.write(_step(str(number), step))
+        stream.write("}\nelse {\n")
+        for number, step in zip(range(len(plan.steps), 0, -1), reversed(plan.steps), strict=True):
+            stream.write(_step(f"{number} (undo)", step.inverse))
+        stream.write("}\n")
+        for manual in plan.manual:
+            stream.write(
+                comment(
+                    f"By hand, {manual.cause.finding_id} {manual.cause.rule} on '{manual.list_name}': {manual.reason}"
+                )
+                + "\n"
+            )
+        for finding_id in plan.accepted:
+            stream.write(comment(f"Accepted risk, not planned: {finding_id}") + "\n")
+
+
+def _step(number: str, step: Step) -> str:
+    test, change = _COMMANDS[(step.target.tooling, step.change.action)](step.target.dn or "", step)
+    lines = [f"    # {number}. {one_line(describe(step))}", *(f"    #   {cause}" for cause in causes(step))]
+    lines.append(f"    Invoke-PlanStep {quoted(number)} {quoted(one_line(describe(step)))} {{ {test} }} {{ {change} }}")
+    return "\n".join(lines) + "\n\n"
+
+
+def _identity(dn: str, step: Step) -> str:
+    """How the cmdlets name the list: its DN on premises, else its address (or id) in Exchange Online."""
+    target = step.target
+    return quoted(dn if target.tooling is Tooling.ACTIVE_DIRECTORY else (target.address or target.object_id))
+
+
+def _old(change: Change) -> str:
+    return quoted(change.removed.ldap) if change.removed else "$null"
+
+
+def _new(change: Change) -> str:
+    return quoted(change.added.ldap) if change.added else "$null"
+
+
+def _ad_rename(dn: str, step: Step) -> tuple[str, str]:
+    group = _identity(dn, step)
+    read = f"(Get-ADGroup -Identity {group} -Properties displayName).displayName -ceq {_old(step.change)}"
+    return read, f"Set-ADGroup -Identity {group} -DisplayName {_new(step.change)} -WhatIf:$WhatIf"
+
+
+def _ad_member(dn: str, step: Step) -> tuple[str, str]:
+    group, change = _identity(dn, step), step.change
+    members = f"@((Get-ADGroup -Identity {group} -Properties member).member)"
+    if change.action is Action.REMOVE_MEMBER:
+        return (
+            f"{members} -contains {_old(change)}",
+            f"Set-ADGroup -Identity {group} -Remove @{{member={_old(change)}}} -WhatIf:$WhatIf",
+        )
+    return (
+        f"{members} -notcontains {_new(change)}",
+        f"Set-ADGroup -Identity {group} -Add @{{member={_new(change)}}} -WhatIf:$WhatIf",
+    )
+
+
+def _ad_owner(dn: str, step: Step) -> tuple[str, str]:
+    group, change = _identity(dn, step), step.change
+    current = f"(Get-ADGroup -Identity {group} -Properties managedBy).managedBy"
+    read = f"{current} -eq {_old(change)}" if change.removed else f"-not {current}"
+    if change.added is None:
+        return read, f"Set-ADGroup -Identity {group} -Clear managedBy -WhatIf:$WhatIf"
+    return read, f"Set-ADGroup -Identity {group} -ManagedBy {_new(change)} -WhatIf:$WhatIf"
+
+
+def _exchange_senders(cmdlet: str) -> Callable[[str, Step], tuple[str, str]]:
+    def commands(dn: str, step: Step) -> tuple[str, str]:
+        group, required = _identity(dn, step), step.change.action is Action.REQUIRE_AUTHENTICATED_SENDERS
+        flag = "$true" if required else "$false"
+        read = f"(Get-{cmdlet} -Identity {group}).RequireSenderAuthenticationEnabled -ne {flag}"
+        return read, f"Set-{cmdlet} -Identity {group} -RequireSenderAuthenticationEnabled {flag} -WhatIf:$WhatIf"
+
+    return commands
+
+
+def _exchange_rename(cmdlet: str) -> Callable[[str, Step], tuple[str, str]]:
+    def commands(dn: str, step: Step) -> tuple[str, str]:
+        group = _identity(dn, step)
+        read = f"(Get-{cmdlet} -Identity {group}).DisplayName -ceq {_old(step.change)}"
+        return read, f"Set-{cmdlet} -Identity {group} -DisplayName {_new(step.change)} -WhatIf:$WhatIf"
+
+    return commands
+
+
+def _online_member(dn: str, step: Step) -> tuple[str, str]:
+    group, change = _identity(dn, step), step.change
+    members = (
+        f"@(Get-DistributionGroupMember -Identity {group} -ResultSize Unlimited | ForEach-Object PrimarySmtpAddress)"
+    )
+    if change.action is Action.REMOVE_MEMBER:
+        command = (
+            f"Remove-DistributionGroupMember -Identity {group} -Member {_old(change)} -Confirm:$false -WhatIf:$WhatIf"
+        )
+        return f"{members} -contains {_old(change)}", command
+    command = f"Add-DistributionGroupMember -Identity {group} -Member {_new(change)} -WhatIf:$WhatIf"
+    return f"{members} -notcontains {_new(change)}", command
+
+
+def _unified_links(link_type: str) -> Callable[[str, Step], tuple[str, str]]:
+    def commands(dn: str, step: Step) -> tuple[str, str]:
+        group, change = _identity(dn, step), step.change
+        links = f"@(Get-UnifiedGroupLinks -Identity {group} -LinkType {link_type} | ForEach-Object PrimarySmtpAddress)"
+        if change.added is None:
+            unlink = f"Remove-UnifiedGroupLinks -Identity {group} -LinkType {link_type} -Links {_old(change)}"
+            command = f"{unlink} -Confirm:$false -WhatIf:$WhatIf"
+            return f"{links} -contains {_old(change)}", command
+        command = f"Add-UnifiedGroupLinks -Identity {group} -LinkType {link_type} -Links {_new(change)} -WhatIf:$WhatIf"
+        return f"{links} -notcontains {_new(change)}", command
+
+    return commands
+
+
+def _online_owner(dn: str, step: Step) -> tuple[str, str]:
+    group, change = _identity(dn, step), step.change
+    owners = f"@((Get-DistributionGroup -Identity {group}).ManagedBy)"
+    read = f"{owners}.Count -le 1"  # Exchange gives owners by name: the one the scan saw is replaced, no other
+    value = _new(change) if change.added else "$null"
+    return (
+        read,
+        f"Set-DistributionGroup -Identity {group} -ManagedBy {value} -BypassSecurityGroupManagerCheck -WhatIf:$WhatIf",
+    )
+
+
+_AD, _ONLINE, _UNIFIED = Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_ONLINE, Tooling.MICROSOFT_365_GROUP
+_COMMANDS: dict[tuple[Tooling, Action], Callable[[str, Step], tuple[str, str]]] = {
+    (_AD, Action.RENAME): _ad_rename,
+    (_AD, Action.REMOVE_MEMBER): _ad_member,
+    (_AD, Action.ADD_MEMBER): _ad_member,
+    (_AD, Action.SET_OWNER): _ad_owner,
+    (_AD, Action.REMOVE_OWNER): _ad_owner,
+    (_AD, Action.REQUIRE_AUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
+    (_AD, Action.ALLOW_UNAUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
+    (_ONLINE, Action.RENAME): _exchange_rename("DistributionGroup"),
+    (_ONLINE, Action.REMOVE_MEMBER): _online_member,
+    (_ONLINE, Action.ADD_MEMBER): _online_member,
+    (_ONLINE, Action.SET_OWNER): _online_owner,
+    (_ONLINE, Action.REMOVE_OWNER): _online_owner,
+    (_ONLINE, Action.REQUIRE_AUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
+    (_ONLINE, Action.ALLOW_UNAUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
+    (_UNIFIED, Action.RENAME): _exchange_rename("UnifiedGroup"),
+    (_UNIFIED, Action.REMOVE_MEMBER): _unified_links("Members"),
+    (_UNIFIED, Action.ADD_MEMBER): _unified_links("Members"),
+    (_UNIFIED, Action.SET_OWNER): _unified_links("Owners"),
+    (_UNIFIED, Action.REMOVE_OWNER): _unified_links("Owners"),
+    (_UNIFIED, Action.REQUIRE_AUTHENTICATED_SENDERS): _exchange_senders("UnifiedGroup"),
+    (_UNIFIED, Action.ALLOW_UNAUTHENTICATED_SENDERS): _exchange_senders("UnifiedGroup"),
+}
+"""The test that the directory still holds what the scan saw, and the change, for each list and action."""

@@ -1,0 +1,140 @@
+"""`dlscan plan`: what each format writes, hostile names kept literal, accepted risks never planned.
+
+The PowerShell plan is read by a real PowerShell parser (tree-sitter's grammar for it), not by a pattern."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SAMPLE
+
+from dlscan.sources.ldif_write import format_record
+
+HOSTILE = [
+    "Crew'; Remove-ADUser -Identity x; '",
+    "Team $(Remove-Item C:\\ -Recurse) `n",
+    "Board \u2019; Stop-Computer; \u2018",
+    'Quote " and `backtick` and ${env:PATH}',
+    "Line one\nRemove-ADGroup -Identity x",
+    "[link](http://evil.example) <b>bold</b> | cell",
+]
+ALLOWED_COMMANDS = {
+    "Add-Content", "Get-Date", "Join-Path", "Write-Output", "Set-StrictMode", "Invoke-PlanStep", "Get-ADGroup",
+    "Set-ADGroup", "Get-DistributionGroup", "Set-DistributionGroup", "Write-PlanLog",
+}  # fmt: skip
+
+
+def _export(tmp_path):
+    records = [
+        format_record("DC=corp,DC=example", [("objectClass", "domainDNS")]),
+        format_record(
+            "CN=Alice,OU=Staff,DC=corp,DC=example", [("objectClass", "user"), ("mail", "alice@corp.example")]
+        ),
+        format_record(
+            "CN=Partner,OU=Contacts,DC=corp,DC=example", [("objectClass", "contact"), ("mail", "p@partner.example")]
+        ),
+    ]
+    for n, name in enumerate(HOSTILE):
+        attributes = [("objectClass", "group"), ("displayName", name), ("mail", f"list{n}@corp.example")]
+        attributes += [("member", "CN=Alice,OU=Staff,DC=corp,DC=example")]
+        attributes += [("member", "CN=Partner,OU=Contacts,DC=corp,DC=example")]
+        attributes += [("managedBy", "CN=Alice,OU=Staff,DC=corp,DC=example")]
+        records.append(format_record(f"CN=List {n},OU=Groups,DC=corp,DC=example", attributes))
+    path = tmp_path / "hostile.ldif"
+    path.write_text("version: 1\n\n" + "".join(records), encoding="utf-8")
+    return path
+
+
+def _plan(dlscan, source, tmp_path, plan_format, *extra):
+    output = tmp_path / f"plan.{plan_format}"
+    outcome = dlscan("plan", source, "-d", "corp.example", "--format", plan_format, "-o", output, *extra)
+    assert outcome.code == 0, outcome.err
+    return output
+
+
+def _nodes(node, kind):
+    if node.type == kind:
+        yield node
+    for child in node.children:
+        yield from _nodes(child, kind)
+
+
+def test_hostile_names_stay_literal_in_the_powershell_plan(dlscan, tmp_path):
+    tree_sitter = pytest.importorskip("tree_sitter")
+    grammar = pytest.importorskip("tree_sitter_powershell")
+    script = _plan(dlscan, _export(tmp_path), tmp_path, "ps1").read_bytes()
+    assert script.startswith(b"\xef\xbb\xbf")  # read as UTF-8 by Windows PowerShell 5.1 too
+    tree = tree_sitter.Parser(tree_sitter.Language(grammar.language())).parse(script)
+    assert not tree.root_node.has_error
+    commands = {n.text.decode() for n in _nodes(tree.root_node, "command_name")}
+    assert commands <= ALLOWED_COMMANDS, commands - ALLOWED_COMMANDS
+    literals = {_unquoted(n.text.decode()) for n in _nodes(tree.root_node, "verbatim_string_characters")}
+    for name in HOSTILE:
+        assert name in literals and f"{name} (EXT)" in literals
+    # Nothing from the directory is in a string PowerShell expands.
+    expandable = b" ".join(n.text for n in _nodes(tree.root_node, "expandable_string_literal"))
+    assert b"Remove" not in expandable and b"evil" not in expandable
+
+
+def _unquoted(literal: str) -> str:
+    inner = literal[1:-1]
+    for quote in "'\u2018\u2019\u201a\u201b":
+        inner = inner.replace(quote * 2, quote)
+    return inner
+
+
+def test_the_powershell_plan_runs_only_with_apply_and_carries_its_undo(dlscan, tmp_path):
+    script = _plan(dlscan, SAMPLE, tmp_path, "ps1", "--only", "DL003").read_text(encoding="utf-8-sig")
+    assert "$WhatIf = -not $Apply" in script
+    steps = [line for line in script.splitlines() if line.strip().startswith("Invoke-PlanStep")]
+    assert steps and all(line.count("-WhatIf:$WhatIf") == 1 for line in steps)
+    forward = [s for s in steps if "(undo)" not in s]
+    back = [s for s in steps if "(undo)" in s]
+    assert len(forward) == len(back) == 10
+    # Each guard reads the name the scan saw; the undo's guard reads the name the plan gave.
+    assert "-ceq 'Events Team' } { Set-ADGroup" in "\n".join(forward)
+    assert "-ceq 'Events Team (EXT)' } { Set-ADGroup" in "\n".join(back)
+
+
+def test_hostile_names_stay_literal_in_the_markdown_plan(dlscan, tmp_path):
+    markdown_it = pytest.importorskip("markdown_it")
+    text = _plan(dlscan, _export(tmp_path), tmp_path, "md").read_text(encoding="utf-8")
+    html = markdown_it.MarkdownIt("commonmark").render(text)  # raw HTML allowed, as CommonMark does
+    assert "<a " not in html and "<b>" not in html  # a name adds no link and no markup
+    assert html.count("[link](http://evil.example) &lt;b&gt;bold&lt;/b&gt; | cell") >= 3
+    assert "## By hand" in text and "**Who is affected:**" in text and "**Undo:**" in text
+
+
+def test_accepted_risks_are_never_planned(dlscan, tmp_path):
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text(
+        "suppressions:\n  - rule: DL003\n    list: events@wyvern.gov.uk\n    reason: a partner list by design\n"
+        "    expires: 2099-01-01\n    accepted_by: Data Protection Officer\n",
+        encoding="utf-8",
+    )
+    plan = _plan(dlscan, SAMPLE, tmp_path, "ldif", "--only", "DL003", "--accepted-risks", accepted)
+    text = plan.read_text(encoding="utf-8")
+    assert "Events Team (EXT)" not in text
+    assert "# Accepted risk, not planned: DL003-" in text
+    assert "Fostering Panel (EXT)" in text
+
+
+def test_findings_no_change_resolves_are_steps_by_hand_with_the_reason(dlscan, tmp_path):
+    text = _plan(dlscan, SAMPLE, tmp_path, "ldif", "--only", "DL007,DL014,DL013").read_text(encoding="utf-8")
+    assert "mail gateway" in text and "duplicate lists" in text
+    assert "give the new owner with --owner" in text  # an owner is never guessed
+    assert "\ndn:" not in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--owner", "nobody@nowhere.example"), "--owner 'nobody@nowhere.example' is no recipient"),
+        (("--marker-suffix", " (internal)"), "does not match the rule pack's external_marker"),
+    ],
+)
+def test_a_plan_that_cannot_be_made_is_one_line_and_exit_2(dlscan, tmp_path, extra, message):
+    output = tmp_path / "plan.ldif"
+    outcome = dlscan("plan", SAMPLE, "--format", "ldif", "-o", output, *extra)
+    assert outcome.code == 2
+    assert message in outcome.err and len(outcome.err.strip().splitlines()) == 1
+    assert not output.exists()
