@@ -138,3 +138,15 @@ def test_a_plan_that_cannot_be_made_is_one_line_and_exit_2(dlscan, tmp_path, ext
     assert outcome.code == 2
     assert message in outcome.err and len(outcome.err.strip().splitlines()) == 1
     assert not output.exists()
+
+
+def test_the_readme_plan_is_what_dlscan_writes(dlscan, tmp_path):
+    from conftest import ROOT
+
+    block = (ROOT / "README.md").read_text(encoding="utf-8").split("## Plans: from finding to fix", 1)[1]
+    shown = block.split("$ cat plan.ldif\n", 1)[1].split("$ ldapmodify", 1)[0]
+    written = _plan(
+        dlscan, SAMPLE, tmp_path, "ldif", "--only", "DL010,DL013", "--owner", "gareth.price@wyvern.gov.uk"
+    ).read_text(encoding="utf-8")
+    excerpt = "\n".join(line for line in shown.splitlines() if line != "…")
+    assert excerpt in written
