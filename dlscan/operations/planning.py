@@ -6,15 +6,10 @@ import datetime
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dlscan.boundary import parse_domain_option
-from dlscan.operations.protect import refuse_overwriting
-from dlscan.operations.runner import ScanRequest, load_pack
+from dlscan.operations.runner import ScanRequest, load_pack, refuse_overwriting_input, scan_source, write_atomically
 from dlscan.operations.suppressions import apply_suppressions, load_suppressions
-from dlscan.remediation import Plan, PlanSettings, PlanWriter, build_plan, plan_writers
-from dlscan.scan.engine import run_scan
-from dlscan.sources import load_source
-from dlscan.support.atomic import atomic_writer
-from dlscan.support.errors import DlscanError, UsageError
+from dlscan.remediation import Plan, PlanSettings, build_plan, plan_writers
+from dlscan.support.errors import UsageError
 from dlscan.support.memory import settled_job
 
 
@@ -44,31 +39,17 @@ def execute_plan(request: PlanRequest) -> Plan:
     outputs = [("--output", request.output)]
     if writer.undo_file():
         outputs.append(("the undo plan", undo_path(request.output)))
-    inputs = [("the source", scan.source), ("the config file", scan.config)]
-    inputs.append(("the accepted-risk file", request.accepted_risks))
-    refuse_overwriting(outputs, [*inputs, *(("the rule pack", pack) for pack in scan.rules)])
+    refuse_overwriting_input(scan, outputs, [("the accepted-risk file", request.accepted_risks)])
     with settled_job():
-        domains = [parse_domain_option(d, "--internal-domain") for d in scan.internal_domains]
-        domains += [parse_domain_option(d, "config file") for d in scan.config_domains]
         pack = load_pack(scan.rules, scan.boundary, scan.organisation)
         rules = [*pack.rules, *(custom.code for custom in pack.custom_rules)]
         entries = load_suppressions(request.accepted_risks, rules) if request.accepted_risks else ()
-        snapshot = load_source(scan.source, allow_unresolved=scan.allow_unresolved, allow_pipe=scan.allow_pipe)
-        result = run_scan(snapshot, domains, pack)
-        accepted = apply_suppressions(entries, result.findings, datetime.date.today()).suppressed
+        scanned = scan_source(scan, pack)
+        findings = scanned.result.findings
+        accepted = apply_suppressions(entries, findings, datetime.date.today()).suppressed
         settings = replace(request.settings, accepted=frozenset(accepted))
-        plan = build_plan(result.findings, snapshot, settings, pack.settings.marked_external)
-    _write(writer, plan, request.output)
+        plan = build_plan(findings, scanned.snapshot, settings, pack.settings.marked_external)
+    write_atomically(request.output, lambda stream: writer.write(plan, stream))
     if writer.undo_file():
-        _write(writer, plan.undo(), undo_path(request.output))
+        write_atomically(undo_path(request.output), lambda stream: writer.write(plan.undo(), stream))
     return plan
-
-
-def _write(writer: PlanWriter, plan: Plan, path: Path) -> None:
-    if not path.resolve().parent.is_dir():
-        raise UsageError(f"--output {path}: the folder {path.resolve().parent} does not exist")
-    try:
-        with atomic_writer(path) as stream:
-            writer.write(plan, stream)
-    except OSError as exc:
-        raise DlscanError(f"cannot write {path}: {exc.strerror or exc}") from None

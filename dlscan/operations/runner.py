@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from dlscan.boundary import BoundaryError, parse_domain_option
 from dlscan.checks import compile_custom_rules, rule_specs
 from dlscan.checks.rulepack import RulePack, load_rule_pack
 from dlscan.findings import Severity
-from dlscan.operations.protect import refuse_overwriting, remove_leftovers
+from dlscan.model import Snapshot
+from dlscan.operations.protect import Named, refuse_overwriting, remove_leftovers
 from dlscan.scan.engine import ScanResult, run_scan
 from dlscan.sinks import Sink, sink_classes
 from dlscan.sinks.details import DetailsSink
@@ -72,18 +73,34 @@ def _execute(request: ScanRequest) -> tuple[ScanResult, int]:
         raise UsageError(f"unknown format {request.format!r} (choose from {', '.join(formats)})")
     fail_on = _threshold(request.fail_on, "fail-on", allow_never=True)
     min_severity = _threshold(request.min_severity, "min-severity", allow_never=False)
-    _refuse_overwriting_input(request)
-    domains = [parse_domain_option(d, "--internal-domain") for d in request.internal_domains]
-    domains += [parse_domain_option(d, "config file") for d in request.config_domains]
-    pack = load_pack(request.rules, request.boundary, request.organisation)
-    snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved, allow_pipe=request.allow_pipe)
-    result = run_scan(snapshot, domains, pack)
+    refuse_overwriting_input(request, [("--output", request.output), ("--details", request.details)])
+    scanned = scan_source(request)
+    result = scanned.result
     shown = [f for f in result.findings if min_severity is None or f.severity.at_least(min_severity)]
     _write(request.output, formats[request.format](), result, shown)
     if request.details is not None:
         _write(request.details, DetailsSink(), result, shown)
     failed = fail_on is not None and any(f.severity.at_least(fail_on) for f in result.findings)
     return result, EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A scan with what it was made from: the rule pack and the snapshot (a plan needs both)."""
+
+    pack: RulePack
+    snapshot: Snapshot
+    result: ScanResult
+
+
+def scan_source(request: ScanRequest, pack: RulePack | None = None) -> Scanned:
+    """Read the request's source and scan it, with `pack` if the caller loaded it already. The domains and
+    the rule pack are checked first, so that a mistake in either is reported before a large source is read."""
+    domains = [parse_domain_option(d, "--internal-domain") for d in request.internal_domains]
+    domains += [parse_domain_option(d, "config file") for d in request.config_domains]
+    pack = pack or load_pack(request.rules, request.boundary, request.organisation)
+    snapshot = load_source(request.source, allow_unresolved=request.allow_unresolved, allow_pipe=request.allow_pipe)
+    return Scanned(pack, snapshot, run_scan(snapshot, domains, pack))
 
 
 def _threshold(value: str, option: str, *, allow_never: bool) -> Severity | None:
@@ -96,10 +113,11 @@ def _threshold(value: str, option: str, *, allow_never: bool) -> Severity | None
         raise UsageError(f"--{option} {value!r} is not one of {', '.join(choices)}") from None
 
 
-def _refuse_overwriting_input(request: ScanRequest) -> None:
+def refuse_overwriting_input(request: ScanRequest, outputs: Sequence[Named], more_inputs: Sequence[Named] = ()) -> None:
+    """One line and exit 2, before anything is read, if an output would overwrite an input or cannot be
+    written: a folder, or in a folder that does not exist."""
     packs = [("the rule pack", pack) for pack in request.rules]
-    inputs = [("the source", request.source), *packs, ("the config file", request.config)]
-    outputs = [("--output", request.output), ("--details", request.details)]
+    inputs = [("the source", request.source), *packs, ("the config file", request.config), *more_inputs]
     refuse_overwriting(outputs, inputs)
     for option, path in outputs:
         if path is None:
@@ -119,8 +137,13 @@ def _write(output: Path | None, sink: Sink, result: ScanResult, shown: list) -> 
         sink.write(result, shown, stream)
         stream.flush()
         return
+    write_atomically(output, lambda stream: sink.write(result, shown, stream), binary=sink.binary)
+
+
+def write_atomically(output: Path, write: Callable[[IO], object], *, binary: bool = False) -> None:
+    """`write` into `output` atomically; an error writing it is one line."""
     try:
-        with atomic_writer(output, binary=sink.binary) as stream:
-            sink.write(result, shown, stream)
+        with atomic_writer(output, binary=binary) as stream:
+            write(stream)
     except OSError as exc:
         raise DlscanError(f"cannot write {output}: {exc.strerror or exc}") from None
