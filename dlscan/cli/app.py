@@ -10,8 +10,9 @@ import json
 import os
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -21,8 +22,8 @@ from dlscan.cli.collect import collect
 from dlscan.cli.m365 import collect_m365
 from dlscan.cli.plan import plan_command
 from dlscan.cli.run import run_command
+from dlscan.cli.source_options import scan_request, source_options
 from dlscan.findings import Severity
-from dlscan.operations.config import ScanConfig, load_config
 from dlscan.support.errors import AlreadyReported, DlscanError
 from dlscan.support.memory import settled_job
 from dlscan.support.outcomes import EXIT_ERROR, EXIT_INTERNAL, NEVER
@@ -71,31 +72,7 @@ def cli() -> None:
 
 
 @cli.command(epilog=_SCAN_EPILOG)
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option(
-    "-d",
-    "--internal-domain",
-    "internal_domains",
-    multiple=True,
-    metavar="DOMAIN",
-    help="A mail domain of the organisation (repeatable). '*.example.org' also covers subdomains. "
-    "Added to the domains the source declares.",
-)
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="TOML config file with a [scan] section (see docs/config.md).",
-)
-@click.option(
-    "--rules",
-    multiple=True,
-    metavar="PACK",
-    help="A rule pack laid over the built-in one: a shipped pack's name (health, education) or a file; "
-    "repeat to combine them, in order.",
-)
+@source_options
 @click.option("-f", "--format", "output_format", type=FormatChoice(), help="Output format.  [default: table]")
 @click.option(
     "-o",
@@ -121,60 +98,26 @@ def cli() -> None:
     type=click.Choice(_SEVERITIES),
     help="Leave less severe findings out of the output (not out of --fail-on).  [default: info]",
 )
-@click.option(
-    "--allow-unresolved",
-    is_flag=True,
-    default=None,
-    help="Scan even when members point at objects missing from the export; they are reported "
-    "under DL015 and never counted as internal.",
-)
-@click.option(
-    "--allow-pipe",
-    is_flag=True,
-    default=None,
-    help="Read SOURCE even when it is a pipe or a device, such as <(gzip -dc export.ldif.gz): it is "
-    "copied to a temporary file first, up to DLSCAN_MAX_EXPANDED_BYTES (8 GiB).",
-)
-@click.option(
-    "--organisation",
-    metavar="NAME",
-    help="In a shared directory, scan for this organisation of the boundary (see docs/boundary.md): "
-    "everyone else counts as external.",
-)
 def scan(
     source: Path,
-    internal_domains: tuple[str, ...],
-    config_path: Path | None,
-    rules: tuple[str, ...],
     output_format: str | None,
     output: Path | None,
     details: Path | None,
     fail_on: str | None,
     min_severity: str | None,
-    allow_unresolved: bool | None,
-    allow_pipe: bool | None,
-    organisation: str | None,
+    **shared: Any,
 ) -> int:
     """Scan SOURCE (an LDIF export or a dlscan snapshot) and report findings."""
-    whole = load_config(config_path) if config_path else None
-    config = whole.scan if whole else ScanConfig()
-    from dlscan.operations.runner import ScanRequest, execute_scan  # the scan machinery loads only when scanning
+    from dlscan.operations.runner import execute_scan  # the scan machinery loads only when scanning
 
-    request = ScanRequest(
-        source=source,
-        internal_domains=internal_domains,
-        config_domains=config.internal_domains,
-        rules=tuple(pack_reference(r, Path.cwd()) for r in rules) or config.rules,
+    request, config = scan_request(source, **shared)
+    request = replace(
+        request,
         format=output_format or config.format or "table",
         output=output or config.output,
         details=details or config.details,
         fail_on=fail_on or config.fail_on or Severity.HIGH.value,
         min_severity=min_severity or config.min_severity or Severity.INFO.value,
-        allow_unresolved=bool(allow_unresolved if allow_unresolved is not None else config.allow_unresolved),
-        allow_pipe=bool(allow_pipe if allow_pipe is not None else config.allow_pipe),
-        boundary=whole.boundary if whole else {},
-        organisation=organisation or config.organisation,
-        config=config_path,
     )
     result, code = execute_scan(request)
     if result.summary.boundary_doubt:

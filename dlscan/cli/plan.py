@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from dlscan.checks.rulepack import pack_reference
-from dlscan.operations.config import ScanConfig, load_config
+from dlscan.cli.source_options import scan_request, source_options
 
 _FORMATS = ("ldif", "md", "ps1")
 
@@ -24,7 +24,7 @@ Markdown plan says how to undo each change. See docs/remediation.md.
 
 
 @click.command("plan", epilog=_EPILOG)
-@click.argument("source", type=click.Path(path_type=Path))
+@source_options
 @click.option("--format", "plan_format", type=click.Choice(_FORMATS), required=True, help="ldif, ps1 or md.")
 @click.option(
     "-o",
@@ -48,27 +48,6 @@ Markdown plan says how to undo each change. See docs/remediation.md.
     metavar="FILE",
     help="Accepted-risk file: never plan what it covers.",
 )
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="TOML config file ([scan], [boundary]).",
-)
-@click.option(
-    "-d",
-    "--internal-domain",
-    "internal_domains",
-    multiple=True,
-    metavar="DOMAIN",
-    help="A mail domain of the organisation (repeatable).",
-)
-@click.option("--rules", multiple=True, metavar="PACK", help="A rule pack laid over the built-in one (repeatable).")
-@click.option(
-    "--organisation", metavar="NAME", help="In a shared directory, plan for this organisation of the boundary."
-)
-@click.option("--allow-unresolved", is_flag=True, default=None, help="Scan even when members point at missing objects.")
 def plan_command(
     source: Path,
     plan_format: str,
@@ -78,11 +57,7 @@ def plan_command(
     owner: str | None,
     marker_suffix: str,
     accepted_risks: Path | None,
-    config_path: Path | None,
-    internal_domains: tuple[str, ...],
-    rules: tuple[str, ...],
-    organisation: str | None,
-    allow_unresolved: bool | None,
+    **shared: Any,
 ) -> int:
     """Write the changes that would resolve SOURCE's findings: LDIF, PowerShell or Markdown.
 
@@ -90,21 +65,9 @@ def plan_command(
     saw first and is skipped if it has changed since; each carries its way back.
     """
     from dlscan.operations.planning import PlanRequest, execute_plan, undo_path  # the scan machinery loads only now
-    from dlscan.operations.runner import ScanRequest
     from dlscan.remediation import PlanSettings
 
-    whole = load_config(config_path) if config_path else None
-    config = whole.scan if whole else ScanConfig()
-    scan = ScanRequest(
-        source=source,
-        internal_domains=internal_domains,
-        config_domains=config.internal_domains,
-        rules=tuple(pack_reference(r, Path.cwd()) for r in rules) or config.rules,
-        allow_unresolved=bool(allow_unresolved if allow_unresolved is not None else config.allow_unresolved),
-        boundary=whole.boundary if whole else {},
-        organisation=organisation or config.organisation,
-        config=config_path,
-    )
+    scan, _ = scan_request(source, **shared)
     settings = PlanSettings(
         marker_suffix=marker_suffix,
         owner=owner,
