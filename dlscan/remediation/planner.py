@@ -4,7 +4,8 @@ there is none. Nothing here changes a directory; the plan is only ever written."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 from dlscan.findings import Finding
 from dlscan.graph import MembershipGraph
@@ -32,25 +33,31 @@ class PlanSettings:
 class _Planning:
     """One plan being made: the snapshot, the settings, and the steps found so far, by list and change."""
 
-    def __init__(self, snapshot: Snapshot, settings: PlanSettings, marked: Callable[[str], bool]) -> None:
+    def __init__(
+        self, snapshot: Snapshot, settings: PlanSettings, marked: Callable[[str], bool], unmarked: frozenset[str]
+    ) -> None:
         self.snapshot = snapshot
         self.settings = settings
         self.marked = marked
-        self.graph = MembershipGraph(snapshot)
+        self.unmarked_external = unmarked
+        """Lists with a DL003 finding: they reach outside and their names do not say so."""
         self.steps: dict[tuple[str, Change], Step] = {}
         self.manual: list[ManualStep] = []
         self.owner = _resolve_owner(snapshot, settings.owner) if settings.owner else None
-        self.unmarked_external: frozenset[str] = frozenset()
-        """Lists with a DL003 finding: they reach outside and their names do not say so."""
 
-    def add(self, finding: Finding, group: DistributionList, change: Change, **extra: object) -> None:
-        cause = _cause(finding)
-        key = (group.id, change)
+    @cached_property
+    def graph(self) -> MembershipGraph:
+        """Built only for a plan that counts whom a removed nesting stops reaching (DL010)."""
+        return MembershipGraph(self.snapshot)
+
+    def add(self, finding: Finding, group: DistributionList, change: Change, affected: int = 0) -> None:
+        """The step that makes `change`, one for every finding that asks for it."""
+        key, cause = (group.id, change), _cause(finding)
         known = self.steps.get(key)
         if known is not None:
-            self.steps[key] = Step(known.target, change, (*known.causes, cause), known.affected, known.needs_value)
-            return
-        self.steps[key] = Step(_target(self.snapshot, group), change, (cause,), **extra)  # type: ignore[arg-type]
+            self.steps[key] = replace(known, causes=(*known.causes, cause))
+        else:
+            self.steps[key] = Step(_target(self.snapshot, group), change, (cause,), affected)
 
     def by_hand(self, finding: Finding, reason: str) -> None:
         self.manual.append(ManualStep(_cause(finding), finding.list, reason))
@@ -67,8 +74,7 @@ def build_plan(
             "renamed list would still be reported"
         )
     findings = list(findings)
-    planning = _Planning(snapshot, settings, marked)
-    planning.unmarked_external = frozenset(f.list_id for f in findings if f.code == "DL003")
+    planning = _Planning(snapshot, settings, marked, frozenset(f.list_id for f in findings if f.code == "DL003"))
     chosen = [f for f in _selected(findings, settings) if f.finding_id not in settings.accepted]
     for finding in chosen:
         group = snapshot.lists.get(finding.list_id)

@@ -83,7 +83,7 @@ class PowerShellPlan(PlanWriter):
 
 
 def _step(number: str, step: Step) -> str:
-    test, change = _COMMANDS[(step.target.tooling, step.change.action)](step.target.dn or "", step)
+    test, change = _COMMANDS[step.target.tooling][_KIND_OF[step.change.action]](step.target.dn or "", step)
     lines = [f"    # {number}. {one_line(describe(step))}", *(f"    #   {cause}" for cause in causes(step))]
     lines.append(f"    Invoke-PlanStep {quoted(number)} {quoted(one_line(describe(step)))} {{ {test} }} {{ {change} }}")
     return "\n".join(lines) + "\n\n"
@@ -190,28 +190,37 @@ def _online_owner(dn: str, step: Step) -> tuple[str, str]:
     )
 
 
-_AD, _ONLINE, _UNIFIED = Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_ONLINE, Tooling.MICROSOFT_365_GROUP
-_COMMANDS: dict[tuple[Tooling, Action], Callable[[str, Step], tuple[str, str]]] = {
-    (_AD, Action.RENAME): _ad_rename,
-    (_AD, Action.REMOVE_MEMBER): _ad_member,
-    (_AD, Action.ADD_MEMBER): _ad_member,
-    (_AD, Action.SET_OWNER): _ad_owner,
-    (_AD, Action.REMOVE_OWNER): _ad_owner,
-    (_AD, Action.REQUIRE_AUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
-    (_AD, Action.ALLOW_UNAUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
-    (_ONLINE, Action.RENAME): _exchange_rename("DistributionGroup"),
-    (_ONLINE, Action.REMOVE_MEMBER): _online_member,
-    (_ONLINE, Action.ADD_MEMBER): _online_member,
-    (_ONLINE, Action.SET_OWNER): _online_owner,
-    (_ONLINE, Action.REMOVE_OWNER): _online_owner,
-    (_ONLINE, Action.REQUIRE_AUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
-    (_ONLINE, Action.ALLOW_UNAUTHENTICATED_SENDERS): _exchange_senders("DistributionGroup"),
-    (_UNIFIED, Action.RENAME): _exchange_rename("UnifiedGroup"),
-    (_UNIFIED, Action.REMOVE_MEMBER): _unified_links("Members"),
-    (_UNIFIED, Action.ADD_MEMBER): _unified_links("Members"),
-    (_UNIFIED, Action.SET_OWNER): _unified_links("Owners"),
-    (_UNIFIED, Action.REMOVE_OWNER): _unified_links("Owners"),
-    (_UNIFIED, Action.REQUIRE_AUTHENTICATED_SENDERS): _exchange_senders("UnifiedGroup"),
-    (_UNIFIED, Action.ALLOW_UNAUTHENTICATED_SENDERS): _exchange_senders("UnifiedGroup"),
+_Commands = Callable[[str, Step], tuple[str, str]]
+
+_KIND_OF = {
+    Action.RENAME: "name",
+    Action.REMOVE_MEMBER: "member",
+    Action.ADD_MEMBER: "member",
+    Action.SET_OWNER: "owner",
+    Action.REMOVE_OWNER: "owner",
+    Action.REQUIRE_AUTHENTICATED_SENDERS: "senders",
+    Action.ALLOW_UNAUTHENTICATED_SENDERS: "senders",
 }
-"""The test that the directory still holds what the scan saw, and the change, for each list and action."""
+"""An action and its inverse are one kind of change, written by one function."""
+
+_COMMANDS: dict[Tooling, dict[str, _Commands]] = {
+    Tooling.ACTIVE_DIRECTORY: {
+        "name": _ad_rename,
+        "member": _ad_member,
+        "owner": _ad_owner,
+        "senders": _exchange_senders("DistributionGroup"),
+    },
+    Tooling.EXCHANGE_ONLINE: {
+        "name": _exchange_rename("DistributionGroup"),
+        "member": _online_member,
+        "owner": _online_owner,
+        "senders": _exchange_senders("DistributionGroup"),
+    },
+    Tooling.MICROSOFT_365_GROUP: {
+        "name": _exchange_rename("UnifiedGroup"),
+        "member": _unified_links("Members"),
+        "owner": _unified_links("Owners"),
+        "senders": _exchange_senders("UnifiedGroup"),
+    },
+}
+"""The test that the directory still holds what the scan saw, and the change, for each list's tooling."""

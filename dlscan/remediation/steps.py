@@ -98,12 +98,10 @@ class Step:
     causes: tuple[Cause, ...]
     affected: int = 0
     """Recipients whose mail from the list starts or stops with the change (0 for a rename or a flag)."""
-    needs_value: str = ""
-    """When set, the change needs a value the scan must not guess (an owner): the option that gives it."""
 
     @property
     def inverse(self) -> Step:
-        return Step(self.target, self.change.inverse(), self.causes, self.affected, self.needs_value)
+        return Step(self.target, self.change.inverse(), self.causes, self.affected)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar, TextIO
 
-from dlscan.remediation.steps import Action, Change, Plan, Step
+from dlscan.remediation.steps import Action, Plan, Step
 
 PLAN_HEADER = "dlscan remediation plan: written for review, never applied by dlscan itself."
 
@@ -56,7 +56,3 @@ _DESCRIPTIONS = {
 def causes(step: Step) -> list[str]:
     """Each finding the step resolves, on one line: its id, its rule and its detail."""
     return [f"{c.finding_id} {c.rule}: {one_line(c.detail)}" for c in step.causes]
-
-
-def is_flag(change: Change) -> bool:
-    return not change.guarded
