@@ -4,7 +4,10 @@ The PowerShell plan is read by a real PowerShell parser (tree-sitter's grammar f
 
 from __future__ import annotations
 
+import markdown_it
 import pytest
+import tree_sitter
+import tree_sitter_powershell as grammar
 from conftest import SAMPLE
 
 from dlscan.sources.ldif_write import format_record
@@ -59,8 +62,6 @@ def _nodes(node, kind):
 
 
 def test_hostile_names_stay_literal_in_the_powershell_plan(dlscan, tmp_path):
-    tree_sitter = pytest.importorskip("tree_sitter")
-    grammar = pytest.importorskip("tree_sitter_powershell")
     script = _plan(dlscan, _export(tmp_path), tmp_path, "ps1").read_bytes()
     assert script.startswith(b"\xef\xbb\xbf")  # read as UTF-8 by Windows PowerShell 5.1 too
     tree = tree_sitter.Parser(tree_sitter.Language(grammar.language())).parse(script)
@@ -96,7 +97,6 @@ def test_the_powershell_plan_runs_only_with_apply_and_carries_its_undo(dlscan, t
 
 
 def test_hostile_names_stay_literal_in_the_markdown_plan(dlscan, tmp_path):
-    markdown_it = pytest.importorskip("markdown_it")
     text = _plan(dlscan, _export(tmp_path), tmp_path, "md").read_text(encoding="utf-8")
     html = markdown_it.MarkdownIt("commonmark").render(text)  # raw HTML allowed, as CommonMark does
     assert "<a " not in html and "<b>" not in html  # a name adds no link and no markup
@@ -150,3 +150,46 @@ def test_the_readme_plan_is_what_dlscan_writes(dlscan, tmp_path):
     ).read_text(encoding="utf-8")
     excerpt = "\n".join(line for line in shown.splitlines() if line != "…")
     assert excerpt in written
+
+
+def test_a_tenant_s_plan_uses_exchange_online_s_cmdlets_and_parses(tmp_path):
+    import io
+
+    from dlscan.boundary import parse_domain_option
+    from dlscan.checks import rule_specs
+    from dlscan.checks.rulepack import load_rule_pack
+    from dlscan.model import DistributionList, ListKind, Recipient, RecipientKind, Snapshot, SourceInfo
+    from dlscan.remediation import PlanSettings, build_plan, plan_writers
+    from dlscan.scan.engine import run_scan
+
+    people = [
+        Recipient(id="u1", kind=RecipientKind.USER, display_name="Ann", primary_address="ann@corp.example"),
+        Recipient(
+            id="u2", kind=RecipientKind.USER, display_name="Bo", primary_address="bo@corp.example", enabled=False
+        ),
+        Recipient(id="g1", kind=RecipientKind.CONTACT, display_name="Guest", primary_address="g@partner.example"),
+    ]
+    lists = [
+        DistributionList(id=f"l{n}", display_name=f"{HOSTILE[n]} {kind.value}", primary_address=f"l{n}@corp.example",
+                         kind=kind, members=("u1", "u2", "g1"), owners=(), accepts_external_senders=True)
+        for n, kind in enumerate((ListKind.DISTRIBUTION, ListKind.M365))
+    ]  # fmt: skip
+    snapshot = Snapshot(
+        source=SourceInfo(kind="m365", name="tenant"),
+        recipients={r.id: r for r in people},
+        lists={x.id: x for x in lists},
+    )
+    pack = load_rule_pack(rule_specs())
+    result = run_scan(snapshot, [parse_domain_option("corp.example", "test")], pack)
+    settings = PlanSettings(owner="ann@corp.example")
+    plan = build_plan(result.findings, snapshot, settings, pack.settings.marked_external)
+    stream = io.StringIO()
+    plan_writers()["ps1"]().write(plan, stream)
+    script = stream.getvalue().encode("utf-8")
+    tree = tree_sitter.Parser(tree_sitter.Language(grammar.language())).parse(script)
+    assert not tree.root_node.has_error
+    commands = {n.text.decode() for n in _nodes(tree.root_node, "command_name")}
+    online = {"Set-DistributionGroup", "Remove-DistributionGroupMember", "Add-DistributionGroupMember",
+              "Set-UnifiedGroup", "Remove-UnifiedGroupLinks", "Add-UnifiedGroupLinks"}  # fmt: skip
+    assert online <= commands
+    assert not {"Set-ADGroup", "Get-ADGroup"} & commands  # a tenant's lists are not AD's
