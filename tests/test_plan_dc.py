@@ -25,6 +25,7 @@ PLANNED = ("DL003", "DL013", "DL015", "DL010")
 ODD_NAME = " Crew: <Odd> #1; $(whoami) `x` 'q'\u2019 \u00e9 "
 """A list name with LDIF's specials (leading space, colon, '<', trailing space), PowerShell's, and non-ASCII."""
 ODD_DN = f"CN=Odd Crew,OU=Groups,{BASE_DN}"
+EVENTS_DN = f"CN=Events Team,OU=Groups,{BASE_DN}"
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +136,19 @@ def test_a_plan_applied_to_the_dc_resolves_what_it_plans_and_its_undo_brings_it_
     back = _findings(dlscan, _collect(dlscan, council, tmp_path / "back.json.gz", monkeypatch))
     assert _contents(back) == _contents(before)
     assert _display_name(ODD_DN) == ODD_NAME
+
+    # Someone renames a list after the scan: the plan's rename of it, and its undo, leave their name alone.
+    _set_display_name(EVENTS_DN, "Events Crew")
+    _apply(plan)
+    assert _display_name(EVENTS_DN) == "Events Crew"
+    _apply(tmp_path / "plan.undo.ldif")
+    assert _display_name(EVENTS_DN) == "Events Crew"
+    _set_display_name(EVENTS_DN, "Events Team")
+
+
+def _set_display_name(dn: str, name: str) -> None:
+    with _connection() as connection:
+        connection.modify(dn, {"displayName": [(ldap3.MODIFY_REPLACE, [name])]})
 
 
 def _contents(found: dict[str, dict]) -> dict[str, tuple]:
