@@ -75,8 +75,8 @@ def build_plan(
         )
     findings = list(findings)
     planning = _Planning(snapshot, settings, marked, frozenset(f.list_id for f in findings if f.code == "DL003"))
-    chosen = [f for f in _selected(findings, settings) if f.finding_id not in settings.accepted]
-    for finding in chosen:
+    selected = _selected(findings, settings)
+    for finding in (f for f in selected if f.finding_id not in settings.accepted):
         group = snapshot.lists.get(finding.list_id)
         planner = _PLANNERS.get(finding.code) if group is not None else None
         reason = _cannot_change(group, finding) if group is not None else ""
@@ -86,7 +86,7 @@ def build_plan(
             planning.by_hand(finding, reason)
             continue
         planner(planning, finding, group)  # type: ignore[arg-type]
-    accepted = tuple(sorted(f.finding_id for f in _selected(findings, settings) if f.finding_id in settings.accepted))
+    accepted = tuple(sorted(f.finding_id for f in selected if f.finding_id in settings.accepted))
     source = f"{snapshot.source.kind} {snapshot.source.name}"
     return Plan(source, tuple(planning.steps.values()), tuple(planning.manual), accepted)
 
@@ -206,6 +206,8 @@ _MANUAL = {
 """Why the rules without a planner leave their findings to people."""
 
 _MEMBER_RULES = frozenset({"DL015", "DL010"})
+_ON_PREMISES = frozenset({"ldif", "ldap"})
+"""Source kinds whose lists live in Active Directory, named by DN."""
 
 
 def _cause(finding: Finding) -> Cause:
@@ -213,7 +215,7 @@ def _cause(finding: Finding) -> Cause:
 
 
 def _target(snapshot: Snapshot, group: DistributionList) -> Target:
-    if snapshot.source.kind in ("ldif", "ldap"):
+    if snapshot.source.kind in _ON_PREMISES:
         tooling = Tooling.ACTIVE_DIRECTORY
     elif group.kind is ListKind.M365:
         tooling = Tooling.MICROSOFT_365_GROUP
@@ -227,7 +229,7 @@ def _value_of(snapshot: Snapshot, object_id: str) -> Value | None:
     found: Recipient | DistributionList | None = snapshot.recipients.get(object_id) or snapshot.lists.get(object_id)
     if found is None:
         return None
-    reference = found.dn if snapshot.source.kind in ("ldif", "ldap") else (found.primary_address or found.id)
+    reference = found.dn if snapshot.source.kind in _ON_PREMISES else (found.primary_address or found.id)
     if not reference:
         return None
     shown = found.label if isinstance(found, DistributionList) else (found.primary_address or found.label)
