@@ -67,6 +67,9 @@ class ListKind(StrEnum):
     """A mail-enabled security group."""
     M365 = "m365"
     """A Microsoft 365 (unified) group."""
+    DYNAMIC = "dynamic"
+    """An Exchange dynamic distribution list: its members are whoever its recipient filter selects when
+    mail is sent, expanded by the source."""
 
 
 # Recipients and lists are msgspec structs rather than dataclasses: a snapshot decodes straight into them
@@ -100,6 +103,22 @@ class Recipient(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
             if key == name:
                 return value
         return None
+
+
+class Admission(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """Members of a dynamic list that deliver elsewhere (mail contacts, mail users), and the clause of its
+    filter that let them in, as the filter spells it."""
+
+    clause: str
+    members: tuple[str, ...]
+
+
+class FilterGap(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """Why a dynamic list's filter could not be evaluated: the clause at fault ("" when the filter as a
+    whole), and the reason, for people."""
+
+    clause: str
+    reason: str
 
 
 class DistributionList(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
@@ -137,6 +156,11 @@ class DistributionList(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     """The group backs a Microsoft Team (resourceProvisioningOptions): members also get its chats and files."""
     alias: str | None = None
     """The list's alias (mailNickname), which Outlook resolves as it is typed, like a name."""
+    admitted_by: tuple[Admission, ...] = ()
+    """A dynamic list's members that deliver elsewhere, by the clause of its filter that let them in."""
+    filter_gap: FilterGap | None = None
+    """Why a dynamic list's filter could not be evaluated; its members are then unknown
+    (`members_known` is False), never taken as none."""
 
     @property
     def label(self) -> str:

@@ -26,6 +26,7 @@ COPIED = {
         "description",
         "mailNickname",
         "msExchRecipientTypeDetails",
+        "msExchHomeServerName",
     ),
     "contact": (
         "displayName",
@@ -36,6 +37,7 @@ COPIED = {
         "targetAddress",
         "company",
         "description",
+        "mailNickname",
         "msExchRecipientTypeDetails",
     ),
     "group": (
@@ -49,8 +51,20 @@ COPIED = {
         "msExchHideFromAddressLists",
         "msExchRecipientTypeDetails",
     ),
+    "dynamic": (
+        "displayName",
+        "mail",
+        "proxyAddresses",
+        "description",
+        "mailNickname",
+        "msExchRequireAuthToSendTo",
+        "msExchHideFromAddressLists",
+        "msExchRecipientTypeDetails",
+        "msExchDynamicDLFilter",
+        "msExchQueryFilter",
+    ),
 }
-LINKS = ("member", "managedBy", "authOrig", "dLMemSubmitPerms")
+LINKS = ("member", "managedBy", "authOrig", "dLMemSubmitPerms", "msExchDynamicDLBaseDN")
 BUILT_IN_PRINCIPAL = "S-1-5-11"
 
 
@@ -103,7 +117,15 @@ def load_ldif(path: Path, host: str) -> dict[str, str]:
             renamed[record.dn.split(",", 1)[0].removeprefix("CN=")] = BUILT_IN_PRINCIPAL
             principals[dn.lower()] = f"CN={BUILT_IN_PRINCIPAL},CN=ForeignSecurityPrincipals,{BASE_DN}"
             continue
-        kind = "group" if "group" in classes else "contact" if "contact" in classes else "user"
+        kind = (
+            "dynamic"
+            if "msexchdynamicdistributionlist" in classes
+            else "group"
+            if "group" in classes
+            else "contact"
+            if "contact" in classes
+            else "user"
+        )
         ensure_parent(dn)
         attributes = {a: [v for v in record.texts(a.lower()) if v] for a in COPIED[kind]}
         attributes = {a: values for a, values in attributes.items() if values}
@@ -114,6 +136,7 @@ def load_ldif(path: Path, host: str) -> dict[str, str]:
             "group": ["top", "group"],
             "contact": ["top", "person", "organizationalPerson", "contact"],
             "user": ["top", "person", "organizationalPerson", "user"],
+            "dynamic": ["top", "msExchDynamicDistributionList"],
         }[kind]
         connection.add(dn, object_classes, attributes)
         for link in LINKS:

@@ -34,6 +34,16 @@ EXCHANGE_ATTRIBUTES = [
     ("dLMemSubmitPerms", "1.2.840.113556.1.2.144", "2.5.5.1", 127, 112),
     ("msExchAcceptedDomainName", "1.2.840.113556.1.4.7000.102.50802", "2.5.5.12", 64, None),
 ]
+# Exchange's dynamic lists and the home server their filters test. These attributeIDs are from the arc
+# Microsoft documents for private schema extensions, not Exchange's own: dlscan reads attributes by name.
+_PRIVATE = "1.2.840.113556.1.8000.2554.53001.1"
+DYNAMIC_ATTRIBUTES = [
+    ("msExchDynamicDLFilter", f"{_PRIVATE}.1", "2.5.5.12"),
+    ("msExchDynamicDLBaseDN", f"{_PRIVATE}.2", "2.5.5.1"),
+    ("msExchQueryFilter", f"{_PRIVATE}.3", "2.5.5.12"),
+]
+HOME_SERVER = ("msExchHomeServerName", f"{_PRIVATE}.4", "2.5.5.12")
+DYNAMIC_CLASS = ("msExchDynamicDistributionList", f"{_PRIVATE}.100", "ms-Exch-Dynamic-Distribution-List")
 _SYNTAX_OM = {"2.5.5.8": 1, "2.5.5.12": 64, "2.5.5.16": 65, "2.5.5.1": 127}
 
 
@@ -174,7 +184,8 @@ class SambaDC:
         """Add the Exchange attributes and the accepted-domain class, as an Exchange install would."""
         schema = f"CN=Schema,{CONFIG_DN}"
         parts = []
-        for name, oid, syntax, _om, link in EXCHANGE_ATTRIBUTES:
+        extra = [(name, oid, syntax, None, None) for name, oid, syntax in (*DYNAMIC_ATTRIBUTES, HOME_SERVER)]
+        for name, oid, syntax, _om, link in (*EXCHANGE_ATTRIBUTES, *extra):
             lines = [
                 f"dn: CN={name},{schema}",
                 "changetype: add",
@@ -205,7 +216,31 @@ class SambaDC:
                 ]
             )
         )
-        names = "\n".join(f"mayContain: {n}" for n, *_ in EXCHANGE_ATTRIBUTES if n != "msExchAcceptedDomainName")
+        dynamic, oid, cn = DYNAMIC_CLASS
+        may = [
+            "mail", "proxyAddresses", "displayName", "managedBy", "description", "mailNickname",
+            "msExchRequireAuthToSendTo", "msExchHideFromAddressLists", "msExchRecipientTypeDetails",
+            *(n for n, *_ in DYNAMIC_ATTRIBUTES),
+        ]  # fmt: skip
+        parts.append(
+            "\n".join(
+                [
+                    f"dn: CN={cn},{schema}",
+                    "changetype: add",
+                    "objectClass: classSchema",
+                    f"lDAPDisplayName: {dynamic}",
+                    f"governsID: {oid}",
+                    "subClassOf: top",
+                    "objectClassCategory: 1",
+                    *(f"mayContain: {n}" for n in may),
+                    "possSuperiors: organizationalUnit",
+                    "possSuperiors: container",
+                    f"defaultObjectCategory: CN={cn},{schema}",
+                ]
+            )
+        )
+        recipient = [n for n, *_ in EXCHANGE_ATTRIBUTES if n != "msExchAcceptedDomainName"] + [HOME_SERVER[0]]
+        names = "\n".join(f"mayContain: {n}" for n in recipient)
         parts.append(f"dn: CN=Mail-Recipient,{schema}\nchangetype: modify\nadd: mayContain\n{names}\n-")
         parts.append("dn:\nchangetype: modify\nadd: schemaUpdateNow\nschemaUpdateNow: 1\n-")
         self.ldapmodify("\n\n".join(parts) + "\n")

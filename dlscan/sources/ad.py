@@ -13,7 +13,6 @@ from dlscan.model import (
     BOUNDARY_ATTRIBUTES,
     Attributes,
     DistributionList,
-    DomainDeclaration,
     ListKind,
     Recipient,
     RecipientKind,
@@ -21,6 +20,7 @@ from dlscan.model import (
     SourceInfo,
     make_attributes,
 )
+from dlscan.sources.ad_domains import DeclaredDomains
 from dlscan.sources.ad_values import (
     flag,
     integer,
@@ -31,7 +31,8 @@ from dlscan.sources.ad_values import (
     strip_smtp,
     text_of,
 )
-from dlscan.sources.dn import dns_domain_of_dn, normalize_dn
+from dlscan.sources.dn import normalize_dn
+from dlscan.sources.dynamic import FilterColumns, expanded_list
 from dlscan.sources.ldif import LdifRecord
 from dlscan.sources.mail_reach import reached_by_mail
 from dlscan.support.errors import InputError
@@ -42,6 +43,7 @@ _USER_CLASSES = frozenset({"user", "inetorgperson", "person", "computer"})
 _OWNER_ATTRIBUTES = ("managedby", "msexchcomanagedbylink")
 _SENDER_RESTRICTIONS = ("authorig", "dlmemsubmitperms")
 _MAIL_OR_MEMBERS = ("mail", "proxyaddresses", "member")
+_DYNAMIC_CLASS = "msexchdynamicdistributionlist"
 UNRESOLVED_PREFIX = "unresolved:"
 _LDAP_ATTRIBUTES = {("company" if a == "companyName" else a.lower()): a for a in BOUNDARY_ATTRIBUTES}
 """LDAP attribute (lower-case, as read) -> dlscan's name, for the attributes a boundary may test."""
@@ -54,6 +56,8 @@ class _Pending:
     record: LdifRecord
     members: list[str]
     owners: list[str]
+    dynamic: bool = False
+    """An Exchange dynamic list: its members are what its filter selects, not `member` values."""
 
 
 @dataclass
@@ -65,15 +69,25 @@ class AdSnapshotBuilder:
     allow_unresolved: bool = False
     exchange_schema: bool | None = None
     """Whether the directory's schema has the Exchange attributes; None: judge from the entries seen."""
+    filter_attributes: frozenset[str] | None = None
+    """The attributes the source asked for because dynamic lists' filters test them, so that one absent
+    from every entry is known absent; None for an export, of which every attribute is kept for filters."""
     _ids_by_dn: dict[str, str] = field(default_factory=dict)
     _lines_by_id: dict[str, int] = field(default_factory=dict)
     _recipients: dict[str, Recipient] = field(default_factory=dict)
     _groups: list[_Pending] = field(default_factory=list)
-    _domains: dict[str, DomainDeclaration] = field(default_factory=dict)
+    _domains: DeclaredDomains = field(init=False)
     _exchange_seen: bool = False
     _attributes: dict[Attributes, Attributes] = field(default_factory=dict)
     _left_out: list[tuple[str, list[str]]] = field(default_factory=list)
     """Entries with mail or members that are neither a recipient nor a group: (DN, their classes)."""
+    _columns: FilterColumns = field(init=False)
+    _elsewhere: frozenset[str] | None = None
+    """Recipients that deliver outside the directory's mailboxes (contacts, mail users), once known."""
+
+    def __post_init__(self) -> None:
+        self._columns = FilterColumns(keep=self.filter_attributes)
+        self._domains = DeclaredDomains(self.origin)
 
     def add_all(self, records: Iterable[LdifRecord]) -> AdSnapshotBuilder:
         for record in records:
@@ -86,17 +100,20 @@ class AdSnapshotBuilder:
             self._exchange_seen = True
         classes = {c.lower() for c in record.texts("objectclass")}
         key = _readable_dn(self.origin, record, record.dn)
-        self._collect_domains(record, classes)
+        self._domains.collect(record, classes)
         object_id = object_id_of(record)
         kind = _recipient_kind(classes)
-        if "group" in classes or kind is not None:
+        dynamic = _DYNAMIC_CLASS in classes
+        if "group" in classes or dynamic or kind is not None:
             self._register(record, object_id, key)
-        if "group" in classes:
+            self._columns.add(object_id, key, attrs)
+        if "group" in classes or dynamic:
             self._groups.append(
                 _Pending(
                     record=record,
-                    members=record.texts("member"),
+                    members=[] if dynamic else record.texts("member"),
                     owners=[dn for name in _OWNER_ATTRIBUTES for dn in record.texts(name)],
+                    dynamic=dynamic,
                 )
             )
             return
@@ -135,14 +152,13 @@ class AdSnapshotBuilder:
             notes += (
                 f"{len(self._left_out)} entr{'ies' if len(self._left_out) > 1 else 'y'} with mail or members "
                 f"but no user, contact or group class {'were' if len(self._left_out) > 1 else 'was'} left out "
-                f"(e.g. {dn!r}, objectClass {', '.join(classes) or 'none'}); dynamic distribution lists are "
-                "not read yet, and a damaged objectClass drops a list.",
+                f"(e.g. {dn!r}, objectClass {', '.join(classes) or 'none'}); a damaged objectClass drops a list.",
             )
         return Snapshot(
             source=self.source,
             recipients=recipients,
             lists=lists,
-            internal_domains=tuple(self._domains.values()),
+            internal_domains=tuple(self._domains.found.values()),
             notes=notes,
         )
 
@@ -189,7 +205,7 @@ class AdSnapshotBuilder:
         owners = tuple(self._resolve(record, dn, recipients, None) for dn in pending.owners)
         group_type = integer(record.first("grouptype")) or 0
         addresses = smtp_addresses(record)
-        return DistributionList(
+        group = DistributionList(
             id=object_id_of(record),
             display_name=text_of(record, "displayname") or text_of(record, "name") or rdn_value(record.dn),
             primary_address=primary_address(record, addresses),
@@ -204,6 +220,18 @@ class AdSnapshotBuilder:
             dn=record.dn,
             alias=text_of(record, "mailnickname"),
         )
+        return self._expanded(group, record, recipients) if pending.dynamic else group
+
+    def _expanded(
+        self, group: DistributionList, record: LdifRecord, recipients: dict[str, Recipient]
+    ) -> DistributionList:
+        if self._elsewhere is None:
+            self._elsewhere = frozenset(
+                r.id for r in recipients.values() if r.kind is RecipientKind.CONTACT or r.target_address
+            )
+        return expanded_list(
+            group, record, self._columns, self._elsewhere, complete_columns=self.filter_attributes is not None
+        )
 
     def _accepts_external(self, record: LdifRecord) -> bool | None:
         require_auth = flag(record.first("msexchrequireauthtosendto"))
@@ -212,9 +240,7 @@ class AdSnapshotBuilder:
         restricted = any(record.attributes.get(name) for name in _SENDER_RESTRICTIONS)
         return not require_auth and not restricted
 
-    def _resolve(
-        self, record: LdifRecord, dn: str, recipients: dict[str, Recipient], missing: list | None
-    ) -> str:
+    def _resolve(self, record: LdifRecord, dn: str, recipients: dict[str, Recipient], missing: list | None) -> str:
         """The id a member or owner DN names. One missing from the export becomes an unresolved recipient;
         a missing member is also listed in `missing`, unless --allow-unresolved, to be judged once every
         group is known (`_harmless`). A DN that cannot be read is refused with its group's line."""
@@ -229,34 +255,6 @@ class AdSnapshotBuilder:
             unresolved_id, Recipient(id=unresolved_id, kind=RecipientKind.UNRESOLVED, display_name=dn, dn=dn)
         )
         return unresolved_id
-
-    def _collect_domains(self, record: LdifRecord, classes: set[str]) -> None:
-        if "msexchaccepteddomain" in classes:
-            for name in record.texts("msexchaccepteddomainname"):
-                self._declare(name, "Exchange accepted domain")
-        if "domaindns" in classes:
-            try:
-                name = dns_domain_of_dn(record.dn)
-            except ValueError as exc:
-                raise InputError(self.origin, f"the domain's DN cannot be read: {exc}", record.line) from None
-            if name:
-                self._declare(name, "domain DNS name")
-        for name in record.texts("upnsuffixes"):
-            self._declare(name, "UPN suffix")
-
-    def _declare(self, name: str, origin: str) -> None:
-        name = name.strip().lower()
-        include_subdomains = name.startswith("*.")
-        name = name.removeprefix("*.")
-        if not name:
-            return
-        known = self._domains.get(name)
-        if known is not None:
-            if origin in known.origin:
-                return
-            origin = f"{known.origin}, {origin}"
-            include_subdomains = include_subdomains or known.include_subdomains
-        self._domains[name] = DomainDeclaration(name=name, origin=origin, include_subdomains=include_subdomains)
 
 
 def _recipient_kind(classes: set[str]) -> RecipientKind | None:

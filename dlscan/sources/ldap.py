@@ -21,6 +21,7 @@ from ldap3.core import exceptions as ldap_errors
 
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
+from dlscan.sources.ad_filter import FilterSyntaxError, attributes_of, parse_filter
 from dlscan.sources.dn import normalize_dn
 from dlscan.sources.ldap_connect import LdapSettings, describe_failure, open_connection
 from dlscan.sources.ldif import BINARY_ATTRIBUTES, LdifRecord
@@ -29,6 +30,8 @@ from dlscan.support.progress import Progress
 
 RECIPIENT_FILTER = "(|(objectClass=user)(objectClass=contact)(objectClass=foreignSecurityPrincipal))"
 GROUP_FILTER = "(objectClass=group)"
+DYNAMIC_FILTER = "(objectClass=msExchDynamicDistributionList)"
+DYNAMIC_ATTRIBUTES = ("msExchDynamicDLFilter", "msExchDynamicDLBaseDN", "msExchQueryFilter")
 OBJECT_FILTER = f"(|{RECIPIENT_FILTER}{GROUP_FILTER})"
 ATTRIBUTES = (
     "objectClass",
@@ -179,10 +182,15 @@ class AdCollector:
         if not domain or not config:
             raise DlscanError("the server did not name its domain (rootDSE defaultNamingContext)")
         url = main.connection.server.name if main.connection else self.settings.servers[0].url
+        base = self.settings.base_dn or domain
+        # Dynamic lists first: the recipients are then read with every attribute their filters test.
+        dynamic = main.search(base, DYNAMIC_FILTER, [*ATTRIBUTES, *DYNAMIC_ATTRIBUTES], "SUBTREE")
+        wanted = (*ATTRIBUTES, *sorted(_tested_attributes(dynamic) - {a.lower() for a in ATTRIBUTES}))
         builder = AdSnapshotBuilder(
             origin=url,
             source=SourceInfo(kind="ldap", name=url, collected_at=datetime.now(UTC).isoformat(timespec="seconds")),
             allow_unresolved=True,
+            filter_attributes=frozenset(a.lower() for a in (*wanted, *DYNAMIC_ATTRIBUTES)),
             exchange_schema=bool(
                 main.search(
                     f"CN=Schema,{config}",
@@ -206,13 +214,12 @@ class AdCollector:
             missing_ok=True,
         ):
             builder.add(_record(entry))
-        base = self.settings.base_dn or domain
         member = f"member;range=0-{self.settings.range_size - 1}"
         # Concurrent searches, one connection each: while one thread decodes, the others wait on the server.
         slices = recipient_slices(RECIPIENT_FILTER)
         with ThreadPoolExecutor(max_workers=len(slices) + 1) as pool:
-            groups = pool.submit(main.search, base, GROUP_FILTER, [*ATTRIBUTES, member], "SUBTREE")
-            parts = [pool.submit(self._session().search, base, f, list(ATTRIBUTES), "SUBTREE") for f in slices]
+            groups = pool.submit(main.search, base, GROUP_FILTER, [*wanted, member], "SUBTREE")
+            parts = [pool.submit(self._session().search, base, f, list(wanted), "SUBTREE") for f in slices]
             seen: set[str] = set()
             for part in as_completed(parts):  # built while the other searches still wait on the server
                 for entry in part.result():
@@ -222,17 +229,19 @@ class AdCollector:
             group_entries = groups.result()
         for entry in group_entries:
             builder.add(self._with_all_members(main, entry))
-        self._read_outside_the_base(main, builder)
+        for entry in dynamic:
+            builder.add(_record(entry))
+        self._read_outside_the_base(main, builder, wanted)
         self.progress.finish()
         return builder.build()
 
-    def _read_outside_the_base(self, session: _Session, builder: AdSnapshotBuilder) -> None:
+    def _read_outside_the_base(self, session: _Session, builder: AdSnapshotBuilder, attributes: tuple) -> None:
         """Every member and owner the base does not hold, read one by one with no cap (they were capped
         at 10,000 once, and those past the cap silently counted as unresolved, never as external). A
         group read so may bring members of its own from outside the base: they are read in turn."""
         tried: set[str] = set()
         # With their members, ranged as in the base: a group read without them looked empty.
-        wanted = [*ATTRIBUTES, f"member;range=0-{self.settings.range_size - 1}"]
+        wanted = [*attributes, f"member;range=0-{self.settings.range_size - 1}"]
         while pending := [dn for dn in builder.unresolved_references() if normalize_dn(dn) not in tried]:
             for dn in pending:
                 tried.add(normalize_dn(dn))
@@ -278,6 +287,19 @@ def recipient_slices(search_filter: str) -> list[str]:
         lower = pivot
     slices.append(f"(&{search_filter}(!(cn=*)))")
     return slices
+
+
+def _tested_attributes(entries: list[dict]) -> set[str]:
+    """The attributes the dynamic lists' filters test, lower-case; a filter that cannot be read names none
+    (the list is then reported as not evaluated)."""
+    tested: set[str] = set()
+    for entry in entries:
+        for text in _texts(entry).get("msexchdynamicdlfilter", []):
+            try:
+                tested |= attributes_of(parse_filter(text))
+            except FilterSyntaxError:
+                continue
+    return tested
 
 
 def _texts(entry: dict) -> dict[str, list[str]]:

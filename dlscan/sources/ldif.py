@@ -25,6 +25,19 @@ from dlscan.support.errors import InputError
 
 # Values of these attributes are bytes; everything else must be text.
 BINARY_ATTRIBUTES = frozenset({"objectguid", "objectsid", "msexchmailboxguid", "thumbnailphoto", "usercertificate"})
+READ_AS_TEXT = frozenset(
+    {
+        "objectclass", "objectcategory", "cn", "name", "displayname", "description", "mail", "proxyaddresses",
+        "targetaddress", "mailnickname", "member", "managedby", "msexchcomanagedbylink", "authorig", "unauthorig",
+        "dlmemsubmitperms", "company", "department", "useraccountcontrol", "grouptype", "upnsuffixes",
+        "msexchrequireauthtosendto", "msexchhidefromaddresslists", "msexchrecipienttypedetails",
+        "msexchaccepteddomainname", "msexchdynamicdlfilter", "msexchdynamicdlbasedn", "msexchqueryfilter",
+        *(f"extensionattribute{n}" for n in range(1, 16)),
+    }
+)  # fmt: skip
+"""Attributes dlscan reads as text: a base64 value of one that is not text marks a damaged export. Any
+other attribute's value that is not text (auditingPolicy, logonHours: binary attributes dlscan does not
+read, which an export of every attribute carries) is kept as bytes."""
 
 _ATTRIBUTE_DESCRIPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.]*(;[A-Za-z0-9\-=.*]+)*$")
 _RANGE_OPTION = re.compile(r"^range=(\d+)-(\d+|\*)$", re.IGNORECASE)
@@ -224,9 +237,18 @@ def _add_value(
         match = _RANGE_OPTION.match(option)
         if match:
             ranges[name] = (number, match.group(2))
-    if name not in BINARY_ATTRIBUTES:
+    if name in READ_AS_TEXT or (name not in BINARY_ATTRIBUTES and _is_text(value)):
         value = _as_text(path, number, name, value)
     record.attributes.setdefault(name, []).append(value)
+
+
+def _is_text(value: Value) -> bool:
+    if isinstance(value, str):
+        return True
+    try:
+        return "\x00" not in value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
 
 
 def _check_ranges(path: Path, record: LdifRecord, ranges: dict[str, tuple[int, str]]) -> None:

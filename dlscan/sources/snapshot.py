@@ -19,6 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from dlscan.model import (
@@ -177,7 +178,9 @@ def _plain(obj: Any) -> dict:
             value = value.value
         elif name == "attributes":
             value = dict(value)
+        elif isinstance(value, msgspec.Struct):
+            value = _plain(value)
         elif isinstance(value, tuple):
-            value = list(value)
+            value = [_plain(v) if isinstance(v, msgspec.Struct) else v for v in value]
         out[name] = value
     return out

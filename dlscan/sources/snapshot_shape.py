@@ -124,7 +124,12 @@ def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
             return value
         if option is str and isinstance(value, str):
             return value
+        if isinstance(option, type) and issubclass(option, msgspec.Struct):
+            return shape_of(option).build(path, where, value)
         if get_origin(option) is tuple and isinstance(value, list):
+            item = get_args(option)[0]
+            if isinstance(item, type) and issubclass(item, msgspec.Struct):
+                return tuple(shape_of(item).build(path, f"{where}[{i}]", v) for i, v in enumerate(value))
             if all(isinstance(v, str) for v in value):
                 return tuple(value)
             raise InputError(path, f"{where} must be a list of strings")
@@ -146,5 +151,3 @@ def fields_of(cls: type) -> dict[str, bool]:
         for f in dataclasses.fields(cls)
         if f.init
     }
-
-
