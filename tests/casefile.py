@@ -12,8 +12,10 @@ the rule must stay silent. A case's own `pack` (e.g. a `boundary`) replaces the 
   principals / objects / unresolveds: {id}
   lists:    {id, name?, address?, members: [ids], owners?: [ids] | null, open?: bool|null,
              mail?: bool, hidden?: bool, members_known?: bool, rule?: text, paused?: bool|null,
-             synced?: bool, team?: bool, alias?: text}  owners default to the first user
-            (`rule` is a dynamic list's membership rule, `paused` whether it is paused)
+             synced?: bool, team?: bool, alias?: text, kind?: text,
+             admitted?: [{clause, members: [ids]}], gap?: {clause, reason}}  owners default to the first user
+            (`rule` is a dynamic list's membership rule, `paused` whether it is paused; `admitted` makes an
+            Exchange dynamic list, with the members its filter let in by each clause)
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def case_snapshot(directory: dict[str, Any]):
                 "synced_from_premises": item.get("synced"),
                 "team": item.get("team"),
                 "alias": item.get("alias"),
+                "kind": "dynamic" if "admitted" in item or "gap" in item else item.get("kind", "distribution"),
+                "admitted_by": item.get("admitted", []),
+                "filter_gap": item.get("gap"),
             }
         )
     document = {

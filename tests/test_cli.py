@@ -188,7 +188,7 @@ def test_config_file_supplies_settings(tmp_path, write_ldif, dlscan):
 def test_rules_command_lists_every_rule(dlscan):
     outcome = dlscan("rules", "--json")
     codes = [r["code"] for r in json.loads(outcome.out)]
-    assert codes == [f"DL{n:03d}" for n in range(1, 21)]
+    assert codes == [f"DL{n:03d}" for n in range(1, 22)]
     text = dlscan("rules").out
     assert "DL011  deep-nesting" in text and "max_depth=5" in text
 

@@ -12,6 +12,7 @@ from dlscan.checks.base import Check
 from dlscan.checks.confusable import ConfusableLists
 from dlscan.checks.context import ScanContext
 from dlscan.checks.custom import compile_custom_rules
+from dlscan.checks.dynamic_lists import DynamicAdmitsExternal
 from dlscan.checks.exposure import HiddenExternal, MisleadingMarker, MixedMembership, UnmarkedExternal
 from dlscan.checks.governance import NoOwner, OpenToExternalSenders, PausedMembershipRule, StaleMembers
 from dlscan.checks.imitation import ConfusableRecipient
@@ -41,6 +42,7 @@ CHECK_CLASSES: tuple[type[Check], ...] = (
     SharedAddress,
     NeighbourDomain,
     PausedMembershipRule,
+    DynamicAdmitsExternal,
 )
 
 

@@ -96,8 +96,8 @@ class PausedMembershipRule(Check):
     def coverage(self, ctx: ScanContext) -> Coverage:
         if ctx.snapshot.source.kind in ("ldif", "ldap"):
             reason = (
-                "Active Directory has no dynamic membership rules (they live in Microsoft 365); DL020 was not "
-                "evaluated."
+                "Active Directory's dynamic lists follow their filters and cannot be paused (a Microsoft 365 "
+                "dynamic group's rule can); DL020 was not evaluated."
             )
             return Coverage(self.code, everything=True, reason=reason)
         unknown = frozenset(
