@@ -90,10 +90,12 @@ def test_the_powershell_plan_runs_only_with_apply_and_carries_its_undo(dlscan, t
     assert steps and all(line.count("-WhatIf:$WhatIf") == 1 for line in steps)
     forward = [s for s in steps if "(undo)" not in s]
     back = [s for s in steps if "(undo)" in s]
-    assert len(forward) == len(back) == 10
+    assert len(forward) == len(back) == 11
     # Each guard reads the name the scan saw; the undo's guard reads the name the plan gave.
     assert "-ceq 'Events Team' } { Set-ADGroup" in "\n".join(forward)
     assert "-ceq 'Events Team (EXT)' } { Set-ADGroup" in "\n".join(back)
+    # An Exchange dynamic list is no AD group: Exchange's own cmdlets rename it.
+    assert "(Get-DynamicDistributionGroup -Identity 'CN=Staff Briefing,OU=Groups," in "\n".join(forward)
 
 
 def test_hostile_names_stay_literal_in_the_markdown_plan(dlscan, tmp_path):

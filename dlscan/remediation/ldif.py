@@ -13,6 +13,9 @@ from dlscan.remediation.steps import Plan, Step, Tooling
 from dlscan.remediation.writer import PLAN_HEADER, PlanWriter, causes, describe, one_line
 from dlscan.sources.ldif_write import format_line
 
+_IN_LDAP = frozenset({Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_DYNAMIC})
+"""Lists whose changes are LDAP modifications of their AD entry."""
+
 
 class LdifPlan(PlanWriter):
     name = "ldif"
@@ -28,7 +31,7 @@ class LdifPlan(PlanWriter):
         )
         elsewhere = []
         for number, step in enumerate(plan.steps, 1):
-            if step.target.tooling is not Tooling.ACTIVE_DIRECTORY or not step.target.dn:
+            if step.target.tooling not in _IN_LDAP or not step.target.dn:
                 elsewhere.append(step)
                 continue
             stream.write(f"\n# {number}. {one_line(describe(step))}\n# Resolves:\n")

@@ -216,7 +216,7 @@ def _cause(finding: Finding) -> Cause:
 
 def _target(snapshot: Snapshot, group: DistributionList) -> Target:
     if snapshot.source.kind in _ON_PREMISES:
-        tooling = Tooling.ACTIVE_DIRECTORY
+        tooling = Tooling.EXCHANGE_DYNAMIC if group.kind is ListKind.DYNAMIC else Tooling.ACTIVE_DIRECTORY
     elif group.kind is ListKind.M365:
         tooling = Tooling.MICROSOFT_365_GROUP
     else:

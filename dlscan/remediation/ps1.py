@@ -92,7 +92,8 @@ def _step(number: str, step: Step) -> str:
 def _identity(dn: str, step: Step) -> str:
     """How the cmdlets name the list: its DN on premises, else its address (or id) in Exchange Online."""
     target = step.target
-    return quoted(dn if target.tooling is Tooling.ACTIVE_DIRECTORY else (target.address or target.object_id))
+    on_premises = target.tooling in (Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_DYNAMIC)
+    return quoted(dn if on_premises else (target.address or target.object_id))
 
 
 def _old(change: Change) -> str:
@@ -179,15 +180,15 @@ def _unified_links(link_type: str) -> Callable[[str, Step], tuple[str, str]]:
     return commands
 
 
-def _online_owner(dn: str, step: Step) -> tuple[str, str]:
-    group, change = _identity(dn, step), step.change
-    owners = f"@((Get-DistributionGroup -Identity {group}).ManagedBy)"
-    read = f"{owners}.Count -le 1"  # Exchange gives owners by name: the one the scan saw is replaced, no other
-    value = _new(change) if change.added else "$null"
-    return (
-        read,
-        f"Set-DistributionGroup -Identity {group} -ManagedBy {value} -BypassSecurityGroupManagerCheck -WhatIf:$WhatIf",
-    )
+def _exchange_owner(cmdlet: str, bypass: str) -> Callable[[str, Step], tuple[str, str]]:
+    def commands(dn: str, step: Step) -> tuple[str, str]:
+        group, change = _identity(dn, step), step.change
+        owners = f"@((Get-{cmdlet} -Identity {group}).ManagedBy)"
+        read = f"{owners}.Count -le 1"  # Exchange gives owners by name: the one the scan saw is replaced, no other
+        value = _new(change) if change.added else "$null"
+        return read, f"Set-{cmdlet} -Identity {group} -ManagedBy {value}{bypass} -WhatIf:$WhatIf"
+
+    return commands
 
 
 _Commands = Callable[[str, Step], tuple[str, str]]
@@ -213,8 +214,14 @@ _COMMANDS: dict[Tooling, dict[str, _Commands]] = {
     Tooling.EXCHANGE_ONLINE: {
         "name": _exchange_rename("DistributionGroup"),
         "member": _online_member,
-        "owner": _online_owner,
+        "owner": _exchange_owner("DistributionGroup", " -BypassSecurityGroupManagerCheck"),
         "senders": _exchange_senders("DistributionGroup"),
+    },
+    # A dynamic list's members follow its filter: the planner leaves member changes to people.
+    Tooling.EXCHANGE_DYNAMIC: {
+        "name": _exchange_rename("DynamicDistributionGroup"),
+        "owner": _exchange_owner("DynamicDistributionGroup", ""),
+        "senders": _exchange_senders("DynamicDistributionGroup"),
     },
     Tooling.MICROSOFT_365_GROUP: {
         "name": _exchange_rename("UnifiedGroup"),

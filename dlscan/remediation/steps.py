@@ -15,6 +15,9 @@ class Tooling(StrEnum):
     """A distribution list or mail-enabled security group of a tenant: Exchange Online's cmdlets."""
     MICROSOFT_365_GROUP = "microsoft-365-group"
     """A Microsoft 365 (unified) group: Exchange Online's UnifiedGroup cmdlets."""
+    EXCHANGE_DYNAMIC = "exchange-dynamic"
+    """An on-premises Exchange dynamic distribution list: LDAP (LDIF), Exchange Server's
+    DynamicDistributionGroup cmdlets (the ActiveDirectory module's group cmdlets do not find it)."""
 
 
 class Action(StrEnum):
