@@ -20,6 +20,14 @@ BASE = "DC=ad,DC=wyvern,DC=gov,DC=uk"
 CONFIG = f"CN=Configuration,{BASE}"
 MAIL = "wyvern.gov.uk"
 LEGACY = "wyverncouncil.org.uk"
+SCHEMA = f"CN=Schema,{CONFIG}"
+HOME_SERVER = "/o=Wyvern/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=WYV-EX01"
+# Exchange's own recipient filters, as it writes them to msExchDynamicDLFilter for -IncludedRecipients.
+MAILBOXES = "(&(objectCategory=person)(objectClass=user)(mailNickname=*)(msExchHomeServerName=*))"
+MAILBOXES_AND_CONTACTS = (
+    "(&(mailNickname=*)(|(&(objectCategory=person)(objectClass=user)(msExchHomeServerName=*))"
+    "(&(objectCategory=person)(objectClass=contact))))"
+)
 
 FIRST = [
     "Aisha",
@@ -137,6 +145,7 @@ class Org:
                 ("objectClass", "person"),
                 ("objectClass", "organizationalPerson"),
                 ("objectClass", "user"),
+                ("objectCategory", f"CN=Person,{SCHEMA}"),
                 ("cn", cn.replace("\\", "")),
                 ("givenName", first),
                 ("sn", last),
@@ -152,6 +161,7 @@ class Org:
                 ("proxyAddresses", f"smtp:{local}@{LEGACY}"),
                 ("msExchRecipientTypeDetails", "1"),
                 ("mailNickname", local),
+                ("msExchHomeServerName", HOME_SERVER),
             ],
         )
         self.people.setdefault(department, []).append(dn)
@@ -167,6 +177,7 @@ class Org:
                 ("objectClass", "person"),
                 ("objectClass", "organizationalPerson"),
                 ("objectClass", "contact"),
+                ("objectCategory", f"CN=Person,{SCHEMA}"),
                 ("displayName", display),
                 ("company", company or None),
                 ("objectGUID", guid(dn)),
@@ -174,6 +185,7 @@ class Org:
                 ("targetAddress", f"SMTP:{target or address}"),
                 ("proxyAddresses", f"SMTP:{address}"),
                 ("msExchRecipientTypeDetails", "64"),
+                ("mailNickname", address.split("@")[0].replace(".", "")),
             ],
         )
         return dn
@@ -196,6 +208,7 @@ class Org:
         attrs: list[tuple[str, object]] = [
             ("objectClass", "top"),
             ("objectClass", "group"),
+            ("objectCategory", f"CN=Group,{SCHEMA}"),
             ("cn", name),
             ("displayName", name),
             ("groupType", group_type),
@@ -218,6 +231,30 @@ class Org:
             attrs.append(("managedBy", owner))
         attrs += [("member", m) for m in members]
         return self.add(dn, attrs)
+
+    def dynamic(self, name: str, local: str, ldap_filter: str, recipient_filter: str, *, base: str = BASE) -> str:
+        """An Exchange dynamic distribution list: its members are whoever `ldap_filter` selects under `base`."""
+        dn = f"CN={name},OU=Groups,{BASE}"
+        return self.add(
+            dn,
+            [
+                ("objectClass", "top"),
+                ("objectClass", "msExchDynamicDistributionList"),
+                ("objectCategory", f"CN=ms-Exch-Dynamic-Distribution-List,{SCHEMA}"),
+                ("cn", name),
+                ("displayName", name),
+                ("objectGUID", guid(dn)),
+                ("mail", f"{local}@{MAIL}"),
+                ("proxyAddresses", f"SMTP:{local}@{MAIL}"),
+                ("mailNickname", local),
+                ("msExchRequireAuthToSendTo", "TRUE"),
+                ("msExchRecipientTypeDetails", "8"),
+                ("managedBy", self.people["IT"][0]),
+                ("msExchDynamicDLBaseDN", base),
+                ("msExchDynamicDLFilter", ldap_filter),
+                ("msExchQueryFilter", recipient_filter),
+            ],
+        )
 
 
 def build() -> str:
@@ -351,6 +388,22 @@ def build() -> str:
     g("Planning Enforcement", "planning.enforcement", [*p["Planning"][7:10], enforcement])
     # Left behind by a migration: a second list that holds the same address, and reaches only staff.
     g("Planning Enforcement Team", "planning.enforcement", p["Planning"][7:9])
+
+    # Dynamic lists. One reaches the council's own mailboxes that are not disabled (a bitwise rule on
+    # userAccountControl); the other, made with "mailboxes and mail contacts", also reaches every contact.
+    org.dynamic(
+        "Active Mailboxes",
+        "active.mailboxes",
+        f"(&{MAILBOXES[2:-1]}(!(userAccountControl:1.2.840.113556.1.4.803:=2)))",
+        "((RecipientType -eq 'UserMailbox') -and -not(UserAccountControl -like '*AccountDisabled*'))",
+        base=f"OU=Staff,{BASE}",
+    )
+    org.dynamic(
+        "Staff Briefing",
+        "staff.briefing",
+        MAILBOXES_AND_CONTACTS,
+        "((RecipientType -eq 'UserMailbox') -or (RecipientType -eq 'MailContact'))",
+    )
     return org.render()
 
 

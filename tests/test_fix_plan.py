@@ -76,7 +76,7 @@ def test_every_format_leads_with_the_same_plan(dlscan):
 
     table = dlscan("scan", SAMPLE).out
     lead = table.split("\n\n", 1)[0]
-    assert lead.startswith("Fix these first: 5 of the 28 lists and recipients with findings.")
+    assert lead.startswith("Fix these first: 5 of the 30 lists and recipients with findings.")
     assert "1. Children's Services All <childrens.all@wyvern.gov.uk>: 3 findings (2 critical, 1 high)" in lead
     assert lead.index("2. " + plan[1]["list"]) < lead.index("5. " + plan[4]["list"])
 

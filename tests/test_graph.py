@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -41,8 +42,12 @@ def server(wyvern):
 def test_tenant_matching_the_sample_gives_its_findings_apart_from_what_graph_cannot_see(server):
     collected = M365Collector(settings_for(server)).collect()
     # The export's foreign security principal is, in a tenant, an object without a mailbox: so DL015 says.
+    # Graph does not carry Exchange's dynamic distribution lists, so the tenant is the sample without them.
+    sample = load_source(SAMPLE)
+    assigned = {i: x for i, x in sample.lists.items() if x.kind is not ListKind.DYNAMIC}
+    assert len(assigned) == len(sample.lists) - 2
     offline = {(*f[:4], f[4].replace("foreign security principal", "object without a mailbox"))
-               for f in findings_of(load_source(SAMPLE))}  # fmt: skip
+               for f in findings_of(dataclasses.replace(sample, lists=assigned))}  # fmt: skip
     through_graph = findings_of(collected)
     assert through_graph == {f for f in offline if f[0] not in UNSEEN_BY_GRAPH}
     assert {f[0] for f in offline - through_graph} == UNSEEN_BY_GRAPH

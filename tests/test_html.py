@@ -46,8 +46,8 @@ def test_sample_report_renders_counts_diagram_and_pair(sample_report, tmp_path):
         page = seen.page
         tiles = {t.get_attribute("data-severity"): int(t.locator(".n").inner_text())
                  for t in page.locator("#severity-counts li").all()}  # fmt: skip
-        assert tiles == {"critical": 10, "high": 15, "medium": 9, "low": 9, "info": 1}
-        assert page.inner_text("#shown-count") == "44 of 44 findings shown"  # the script ran
+        assert tiles == {"critical": 10, "high": 16, "medium": 12, "low": 11, "info": 1}
+        assert page.inner_text("#shown-count") == "50 of 50 findings shown"  # the script ran
         lead = page.locator("#fix-first tbody tr")
         assert lead.count() == 10
         assert lead.first.locator("td").nth(1).inner_text().startswith("Children's Services All")
@@ -71,11 +71,11 @@ def test_table_filters_and_sorts_with_the_keyboard(sample_report):
         page = seen.page
         page.focus("#filter-severity")
         page.select_option("#filter-severity", "critical")
-        assert page.inner_text("#shown-count") == "10 of 44 findings shown"
+        assert page.inner_text("#shown-count") == "10 of 50 findings shown"
         assert page.locator("#findings-table tbody tr:not(.hidden)").count() == 10
         assert page.locator("article.card:not(.hidden)").count() == 10
         page.fill("#filter-text", "fostering")
-        assert page.inner_text("#shown-count") == "1 of 44 findings shown"
+        assert page.inner_text("#shown-count") == "1 of 50 findings shown"
         page.fill("#filter-text", "")
         page.select_option("#filter-severity", "")
         list_header = page.locator("#findings-table thead th", has_text="List")

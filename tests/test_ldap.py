@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -16,7 +17,9 @@ from ad_population import BIG_LIST_SIZE, GROUPS_OU, MAIL
 from conftest import run_process
 from samba_dc import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, CONFIG_DN, REALM, TLS_NAME, SambaDC, samba_available
 
+from dlscan.model import ListKind, RecipientKind
 from dlscan.sources import load_source
+from dlscan.sources.dn import normalize_dn
 from dlscan.sources.ldap import ATTRIBUTES
 
 pytestmark = pytest.mark.skipif(
@@ -63,7 +66,14 @@ def collect(dc, tmp_path, dlscan, monkeypatch):
     return run
 
 
-def ldapsearch_export(folder: Path, *, principals: bool = True, counted: bool = False) -> Path:
+def ldapsearch_export(
+    folder: Path,
+    *,
+    principals: bool = True,
+    counted: bool = False,
+    host: str = "127.0.0.1",
+    attributes: tuple[str, ...] | None = None,
+) -> Path:
     """The same directory exported the way an admin would: ldapsearch, paged, LDIF; without the foreign
     security principals if asked, as an admin who filters on mail objects does. Counted, it is ldapsearch's
     extended LDIF, with its comments, referrals, result trailers and counts."""
@@ -72,7 +82,7 @@ def ldapsearch_export(folder: Path, *, principals: bool = True, counted: bool = 
         *([] if counted else ["-LLL"]),
         "-x",
         "-H",
-        "ldap://127.0.0.1",
+        f"ldap://{host}",
         "-D",
         ADMIN_DN,
         "-w",
@@ -80,14 +90,14 @@ def ldapsearch_export(folder: Path, *, principals: bool = True, counted: bool = 
         "-o",
         "ldif-wrap=no",
     ]
-    attributes = [*ATTRIBUTES, "member", "uPNSuffixes", "msExchAcceptedDomainName"]
+    attributes = list(attributes or (*ATTRIBUTES, "member", "uPNSuffixes", "msExchAcceptedDomainName"))
     searches = [
         [
             "-b",
             BASE_DN,
             "-E",
             "pr=500/noprompt",
-            "(|(objectClass=user)(objectClass=contact)(objectClass=group)"
+            "(|(objectClass=user)(objectClass=contact)(objectClass=group)(objectClass=msExchDynamicDistributionList)"
             + ("(objectClass=foreignSecurityPrincipal)" if principals else "")
             + "(objectClass=domainDNS))",
         ],
@@ -376,6 +386,61 @@ def test_an_export_loaded_into_a_dc_and_collected_gives_the_offline_findings(cou
     # What an organisation boundary tests is read over LDAP too (AD's company is companyName here).
     companies = {r.attribute("companyName") for r in load_source(snapshot).recipients.values()}
     assert {"Wyvern Borough Council", "Wyvern Police"} <= companies
+
+
+def test_dynamic_lists_expand_to_what_the_dc_answers_for_their_filters(council_dc, tmp_path):
+    """The DC is the reference for the evaluator: each dynamic list read from the DC's own export has the
+    members that the DC returns for the list's filter under its base."""
+    export = ldapsearch_export(tmp_path, host="127.0.0.2", attributes=("*",))
+    snapshot = load_source(export)
+    dynamic = {x.display_name: x for x in snapshot.lists.values() if x.kind is ListKind.DYNAMIC}
+    assert sorted(dynamic) == ["Active Mailboxes", "Staff Briefing"]
+    dn_of = {i: o.dn for i, o in (*snapshot.recipients.items(), *snapshot.lists.items())}
+    for group in dynamic.values():
+        wanted = ("msExchDynamicDLFilter", "msExchDynamicDLBaseDN")
+        (entry,) = _dc_search("127.0.0.2", group.dn, "(objectClass=*)", *wanted, base_only=True)
+        answer = _dc_search("127.0.0.2", entry["msexchdynamicdlbasedn"][0], entry["msexchdynamicdlfilter"][0], "1.1")
+        assert len(answer) > 20, group.display_name
+        assert {normalize_dn(dn_of[m]) for m in group.members} == {normalize_dn(e["dn"]) for e in answer}
+    # The bitwise rule leaves the disabled accounts out; the other list lets every mail contact in, and
+    # says by which clause.
+    disabled = {i for i, r in snapshot.recipients.items() if r.enabled is False and r.primary_address}
+    assert disabled and not disabled & set(dynamic["Active Mailboxes"].members)
+    assert disabled <= set(dynamic["Staff Briefing"].members)
+    contacts = {i for i, r in snapshot.recipients.items() if r.kind is RecipientKind.CONTACT}
+    assert [(a.clause, set(a.members)) for a in dynamic["Staff Briefing"].admitted_by] == [
+        ("(&(objectCategory=person)(objectClass=contact))", contacts)
+    ]
+
+
+def test_dynamic_lists_collected_live_give_the_findings_of_the_dc_s_export(council_dc, collect, dlscan, tmp_path):
+    outcome, snapshot = collect(server="ldaps://127.0.0.2", ca_file=council_dc.ca_file)
+    assert outcome.code == 0, outcome.err
+    live = findings(dlscan, snapshot)
+    export = ldapsearch_export(tmp_path, host="127.0.0.2", attributes=("*",))
+    assert _content(live) == _content(findings(dlscan, export))
+    assert [f["list"] for f in live if f["code"] == "DL021"] == ["Staff Briefing"]
+
+
+def _dc_search(host: str, base: str, search_filter: str, *attributes: str, base_only: bool = False) -> list[dict]:
+    """The DC's own answer, through ldapsearch: each entry's DN and attributes (lower-case names)."""
+    command = ["ldapsearch", "-LLL", "-x", "-H", f"ldap://{host}", "-D", ADMIN_DN, "-w", ADMIN_PASSWORD]
+    command += ["-o", "ldif-wrap=no", "-b", base, *(["-s", "base"] if base_only else []), search_filter, *attributes]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    entries = []
+    for block in filter(None, done.stdout.strip().split("\n\n")):
+        entry: dict = {}
+        for line in block.splitlines():
+            if line.startswith("#"):  # a search reference (refldap://...) to another partition
+                continue
+            name, _, value = line.partition(": ")
+            if name.endswith(":"):  # base64, as ldapsearch writes values that are not plain ASCII
+                name, value = name[:-1], base64.b64decode(value).decode("utf-8")
+            entry.setdefault(name.lower(), []).append(value)
+        if "dn" in entry:
+            entry["dn"] = entry["dn"][0]
+            entries.append(entry)
+    return entries
 
 
 @pytest.mark.parametrize("user", ["Administrator@corp.example.test", "CORP\\Administrator"])

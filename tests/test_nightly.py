@@ -591,7 +591,7 @@ def test_dry_run_writes_nothing_and_sends_nothing(night_files, tmp_path, dlscan,
         assert job.night(1, night_files[0]).code == 0
         before = (job.state / "history.sqlite").read_bytes()
         again = job.night(2, night_files[1], "--dry-run")
-        assert "2 new, 42 open, 2 resolved" in again.out
+        assert "2 new, 48 open, 2 resolved" in again.out
         assert (job.state / "history.sqlite").read_bytes() == before
     finally:
         server.close()

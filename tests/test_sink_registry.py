@@ -57,7 +57,7 @@ def test_a_sink_subclass_is_a_format(dlscan, toy_format, tmp_path):
     assert outcome.code == 0, outcome.err
     lines = output.read_text(encoding="utf-8").splitlines()
     json_out = dlscan("scan", SAMPLE, "--format", "json", "--fail-on", "never").out
-    assert len(lines) == 44 and all(line in json_out for line in lines)
+    assert len(lines) == 50 and all(line in json_out for line in lines)
 
 
 def test_a_nightly_job_writes_it_under_its_config_key(dlscan, toy_format, tmp_path):
@@ -68,7 +68,7 @@ def test_a_nightly_job_writes_it_under_its_config_key(dlscan, toy_format, tmp_pa
     outcome = dlscan("run", "--config", config, "--fail-on", "never")
     assert outcome.code == 0, outcome.err
     lines = (tmp_path / "night.txt").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 44 and all(line.endswith(" new") for line in lines)
+    assert len(lines) == 50 and all(line.endswith(" new") for line in lines)
 
 
 def test_a_key_of_no_format_is_unknown(dlscan, tmp_path):
