@@ -44,6 +44,12 @@ objectClass: group
 mail: inner@corp.example
 member: CN=Team,OU=Groups,DC=corp,DC=example
 
+dn: CN=Everyone,OU=Groups,DC=corp,DC=example
+objectClass: msExchDynamicDistributionList
+mail: everyone@corp.example
+msExchDynamicDLBaseDN: DC=corp,DC=example
+msExchDynamicDLFilter: (&(mail=*)(|(objectClass=user)(&(objectClass=contact)(!(cn=P\2a*))))(userAccountControl:1.2.840.113556.1.4.803:=0))
+
 """
 
 SMALL_SNAPSHOT = b"""{"format":"dlscan-snapshot","format_version":1,
@@ -115,7 +121,8 @@ TOKENS = [
     b"\xef\xbb\xbf", b"\xff\xfe", b"\xc3\x28", b"\xe2\x80\xae", b"dn: ", b"member: ", b"objectClass: group\n",
     b"result: 4 Size limit exceeded\n", b"member;range=0-1499: ", b"# numEntries: 9\n", b"# LDAPv3\n",
     b"changetype: modify\n", b"version: 2\n", b'"lists":[],', b'"members":[', b"null", b"true", b"[[[[[[[[",
-    b"=HYPERLINK(\"x\")", b"0" * 40, b"A" * 300,
+    b"=HYPERLINK(\"x\")", b"0" * 40, b"A" * 300, b"(", b")", b"(&", b"(!", b"~=", b":=", b"\\", b"\\zz",
+    b":1.2.840.113556.1.4.804:", b"msExchDynamicDLFilter: ",
 ]
 """Pieces that have broken readers before, or sit on their edges."""
 

@@ -413,6 +413,73 @@ def test_dynamic_lists_expand_to_what_the_dc_answers_for_their_filters(council_d
     ]
 
 
+REFERENCE_FILTERS = {
+    "a class's short name stands for its category (user is filed under Person)": "(&(objectCategory=user)(mail=*))",
+    "substring, initial": "(&(objectClass=user)(cn=a*))",
+    "substring, any": "(&(mail=*)(displayName=*son*))",
+    "substring, final, with a colon": "(&(objectClass=contact)(targetAddress=smtp:*.uk))",
+    "ordering of text": "(&(mail=*)(sn<=F))",
+    "ordering of numbers": "(&(objectClass=user)(userAccountControl>=546))",
+    "bitwise OR on a negative groupType": "(&(mail=*)(groupType:1.2.840.113556.1.4.804:=2147483656))",
+    "bitwise AND, negated": "(&(objectCategory=group)(!(groupType:1.2.840.113556.1.4.803:=2147483648)))",
+    "equality without regard to case": "(department=children's SERVICES)",
+    "negated equality on a number": "(&(mail=*)(!(msExchRecipientTypeDetails=64)))",
+    "a DN compared as a DN": None,  # the first list's owner, written in another case
+}
+
+
+@pytest.mark.parametrize("name", REFERENCE_FILTERS)
+def test_the_evaluator_answers_as_the_dc_does(council_dc, tmp_path, name):
+    """Each filter put on a dynamic list of dlscan's export, and the same filter asked of the DC."""
+    export = ldapsearch_export(tmp_path, host="127.0.0.2", attributes=("*",))
+    search_filter = REFERENCE_FILTERS[name]
+    if search_filter is None:
+        owner = next(line for line in export.read_text(encoding="utf-8").splitlines() if line.startswith("managedBy: "))
+        # In a filter a DN's own backslashes are escaped again (RFC 4515): `\,` is written `\5c,`.
+        value = owner.removeprefix("managedBy: ").swapcase().replace("\\", "\\5c")
+        search_filter = f"(managedBy={value})"
+    entry = (
+        f"dn: CN=Reference,CN=Users,{BASE_DN}\nobjectClass: top\nobjectClass: msExchDynamicDistributionList\n"
+        f"mail: reference@{MAIL}\nmsExchDynamicDLBaseDN: {BASE_DN}\nmsExchDynamicDLFilter: {search_filter}\n"
+    )
+    export.write_text(export.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + entry, encoding="utf-8")
+    snapshot = load_source(export)
+    (reference,) = (x for x in snapshot.lists.values() if x.display_name == "Reference")
+    assert reference.filter_gap is None and reference.members_known
+    read = {normalize_dn(o.dn): i for i, o in (*snapshot.recipients.items(), *snapshot.lists.items()) if o.dn}
+    answer = {normalize_dn(e["dn"]) for e in _dc_search("127.0.0.2", BASE_DN, search_filter, "1.1")}
+    assert answer, "the DC selects nobody: the case tests nothing"
+    assert {read[dn] for dn in answer if dn in read} == set(reference.members)
+
+
+def test_what_dlscan_cannot_evaluate_leaves_the_list_unjudged(council_dc, tmp_path, dlscan):
+    export = ldapsearch_export(tmp_path, host="127.0.0.2", attributes=("*",))
+    cases = {
+        "Approximate": "(cn~=smith)",
+        "In Chain": f"(memberOf:1.2.840.113556.1.4.1941:=CN=All Staff,OU=Groups,{BASE_DN})",
+        "Unexported": "(&(objectClass=user)(extensionAttribute9=*))",
+        "Broken": "(&(objectClass=user)",
+    }
+    entries = "".join(
+        f"dn: CN={name},CN=Users,{BASE_DN}\nobjectClass: msExchDynamicDistributionList\ndisplayName: {name}\n"
+        f"mail: {name.lower().replace(' ', '')}@{MAIL}\nmsExchDynamicDLFilter: {text}\n\n"
+        for name, text in cases.items()
+    )
+    export.write_text(export.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + entries, encoding="utf-8")
+    lists = {x.display_name: x for x in load_source(export).lists.values()}
+    gaps = {name: lists[name].filter_gap for name in cases}
+    assert all(gap is not None and not lists[name].members_known for name, gap in gaps.items())
+    assert gaps["Approximate"].clause == "(cn~=smith)" and "approximate" in gaps["Approximate"].reason
+    assert "1.2.840.113556.1.4.1941" in gaps["In Chain"].reason
+    assert gaps["Unexported"].clause == "(extensionAttribute9=*)" and "extensionattribute9" in gaps["Unexported"].reason
+    assert gaps["Broken"].clause == cases["Broken"]
+    outcome = dlscan("scan", export, "--format", "json", "--fail-on", "never")
+    found = json.loads(outcome.out)
+    assert not [f for f in found["findings"] if f["list"] in cases and f["code"] == "DL012"]  # never "empty"
+    unjudged = {o for c in found["summary"]["unjudged"] if c["code"] == "DL001" for o in c["objects"]}
+    assert {lists[name].id for name in cases} <= unjudged
+
+
 def test_dynamic_lists_collected_live_give_the_findings_of_the_dc_s_export(council_dc, collect, dlscan, tmp_path):
     outcome, snapshot = collect(server="ldaps://127.0.0.2", ca_file=council_dc.ca_file)
     assert outcome.code == 0, outcome.err

@@ -14,7 +14,7 @@ from pathlib import Path
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
 from dlscan.sources.compressed import MAX_EXPANDED_VARIABLE, max_expanded, open_binary
-from dlscan.sources.ldif import LdifExport
+from dlscan.sources.ldif import LdifExport, may_hold_dynamic_lists
 from dlscan.sources.snapshot import read_snapshot
 from dlscan.support.errors import InputError
 from dlscan.support.memory import collector_paused
@@ -32,8 +32,8 @@ def load_source(path: Path, *, allow_unresolved: bool = False, allow_pipe: bool 
             return _load_copy(path, allow_unresolved=allow_unresolved)
         # /dev/zero or a pipe never ends, or ends anywhere: a scan reads a whole file, or nothing.
         raise InputError(
-            path, "is not a regular file (a device, a pipe or a socket); save the export to a file, or pass "
-            "--allow-pipe",
+            path,
+            "is not a regular file (a device, a pipe or a socket); save the export to a file, or pass --allow-pipe",
         )
     try:
         with open_binary(path) as stream:
@@ -61,7 +61,10 @@ def load_source(path: Path, *, allow_unresolved: bool = False, allow_pipe: bool 
 
 def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
     builder = AdSnapshotBuilder(
-        origin=str(path), source=SourceInfo(kind="ldif", name=path.name), allow_unresolved=allow_unresolved
+        origin=str(path),
+        source=SourceInfo(kind="ldif", name=path.name),
+        allow_unresolved=allow_unresolved,
+        keeps_filter_values=may_hold_dynamic_lists(path),
     )
     export = LdifExport(path)
     with collector_paused(settle=True):

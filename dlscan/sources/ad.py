@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from dlscan.model import (
     BOUNDARY_ATTRIBUTES,
     Attributes,
@@ -32,7 +34,7 @@ from dlscan.sources.ad_values import (
     text_of,
 )
 from dlscan.sources.dn import normalize_dn
-from dlscan.sources.dynamic import FilterColumns, expanded_list
+from dlscan.sources.dynamic import FilterColumns, expanded_list, not_evaluated
 from dlscan.sources.ldif import LdifRecord
 from dlscan.sources.mail_reach import reached_by_mail
 from dlscan.support.errors import InputError
@@ -81,12 +83,15 @@ class AdSnapshotBuilder:
     _attributes: dict[Attributes, Attributes] = field(default_factory=dict)
     _left_out: list[tuple[str, list[str]]] = field(default_factory=list)
     """Entries with mail or members that are neither a recipient nor a group: (DN, their classes)."""
-    _columns: FilterColumns = field(init=False)
-    _elsewhere: frozenset[str] | None = None
+    keeps_filter_values: bool = True
+    """Keep the entries' values for dynamic lists' filters; False when the source shows it has no dynamic
+    list (a million recipients' values cost 0.6 GB). A dynamic list met then is reported as not evaluated."""
+    _columns: FilterColumns | None = field(init=False)
+    _elsewhere: np.ndarray | None = None
     """Recipients that deliver outside the directory's mailboxes (contacts, mail users), once known."""
 
     def __post_init__(self) -> None:
-        self._columns = FilterColumns(keep=self.filter_attributes)
+        self._columns = FilterColumns(keep=self.filter_attributes) if self.keeps_filter_values else None
         self._domains = DeclaredDomains(self.origin)
 
     def add_all(self, records: Iterable[LdifRecord]) -> AdSnapshotBuilder:
@@ -106,7 +111,8 @@ class AdSnapshotBuilder:
         dynamic = _DYNAMIC_CLASS in classes
         if "group" in classes or dynamic or kind is not None:
             self._register(record, object_id, key)
-            self._columns.add(object_id, key, attrs)
+            if self._columns is not None:
+                self._columns.add(object_id, key, attrs)
         if "group" in classes or dynamic:
             self._groups.append(
                 _Pending(
@@ -225,9 +231,11 @@ class AdSnapshotBuilder:
     def _expanded(
         self, group: DistributionList, record: LdifRecord, recipients: dict[str, Recipient]
     ) -> DistributionList:
+        if self._columns is None:
+            return not_evaluated(group, record, "the source was read without the values filters test")
         if self._elsewhere is None:
-            self._elsewhere = frozenset(
-                r.id for r in recipients.values() if r.kind is RecipientKind.CONTACT or r.target_address
+            self._elsewhere = self._columns.marking(
+                {r.id for r in recipients.values() if r.kind is RecipientKind.CONTACT or r.target_address}
             )
         return expanded_list(
             group, record, self._columns, self._elsewhere, complete_columns=self.filter_attributes is not None

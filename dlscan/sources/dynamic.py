@@ -58,6 +58,10 @@ class FilterColumns:
     _positions: dict[str, list[int]] = field(default_factory=dict)
     _values: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _shared: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    _coded: dict[str, tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]] = field(default_factory=dict)
+    """Per attribute tested, worked out once for every list: positions, a code per position, the distinct
+    tuples of values the codes stand for."""
+    _bases: dict[str | None, np.ndarray] = field(default_factory=dict)
 
     def add(self, object_id: str, dn_key: str, attributes: dict[str, list[Value]]) -> None:
         position = len(self.ids)
@@ -77,20 +81,39 @@ class FilterColumns:
     def test_mask(self, test: Test) -> np.ndarray:
         """Which entries pass the test, evaluated once per distinct tuple of values."""
         mask = np.zeros(len(self.ids), dtype=bool)
-        values = self._values.get(test.attribute)
-        if not values:
+        if test.attribute not in self._values:
             return mask
-        distinct: dict[tuple[str, ...], int] = {}
-        codes = np.fromiter((distinct.setdefault(v, len(distinct)) for v in values), dtype=np.int64, count=len(values))
+        positions, codes, distinct = self._coding(test.attribute)
         passing = np.fromiter((test.holds(v) for v in distinct), dtype=bool, count=len(distinct))
-        mask[np.asarray(self._positions[test.attribute], dtype=np.int64)[passing[codes]]] = True
+        mask[positions[passing[codes]]] = True
         return mask
 
+    def _coding(self, attribute: str) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+        found = self._coded.get(attribute)
+        if found is None:
+            values = self._values[attribute]
+            index: dict[tuple[str, ...], int] = {}
+            codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values))
+            found = (np.asarray(self._positions[attribute], dtype=np.int64), codes, list(index))
+            self._coded[attribute] = found
+        return found
+
     def under(self, base_key: str | None) -> np.ndarray:
-        if not base_key:
-            return np.ones(len(self.ids), dtype=bool)
-        tail = "," + base_key
-        return np.fromiter((dn == base_key or dn.endswith(tail) for dn in self.dns), dtype=bool, count=len(self.dns))
+        found = self._bases.get(base_key)
+        if found is None:
+            if not base_key:
+                found = np.ones(len(self.ids), dtype=bool)
+            else:
+                tail = "," + base_key
+                found = np.fromiter(
+                    (d == base_key or d.endswith(tail) for d in self.dns), dtype=bool, count=len(self.dns)
+                )
+            self._bases[base_key] = found
+        return found
+
+    def marking(self, object_ids: Collection[str]) -> np.ndarray:
+        """Which entries are among `object_ids`."""
+        return np.fromiter((i in object_ids for i in self.ids), dtype=bool, count=len(self.ids))
 
 
 @dataclass(frozen=True)
@@ -105,12 +128,13 @@ def expand(
     ldap_filter: str | None,
     base_dn: str | None,
     own_id: str,
-    delivers_elsewhere: Collection[str],
+    delivers_elsewhere: np.ndarray,
     *,
     complete_columns: bool = False,
 ) -> Expansion:
     """The members `ldap_filter` selects under `base_dn`, the list itself left out; those in
-    `delivers_elsewhere` (mail contacts, mail users) grouped by the clause that admitted them.
+    `delivers_elsewhere` (a mask of the entries that are mail contacts or mail users) grouped by the clause
+    that admitted them.
 
     `complete_columns`: the source asked for every attribute the filter tests, so one that no entry
     carries is absent from all of them, not left out of an export."""
@@ -131,7 +155,7 @@ def expand(
     selected = _mask(node, columns, masks) & columns.under(base_key)
     ids = columns.ids
     members = tuple(ids[i] for i in np.flatnonzero(selected) if ids[i] != own_id)
-    outside = [i for i in np.flatnonzero(selected) if ids[i] in delivers_elsewhere]
+    outside = np.flatnonzero(selected & delivers_elsewhere)
     by_clause: dict[str, list[str]] = {}
     for position in outside:
         by_clause.setdefault(_admitting(node, int(position), masks).text, []).append(ids[position])
@@ -143,7 +167,7 @@ def expanded_list(
     group: DistributionList,
     record: LdifRecord,
     columns: FilterColumns,
-    delivers_elsewhere: Collection[str],
+    delivers_elsewhere: np.ndarray,
     *,
     complete_columns: bool,
 ) -> DistributionList:
@@ -161,6 +185,19 @@ def expanded_list(
         membership_rule=text_of(record, "msexchqueryfilter") or ldap_filter,
         admitted_by=found.admitted_by,
         filter_gap=found.gap,
+    )
+
+
+def not_evaluated(group: DistributionList, record: LdifRecord, reason: str) -> DistributionList:
+    """The dynamic list with its members unknown, for a reason that is not in its filter."""
+    ldap_filter = text_of(record, "msexchdynamicdlfilter")
+    return msgspec.structs.replace(
+        group,
+        kind=ListKind.DYNAMIC,
+        members=(),
+        members_known=False,
+        membership_rule=text_of(record, "msexchqueryfilter") or ldap_filter,
+        filter_gap=FilterGap(clause="", reason=reason),
     )
 
 

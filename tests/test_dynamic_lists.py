@@ -1,0 +1,64 @@
+"""Exchange's dynamic lists read from an LDIF export, without a directory server: what is kept for their
+filters, and what happens when it was not. tests/test_ldap.py checks the evaluator against a Samba DC."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+
+import pytest
+
+from dlscan.model import ListKind, SourceInfo
+from dlscan.sources import load_source
+from dlscan.sources.ad import AdSnapshotBuilder
+from dlscan.sources.ldif import read_ldif
+
+CONTACT = """dn: CN=Bob,OU=Contacts,DC=corp,DC=example
+objectClass: contact
+mail: bob@partner.example
+targetAddress: SMTP:bob@partner.example
+
+"""
+
+
+def _dynamic(ldap_filter: str, *, classes: str = "objectClass: msExchDynamicDistributionList\n") -> str:
+    return (
+        f"dn: CN=Everyone,OU=Lists,DC=corp,DC=example\n{classes}mail: everyone@corp.example\n"
+        f"msExchDynamicDLBaseDN: DC=corp,DC=example\nmsExchDynamicDLFilter: {ldap_filter}\n\n"
+    )
+
+
+def _everyone(path):
+    (found,) = (x for x in load_source(path).lists.values() if x.display_name == "Everyone")
+    return found
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_a_dynamic_list_takes_the_members_its_filter_selects(write_ldif, compressed):
+    path = write_ldif(CONTACT + _dynamic("(mail=*)"))
+    if compressed:
+        path = path.with_suffix(".ldif.gz")
+        path.write_bytes(gzip.compress(write_ldif(CONTACT + _dynamic("(mail=*)")).read_bytes()))
+    group = _everyone(path)
+    assert group.kind is ListKind.DYNAMIC and group.members_known and group.filter_gap is None
+    assert len(group.members) == 2  # Alice and Bob, not the list itself, whose mail the filter also matches
+    assert [(a.clause, len(a.members)) for a in group.admitted_by] == [("(mail=*)", 1)]
+
+
+def test_a_class_written_in_base64_is_still_found(write_ldif):
+    encoded = base64.b64encode(b"msExchDynamicDistributionList").decode()
+    group = _everyone(write_ldif(CONTACT + _dynamic("(mail=*)", classes=f"objectClass:: {encoded}\n")))
+    assert group.members_known and len(group.members) == 2
+
+
+def test_an_attribute_no_entry_carries_leaves_the_list_unjudged_not_empty(write_ldif):
+    group = _everyone(write_ldif(CONTACT + _dynamic("(&(mail=*)(department=Finance))")))
+    assert not group.members_known and group.members == ()
+    assert group.filter_gap.clause == "(department=Finance)" and "department" in group.filter_gap.reason
+
+
+def test_a_source_read_without_filter_values_says_so(write_ldif):
+    path = write_ldif(CONTACT + _dynamic("(mail=*)"))
+    builder = AdSnapshotBuilder(origin="x", source=SourceInfo(kind="ldif", name="x"), keeps_filter_values=False)
+    (group,) = (x for x in builder.add_all(read_ldif(path)).build().lists.values())
+    assert not group.members_known and "without the values" in group.filter_gap.reason
