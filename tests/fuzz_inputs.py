@@ -48,7 +48,7 @@ dn: CN=Everyone,OU=Groups,DC=corp,DC=example
 objectClass: msExchDynamicDistributionList
 mail: everyone@corp.example
 msExchDynamicDLBaseDN: DC=corp,DC=example
-msExchDynamicDLFilter: (&(mail=*)(|(objectClass=user)(&(objectClass=contact)(!(cn=P\2a*))))(userAccountControl:1.2.840.113556.1.4.803:=0))
+msExchDynamicDLFilter: (&(mail=*)(|(objectClass=user)(&(objectClass=contact)(!(cn=P\2a*))))(sn>=a))
 
 """
 

@@ -35,7 +35,11 @@ class OpenToExternalSenders(Check):
 
     def coverage(self, ctx: ScanContext) -> Coverage:
         unknown = frozenset(g.id for g in ctx.mail_lists if g.accepts_external_senders is None)
-        reason = f"DL009: the source does not say whether {plural(len(unknown), 'list')} accept outside senders."
+        reason = (
+            f"DL009: the source does not say whether {plural(len(unknown), 'list')} accept outside senders "
+            "(Microsoft Graph never does, nor an export without Exchange's attributes; `dlscan import exchange` "
+            "adds what Exchange says)."
+        )
         return Coverage(self.code, unknown, reason=reason if unknown else "")
 
 
@@ -63,7 +67,10 @@ class NoOwner(Check):
 
     def coverage(self, ctx: ScanContext) -> Coverage:
         unknown = frozenset(g.id for g in ctx.mail_lists if g.owners is None)
-        reason = f"DL013: the source does not name the owners of {plural(len(unknown), 'list')}."
+        reason = (
+            f"DL013: the source does not name the owners of {plural(len(unknown), 'list')} "
+            "(`dlscan import exchange` adds Exchange's ManagedBy)."
+        )
         return Coverage(self.code, unknown, reason=reason if unknown else "")
 
 

@@ -19,6 +19,7 @@ import click
 from dlscan import __version__
 from dlscan.checks.rulepack import pack_reference
 from dlscan.cli.collect import collect
+from dlscan.cli.import_cmd import import_group
 from dlscan.cli.m365 import collect_m365
 from dlscan.cli.plan import plan_command
 from dlscan.cli.run import run_command
@@ -46,6 +47,7 @@ class FormatChoice(click.Choice):
     @choices.setter
     def choices(self, value: object) -> None:
         """click sets the choices it was given; they are found instead."""
+
 
 _SCAN_EPILOG = """\b
 Examples:
@@ -160,6 +162,7 @@ collect.add_command(collect_m365)
 cli.add_command(run_command)
 cli.add_command(plan_command)
 cli.add_command(collect)
+cli.add_command(import_group)
 
 
 def _rule_document(rule) -> dict:

@@ -146,11 +146,6 @@ class AdSnapshotBuilder:
             group = self._list(pending, recipients, missing)
             lists[group.id] = group
         notes: tuple[str, ...] = ()
-        if not self._exchange_present:
-            notes = (
-                "The source carries no Exchange attributes, so whether lists accept mail from outside "
-                "senders is unknown; DL009 was not evaluated.",
-            )
         if missing:
             notes += (self._harmless(missing),)
         if self._left_out:

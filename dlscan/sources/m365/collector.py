@@ -27,10 +27,6 @@ from dlscan.support.progress import Progress
 
 PAGE = "$top=999"
 DOMAINS = "/domains?$select=id,isVerified,supportedServices"
-NOTES = (
-    "DL009: Microsoft Graph does not say whether a list accepts mail from outside senders, so DL009 was "
-    "not evaluated for lists read from Microsoft 365.",
-)
 
 # The least application permission that lets Graph answer each kind of request.
 _PERMISSIONS = (
@@ -228,7 +224,7 @@ class M365Collector:
             recipients=recipients,
             lists=lists,
             internal_domains=mapping.internal_domains(tenant.domains),
-            notes=NOTES + ((_hidden_note(hidden),) if hidden else ()),
+            notes=(_hidden_note(hidden),) if hidden else (),
         )
 
     @staticmethod
