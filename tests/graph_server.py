@@ -186,6 +186,9 @@ class GraphHandler(BaseHTTPRequestHandler):
         top = _top(query, self.state)
         start = int(query.get("$skiptoken", "0"))
         chosen = [_select(item, query, item.get("@odata.type")) for item in items[start : start + top]]
+        for item in chosen:  # group.md: "Supported only on the Get group API (GET /groups/{ID})"
+            for name in _SINGLE_READ_ONLY:
+                item.pop(name, None)
         body: dict[str, Any] = {"@odata.context": f"{self.base}/$metadata#{path}", "value": chosen}
         if start + top < len(items):
             body["@odata.nextLink"] = self.link(path, {**query, "$skiptoken": str(start + top)})
@@ -229,7 +232,10 @@ def _select(item: dict[str, Any], query: dict[str, str], odata_type: str | None)
     return picked
 
 
+_SINGLE_READ_ONLY = ("allowExternalSenders", "hideFromAddressLists")
+
 _KNOWN_PROPERTIES = [
+    *_SINGLE_READ_ONLY,
     "id",
     "displayName",
     "mail",

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from graph_helpers import collect_cli, settings_for
-from graph_server import ALL_PERMISSIONS, HIDDEN_MEMBERS, GraphServer
+from graph_server import ALL_PERMISSIONS, HIDDEN_MEMBERS, Fault, GraphServer
 from graph_tenant import Tenant
 
 from dlscan.checks import rule_specs
@@ -308,3 +308,28 @@ def test_a_scan_for_one_body_keeps_a_hidden_list_it_cannot_place():
     result = run_scan(snapshot, [], pack)
     assert "panel" in result.summary.coverage_of("DL001").unjudged
     assert any("'Adoption Panel'" in n for n in result.summary.notes if "could not read every member" in n)
+
+
+def test_a_microsoft_365_group_s_own_read_says_who_may_send_and_whether_it_is_hidden():
+    """group.md: allowExternalSenders and hideFromAddressLists are "returned only on $select" and "supported
+    only on the Get group API". One group lets outsiders send, one is hidden; for the third Graph refuses
+    the read (403, as it may for an app signed in on its own): that one stays unknown, and says so."""
+    tenant = _tenant()
+    tenant.groups["open"] |= {"allowExternalSenders": True, "hideFromAddressLists": False}
+    tenant.groups["all"] |= {"allowExternalSenders": False, "hideFromAddressLists": True}
+    tenant.groups["panel"] |= {"allowExternalSenders": True, "hideFromAddressLists": False}
+    with GraphServer(tenant) as server:
+        server.state.faults.append(Fault(r"/v1.0/groups/panel", 403, times=None, in_batch=True))
+        snapshot = M365Collector(settings_for(server)).collect()
+        asked = [line for line in server.state.log if "allowExternalSenders" in line]
+    lists = snapshot.lists
+    assert (lists["open"].accepts_external_senders, lists["open"].hidden_from_address_book) == (True, False)
+    assert (lists["all"].accepts_external_senders, lists["all"].hidden_from_address_book) == (False, True)
+    assert (lists["panel"].accepts_external_senders, lists["panel"].hidden_from_address_book) == (None, None)
+    assert sorted(asked) == [
+        f"GET /v1.0/groups/{g}?$select=allowExternalSenders,hideFromAddressLists" for g in ("all", "open", "panel")
+    ]
+    assert any("refused the single-group read" in note and "1 with 403" in note for note in snapshot.notes)
+    result = _scan(snapshot)
+    assert [f.list for f in result.findings if f.code == "DL009"] == ["Open Forum"]
+    assert result.summary.coverage_of("DL009").unjudged == {"panel"}

@@ -132,8 +132,9 @@ class GraphClient:
             yield page
             next_url = page.get("@odata.nextLink")
 
-    async def batch(self, urls: list[str]) -> list[dict[str, Any]]:
-        """The bodies of up to 20 GETs sent as one $batch; items Graph throttles are sent again."""
+    async def batch(self, urls: list[str], *, refused_ok: frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+        """The bodies of up to 20 GETs sent as one $batch; items Graph throttles are sent again. An item
+        answered with a status in `refused_ok` gives `{REFUSED: status}` instead of raising."""
         pending = {str(i): url for i, url in enumerate(urls)}
         bodies: dict[str, dict[str, Any]] = {}
         # The last attempt re-queues nothing (a throttled item then raises), so the loop always ends in
@@ -153,6 +154,8 @@ class GraphClient:
                 body = item.get("body") if isinstance(item.get("body"), dict) else {}
                 if 200 <= status < 300:
                     bodies[key] = _placed(body, self.absolute(pending[key]))
+                elif status in refused_ok:
+                    bodies[key] = {REFUSED: status}
                 elif status in _RETRIED_IN_BATCH and attempt < self.settings.retries:
                     again[key] = pending[key]
                     wait = max(wait, _retry_after(item.get("headers") or {}, attempt))
@@ -218,6 +221,8 @@ def _error(status: int, body: dict[str, Any], url: str) -> GraphError:
 
 
 _RETRIED_IN_BATCH = frozenset({*RETRIED_STATUSES, 424})
+REFUSED = "@dlscan.refused"
+"""The key of a $batch item's body that Graph refused with a status the caller accepts (`batch`)."""
 """An item that failed because another was throttled (424 Failed Dependency) is sent again with it."""
 
 

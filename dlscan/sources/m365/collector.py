@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dlscan.model import Attributes, DistributionList, Recipient, RecipientKind, Snapshot, SourceInfo
+from dlscan.model import Attributes, DistributionList, ListKind, Recipient, RecipientKind, Snapshot, SourceInfo
 from dlscan.sources.m365 import mapping
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.client import BATCH_LIMIT, GraphClient, GraphError
 from dlscan.sources.m365.delta import KINDS, DeltaState, first_url, load_state, save_state, token_expired
+from dlscan.sources.m365.group_facts import GroupFacts, read_group_facts
 from dlscan.sources.m365.settings import GraphSettings
 from dlscan.support.errors import DlscanError
 from dlscan.support.progress import Progress
@@ -45,6 +46,7 @@ class _Tenant:
     groups: list[dict[str, Any]] = field(default_factory=list)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     owners: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    facts: GroupFacts = field(default_factory=GroupFacts)
 
 
 class M365Collector:
@@ -108,7 +110,12 @@ class M365Collector:
         )
         owned = [g["id"] for g in tenant.groups if mapping.graph_knows_owners(g)]
         tenant.owners = await self._relations(client, owned, "owners", "id")
+        tenant.facts = await self._group_facts(client, tenant)
         return tenant
+
+    async def _group_facts(self, client: GraphClient, tenant: _Tenant) -> GroupFacts:
+        unified = [g["id"] for g in tenant.groups if mapping.list_kind(g) is ListKind.M365]
+        return await read_group_facts(client, unified, self.settings.concurrency)
 
     async def _read_delta(self, client: GraphClient, state: DeltaState) -> _Tenant:
         self.incremental = bool(state.links or state.dropped)
@@ -125,6 +132,7 @@ class M365Collector:
         # The group delta tracks owners too (owners@delta), so an incremental night reads no owner list.
         owned = {g["id"] for g in tenant.groups if mapping.graph_knows_owners(g)}
         tenant.owners = _related(state.owners, owned)
+        tenant.facts = await self._group_facts(client, tenant)  # no delta carries them: read every night
         self.delta = state
         return tenant
 
@@ -214,7 +222,8 @@ class M365Collector:
                 owners = tuple(self._member(o, group_ids, recipients) for o in listed)
             unseen = mapping.members_hidden(item, self.settings.read_hidden_members)
             hidden += unseen
-            lists[item["id"]] = mapping.distribution_list(item, members, owners, members_known=not unseen)
+            facts = tenant.facts.found.get(item["id"])
+            lists[item["id"]] = mapping.distribution_list(item, members, owners, members_known=not unseen, facts=facts)
         return Snapshot(
             source=SourceInfo(
                 kind="m365",
@@ -224,7 +233,7 @@ class M365Collector:
             recipients=recipients,
             lists=lists,
             internal_domains=mapping.internal_domains(tenant.domains),
-            notes=(_hidden_note(hidden),) if hidden else (),
+            notes=tuple(n for n in (_hidden_note(hidden) if hidden else None, tenant.facts.note()) if n),
         )
 
     @staticmethod

@@ -165,8 +165,14 @@ def _flag(item: dict[str, Any], name: str) -> bool | None:
 
 
 def distribution_list(
-    item: dict[str, Any], members: tuple[str, ...], owners: tuple[str, ...] | None, *, members_known: bool = True
+    item: dict[str, Any],
+    members: tuple[str, ...],
+    owners: tuple[str, ...] | None,
+    *,
+    members_known: bool = True,
+    facts: dict[str, Any] | None = None,
 ) -> DistributionList:
+    """`facts`: a Microsoft 365 group's own read (`group_facts`), which says what the list read cannot."""
     addresses = smtp_addresses(item)
     rule, paused = _dynamic_rule(item)
     options = item.get("resourceProvisioningOptions")
@@ -178,9 +184,10 @@ def distribution_list(
         mail_enabled=bool(item.get("mailEnabled")),
         members=members,
         owners=owners,
-        # Graph v1.0 does not give Exchange's RequireSenderAuthenticationEnabled, nor hiding from the GAL.
-        accepts_external_senders=None,
-        hidden_from_address_book=None,
+        # Graph v1.0 does not give Exchange's RequireSenderAuthenticationEnabled, nor hiding from the GAL; a
+        # Microsoft 365 group's own read gives its allowExternalSenders and hideFromAddressLists.
+        accepts_external_senders=_flag(facts or {}, "allowExternalSenders"),
+        hidden_from_address_book=_flag(facts or {}, "hideFromAddressLists"),
         role_assignable=_flag(item, "isAssignableToRole"),
         addresses=addresses,
         description=str(item.get("description") or ""),
