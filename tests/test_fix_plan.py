@@ -94,3 +94,13 @@ def test_in_a_run_what_needs_no_attention_is_not_in_the_plan():
     CsvSink().write(empty_scan_result(), [fixed, accepted, open_], stream, RunView(marks))
     rows = list(csv.DictReader(io.StringIO(stream.getvalue().decode("utf-8-sig"))))
     assert {r["list"]: r["fix_rank"] for r in rows} == {"fixed-list": "", "accepted-list": "", "open-list": "1"}
+
+
+def test_one_list_to_fix_is_said_as_one(dlscan, write_ldif):
+    export = write_ldif(
+        "dn: CN=Bob,OU=Contacts,DC=corp,DC=example\nobjectClass: contact\nmail: bob@partner.example\n\n"
+        "dn: CN=Team,OU=Groups,DC=corp,DC=example\nobjectClass: group\nmail: team@corp.example\n"
+        "member: CN=Alice,OU=Staff,DC=corp,DC=example\nmember: CN=Bob,OU=Contacts,DC=corp,DC=example\n\n"
+    )
+    lead = dlscan("scan", export, "--fail-on", "never").out.split("\n", 1)[0]
+    assert lead == "Fix this: the one list or recipient with findings."

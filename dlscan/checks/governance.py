@@ -36,7 +36,8 @@ class OpenToExternalSenders(Check):
     def coverage(self, ctx: ScanContext) -> Coverage:
         unknown = frozenset(g.id for g in ctx.mail_lists if g.accepts_external_senders is None)
         reason = (
-            f"DL009: the source does not say whether {plural(len(unknown), 'list')} accept outside senders "
+            f"DL009: the source does not say whether {plural(len(unknown), 'list')} "
+            f"{'accepts' if len(unknown) == 1 else 'accept'} outside senders "
             "(Microsoft Graph never does, nor an export without Exchange's attributes; `dlscan import exchange` "
             "adds what Exchange says)."
         )
@@ -142,7 +143,8 @@ class StaleMembers(Check):
                 reason = _stale_reason(member)
                 counts[reason] = counts.get(reason, 0) + 1
             summary = " and ".join(plural(n, reason, _PLURAL_OF[reason]) for reason, n in sorted(counts.items()))
-            shown = ", ".join(f"{m.label} ({_stale_reason(m)})" for m in stale[:5])
+            # One reason is said once, in the summary; several are said member by member.
+            shown = ", ".join(m.label if len(counts) == 1 else f"{m.label} ({_stale_reason(m)})" for m in stale[:5])
             more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
             yield self.finding(
                 ctx,

@@ -40,6 +40,8 @@ class TableSink(Sink):
             f"Fix these first: {len(shown)} of the {len(to_fix)} lists and recipients with findings. "
             f"Fixing them clears {cleared} of the {total} findings."
             if len(shown) < len(to_fix)
+            else "Fix this: the one list or recipient with findings."
+            if len(to_fix) == 1
             else f"Fix these: the {len(to_fix)} lists and recipients with findings, most urgent first."
         )
         lines = textwrap.wrap(heading, width=self.width, subsequent_indent=_INDENT)
