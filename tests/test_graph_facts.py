@@ -268,7 +268,7 @@ def test_the_documented_example_answers_are_read_as_microsoft_gives_them():
     assert (member.kind.value, member.primary_address) == ("object", "user1@contoso.com")
     stale = [f for f in _scan(snapshot).findings if f.code == "DL015"]
     assert [f.detail for f in stale] == [
-        "Direct members include 1 object of unknown type: user1@contoso.com (object of unknown type)."
+        "Direct members include 1 object of unknown type: user1@contoso.com."
     ]
 
 

@@ -72,6 +72,14 @@ those facts are recorded as unknown, and the scan says which rules could not jud
     help="The app holds Member.Read.Hidden: take the members of groups with hidden membership as read in full.",
 )
 @click.option(
+    "--exchange",
+    is_flag=True,
+    default=None,
+    help="Also read Exchange Online: who may send to each list, its owners, dynamic lists (Exchange.ManageAsApp).",
+)
+@click.option("--exchange-endpoint", metavar="URL", help="Another Exchange Online root, e.g. a proxy.")
+@click.option("--exchange-access-token-env", metavar="VAR", help="With --access-token-env: the Exchange Online token.")
+@click.option(
     "--delta-state",
     type=click.Path(path_type=Path),
     metavar="FILE",
@@ -105,6 +113,13 @@ def collect_m365(config_path: Path | None, **options: object) -> int:
     if collector.incremental and applied:
         click.echo(
             f"dlscan: incremental collection: applied Graph's changes since the last run to {', '.join(applied)}",
+            err=True,
+        )
+    if collector.exchange is not None:
+        merged = collector.exchange
+        click.echo(
+            f"dlscan: Exchange Online: {merged.updated} lists given their senders and owners, "
+            f"{merged.added} dynamic lists added",
             err=True,
         )
     write_collected(snapshot, Path(output), started, then=collector.save_delta)

@@ -74,6 +74,9 @@ class M365CollectConfig:
     timeout: float | None = None
     retries: int | None = None
     read_hidden_members: bool | None = None
+    exchange: bool | None = None
+    exchange_endpoint: str | None = None
+    exchange_access_token_env: str | None = None
     delta_state: Path | None = None
     internal_domains: tuple[str, ...] = ()
     output: Path | None = None

@@ -71,6 +71,9 @@ def graph_settings(value: Value) -> GraphSettings:
     elif method is AuthMethod.ACCESS_TOKEN:
         secret = read_secret("--access-token-env", value("access_token_env"), "--access-token-file", None)
     password = read_secret("--certificate-password-env", value("certificate_password_env"), "", None)
+    exchange_token = None
+    if value("exchange_access_token_env"):
+        exchange_token = read_secret("--exchange-access-token-env", value("exchange_access_token_env"), "", None)
     numbers = {k: value(k) for k in ("concurrency", "timeout", "retries") if value(k) is not None}
     return GraphSettings(
         tenant_id=value("tenant_id"),
@@ -84,5 +87,8 @@ def graph_settings(value: Value) -> GraphSettings:
         authority_host=value("authority_host"),
         ca_file=value("ca_file"),
         read_hidden_members=bool(value("read_hidden_members")),
+        exchange=bool(value("exchange")),
+        exchange_endpoint=value("exchange_endpoint"),
+        exchange_token=exchange_token,
         **numbers,
     )

@@ -55,7 +55,7 @@ def read_exchange_export(path: Path) -> tuple[ExchangeList, ...]:
     """Every list in one exported file, or one clear `InputError`."""
     document = _document(path)
     items = document if isinstance(document, list) else [document]
-    return tuple(_list(path, position, item) for position, item in enumerate(items, 1))
+    return tuple(exchange_list(path, position, item) for position, item in enumerate(items, 1))
 
 
 def _document(path: Path) -> Any:
@@ -78,7 +78,8 @@ def _document(path: Path) -> Any:
         raise InputError(path, f"is not JSON ({exc.msg})", exc.lineno) from None
 
 
-def _list(path: Path, position: int, item: Any) -> ExchangeList:
+def exchange_list(path: Path, position: int, item: Any) -> ExchangeList:
+    """One list from the object PowerShell (or the admin API) gives for it."""
     where = f"list {position}"
     if not isinstance(item, dict):
         raise InputError(path, f"{where} is not an object; {_GUIDE}")

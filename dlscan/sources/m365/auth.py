@@ -59,6 +59,15 @@ class GraphSignIn:
             self._credential, scopes=[settings.scope], allowed_hosts=[host]
         )
 
+    async def token_for(self, scope: str, given: Secret | None) -> str:
+        """A bearer token for another resource (Exchange Online): `given`, or one from the same credential."""
+        if given is not None:
+            return given.reveal()
+        result = self._credential.get_token(scope)
+        if hasattr(result, "__await__"):
+            result = await result
+        return result.token
+
     async def close(self) -> None:
         close = getattr(self._credential, "close", None)
         if close is not None:

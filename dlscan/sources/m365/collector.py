@@ -17,10 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dlscan.model import Attributes, DistributionList, ListKind, Recipient, RecipientKind, Snapshot, SourceInfo
+from dlscan.sources.exchange_merge import Merged
 from dlscan.sources.m365 import mapping
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.client import BATCH_LIMIT, GraphClient, GraphError
 from dlscan.sources.m365.delta import KINDS, DeltaState, first_url, load_state, save_state, token_expired
+from dlscan.sources.m365.exchange_online import exchange_facts
 from dlscan.sources.m365.group_facts import GroupFacts, read_group_facts
 from dlscan.sources.m365.settings import GraphSettings
 from dlscan.support.errors import DlscanError
@@ -66,6 +68,8 @@ class M365Collector:
         self.waits: list[float] = []
         """Every wait before a retry during the last collection, as asked for (tests read it)."""
         self.requests = 0
+        self.exchange: Merged | None = None
+        """With --exchange: what Exchange Online's facts changed."""
 
     def collect(self) -> Snapshot:
         return asyncio.run(self.collect_async())
@@ -82,6 +86,10 @@ class M365Collector:
         client = GraphClient(self.settings, sign_in)
         try:
             tenant = await (self._read(client) if state is None else self._read_delta(client, state))
+            snapshot = self._snapshot(tenant)
+            if self.settings.exchange:
+                self.exchange = await exchange_facts(self.settings, sign_in, snapshot)
+                snapshot = self.exchange.snapshot
         except GraphError as exc:
             raise DlscanError(describe(exc, self.settings)) from None
         except Exception as exc:
@@ -94,7 +102,7 @@ class M365Collector:
             await client.close()
             await sign_in.close()
             self.progress.finish()
-        return self._snapshot(tenant)
+        return snapshot
 
     async def _read(self, client: GraphClient) -> _Tenant:
         tenant = _Tenant()

@@ -59,6 +59,12 @@ class GraphSettings:
     read_hidden_members: bool = False
     """The app holds Member.Read.Hidden. Without it Graph answers a hidden-membership group's members as
     if it had none (it says nothing of what it left out), so those groups' members are unknown."""
+    exchange: bool = False
+    """Also read Exchange Online's facts (`dlscan.sources.m365.exchange_online`)."""
+    exchange_endpoint: str | None = None
+    """Another Exchange Online root (a proxy, a test server)."""
+    exchange_token: Secret | None = None
+    """With a pre-acquired Graph token, the Exchange Online token (another audience) to use beside it."""
 
     def __post_init__(self) -> None:
         if self.cloud not in CLOUDS:
@@ -78,6 +84,12 @@ class GraphSettings:
         if not 0 <= self.retries <= 10:
             raise UsageError("--retries must be between 0 and 10")
         self.service_root  # noqa: B018 - validates --endpoint early, before any credential is used
+        if self.exchange:
+            if not self.tenant_id:
+                raise UsageError("--exchange needs the tenant named with --tenant-id (its id or initial domain)")
+            if self.auth is AuthMethod.ACCESS_TOKEN and self.exchange_token is None:
+                raise UsageError("--exchange with --access-token-env needs --exchange-access-token-env too")
+            self.exchange_root  # noqa: B018 - validates --exchange-endpoint early
         if self.authority_host is not None and not self.authority_host.startswith("https://"):
             raise UsageError(f"--authority-host {self.authority_host!r}: sign-in must use https")
 
@@ -86,6 +98,13 @@ class GraphSettings:
         if self.endpoint is None:
             return CLOUDS[self.cloud].graph
         return parse_endpoint(self.endpoint)
+
+    @property
+    def exchange_root(self) -> str:
+        if self.exchange_endpoint is None:
+            return "https://outlook.office365.com"
+        parts = safe_url(self.exchange_endpoint, "--exchange-endpoint")
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,100 @@
+"""`dlscan collect m365 --exchange`: Graph and Exchange Online's admin API read together, each from a
+local server (tests/graph_server.py, tests/exchange_server.py) holding the sample council."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import SAMPLE
+from exchange_server import TOKEN, ExchangeServer, exchange_from_ldif
+from graph_helpers import collect_cli
+from graph_server import GraphServer
+from graph_tenant import tenant_from_ldif
+
+from dlscan.model import ListKind
+from dlscan.sources import load_source
+
+ORGANISATION = "wyvern.onmicrosoft.com"
+ANCHOR = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@" + ORGANISATION
+
+
+@pytest.fixture
+def servers():
+    with (
+        GraphServer(tenant_from_ldif(SAMPLE)) as graph,
+        ExchangeServer(exchange_from_ldif(SAMPLE, ORGANISATION)) as exo,
+    ):
+        yield graph, exo
+
+
+def _collect(dlscan, monkeypatch, servers, output, *extra, token=TOKEN):
+    graph, exo = servers
+    monkeypatch.setenv("EXO_TOKEN", token)
+    exchange = ("--tenant-id", ORGANISATION, "--exchange", "--exchange-endpoint", exo.url)
+    return collect_cli(
+        dlscan, monkeypatch, graph, output, *exchange, "--exchange-access-token-env", "EXO_TOKEN", *extra
+    )
+
+
+def _scan(dlscan, source) -> dict:
+    outcome = dlscan("scan", source, "--format", "json", "--fail-on", "never")
+    assert outcome.code == 0, outcome.err
+    return json.loads(outcome.out)
+
+
+def test_with_exchange_online_dl009_dl013_and_dl021_judge_a_tenant(servers, tmp_path, dlscan, monkeypatch):
+    outcome = _collect(dlscan, monkeypatch, servers, tmp_path / "tenant.json")
+    assert outcome.code == 0, outcome.err
+    assert "Exchange Online: 61 lists given their senders and owners, 2 dynamic lists added" in outcome.err
+    found, offline = _scan(dlscan, tmp_path / "tenant.json"), _scan(dlscan, SAMPLE)
+    judged = ("DL009", "DL013")
+    assert sorted((f["code"], f["list"]) for f in found["findings"] if f["code"] in judged) == sorted(
+        (f["code"], f["list"]) for f in offline["findings"] if f["code"] in judged
+    )
+    assert not {u["code"] for u in found["summary"]["unjudged"]} & set(judged)
+    dl021 = [(f["list"], f["related"]) for f in found["findings"] if f["code"] == "DL021"]
+    assert dl021 == [("Staff Briefing", "((RecipientType -eq 'UserMailbox') -or (RecipientType -eq 'MailContact'))")]
+    # Each request is anchored as the module anchors app-only requests.
+    assert {anchor for _, anchor, _ in servers[1].state.log} == {ANCHOR}
+
+
+def test_pages_are_followed_with_the_same_command(servers, tmp_path, dlscan, monkeypatch):
+    whole = tmp_path / "whole.json"
+    assert _collect(dlscan, monkeypatch, servers, whole).code == 0
+    servers[1].state.page_size = 7
+    paged = tmp_path / "paged.json"
+    outcome = _collect(dlscan, monkeypatch, servers, paged)
+    assert outcome.code == 0, outcome.err
+    assert load_source(paged).lists == load_source(whole).lists
+    pages = [token for cmdlet, _, token in servers[1].state.log if cmdlet == "Get-DistributionGroup"]
+    assert pages[-9:] == [str(n) for n in range(0, 63, 7)]  # 61 lists, 7 to a page, after the first run's one
+    dynamic = [x for x in load_source(paged).lists.values() if x.kind is ListKind.DYNAMIC]
+    assert len(dynamic) == 2 and all(len(x.members) > 7 for x in dynamic)
+
+
+def test_throttling_is_waited_out(servers, tmp_path, dlscan, monkeypatch):
+    servers[1].state.throttled = 3
+    outcome = _collect(dlscan, monkeypatch, servers, tmp_path / "tenant.json")
+    assert outcome.code == 0, outcome.err
+    assert servers[1].state.throttled == 0
+
+
+@pytest.mark.parametrize(
+    ("token", "throttled", "said"),
+    [("stale-token", 0, "Exchange.ManageAsApp"), (TOKEN, 50, "still throttled")],
+    ids=["refused", "throttled for good"],
+)
+def test_a_failure_exits_2_and_writes_nothing(servers, tmp_path, dlscan, monkeypatch, token, throttled, said):
+    servers[1].state.throttled = throttled
+    output = tmp_path / "tenant.json"
+    outcome = _collect(dlscan, monkeypatch, servers, output, "--retries", "2", token=token)
+    assert outcome.code == 2 and outcome.err.count("\n") == 1 and said in outcome.err, outcome.err
+    assert "stale-token" not in outcome.err and TOKEN not in outcome.err
+    assert not output.exists()
+
+
+def test_exchange_with_a_given_graph_token_needs_an_exchange_token_too(servers, tmp_path, dlscan, monkeypatch):
+    graph, _ = servers
+    outcome = collect_cli(dlscan, monkeypatch, graph, tmp_path / "t.json", "--tenant-id", ORGANISATION, "--exchange")
+    assert outcome.code == 2 and "--exchange-access-token-env" in outcome.err, outcome.err
