@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 
 import pytest
 
@@ -62,3 +63,13 @@ def test_a_source_read_without_filter_values_says_so(write_ldif):
     builder = AdSnapshotBuilder(origin="x", source=SourceInfo(kind="ldif", name="x"), keeps_filter_values=False)
     (group,) = (x for x in builder.add_all(read_ldif(path)).build().lists.values())
     assert not group.members_known and "without the values" in group.filter_gap.reason
+
+
+def test_the_summary_names_the_clause_it_could_not_evaluate(write_ldif, dlscan):
+    path = write_ldif(CONTACT + _dynamic("(&(mail=*)(cn~=everyone))"))
+    outcome = dlscan("scan", path, "--format", "json", "--fail-on", "never")
+    notes = json.loads(outcome.out)["summary"]["not_evaluated"]
+    assert any(
+        "could not evaluate the filter of 1 dynamic list: 'Everyone': (cn~=everyone) (approximate matching" in n
+        for n in notes
+    ), notes

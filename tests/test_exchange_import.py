@@ -127,7 +127,19 @@ def test_a_tenant_s_dynamic_list_comes_with_exchange_s_members_and_is_judged(ten
         and briefing.membership_rule == STAFF_BRIEFING_FILTER
     )
     found = [f for f in _scan(dlscan, merged)["findings"] if f["code"] == "DL021"]
-    assert [(f["list"], f["related"]) for f in found] == [("Staff Briefing", STAFF_BRIEFING_FILTER)]
+    # Exchange gives the members, not the clause: the filter's own test of the recipient type is quoted.
+    assert [(f["list"], f["related"]) for f in found] == [("Staff Briefing", "(RecipientType -eq 'MailContact')")]
+
+
+def test_a_filter_without_a_type_test_is_quoted_whole(tenant, tmp_path, dlscan):
+    groups, dynamic = _exports(tmp_path, windows=False)
+    items = json.loads(dynamic.read_text())
+    for item in items:
+        item["RecipientFilter"] = "(CustomAttribute1 -eq 'Bulletin')"
+    dynamic.write_text(json.dumps(items), encoding="utf-8")
+    assert dlscan("import", "exchange", tenant, groups, dynamic, "-o", tmp_path / "m.json").code == 0
+    found = [f for f in _scan(dlscan, tmp_path / "m.json")["findings"] if f["code"] == "DL021"]
+    assert [f["related"] for f in found] == ["(CustomAttribute1 -eq 'Bulletin')"]
 
 
 def test_windows_powershell_s_shapes_read_as_powershell_7_s(tenant, tmp_path, dlscan):

@@ -133,10 +133,21 @@ def members_unknown_note(ctx: ScanContext, checks: list[Check]) -> list[str]:
     nesting = sum(1 for i in unknown if lists[i].members_known)
     around = f", and the {plural(nesting, 'list')} nesting them," if nesting else ""
     codes = ", ".join(check.code for check in checks if check.judges_members)
-    return [
+    notes = [
         f"The source could not read every member of {plural(len(hidden), 'list')} ({shown}): {codes} report "
         f"what was seen; these lists{around} are left unjudged, never called clean."
     ]
+    gaps = sorted(
+        (x for i in ctx.cache.members_unknown if (x := lists[i]).filter_gap), key=lambda x: x.label.casefold()
+    )
+    if gaps:
+        said = "; ".join(
+            f"'{x.label}': {x.filter_gap.clause + ' ' if x.filter_gap.clause else ''}({x.filter_gap.reason})"  # type: ignore[union-attr]
+            for x in gaps[:3]
+        )
+        more = f"; and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+        notes.append(f"dlscan could not evaluate the filter of {plural(len(gaps), 'dynamic list')}: {said}{more}.")
+    return notes
 
 
 def boundary_notes(ctx: ScanContext) -> list[str]:

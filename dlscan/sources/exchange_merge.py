@@ -21,6 +21,12 @@ from dlscan.model import Admission, DistributionList, FilterGap, ListKind, Recip
 from dlscan.sources.exchange_export import ExchangeList
 from dlscan.support.errors import InputError
 
+_TYPE_CLAUSE = re.compile(r"\(\s*RecipientType(?:Details)?\s+-eq\s+'(\w+)'\s*\)", re.IGNORECASE)
+"""A recipient filter's test of the kind of recipient, e.g. `(RecipientType -eq 'MailContact')`."""
+_OUTSIDE_TYPES = {
+    RecipientKind.CONTACT: frozenset({"mailcontact"}),
+    RecipientKind.USER: frozenset({"mailuser", "guestmailuser"}),
+}
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _ON_PREMISES = frozenset({"ldif", "ldap"})
 UNFOUND_OWNER = "exchange-owner:"
@@ -79,6 +85,7 @@ class _Names:
         self.elsewhere = frozenset(
             r.id for r in snapshot.recipients.values() if r.kind is RecipientKind.CONTACT or r.target_address
         )
+        self.kinds = {r.id: r.kind for r in snapshot.recipients.values()}
 
     def find(self, value: str, origin: Path, where: str) -> str | None:
         folded = value.strip().casefold()
@@ -124,8 +131,11 @@ def _dynamic_list(key: str, item: ExchangeList, names: _Names, origin: Path) -> 
         gap = FilterGap(clause="", reason="the export does not list the members Exchange computes for it")
     elif missing:
         gap = FilterGap(clause="", reason=f"{missing} of the members Exchange named are not in the snapshot")
-    outside = tuple(m for m in members if m in names.elsewhere)
     filter_text = item.recipient_filter or ""
+    by_clause: dict[str, list[str]] = {}
+    for member in members:
+        if member in names.elsewhere:
+            by_clause.setdefault(_clause_for(filter_text, names.kinds[member]), []).append(member)
     return DistributionList(
         id=key,
         display_name=item.display_name,
@@ -142,7 +152,17 @@ def _dynamic_list(key: str, item: ExchangeList, names: _Names, origin: Path) -> 
         addresses=(item.address,) if item.address else (),
         members_known=gap is None,
         membership_rule=filter_text or None,
-        # Exchange gives the members, not which part of the filter chose each: the whole filter is the clause.
-        admitted_by=(Admission(clause=filter_text, members=outside),) if outside and gap is None else (),
+        admitted_by=tuple(Admission(clause=c, members=tuple(m)) for c, m in sorted(by_clause.items()))
+        if gap is None
+        else (),
         filter_gap=gap,
     )
+
+
+def _clause_for(recipient_filter: str, kind: RecipientKind) -> str:
+    """The part of a recipient filter that lets in a recipient of this kind: its test of the recipient
+    type (Exchange's precanned filters are alternatives of such tests). Exchange gives the members but not
+    which part chose each, so a filter with no such test is quoted whole."""
+    wanted = _OUTSIDE_TYPES.get(kind, frozenset())
+    found = next((m.group(0) for m in _TYPE_CLAUSE.finditer(recipient_filter) if m.group(1).lower() in wanted), None)
+    return found or recipient_filter
