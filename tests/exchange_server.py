@@ -33,7 +33,11 @@ class ExchangeState:
     recipients: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Name -> the recipient Get-Recipient gives."""
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    """A dynamic list's ExternalDirectoryObjectId -> the members Exchange computes for it."""
+    """A dynamic list's Guid -> the members Exchange computes for it."""
+    shared_names: set[str] = field(default_factory=set)
+    """Names Get-Recipient finds two recipients for."""
+    next_link_base: str | None = None
+    """Where next links point, if not here (a server that sends the client, and its token, elsewhere)."""
     page_size: int = 1000
     throttled: int = 0
     """How many requests, from the next, to answer 429 with Retry-After."""
@@ -72,13 +76,16 @@ def exchange_from_ldif(path: Path, organisation: str) -> ExchangeState:
         if "group" in classes:
             state.groups.append(item | {"RecipientTypeDetails": "MailUniversalDistributionGroup"})
         else:
-            state.dynamic.append(item | {"RecipientFilter": record.first("msexchqueryfilter")})
+            # A dynamic list lives in Exchange Online alone, with no Entra object: no ExternalDirectoryObjectId.
+            state.dynamic.append(
+                item | {"ExternalDirectoryObjectId": "", "RecipientFilter": record.first("msexchqueryfilter")}
+            )
     # What Exchange computes for each dynamic list: the expansion tests/test_ldap.py checks against a DC.
     sample = load_source(path)
     for group in sample.lists.values():
         if group.kind is ListKind.DYNAMIC:
             chosen = [sample.recipients.get(m) or sample.lists[m] for m in group.members]
-            state.members[graph_id(group.dn)] = [{"ExternalDirectoryObjectId": graph_id(m.dn)} for m in chosen]
+            state.members[group.id] = [{"ExternalDirectoryObjectId": graph_id(m.dn)} for m in chosen]
     return state
 
 
@@ -123,8 +130,12 @@ class ExchangeHandler(BaseHTTPRequestHandler):
         elif cmdlet == "Get-DynamicDistributionGroup":
             items = state.dynamic
         elif cmdlet == "Get-Recipient":
-            found = state.recipients.get(str(parameters.get("Identity")))
-            items = [found] if found else []
+            identity = str(parameters.get("Identity"))
+            found = state.recipients.get(identity)
+            if found is None:  # as the cmdlet does: an error, not an empty answer
+                message = f"The operation couldn't be performed because object '{identity}' couldn't be found."
+                return 404, {}, {"error": {"code": "NotFound", "message": message}}
+            items = [found, found] if identity in state.shared_names else [found]
         elif cmdlet == "Get-DynamicDistributionGroupMember":
             items = state.members.get(str(parameters.get("Identity")), [])
         else:
@@ -132,7 +143,9 @@ class ExchangeHandler(BaseHTTPRequestHandler):
         page = items[skip : skip + state.page_size]
         answer: dict[str, Any] = {"@odata.context": f"{self.base}/$metadata#Collection", "value": page}
         if skip + state.page_size < len(items):
-            answer["@odata.nextLink"] = f"{self.base}{parts.path}?$skiptoken={skip + state.page_size}"
+            answer["@odata.nextLink"] = (
+                f"{state.next_link_base or self.base}{parts.path}?$skiptoken={skip + state.page_size}"
+            )
         return 200, {}, answer
 
 

@@ -73,3 +73,33 @@ def test_the_summary_names_the_clause_it_could_not_evaluate(write_ldif, dlscan):
         "could not evaluate the filter of 1 dynamic list: 'Everyone': (cn~=everyone) (approximate matching" in n
         for n in notes
     ), notes
+
+
+@pytest.mark.parametrize(
+    ("ldap_filter", "bob_in"),
+    [
+        ("(cn=b*ob*b)", False),  # the parts of a substring never overlap: "Bob" is not "b", "ob" and "b"
+        ("(cn=b*b)", True),
+        ("(department>=100)", True),  # a text attribute orders as text: "20" sorts after "100"
+        ("(department<=100)", False),
+    ],
+)
+def test_substrings_and_orderings_as_ad_compares_them(write_ldif, ldap_filter, bob_in):
+    contact = CONTACT.replace("targetAddress", "cn: Bob\ndepartment: 20\ntargetAddress")
+    group = _everyone(write_ldif(contact + _dynamic(f"(&(mail=*){ldap_filter})")))
+    assert (
+        group.members_known
+        and any(m.endswith("cn=bob,ou=contacts,dc=corp,dc=example") for m in group.members) is bob_in
+    )
+
+
+@pytest.mark.parametrize(
+    ("ldap_filter", "said"),
+    [
+        ("(anr=smith)", "ambiguous name resolution"),
+        ("(mail:1.2.840.113556.1.4.803:=two)", "needs a whole number"),
+    ],
+)
+def test_what_the_server_alone_can_judge_is_a_gap(write_ldif, ldap_filter, said):
+    group = _everyone(write_ldif(CONTACT + _dynamic(f"(&(mail=*)(!{ldap_filter}))")))
+    assert not group.members_known and said in group.filter_gap.reason

@@ -9,6 +9,7 @@ one the reader accepts is exercised here.
 
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 from pathlib import Path
@@ -157,7 +158,7 @@ def test_one_list_is_one_object_not_an_array(tenant, tmp_path, dlscan):
     (enquiries,) = [g for g in json.loads(groups.read_text()) if g["DisplayName"] == "Public Enquiries"]
     groups.write_text(json.dumps(enquiries), encoding="utf-8-sig")  # Out-File -Encoding utf8, BOM and all
     outcome = dlscan("import", "exchange", tenant, groups, "-o", tmp_path / "one.json")
-    assert outcome.code == 0 and "1 lists updated" in outcome.err, outcome.err
+    assert outcome.code == 0 and "1 list updated" in outcome.err, outcome.err
     found = {(f["code"], f["list"]) for f in _scan(dlscan, tmp_path / "one.json")["findings"]}
     assert ("DL009", "Public Enquiries") in found
 
@@ -183,8 +184,13 @@ def test_a_list_that_takes_mail_only_from_named_senders_is_not_open(tenant, tmp_
         ('{"ExternalDirectoryObjectId": "%s", "ManagedBy": ["Gareth Price"]}', "neither an address nor an id"),
         ('{"ExternalDirectoryObjectId": "%s", "RequireSenderAuthenticationEnabled": "sometimes"}', "not true or false"),
         ("", "is empty"),
+        ("[]", "holds no lists"),
+        ('{"ExternalDirectoryObjectId": "%s", "HiddenFromAddressListsEnabled": ' + "9" * 5000 + "}",
+         "no cmdlet writes"),
+        ("[" * 100000 + "]" * 100000, "no cmdlet writes"),
     ],
-    ids=["cut short", "no ids", "another tenant", "owners by name", "not a flag", "empty"],
+    ids=["cut short", "no ids", "another tenant", "owners by name", "not a flag", "empty", "no lists",
+         "huge number", "deep"],
 )  # fmt: skip
 def test_a_bad_or_mismatched_file_is_one_line_and_nothing_is_written(tenant, tmp_path, dlscan, content, said):
     enquiries = next(x.id for x in load_source(tenant).lists.values() if x.display_name == "Public Enquiries")
@@ -193,6 +199,36 @@ def test_a_bad_or_mismatched_file_is_one_line_and_nothing_is_written(tenant, tmp
     outcome = dlscan("import", "exchange", tenant, export, "-o", tmp_path / "out.json")
     assert outcome.code == 2 and outcome.err.count("\n") == 1 and said in outcome.err, outcome.err
     assert not (tmp_path / "out.json").exists()
+
+
+def test_a_gzip_file_cut_short_is_one_line(tenant, tmp_path, dlscan):
+    groups, _ = _exports(tmp_path, windows=False)
+    cut = tmp_path / "groups.json.gz"
+    cut.write_bytes(gzip.compress(groups.read_bytes())[:200])
+    outcome = dlscan("import", "exchange", tenant, cut, "-o", tmp_path / "out.json")
+    assert outcome.code == 2 and outcome.err.count("\n") == 1 and "cut short" in outcome.err, outcome.err
+
+
+def test_owners_or_members_powershell_could_not_resolve_are_unknown_not_none(tenant, tmp_path, dlscan):
+    """PowerShell writes null where Get-Recipient failed: those owners, and that dynamic list's members,
+    are not known in full, so no rule calls the list ownerless or small."""
+    groups, dynamic = _exports(tmp_path, windows=False)
+    items = json.loads(groups.read_text())
+    for item in items:
+        if item["DisplayName"] == "Adult Social Care Team":
+            item["ManagedBy"] = None
+        if item["DisplayName"] == "Finance Team":
+            item["ManagedBy"] = [None]
+    groups.write_text(json.dumps(items), encoding="utf-8")
+    chosen = json.loads(dynamic.read_text())
+    chosen[0]["Members"] = [*chosen[0]["Members"][:3], None]
+    dynamic.write_text(json.dumps(chosen), encoding="utf-8")
+    assert dlscan("import", "exchange", tenant, groups, dynamic, "-o", tmp_path / "m.json").code == 0
+    lists = {x.display_name: x for x in load_source(tmp_path / "m.json").lists.values()}
+    assert lists["Adult Social Care Team"].owners is None and lists["Finance Team"].owners is None
+    assert not lists[chosen[0]["DisplayName"]].members_known
+    owned = [f["list"] for f in _scan(dlscan, tmp_path / "m.json")["findings"] if f["code"] == "DL013"]
+    assert "Adult Social Care Team" not in owned and "Finance Team" not in owned
 
 
 def test_the_merged_snapshot_never_replaces_its_input(tenant, tmp_path, dlscan):

@@ -98,3 +98,32 @@ def test_exchange_with_a_given_graph_token_needs_an_exchange_token_too(servers, 
     graph, _ = servers
     outcome = collect_cli(dlscan, monkeypatch, graph, tmp_path / "t.json", "--tenant-id", ORGANISATION, "--exchange")
     assert outcome.code == 2 and "--exchange-access-token-env" in outcome.err, outcome.err
+
+
+def test_a_next_page_elsewhere_is_not_followed(servers, tmp_path, dlscan, monkeypatch):
+    _, exo = servers
+    exo.state.page_size = 7
+    exo.state.next_link_base = exo.url.replace("127.0.0.1", "localhost")  # the same server by another name
+    output = tmp_path / "tenant.json"
+    outcome = _collect(dlscan, monkeypatch, servers, output)
+    assert outcome.code == 2 and "pointed its next page elsewhere" in outcome.err, outcome.err
+    assert not output.exists()
+    assert all(token == "0" for _, _, token in exo.state.log)  # nothing was sent to the other name
+
+
+@pytest.mark.parametrize("how", ["not found", "two recipients"])
+def test_an_owner_exchange_cannot_name_for_certain_leaves_owners_unknown(servers, tmp_path, dlscan, monkeypatch, how):
+    """Get-Recipient finds no one for an owner's name (it answers an error), or two: those lists' owners are
+    unknown, never "none", and the collection goes on. Only Waste Rounds Supervisors has its own owner."""
+    _, exo = servers
+    waste = next(g for g in exo.state.groups if g["DisplayName"] == "Waste Rounds Supervisors")
+    (owner,) = waste["ManagedBy"]
+    if how == "not found":
+        exo.state.recipients.pop(owner)
+    else:
+        exo.state.shared_names.add(owner)
+    outcome = _collect(dlscan, monkeypatch, servers, tmp_path / "tenant.json")
+    assert outcome.code == 0, outcome.err
+    lists = {x.display_name: x for x in load_source(tmp_path / "tenant.json").lists.values()}
+    assert lists["Waste Rounds Supervisors"].owners is None
+    assert lists["Planning Policy"].owners  # another owner, resolved as before

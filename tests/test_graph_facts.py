@@ -329,7 +329,7 @@ def test_a_microsoft_365_group_s_own_read_says_who_may_send_and_whether_it_is_hi
     assert sorted(asked) == [
         f"GET /v1.0/groups/{g}?$select=allowExternalSenders,hideFromAddressLists" for g in ("all", "open", "panel")
     ]
-    assert any("refused the single-group read" in note and "1 with 403" in note for note in snapshot.notes)
+    assert any("did not give allowExternalSenders" in note and "1 refused (403)" in note for note in snapshot.notes)
     result = _scan(snapshot)
     assert [f.list for f in result.findings if f.code == "DL009"] == ["Open Forum"]
     assert result.summary.coverage_of("DL009").unjudged == {"panel"}

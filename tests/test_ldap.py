@@ -422,6 +422,8 @@ REFERENCE_FILTERS = {
     "ordering of numbers": "(&(objectClass=user)(userAccountControl>=546))",
     "bitwise OR on a negative groupType": "(&(mail=*)(groupType:1.2.840.113556.1.4.804:=2147483656))",
     "bitwise AND, negated": "(&(objectCategory=group)(!(groupType:1.2.840.113556.1.4.803:=2147483648)))",
+    "bitwise AND of two bits, all of them": "(&(objectClass=user)(userAccountControl:1.2.840.113556.1.4.803:=514))",
+    "substring with a middle part": "(&(objectClass=contact)(mail=*.*@*.uk))",
     "equality without regard to case": "(department=children's SERVICES)",
     "negated equality on a number": "(&(mail=*)(!(msExchRecipientTypeDetails=64)))",
     "a DN compared as a DN": None,  # the first list's owner, written in another case

@@ -58,9 +58,9 @@ class DynamicAdmitsExternal(Check):
             path=(group.id, found[0].id),
             evidence=ctx.recipients_evidence(group.id, found),
             remedy=(
-                f"Here: take {clauses[0][0]} out of the filter, or narrow the list to mailboxes "
-                "(Set-DynamicDistributionGroup -IncludedRecipients MailboxUsers; for a custom RecipientFilter, "
-                "add -and (RecipientType -eq 'UserMailbox'))."
+                f"Here: change the part of the recipient filter that {clauses[0][0]} stands for so that it no longer "
+                "selects them, or narrow the list to mailboxes (Set-DynamicDistributionGroup -IncludedRecipients "
+                "MailboxUsers; for a custom RecipientFilter, add -and (RecipientType -eq 'UserMailbox'))."
             ),
         )
 

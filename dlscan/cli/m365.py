@@ -28,13 +28,20 @@ Secrets are never read from the command line: name an environment variable or a 
 Groups whose membership is hidden: without the Member.Read.Hidden permission Graph answers them as
 empty, so dlscan records their members as unknown. Grant it, then pass --read-hidden-members (only
 once it is granted).
-Graph does not say whether a distribution list accepts outside senders, nor who owns an Exchange list:
-those facts are recorded as unknown, and the scan says which rules could not judge them.
+Graph does not say whether a distribution list accepts outside senders, nor who owns an Exchange list,
+and it holds no Exchange dynamic list: without --exchange those facts are recorded as unknown, and the
+scan says which rules could not judge them. --exchange reads them from Exchange Online; the app then
+also needs the Office 365 Exchange Online permission Exchange.ManageAsApp and the View-Only Recipients
+role (docs/m365.md).
 """
 
 
 @click.command("m365", epilog=_EPILOG)
-@click.option("--tenant-id", metavar="TENANT", help="The tenant's id or one of its verified domains.")
+@click.option(
+    "--tenant-id",
+    metavar="TENANT",
+    help="The tenant's id or one of its verified domains (with --exchange: its id or initial domain).",
+)
 @click.option("--client-id", metavar="ID", help="The app registration's application (client) id.")
 @click.option("--client-secret-env", metavar="VAR", help="Sign in with the client secret in this environment variable.")
 @click.option(
@@ -60,11 +67,13 @@ those facts are recorded as unknown, and the scan says which rules could not jud
     "--ca-file",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="CA certificates for --endpoint and --authority-host, e.g. behind a TLS-inspecting proxy.",
+    help="CA certificates for --endpoint, --authority-host and --exchange-endpoint (a TLS-inspecting proxy).",
 )
 @click.option("--concurrency", type=int, help="Batch requests in flight at once.  [default: 4]")
-@click.option("--timeout", type=float, help="Seconds to wait for one answer.  [default: 60]")
-@click.option("--retries", type=int, help="Retries of a throttled or failed request.  [default: 5]")
+@click.option("--timeout", type=float, help="Seconds to wait for one answer, Graph's or Exchange's.  [default: 60]")
+@click.option(
+    "--retries", type=int, help="Retries of a throttled or failed request, Graph's or Exchange's.  [default: 5]"
+)
 @click.option(
     "--read-hidden-members",
     is_flag=True,

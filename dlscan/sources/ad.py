@@ -72,8 +72,8 @@ class AdSnapshotBuilder:
     exchange_schema: bool | None = None
     """Whether the directory's schema has the Exchange attributes; None: judge from the entries seen."""
     filter_attributes: frozenset[str] | None = None
-    """The attributes the source asked for because dynamic lists' filters test them, so that one absent
-    from every entry is known absent; None for an export, of which every attribute is kept for filters."""
+    """The attributes to keep for dynamic lists' filters, as the source asked for them; None for an export,
+    of which every attribute is kept."""
     _ids_by_dn: dict[str, str] = field(default_factory=dict)
     _lines_by_id: dict[str, int] = field(default_factory=dict)
     _recipients: dict[str, Recipient] = field(default_factory=dict)
@@ -232,9 +232,7 @@ class AdSnapshotBuilder:
             self._elsewhere = self._columns.marking(
                 {r.id for r in recipients.values() if r.kind is RecipientKind.CONTACT or r.target_address}
             )
-        return expanded_list(
-            group, record, self._columns, self._elsewhere, complete_columns=self.filter_attributes is not None
-        )
+        return expanded_list(group, record, self._columns, self._elsewhere)
 
     def _accepts_external(self, record: LdifRecord) -> bool | None:
         require_auth = flag(record.first("msexchrequireauthtosendto"))

@@ -28,6 +28,18 @@ BITWISE_AND = "1.2.840.113556.1.4.803"
 BITWISE_OR = "1.2.840.113556.1.4.804"
 _ESCAPE = re.compile(rb"\\([0-9a-fA-F]{2})")
 _MASK = (1 << 64) - 1
+_NUMBER = re.compile(r"^-?[0-9]+$")
+INTEGER_ATTRIBUTES = frozenset(
+    {
+        "useraccountcontrol", "grouptype", "samaccounttype", "primarygroupid", "instancetype", "admincount",
+        "countrycode", "msexchrecipienttypedetails", "msexchrecipientdisplaytype", "msexchremoterecipienttype",
+        "msexchversion", "msds-supportedencryptiontypes", "msexchhidefromaddresslists",
+    }
+)  # fmt: skip
+"""Attributes of integer syntax among those Exchange's filters test: `>=` and `<=` compare them as numbers.
+Every other attribute compares as text, as AD compares a string attribute (without the schema, dlscan
+cannot tell more)."""
+_UNSUPPORTED_ATTRIBUTES = {"anr": "ambiguous name resolution (anr) is the server's own search, not an attribute"}
 # A class's short name in `(objectCategory=...)` stands for its defaultObjectCategory; these classes'
 # category is another class's (AD files users and contacts alike under Person).
 _CATEGORY_OF = {"user": "person", "contact": "person", "inetorgperson": "person", "organizationalperson": "person"}
@@ -155,7 +167,7 @@ def _ordering(symbol: str, wanted_side: Callable[[int], bool], text_side: Callab
     def build(assertion: dict) -> Test:
         attribute, raw = assertion["attr"], assertion["value"]
         wanted = _value(raw)
-        number = _integer(wanted)
+        number = _integer(wanted) if attribute.lower() in INTEGER_ATTRIBUTES else None
 
         def holds(values: tuple[str, ...]) -> bool:
             for value in values:
@@ -167,7 +179,7 @@ def _ordering(symbol: str, wanted_side: Callable[[int], bool], text_side: Callab
                     return True
             return False
 
-        return Test(attribute.lower(), f"({attribute}{symbol}={_text(raw)})", holds)
+        return _checked(Test(attribute.lower(), f"({attribute}{symbol}={_text(raw)})", holds))
 
     return build
 
@@ -176,8 +188,11 @@ def _extensible(assertion: dict) -> Test:
     attribute, rule, raw = assertion["attr"] or "", assertion["matchingRule"] or "", assertion["value"]
     text = f"({attribute}{':dn' if assertion['dnAttributes'] else ''}{':' + rule if rule else ''}:={_text(raw)})"
     bits = _integer(_value(raw))
-    if assertion["dnAttributes"] or not attribute or rule not in (BITWISE_AND, BITWISE_OR) or bits is None:
+    if assertion["dnAttributes"] or not attribute or rule not in (BITWISE_AND, BITWISE_OR):
         why = f"the matching rule {rule or 'given'} is not one dlscan evaluates (only the bitwise AND and OR rules are)"
+        return Test(attribute.lower(), text, lambda values: False, unsupported=why)
+    if bits is None:
+        why = f"the bitwise rule {rule} needs a whole number, not {_text(raw)!r}"
         return Test(attribute.lower(), text, lambda values: False, unsupported=why)
     bits &= _MASK
 
@@ -201,9 +216,9 @@ def _approximate(assertion: dict) -> Test:
 
 
 _TESTS: dict[int, Callable[[dict], Test]] = {
-    ldap3_search.MATCH_PRESENT: _presence,
-    ldap3_search.MATCH_EQUAL: _equality,
-    ldap3_search.MATCH_SUBSTRING: _substring,
+    ldap3_search.MATCH_PRESENT: lambda assertion: _checked(_presence(assertion)),
+    ldap3_search.MATCH_EQUAL: lambda assertion: _checked(_equality(assertion)),
+    ldap3_search.MATCH_SUBSTRING: lambda assertion: _checked(_substring(assertion)),
     ldap3_search.MATCH_GREATER_OR_EQUAL: _ordering(">", lambda d: d >= 0, lambda v, w: v >= w),
     ldap3_search.MATCH_LESS_OR_EQUAL: _ordering("<", lambda d: d <= 0, lambda v, w: v <= w),
     ldap3_search.MATCH_EXTENSIBLE: _extensible,
@@ -212,10 +227,15 @@ _TESTS: dict[int, Callable[[dict], Test]] = {
 
 
 def _integer(text: str) -> int | None:
-    try:
-        return int(text.strip())
-    except ValueError:
-        return None
+    """A whole number as a directory writes one (ASCII digits, an optional minus), else None."""
+    text = text.strip()
+    return int(text) if _NUMBER.match(text) else None
+
+
+def _checked(test: Test) -> Test:
+    """The test, marked unsupported when its attribute is not one dlscan can read."""
+    why = _UNSUPPORTED_ATTRIBUTES.get(test.attribute)
+    return Test(test.attribute, test.text, test.holds, unsupported=why) if why and not test.unsupported else test
 
 
 def _category_name(short: str) -> str:

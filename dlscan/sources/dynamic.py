@@ -129,22 +129,19 @@ def expand(
     base_dn: str | None,
     own_id: str,
     delivers_elsewhere: np.ndarray,
-    *,
-    complete_columns: bool = False,
 ) -> Expansion:
     """The members `ldap_filter` selects under `base_dn`, the list itself left out; those in
     `delivers_elsewhere` (a mask of the entries that are mail contacts or mail users) grouped by the clause
-    that admitted them.
-
-    `complete_columns`: the source asked for every attribute the filter tests, so one that no entry
-    carries is absent from all of them, not left out of an export."""
+    that admitted them. A test of an attribute no entry carries leaves the list not evaluated: an export may
+    have left it out, or the directory may not know it (where AD would not match, reading it as absent
+    would make a NOT admit everyone)."""
     if not ldap_filter or not ldap_filter.strip():
         return Expansion(gap=FilterGap(clause="", reason="the list carries no filter (msExchDynamicDLFilter)"))
     try:
         node = parse_filter(ldap_filter)
     except FilterSyntaxError as exc:
         return Expansion(gap=FilterGap(clause=ldap_filter, reason=f"the filter cannot be read: {exc}"))
-    gap = _gap(node, columns, complete_columns)
+    gap = _gap(node, columns)
     if gap is not None:
         return Expansion(gap=gap)
     try:
@@ -168,15 +165,13 @@ def expanded_list(
     record: LdifRecord,
     columns: FilterColumns,
     delivers_elsewhere: np.ndarray,
-    *,
-    complete_columns: bool,
 ) -> DistributionList:
     """The dynamic list read from `record` with the members its filter selects; one whose filter cannot
     be judged has its members unknown, with the reason. Its rule, as people change it, is Exchange's
     recipient filter (msExchQueryFilter, OPATH) when the entry has one."""
     ldap_filter = text_of(record, "msexchdynamicdlfilter")
     base_dn = text_of(record, "msexchdynamicdlbasedn")
-    found = expand(columns, ldap_filter, base_dn, group.id, delivers_elsewhere, complete_columns=complete_columns)
+    found = expand(columns, ldap_filter, base_dn, group.id, delivers_elsewhere)
     return msgspec.structs.replace(
         group,
         kind=ListKind.DYNAMIC,
@@ -201,13 +196,13 @@ def not_evaluated(group: DistributionList, record: LdifRecord, reason: str) -> D
     )
 
 
-def _gap(node: Node, columns: FilterColumns, complete_columns: bool) -> FilterGap | None:
+def _gap(node: Node, columns: FilterColumns) -> FilterGap | None:
     for clause, why in unsupported(node):
         return FilterGap(clause=clause, reason=why)
     for test in tests_of(node):
         if test.attribute in NOT_KEPT:
             return FilterGap(clause=test.text, reason=f"dlscan does not keep {test.attribute} for filters")
-        if not complete_columns and not columns.carries(test.attribute):
+        if not columns.carries(test.attribute):
             return FilterGap(
                 clause=test.text,
                 reason=f"no entry of the source carries {test.attribute}: the export may have left it out",

@@ -10,6 +10,7 @@ holding it; the file in UTF-8 (with or without a BOM) or, from `>` in Windows Po
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ def read_exchange_export(path: Path) -> tuple[ExchangeList, ...]:
     """Every list in one exported file, or one clear `InputError`."""
     document = _document(path)
     items = document if isinstance(document, list) else [document]
+    if not items:
+        raise InputError(path, f"holds no lists: the command exported none; {_GUIDE}")
     return tuple(exchange_list(path, position, item) for position, item in enumerate(items, 1))
 
 
@@ -64,6 +67,8 @@ def _document(path: Path) -> Any:
             data = stream.read()
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    except (EOFError, zlib.error):
+        raise InputError(path, "is a gzip file cut short or damaged") from None
     # Windows PowerShell's `>` writes UTF-16 with a BOM; Out-File -Encoding utf8 writes UTF-8 with one.
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
@@ -76,6 +81,10 @@ def _document(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"is not JSON ({exc.msg})", exc.lineno) from None
+    except (ValueError, RecursionError):
+        raise InputError(
+            path, f"holds JSON no cmdlet writes (a number too long, or nesting too deep); {_GUIDE}"
+        ) from None
 
 
 def exchange_list(path: Path, position: int, item: Any) -> ExchangeList:
@@ -88,7 +97,7 @@ def exchange_list(path: Path, position: int, item: Any) -> ExchangeList:
     if not guid and not directory_id:
         raise InputError(path, f"{where} has neither Guid nor ExternalDirectoryObjectId; {_GUIDE}")
     recipient_filter = _text(path, where, item, "RecipientFilter")
-    members = _strings(path, where, item, "Members") if "Members" in item else None
+    members = _known_strings(path, where, item, "Members")
     return ExchangeList(
         position=position,
         guid=guid.strip("{}").lower() if guid else None,
@@ -97,7 +106,7 @@ def exchange_list(path: Path, position: int, item: Any) -> ExchangeList:
         address=_text(path, where, item, "PrimarySmtpAddress"),
         require_sender_authentication=_flag(path, where, item, "RequireSenderAuthenticationEnabled"),
         hidden=_flag(path, where, item, "HiddenFromAddressListsEnabled"),
-        managed_by=_strings(path, where, item, "ManagedBy") if "ManagedBy" in item else None,
+        managed_by=_known_strings(path, where, item, "ManagedBy"),
         accept_only_from=_strings(path, where, item, "AcceptMessagesOnlyFromSendersOrMembers"),
         recipient_filter=recipient_filter if "RecipientFilter" in item else None,
         members=members,
@@ -136,6 +145,18 @@ def _strings(path: Path, where: str, item: dict, name: str) -> tuple[str, ...]:
         if entry.strip():
             found.append(entry.strip())
     return tuple(found)
+
+
+def _known_strings(path: Path, where: str, item: dict, name: str) -> tuple[str, ...] | None:
+    """Owners or members, or None when they are not known in full: the property is absent or null, or
+    PowerShell wrote null for one it could not resolve. Never fewer than Exchange has."""
+    if name not in item:
+        return None
+    value = _unwrapped(item[name])
+    values = value if isinstance(value, list) else [value]
+    if value is None or any(_unwrapped(v) is None for v in values):
+        return None
+    return _strings(path, where, item, name)
 
 
 def _flag(path: Path, where: str, item: dict, name: str) -> bool | None:

@@ -54,8 +54,11 @@ def merge_exchange(snapshot: Snapshot, exported: Sequence[ExchangeList], origin:
         if found is not None:
             lists[found.id] = _with_facts(found, item, names, origin)
             updated += 1
-        elif item.dynamic and not on_premises and key:
-            lists[key] = _dynamic_list(key, item, names, origin)
+        elif item.dynamic and not on_premises and (key or item.guid):
+            # Exchange Online's dynamic lists live in Exchange alone: no Entra object, so often no
+            # ExternalDirectoryObjectId, and Exchange's Guid names them instead.
+            new_id = key or str(item.guid)
+            lists[new_id] = _dynamic_list(new_id, item, names, origin)
             added += 1
         else:
             unmatched.append(item.label)
@@ -65,10 +68,10 @@ def merge_exchange(snapshot: Snapshot, exported: Sequence[ExchangeList], origin:
             origin,
             f"none of its {len(exported)} lists is in the snapshot by {side}: is it from another directory?",
         )
-    note = f"Exchange's facts for {updated + added} lists were merged from {origin.name}"
+    note = f"Exchange's facts for {_lists(updated + added)} were merged from {origin.name}"
     note += f", {added} of them dynamic lists Graph does not carry" if added else ""
     if unmatched:
-        note += f"; {len(unmatched)} lists it names are not in the snapshot (e.g. '{unmatched[0]}')"
+        note += f"; {_lists(len(unmatched))} it names are not in the snapshot (e.g. '{unmatched[0]}')"
     merged = replace(snapshot, lists=lists, notes=(*snapshot.notes, note + "."))
     return Merged(merged, updated, added, tuple(unmatched))
 
@@ -166,3 +169,7 @@ def _clause_for(recipient_filter: str, kind: RecipientKind) -> str:
     wanted = _OUTSIDE_TYPES.get(kind, frozenset())
     found = next((m.group(0) for m in _TYPE_CLAUSE.finditer(recipient_filter) if m.group(1).lower() in wanted), None)
     return found or recipient_filter
+
+
+def _lists(count: int) -> str:
+    return f"{count} list" if count == 1 else f"{count} lists"

@@ -26,6 +26,7 @@ from dlscan.sources.exchange_merge import Merged, merge_exchange
 from dlscan.sources.m365.auth import GraphSignIn
 from dlscan.sources.m365.settings import GraphSettings
 from dlscan.support.errors import DlscanError
+from dlscan.support.httppolicy import retry_after, transport_problem
 
 SCOPE = "https://outlook.office365.com/.default"
 ROOT = "https://outlook.office365.com"
@@ -33,6 +34,8 @@ _ANCHOR = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}"
 """The mailbox the module anchors app-only requests to (X-AnchorMailbox), in every tenant."""
 _RETRIED = frozenset({429, 500, 502, 503, 504})
 _PAGE = "odata.maxpagesize=1000"
+_LONGEST_WAIT = 300.0
+"""The longest Retry-After honoured: a larger one is taken as this, so that a collection always ends."""
 _PERMISSION = (
     "the app needs the Office 365 Exchange Online permission Exchange.ManageAsApp and an Exchange role that "
     "reads recipients (View-Only Recipients); see docs/m365.md"
@@ -56,7 +59,8 @@ class ExchangeOnline:
     def __init__(self, settings: ExchangeOnlineSettings, token: Callable[[], Awaitable[str]]) -> None:
         self.settings = settings
         self._token = token
-        self._host = urlsplit(settings.root).netloc
+        root = urlsplit(settings.root)
+        self._origin = (root.scheme, root.netloc)
         self.waits: list[float] = []
 
     async def facts(self, snapshot: Snapshot) -> Merged:
@@ -80,20 +84,26 @@ class ExchangeOnline:
         names = sorted({str(n) for item in items for n in _names(item.get("ManagedBy"))})
         found: dict[str, str | None] = {}
         for name in names:
-            answer = await self.invoke(client, "Get-Recipient", {"Identity": name, "ResultSize": "2"})
+            answer = await self.invoke(client, "Get-Recipient", {"Identity": name, "ResultSize": "2"}, missing_ok=True)
             # A name two recipients share names neither for certain: that list's owners stay unknown.
             found[name] = str(answer[0].get("ExternalDirectoryObjectId") or "") or None if len(answer) == 1 else None
         return found
 
-    async def invoke(self, client: httpx.AsyncClient, cmdlet: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every object one cmdlet returns, page after page."""
+    async def invoke(
+        self, client: httpx.AsyncClient, cmdlet: str, parameters: dict[str, Any], *, missing_ok: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every object one cmdlet returns, page after page; `missing_ok`: an identity Exchange cannot find
+        (it answers 400 or 404) returns none."""
         url: str | None = f"{self.settings.root}/adminapi/beta/{self.settings.organisation}/InvokeCommand"
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters}}
         found: list[dict[str, Any]] = []
         while url is not None:
-            if urlsplit(url).netloc != self._host:  # the token goes to Exchange Online and nowhere else
-                raise DlscanError(f"Exchange Online: {cmdlet} pointed its next page at another host ({url})")
-            page = await self._post(client, url, cmdlet, body)
+            parts = urlsplit(url)
+            if (parts.scheme, parts.netloc) != self._origin:  # the token goes to Exchange Online, as it was reached
+                raise DlscanError(
+                    f"Exchange Online: {cmdlet} pointed its next page elsewhere ({parts.scheme}://{parts.netloc})"
+                )
+            page = await self._post(client, url, cmdlet, body, missing_ok=missing_ok)
             values = page.get("value")
             if not isinstance(values, list):
                 raise DlscanError(f"Exchange Online: {cmdlet} answered without a list of results")
@@ -101,7 +111,9 @@ class ExchangeOnline:
             url = page.get("@odata.nextLink") or None
         return found
 
-    async def _post(self, client: httpx.AsyncClient, url: str, cmdlet: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(
+        self, client: httpx.AsyncClient, url: str, cmdlet: str, body: dict[str, Any], *, missing_ok: bool = False
+    ) -> dict[str, Any]:
         attempt = 0
         while True:
             headers = {
@@ -114,8 +126,8 @@ class ExchangeOnline:
                 reply = await client.post(url, json=body, headers=headers)
             except httpx.HTTPError as exc:
                 if attempt >= self.settings.retries:
-                    raise DlscanError(f"Exchange Online: {cmdlet}: {type(exc).__name__}") from None
-                await self._wait(1.0, attempt)
+                    raise DlscanError(f"Exchange Online: {cmdlet}: {transport_problem(exc)}") from None
+                await self._wait(retry_after(None, attempt))
                 attempt += 1
                 continue
             if reply.status_code in _RETRIED:
@@ -124,15 +136,16 @@ class ExchangeOnline:
                         f"Exchange Online: {cmdlet} was still throttled or unavailable (HTTP {reply.status_code}) "
                         f"after {self.settings.retries} retries"
                     )
-                await self._wait(_retry_after(reply.headers.get("Retry-After")), attempt)
+                await self._wait(retry_after(reply.headers.get("Retry-After"), attempt, limit=_LONGEST_WAIT))
                 attempt += 1
                 continue
+            if missing_ok and reply.status_code in (400, 404):
+                return {"value": []}
             return _answer(reply, cmdlet)
 
-    async def _wait(self, seconds: float, attempt: int) -> None:
-        wait = max(seconds, float(2**attempt))
-        self.waits.append(wait)
-        await asyncio.sleep(wait * self.settings.retry_time_scale)
+    async def _wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(seconds * self.settings.retry_time_scale)
 
 
 async def exchange_facts(settings: GraphSettings, sign_in: GraphSignIn, snapshot: Snapshot) -> Merged:
@@ -163,13 +176,6 @@ def _answer(reply: httpx.Response, cmdlet: str) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise DlscanError(f"Exchange Online: {cmdlet} answered with something that is not an object")
     return answer
-
-
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(0.0, float(value)) if value else 0.0
-    except ValueError:
-        return 0.0
 
 
 def _names(value: Any) -> list[str]:

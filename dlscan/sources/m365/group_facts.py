@@ -19,16 +19,19 @@ FIELDS = "allowExternalSenders,hideFromAddressLists"
 class GroupFacts:
     found: dict[str, dict[str, Any]] = field(default_factory=dict)
     refused: dict[int, int] = field(default_factory=dict)
-    """HTTP status -> how many groups Graph refused it for."""
+    """HTTP status -> for how many groups Graph answered it (403 refused, 404 gone since the list)."""
 
     def note(self) -> str | None:
         if not self.refused:
             return None
-        counts = ", ".join(f"{n} with {status}" for status, n in sorted(self.refused.items()))
+        said = {403: "refused", 404: "no longer found"}
+        counts = ", ".join(
+            f"{n} {said.get(status, str(status))} ({status})" for status, n in sorted(self.refused.items())
+        )
         return (
-            f"Graph refused the single-group read of allowExternalSenders and hideFromAddressLists for "
-            f"{sum(self.refused.values())} Microsoft 365 groups ({counts}): whether they take mail from outside "
-            "senders is unknown, and DL009 leaves them unjudged."
+            f"Graph did not give allowExternalSenders and hideFromAddressLists for {sum(self.refused.values())} "
+            f"Microsoft 365 groups ({counts}): whether they take mail from outside senders is unknown, and DL009 "
+            "leaves them unjudged."
         )
 
 
