@@ -103,3 +103,17 @@ def test_substrings_and_orderings_as_ad_compares_them(write_ldif, ldap_filter, b
 def test_what_the_server_alone_can_judge_is_a_gap(write_ldif, ldap_filter, said):
     group = _everyone(write_ldif(CONTACT + _dynamic(f"(&(mail=*)(!{ldap_filter}))")))
     assert not group.members_known and said in group.filter_gap.reason
+
+
+def test_the_base_dn_bounds_the_list(write_ldif):
+    """Alice is under OU=Staff, Bob under OU=Contacts: a list based on OU=Staff takes Alice alone."""
+    text = _dynamic("(mail=*)").replace(
+        "msExchDynamicDLBaseDN: DC=corp,DC=example", "msExchDynamicDLBaseDN: OU=Staff,DC=corp,DC=example"
+    )
+    group = _everyone(write_ldif(CONTACT + text))
+    assert group.members == ("dn:cn=alice,ou=staff,dc=corp,dc=example",)
+
+
+def test_the_clause_quoted_is_the_first_alternative_the_member_passed(write_ldif):
+    group = _everyone(write_ldif(CONTACT + _dynamic("(&(!(mail=nobody@x.example))(|(objectClass=contact)(mail=*)))")))
+    assert [(a.clause, len(a.members)) for a in group.admitted_by] == [("(objectClass=contact)", 1)]
