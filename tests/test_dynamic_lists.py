@@ -117,3 +117,21 @@ def test_the_base_dn_bounds_the_list(write_ldif):
 def test_the_clause_quoted_is_the_first_alternative_the_member_passed(write_ldif):
     group = _everyone(write_ldif(CONTACT + _dynamic("(&(!(mail=nobody@x.example))(|(objectClass=contact)(mail=*)))")))
     assert [(a.clause, len(a.members)) for a in group.admitted_by] == [("(objectClass=contact)", 1)]
+
+
+@pytest.mark.parametrize("written", ["base64", "folded", "crlf"])
+def test_a_filter_however_ldif_writes_it_is_read_before_the_entries(write_ldif, written):
+    """The byte search before reading finds what the filter tests (so those values are kept) whether the
+    line is base64, folded at 76 columns as ldifde folds, or ends in CRLF."""
+    text = "(&(mail=*)(objectClass=contact))"
+    entry = _dynamic(text)
+    if written == "base64":
+        entry = entry.replace(
+            f"msExchDynamicDLFilter: {text}", f"msExchDynamicDLFilter:: {base64.b64encode(text.encode()).decode()}"
+        )
+    elif written == "folded":
+        entry = entry.replace(f"msExchDynamicDLFilter: {text}", f"msExchDynamicDLFilter: {text[:12]}\n {text[12:]}")
+    else:
+        entry = entry.replace("\n", "\r\n")
+    group = _everyone(write_ldif(CONTACT + entry))
+    assert group.members_known and group.members == ("dn:cn=bob,ou=contacts,dc=corp,dc=example",)

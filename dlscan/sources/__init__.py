@@ -14,7 +14,8 @@ from pathlib import Path
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
 from dlscan.sources.compressed import MAX_EXPANDED_VARIABLE, max_expanded, open_binary
-from dlscan.sources.ldif import LdifExport, may_hold_dynamic_lists
+from dlscan.sources.ldif import LdifExport
+from dlscan.sources.ldif_filters import scan_for_filters
 from dlscan.sources.snapshot import read_snapshot
 from dlscan.support.errors import InputError
 from dlscan.support.memory import collector_paused
@@ -60,11 +61,13 @@ def load_source(path: Path, *, allow_unresolved: bool = False, allow_pipe: bool 
 
 
 def read_ldif_snapshot(path: Path, *, allow_unresolved: bool = False) -> Snapshot:
+    filters = scan_for_filters(path)
     builder = AdSnapshotBuilder(
         origin=str(path),
         source=SourceInfo(kind="ldif", name=path.name),
         allow_unresolved=allow_unresolved,
-        keeps_filter_values=may_hold_dynamic_lists(path),
+        keeps_filter_values=filters.dynamic,
+        filter_attributes=filters.tested,
     )
     export = LdifExport(path)
     with collector_paused(settle=True):

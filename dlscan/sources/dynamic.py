@@ -56,8 +56,8 @@ class FilterColumns:
     dns: list[str] = field(default_factory=list)
     """Each entry's DN as `normalize_dn` gives it."""
     _positions: dict[str, list[int]] = field(default_factory=dict)
-    _values: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    _shared: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    _values: dict[str, list[list[Value]]] = field(default_factory=dict)
+    """Each entry's values as the source read them: made into tuples once, when a filter tests them."""
     _coded: dict[str, tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]] = field(default_factory=dict)
     """Per attribute tested, worked out once for every list: positions, a code per position, the distinct
     tuples of values the codes stand for."""
@@ -67,13 +67,15 @@ class FilterColumns:
         position = len(self.ids)
         self.ids.append(object_id)
         self.dns.append(dn_key)
-        for name, values in attributes.items():
-            if name in NOT_KEPT or (self.keep is not None and name not in self.keep):
-                continue
-            texts = tuple(v for v in values if isinstance(v, str))
-            if texts:
+        if self.keep is None:
+            wanted = [name for name in attributes if name not in NOT_KEPT]
+        else:
+            wanted = [name for name in self.keep if name in attributes]  # a handful, whatever the entry holds
+        for name in wanted:
+            values = attributes[name]
+            if values:
                 self._positions.setdefault(name, []).append(position)
-                self._values.setdefault(name, []).append(self._shared.setdefault(texts, texts))
+                self._values.setdefault(name, []).append(values)
 
     def carries(self, attribute: str) -> bool:
         return attribute in self._positions
@@ -92,9 +94,13 @@ class FilterColumns:
         found = self._coded.get(attribute)
         if found is None:
             values = self._values[attribute]
-            index: dict[tuple[str, ...], int] = {}
-            codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values))
-            found = (np.asarray(self._positions[attribute], dtype=np.int64), codes, list(index))
+            index: dict[Value | tuple[Value, ...], int] = {}
+            # A single value is its own key (most attributes hold one): no tuple made per entry.
+            keys = (v[0] if len(v) == 1 else tuple(v) for v in values)
+            codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(values))
+            # Values that are not text (a binary attribute's) take no part in a comparison.
+            distinct = [tuple(v for v in (k if isinstance(k, tuple) else (k,)) if isinstance(v, str)) for k in index]
+            found = (np.asarray(self._positions[attribute], dtype=np.int64), codes, distinct)
             self._coded[attribute] = found
         return found
 

@@ -78,21 +78,6 @@ class LdifExport:
         self.completeness = proof.outcome
 
 
-def may_hold_dynamic_lists(path: Path) -> bool:
-    """Whether the export may hold an Exchange dynamic list: its class's name is somewhere in the file, or
-    some objectClass is written in base64. A byte search, far cheaper than keeping every entry's values
-    for filters that a directory without dynamic lists never has."""
-    needles = (b"msexchdynamicdistributionlist", b"objectclass::")
-    tail = b""
-    with open_binary(path) as stream:
-        while chunk := stream.read(1 << 24):
-            window = tail + chunk.lower()
-            if any(needle in window for needle in needles):
-                return True
-            tail = window[-64:]
-    return False
-
-
 def read_ldif(path: Path) -> Iterator[LdifRecord]:
     """Yield the content records of an LDIF file, in file order."""
     return iter(LdifExport(path))
