@@ -203,3 +203,10 @@ def test_the_command_offers_every_plan_format_there_is():
 
     # Listed in the command so that `dlscan --help` does not load the plan machinery; kept true here.
     assert set(_FORMATS) == set(plan_writers())
+
+
+def test_every_rule_without_a_planner_says_why_it_is_left_to_people():
+    from dlscan.checks import CHECK_CLASSES
+    from dlscan.remediation.planner import _MANUAL, _PLANNERS
+
+    assert {c.code for c in CHECK_CLASSES} == set(_PLANNERS) | set(_MANUAL)

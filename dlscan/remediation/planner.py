@@ -202,6 +202,11 @@ _MANUAL = {
     "DL018": "which list keeps the shared address is for their owners to agree",
     "DL019": "a neighbouring body's domain is told apart by the names of its contacts, not changed",
     "DL020": "a paused rule is resumed, or its list's members reviewed, in Microsoft 365",
+    "DL021": (
+        "a dynamic list follows its recipient filter: the part the finding quotes is changed with "
+        "Set-DynamicDistributionGroup (-IncludedRecipients or -RecipientFilter), then checked with "
+        "Get-DynamicDistributionGroupMember"
+    ),
 }
 """Why the rules without a planner leave their findings to people."""
 
