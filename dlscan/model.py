@@ -197,6 +197,12 @@ class SourceInfo:
     collected_at: str | None = None
     completeness: Completeness = Completeness.WHOLE
 
+    @property
+    def from_active_directory(self) -> bool:
+        """The source is on-premises Active Directory (an LDIF export or a collection over LDAP): its lists
+        are named by DN and changed there, and it has none of Microsoft 365's own facts."""
+        return self.kind in ("ldif", "ldap")
+
     def doubt(self) -> str | None:
         """What the source left uncertain of its own wholeness, in a sentence for people; None when whole."""
         if self.completeness is Completeness.UNPROVEN:

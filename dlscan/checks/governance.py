@@ -102,7 +102,7 @@ class PausedMembershipRule(Check):
             )
 
     def coverage(self, ctx: ScanContext) -> Coverage:
-        if ctx.snapshot.source.kind in ("ldif", "ldap"):
+        if ctx.snapshot.source.from_active_directory:
             reason = (
                 "Active Directory's dynamic lists follow their filters and cannot be paused (a Microsoft 365 "
                 "dynamic group's rule can); DL020 was not evaluated."

@@ -52,7 +52,7 @@ class GuestWithInternalAddress(RecipientCheck):
     slug = "guest-with-internal-address"
 
     def coverage(self, ctx: ScanContext) -> Coverage:
-        if ctx.snapshot.source.kind in ("ldif", "ldap"):
+        if ctx.snapshot.source.from_active_directory:
             reason = "Active Directory has no guest accounts (they live in Microsoft 365); DL017 was not evaluated."
             return Coverage(self.code, everything=True, reason=reason)
         return Coverage(self.code)

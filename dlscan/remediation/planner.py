@@ -211,8 +211,6 @@ _MANUAL = {
 """Why the rules without a planner leave their findings to people."""
 
 _MEMBER_RULES = frozenset({"DL015", "DL010"})
-_ON_PREMISES = frozenset({"ldif", "ldap"})
-"""Source kinds whose lists live in Active Directory, named by DN."""
 
 
 def _cause(finding: Finding) -> Cause:
@@ -220,7 +218,7 @@ def _cause(finding: Finding) -> Cause:
 
 
 def _target(snapshot: Snapshot, group: DistributionList) -> Target:
-    if snapshot.source.kind in _ON_PREMISES:
+    if snapshot.source.from_active_directory:
         tooling = Tooling.EXCHANGE_DYNAMIC if group.kind is ListKind.DYNAMIC else Tooling.ACTIVE_DIRECTORY
     elif group.kind is ListKind.M365:
         tooling = Tooling.MICROSOFT_365_GROUP
@@ -234,7 +232,7 @@ def _value_of(snapshot: Snapshot, object_id: str) -> Value | None:
     found: Recipient | DistributionList | None = snapshot.recipients.get(object_id) or snapshot.lists.get(object_id)
     if found is None:
         return None
-    reference = found.dn if snapshot.source.kind in _ON_PREMISES else (found.primary_address or found.id)
+    reference = found.dn if snapshot.source.from_active_directory else (found.primary_address or found.id)
     if not reference:
         return None
     shown = found.label if isinstance(found, DistributionList) else (found.primary_address or found.label)

@@ -28,7 +28,6 @@ _OUTSIDE_TYPES = {
     RecipientKind.USER: frozenset({"mailuser", "guestmailuser"}),
 }
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_ON_PREMISES = frozenset({"ldif", "ldap"})
 UNFOUND_OWNER = "exchange-owner:"
 """The id prefix of an owner Exchange names that the snapshot does not hold."""
 
@@ -43,7 +42,7 @@ class Merged:
 
 
 def merge_exchange(snapshot: Snapshot, exported: Sequence[ExchangeList], origin: Path) -> Merged:
-    on_premises = snapshot.source.kind in _ON_PREMISES
+    on_premises = snapshot.source.from_active_directory
     names = _Names(snapshot)
     lists = dict(snapshot.lists)
     updated = added = 0

@@ -21,6 +21,7 @@ from ldap3.core import exceptions as ldap_errors
 
 from dlscan.model import Snapshot, SourceInfo
 from dlscan.sources.ad import AdSnapshotBuilder
+from dlscan.sources.ad_attributes import ATTRIBUTES, DYNAMIC_ATTRIBUTES
 from dlscan.sources.ad_filter import FilterSyntaxError, attributes_of, parse_filter
 from dlscan.sources.dn import normalize_dn
 from dlscan.sources.ldap_connect import LdapSettings, describe_failure, open_connection
@@ -31,31 +32,7 @@ from dlscan.support.progress import Progress
 RECIPIENT_FILTER = "(|(objectClass=user)(objectClass=contact)(objectClass=foreignSecurityPrincipal))"
 GROUP_FILTER = "(objectClass=group)"
 DYNAMIC_FILTER = "(objectClass=msExchDynamicDistributionList)"
-DYNAMIC_ATTRIBUTES = ("msExchDynamicDLFilter", "msExchDynamicDLBaseDN", "msExchQueryFilter")
 OBJECT_FILTER = f"(|{RECIPIENT_FILTER}{GROUP_FILTER})"
-ATTRIBUTES = (
-    "objectClass",
-    "objectGUID",
-    "displayName",
-    "name",
-    "mail",
-    "proxyAddresses",
-    "targetAddress",
-    "userAccountControl",
-    "groupType",
-    "managedBy",
-    "msExchCoManagedByLink",
-    "msExchRequireAuthToSendTo",
-    "msExchHideFromAddressLists",
-    "authOrig",
-    "dLMemSubmitPerms",
-    "msExchRecipientTypeDetails",
-    "mailNickname",
-    "description",
-    "company",
-    "department",
-    *(f"extensionAttribute{n}" for n in range(1, 16)),
-)
 _PIVOTS = ("h", "p")
 """Recipients are read in slices of their cn, concurrently, so that the server's work on one slice
 overlaps the decoding of another."""

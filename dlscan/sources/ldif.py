@@ -19,26 +19,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dlscan.model import Completeness
+from dlscan.sources.ad_attributes import TEXT_ATTRIBUTES
 from dlscan.sources.compressed import open_binary
 from dlscan.sources.ldif_proof import LdifProof
 from dlscan.support.errors import InputError
 
-# Values of these attributes are bytes; everything else must be text.
+# Values of these attributes are bytes, always; others are text, or bytes when not text (see `_add_value`).
 BINARY_ATTRIBUTES = frozenset({"objectguid", "objectsid", "msexchmailboxguid", "thumbnailphoto", "usercertificate"})
-READ_AS_TEXT = frozenset(
-    {
-        "objectclass", "objectcategory", "cn", "name", "displayname", "description", "mail", "proxyaddresses",
-        "targetaddress", "mailnickname", "member", "managedby", "msexchcomanagedbylink", "authorig", "unauthorig",
-        "dlmemsubmitperms", "company", "department", "useraccountcontrol", "grouptype", "upnsuffixes",
-        "msexchrequireauthtosendto", "msexchhidefromaddresslists", "msexchrecipienttypedetails",
-        "msexchaccepteddomainname", "msexchdynamicdlfilter", "msexchdynamicdlbasedn", "msexchqueryfilter",
-        *(f"extensionattribute{n}" for n in range(1, 16)),
-    }
-)  # fmt: skip
-"""Attributes dlscan reads as text: a base64 value of one that is not text marks a damaged export. Any
-other attribute's value that is not text (auditingPolicy, logonHours: binary attributes dlscan does not
-read, which an export of every attribute carries) is kept as bytes."""
-
 _ATTRIBUTE_DESCRIPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.]*(;[A-Za-z0-9\-=.*]+)*$")
 _RANGE_OPTION = re.compile(r"^range=(\d+)-(\d+|\*)$", re.IGNORECASE)
 
@@ -237,7 +224,9 @@ def _add_value(
         match = _RANGE_OPTION.match(option)
         if match:
             ranges[name] = (number, match.group(2))
-    if name in READ_AS_TEXT or (name not in BINARY_ATTRIBUTES and _is_text(value)):
+    # A value of an attribute dlscan reads must be text; any other's that is not (auditingPolicy, logonHours:
+    # binary attributes an export of every attribute carries) is kept as bytes.
+    if name in TEXT_ATTRIBUTES or (name not in BINARY_ATTRIBUTES and _is_text(value)):
         value = _as_text(path, number, name, value)
     record.attributes.setdefault(name, []).append(value)
 
