@@ -4,18 +4,16 @@ same body, 429 with Retry-After when throttled), holding the sample council as E
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from graph_tenant import graph_id
-from local_http import LocalServer
+from local_http import JsonHandler, LocalService
 
 from dlscan.model import ListKind
 from dlscan.sources import load_source
@@ -89,24 +87,12 @@ def exchange_from_ldif(path: Path, organisation: str) -> ExchangeState:
     return state
 
 
-class ExchangeHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class ExchangeHandler(JsonHandler):
     state: ExchangeState
     base: str
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, headers, answer = self.answer(json.loads(body or b"{}"))
-        data = json.dumps(answer).encode("utf-8")
-        self.send_response(status)
-        for key, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(*self.answer(self.read_json()))
 
     def answer(self, payload: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         state = self.state
@@ -149,19 +135,9 @@ class ExchangeHandler(BaseHTTPRequestHandler):
         return 200, {}, answer
 
 
-class ExchangeServer:
+class ExchangeServer(LocalService):
     def __init__(self, state: ExchangeState) -> None:
         self.state = state
         handler = type("Handler", (ExchangeHandler,), {"state": state})
-        self._listening = LocalServer(handler)
-        self.url = self._listening.url
+        super().__init__(handler)
         handler.base = self.url
-
-    def close(self) -> None:
-        self._listening.close()
-
-    def __enter__(self) -> ExchangeServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

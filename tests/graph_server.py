@@ -13,12 +13,11 @@ import re
 import sys
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from graph_tenant import Tenant
-from local_http import LocalServer
+from local_http import JsonHandler, LocalService
 
 ODATA_TYPES = {
     "users": "#microsoft.graph.user",
@@ -87,33 +86,17 @@ class GraphState:
     """Path (e.g. /v1.0/groups) -> a body answered as given, whatever the query: a documented example."""
 
 
-class GraphHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class GraphHandler(JsonHandler):
     state: GraphState
     base: str
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         status, headers, body = self.answer("GET", self.path, None, in_batch=False)
         self.reply(status, headers, body)
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length) or b"{}")
-        status, headers, body = self.answer("POST", self.path, payload, in_batch=False)
+        status, headers, body = self.answer("POST", self.path, self.read_json(), in_batch=False)
         self.reply(status, headers, body)
-
-    def reply(self, status: int, headers: dict[str, str], body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def answer(self, method: str, raw: str, payload: Any, *, in_batch: bool) -> tuple[int, dict[str, str], Any]:
         state = self.state
@@ -271,24 +254,14 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], A
     return status, {}, {"error": {"code": code, "message": message, "innerError": {"request-id": "test"}}}
 
 
-class GraphServer:
+class GraphServer(LocalService):
     """The server on 127.0.0.1, in a background thread, until `close()`."""
 
     def __init__(self, tenant: Tenant, host: str = "127.0.0.1", port: int = 0) -> None:
         self.state = GraphState(tenant)
         handler = type("Handler", (GraphHandler,), {"state": self.state})
-        self._listening = LocalServer(handler, host=host, port=port)
-        self.url = self._listening.url
+        super().__init__(handler, host=host, port=port)
         handler.base = f"{self.url}/v1.0"
-
-    def close(self) -> None:
-        self._listening.close()
-
-    def __enter__(self) -> GraphServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import ssl
 import threading
@@ -57,3 +58,42 @@ class LocalServer:
         self._server.shutdown()
         self._server.cut_connections()
         self._server.server_close()
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A handler that reads and answers JSON, quietly: what the local services of the tests share."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def read_json(self) -> Any:
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+
+    def reply(self, status: int, headers: dict[str, str], body: Any) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class LocalService:
+    """A service of the tests on loopback, as a context manager: `with GraphServer(...) as server:`."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], **listening: Any) -> None:
+        self._listening = LocalServer(handler, **listening)
+        self.url = self._listening.url
+
+    def close(self) -> None:
+        self._listening.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
