@@ -42,3 +42,12 @@ def collect_cli(dlscan, monkeypatch, server: GraphServer, output: Path, *extra: 
 def findings_of(snapshot) -> set[tuple]:
     result = run_scan(snapshot, [], load_rule_pack(rule_specs()))
     return {(f.code, f.severity.value, f.list, f.related, f.detail) for f in result.findings}
+
+
+def reviewed(codes: set[str]) -> list[tuple[str, str]]:
+    """(code, list) of the sample's findings of these rules, as a person reviewed them against the hazards
+    sample_data/make_wyvern.py plants (tests/golden/wyvern_reviewed.csv), not as dlscan finds them."""
+    import csv
+
+    with (Path(__file__).parent / "golden" / "wyvern_reviewed.csv").open(encoding="utf-8", newline="") as stream:
+        return sorted((row["code"], row["list"]) for row in csv.DictReader(stream) if row["code"] in codes)

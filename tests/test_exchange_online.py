@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import SAMPLE
 from exchange_server import TOKEN, ExchangeServer, exchange_from_ldif
-from graph_helpers import collect_cli
+from graph_helpers import collect_cli, reviewed
 from graph_server import GraphServer
 from graph_tenant import tenant_from_ldif
 
@@ -47,11 +47,10 @@ def test_with_exchange_online_dl009_dl013_and_dl021_judge_a_tenant(servers, tmp_
     outcome = _collect(dlscan, monkeypatch, servers, tmp_path / "tenant.json")
     assert outcome.code == 0, outcome.err
     assert "Exchange Online: 61 lists given their senders and owners, 2 dynamic lists added" in outcome.err
-    found, offline = _scan(dlscan, tmp_path / "tenant.json"), _scan(dlscan, SAMPLE)
+    found = _scan(dlscan, tmp_path / "tenant.json")
     judged = ("DL009", "DL013")
-    assert sorted((f["code"], f["list"]) for f in found["findings"] if f["code"] in judged) == sorted(
-        (f["code"], f["list"]) for f in offline["findings"] if f["code"] in judged
-    )
+    # The planted hazards, as a person reviewed them (tests/golden/wyvern_reviewed.csv).
+    assert sorted((f["code"], f["list"]) for f in found["findings"] if f["code"] in judged) == reviewed(set(judged))
     assert not {u["code"] for u in found["summary"]["unjudged"]} & set(judged)
     dl021 = [(f["list"], f["related"]) for f in found["findings"] if f["code"] == "DL021"]
     assert dl021 == [("Staff Briefing", "(RecipientType -eq 'MailContact')")]  # the filter's test that lets them in
