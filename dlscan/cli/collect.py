@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from dlscan.boundary import parse_domain_option
+from dlscan.cli.source_options import config_option, domains_option
 from dlscan.model import Snapshot
 from dlscan.operations.config import AdCollectConfig, load_config
 from dlscan.sources.collect_settings import ldap_settings, merged_options
@@ -32,22 +33,8 @@ at the prompt. The account needs only read access to the directory.
 def collection_options(section: str, found: str) -> Callable[[Callable], Callable]:
     """The options every `collect` command shares: domains to record, the config file, the snapshot."""
     options = [
-        click.option(
-            "-d",
-            "--internal-domain",
-            "internal_domains",
-            multiple=True,
-            metavar="DOMAIN",
-            help=f"Internal mail domains to record instead of {found} (repeatable).",
-        ),
-        click.option(
-            "-c",
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path),
-            metavar="FILE",
-            help=f"TOML config file with a [{section}] section.",
-        ),
+        domains_option(f"Internal mail domains to record instead of {found} (repeatable)."),
+        config_option(f"TOML config file with a [{section}] section."),
         click.option(
             "-o",
             "--output",

@@ -16,24 +16,25 @@ if TYPE_CHECKING:
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
+
+def domains_option(help_text: str) -> Callable[[Command], Command]:
+    """`-d/--internal-domain`, repeatable, as every command that takes a directory has it."""
+    return click.option("-d", "--internal-domain", "internal_domains", multiple=True, metavar="DOMAIN", help=help_text)
+
+
+def config_option(help_text: str) -> Callable[[Command], Command]:
+    """`-c/--config`: the TOML config file a command reads its section of."""
+    return click.option(
+        "-c", "--config", "config_path", type=click.Path(path_type=Path), metavar="FILE", help=help_text
+    )
+
+
 _OPTIONS = (
-    click.option(
-        "-d",
-        "--internal-domain",
-        "internal_domains",
-        multiple=True,
-        metavar="DOMAIN",
-        help="A mail domain of the organisation (repeatable). '*.example.org' also covers subdomains. "
-        "Added to the domains the source declares.",
+    domains_option(
+        "A mail domain of the organisation (repeatable). '*.example.org' also covers subdomains. "
+        "Added to the domains the source declares."
     ),
-    click.option(
-        "-c",
-        "--config",
-        "config_path",
-        type=click.Path(path_type=Path),
-        metavar="FILE",
-        help="TOML config file with a [scan] section (see docs/config.md).",
-    ),
+    config_option("TOML config file with a [scan] section (see docs/config.md)."),
     click.option(
         "--rules",
         multiple=True,
