@@ -14,19 +14,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import msgspec
+from msgspec import UNSET
+
 from dlscan.boundary.settings import BoundaryError, BoundarySettings
 from dlscan.checks.custom_rules import CustomRuleConfig, parse_custom_rules
+from dlscan.checks.pack_document import Settings, given, read_pack_file, read_params, read_rule, severity_refusal
 from dlscan.findings import Severity
 from dlscan.matching.glyphs import skeleton
 from dlscan.support.errors import InputError
 from dlscan.support.patterns import Pattern, linear_pattern
 from dlscan.support.yamlfile import LineDict, load_yaml
 
-_TOP_KEYS = frozenset({"settings", "vocabulary", "rules", "custom_rules", "boundary"})
-_SETTING_KEYS = frozenset({"external_marker", "sensitive_keywords", "personal_mail_domains"})
-_RULE_KEYS = frozenset(
-    {"slug", "title", "severity", "sensitive_severity", "enabled", "params", "rationale", "remediation"}
-)
+_SETTING_KEYS = tuple(f.name for f in msgspec.structs.fields(Settings))
 _TEXT_KEYS = ("title", "rationale", "remediation")
 
 
@@ -204,92 +204,65 @@ def load_rule_pack(specs: Mapping[str, RuleSpec], *user_packs: Path) -> RulePack
 def _merge(path: Path, document: Any, specs: Mapping[str, RuleSpec], settings: dict, rules: dict[str, dict]) -> None:
     if document is None:
         return
-    mapping = _mapping(path, document, "the rule pack")
-    _known_keys(path, mapping, _TOP_KEYS, "rule pack")
-    if "settings" in mapping:
-        section = _mapping(path, mapping["settings"], "settings", mapping.line_of("settings"))
-        _known_keys(path, section, _SETTING_KEYS, "setting")
-        for key, value in section.items():
-            settings[key] = _setting(path, section.line_of(key), key, value)
-    if "vocabulary" in mapping:
-        # A sector's words, added to those of the packs before it rather than replacing them.
-        section = _mapping(path, mapping["vocabulary"], "vocabulary", mapping.line_of("vocabulary"))
-        _known_keys(path, section, frozenset({"sensitive_keywords"}), "vocabulary key")
-        if "sensitive_keywords" in section:
-            line = section.line_of("sensitive_keywords")
-            added = _setting(path, line, "sensitive_keywords", section["sensitive_keywords"])
-            known = tuple(settings.get("sensitive_keywords", ()))
-            seen = {k.casefold() for k in known}
-            settings["sensitive_keywords"] = known + tuple(k for k in added if k.casefold() not in seen)
-    if "rules" in mapping:
-        section = _mapping(path, mapping["rules"], "rules", mapping.line_of("rules"))
-        for code, body in section.items():
+    pack = read_pack_file(path, document)
+    if pack.settings is not UNSET:
+        for key, value in given(pack.settings).items():
+            settings[key] = _setting(path, document["settings"].line_of(key), key, value)
+    if pack.vocabulary is not UNSET and pack.vocabulary.sensitive_keywords is not UNSET:
+        line = document["vocabulary"].line_of("sensitive_keywords")
+        added = _setting(path, line, "sensitive_keywords", pack.vocabulary.sensitive_keywords)
+        known = tuple(settings.get("sensitive_keywords", ()))
+        seen = {k.casefold() for k in known}
+        settings["sensitive_keywords"] = known + tuple(k for k in added if k.casefold() not in seen)
+    if pack.rules is not UNSET:
+        section = document["rules"]
+        for code, body in pack.rules.items():
             line = section.line_of(code)
             if code not in specs:
                 raise InputError(path, f"unknown rule {code!r}; 'dlscan rules' lists the rules", line)
-            rule = _mapping(path, body, f"rule {code}", line)
-            _known_keys(path, rule, _RULE_KEYS, f"key of rule {code}")
-            for key, value in rule.items():
-                rules[code][key] = _rule_value(path, rule.line_of(key), specs[code], key, value, rules[code])
+            rule = read_rule(path, code, body, document)
+            for key, value in given(rule).items():
+                key_line = body.line_of(key)
+                rules[code][key] = _rule_value(path, key_line, specs[code], key, value, rules[code], document)
 
 
-def _rule_value(path: Path, line: int, spec: RuleSpec, key: str, value: Any, current: dict) -> Any:
+def _rule_value(path: Path, line: int, spec: RuleSpec, key: str, value: Any, current: dict, document: Any) -> Any:
     if key == "slug":
         if value != spec.slug:
             raise InputError(path, f"rule {spec.code} is '{spec.slug}'; its slug cannot be changed", line)
         return value
     if key in ("severity", "sensitive_severity"):
-        if value is None and key == "sensitive_severity":
-            return None
-        return _severity(path, line, value)
-    if key == "enabled":
-        if not isinstance(value, bool):
-            raise InputError(path, f"'enabled' of {spec.code} must be true or false", line)
-        return value
+        return None if value is None else _severity(path, line, value)
     if key == "params":
         params = dict(current.get("params", {}))
-        section = _mapping(path, value, f"params of {spec.code}", line)
-        for name, raw in section.items():
-            params[name] = _param(path, section.line_of(name), spec, name, raw)
+        written = document["rules"][spec.code]["params"]  # as written, with its lines
+        for name, found in read_params(path, spec.code, spec.params, written, document).items():
+            params[name] = _param(path, written.line_of(name), spec, name, found)
         return params
-    if not isinstance(value, str) or not value.strip():
+    if key != "enabled" and not value.strip():
         raise InputError(path, f"'{key}' of {spec.code} must be text", line)
     return value
 
 
 def _param(path: Path, line: int, spec: RuleSpec, name: str, value: Any) -> Any:
-    kind = spec.params.get(name)
-    if kind is None:
-        allowed = ", ".join(sorted(spec.params)) or "none"
-        raise InputError(path, f"rule {spec.code} has no parameter {name!r} (it takes: {allowed})", line)
+    """A parameter's meaning, once `read_params` has checked its kind."""
+    kind = spec.params[name]
     if kind is Severity:
         return _severity(path, line, value)
-    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-        if not 0 <= value <= 1:  # a float parameter is a share (a similarity); NaN fails this too
-            raise InputError(path, f"parameter {name!r} of {spec.code} must be a number from 0 to 1", line)
-        return float(value)
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
-        if value < 0:
-            raise InputError(path, f"parameter {name!r} of {spec.code} must be a whole number, 0 or more", line)
-        return value
-    if kind is bool and isinstance(value, bool):
-        return value
-    if kind is tuple and isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+    if kind is tuple:
+        if not all(v.strip() for v in value):
+            raise InputError(path, f"parameter {name!r} of {spec.code} must be a list of words", line)
         return tuple(v.strip().lower() for v in value)
-    expected = {bool: "true or false", tuple: "a list of words", int: "a whole number", float: "a number from 0 to 1"}
-    expected_kind = expected.get(kind, kind.__name__)
-    raise InputError(path, f"parameter {name!r} of {spec.code} must be {expected_kind}", line)
+    return value
 
 
 def _setting(path: Path, line: int, key: str, value: Any) -> Any:
     if key == "external_marker":
-        if not isinstance(value, str):
-            raise InputError(path, "'external_marker' must be a regular expression", line)
         try:
             return linear_pattern(value)
         except ValueError as exc:
             raise InputError(path, f"'external_marker' is not a valid regular expression: {exc}", line) from None
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+    if not all(v.strip() for v in value):
         raise InputError(path, f"'{key}' must be a list of words", line)
     if key == "personal_mail_domains":
         return frozenset(v.strip().lower() for v in value)
@@ -307,21 +280,8 @@ def _settings(path: Path, values: dict[str, Any]) -> PackSettings:
     )
 
 
-def _severity(path: Path, line: int, value: Any) -> Severity:
+def _severity(path: Path, line: int, value: str) -> Severity:
     try:
-        return Severity(str(value).lower())
+        return Severity(value.lower())
     except ValueError:
-        allowed = ", ".join(s.value for s in Severity)
-        raise InputError(path, f"severity {value!r} is not one of {allowed}", line) from None
-
-
-def _mapping(path: Path, value: Any, what: str, line: int | None = None) -> LineDict:
-    if not isinstance(value, LineDict):
-        raise InputError(path, f"{what} must be a mapping", line)
-    return value
-
-
-def _known_keys(path: Path, mapping: LineDict, allowed: frozenset[str], what: str) -> None:
-    for key in mapping:
-        if key not in allowed:
-            raise InputError(path, f"unknown {what} {key!r}", mapping.line_of(key))
+        raise InputError(path, severity_refusal(value), line) from None

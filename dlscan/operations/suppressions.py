@@ -19,8 +19,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from dlscan.findings import Finding
 from dlscan.support.errors import InputError
+from dlscan.support.structs import Problem, Refusal, convert
 from dlscan.support.yamlfile import LineDict, load_yaml
 
 _REQUIRED = ("rule", "reason", "accepted_by", "expires")
@@ -36,8 +39,6 @@ class Target(StrEnum):
     NAME = "name"
     """Every finding of the rule whose list or recipient has a name matching a pattern."""
 
-
-_KEYS = {*_REQUIRED, *(t.value for t in Target)}
 
 
 @dataclass(frozen=True)
@@ -133,60 +134,91 @@ def apply_suppressions(
     return SuppressionReport(suppressed, tuple(expired), tuple(stale), by_name, in_force)
 
 
+Scalar = str | int | float | bool
+
+
+class _Entry(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One accepted risk as written: which keys exist, and what each may hold."""
+
+    rule: Scalar | None = None
+    finding: Scalar | None = None
+    list: Any = None
+    """Any value, so that a YAML list written here is named as the mistake it is, by `_target`."""
+    name: Scalar | None = None
+    reason: Scalar | None = None
+    accepted_by: Scalar | None = None
+    expires: datetime.date | None = None
+
+
+class _File(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    suppressions: list[Any] | None = None
+
+
+_KEYS = {f.name for f in msgspec.structs.fields(_Entry)}
+
+
 def load_suppressions(path: Path, rules: Collection[str]) -> tuple[Suppression, ...]:
     """The accepted risks of `path`, each naming one of `rules` (the rule pack's codes) or '*'."""
     document = load_yaml(path)
     if document is None:
         return ()
-    if not isinstance(document, LineDict) or set(document) - {"suppressions"}:
-        raise InputError(path, "expected a mapping with one key, 'suppressions', holding a list", 1)
-    entries = document.get("suppressions") or []
-    if not isinstance(entries, list):
-        raise InputError(path, "'suppressions' must be a list", document.line_of("suppressions"))
+    if not isinstance(document, LineDict):
+        raise InputError(path, _ONE_KEY, 1)
+    entries = convert(path, document, _File, _file_refusal).suppressions or []
     known = frozenset(code.upper() for code in rules)
-    return tuple(_entry(path, entry, document.line_of("suppressions"), known) for entry in entries)
+    near = document.line_of("suppressions")
+    return tuple(_entry(path, entry, i, near, document, known) for i, entry in enumerate(entries))
 
 
-def _entry(path: Path, entry: Any, near: int, rules: frozenset[str]) -> Suppression:
-    if not isinstance(entry, LineDict):
+_ONE_KEY = "expected a mapping with one key, 'suppressions', holding a list"
+
+
+def _file_refusal(refusal: Refusal, value: Any) -> str:
+    return _ONE_KEY if refusal.problem is Problem.UNKNOWN_KEY else "'suppressions' must be a list"
+
+
+def _entry_refusal(refusal: Refusal, value: Any) -> str:
+    if refusal.problem is Problem.UNKNOWN_KEY:
+        return f"unknown key '{refusal.key}' (known: {', '.join(sorted(_KEYS))})"
+    if refusal.field == "expires":
+        return "'expires' must be a date, e.g. 2027-03-31"
+    if refusal.field in (Target.FINDING.value, Target.NAME.value):
+        return f"{refusal.field}: names one {refusal.field} by its id, not a list or mapping; write one entry each"
+    return f"'{refusal.field}' must be a word or a number, not a list or mapping"
+
+
+def _entry(path: Path, written: Any, index: int, near: int, document: LineDict, rules: frozenset[str]) -> Suppression:
+    if not isinstance(written, LineDict):
         raise InputError(
             path, "each suppression is a mapping: rule, finding or list (or name), reason, accepted_by, expires", near
         )
-    line = entry.line
-    unknown = set(entry) - _KEYS
-    if unknown:
-        raise InputError(path, f"unknown key '{sorted(unknown)[0]}' (known: {', '.join(sorted(_KEYS))})", line)
-    missing = sorted(k for k in _REQUIRED if entry.get(k) in (None, ""))
+    line = written.line
+    entry = convert(path, written, _Entry, _entry_refusal, prefix=("suppressions", index), root=document)
+    if isinstance(entry.expires, datetime.datetime):  # YAML reads 2027-03-31T10:00 as a moment
+        raise InputError(path, "'expires' must be a date, e.g. 2027-03-31", written.line_of("expires"))
+    missing = sorted(k for k in _REQUIRED if getattr(entry, k) in (None, ""))
     if missing:
         raise InputError(
             path, f"a suppression needs {', '.join(missing)}: every accepted risk says why, who, until when", line
         )
-    target, value = _target(path, entry)
-    rule = str(entry["rule"]).strip()
+    target, value = _target(path, written)
+    rule = str(entry.rule).strip()
     if rule != "*" and rule.upper() not in rules:
         # Refused as the rule pack refuses it: accepted, it would only ever be reported as stale.
-        raise InputError(path, f"unknown rule '{rule}' (a rule code such as DL003, or '*')", entry.line_of("rule"))
+        raise InputError(path, f"unknown rule '{rule}' (a rule code such as DL003, or '*')", written.line_of("rule"))
     if target is Target.FINDING and rule != "*" and not value.upper().startswith(rule.upper() + "-"):
         # A finding id starts with its rule's code: this entry could never match, only ever go stale.
         raise InputError(
             path, f"finding {value!r} is not a {rule.upper()} finding (its id would start with {rule.upper()}-)",
-            entry.line_of(target.value),
+            written.line_of(target.value),
         )
-    expires = entry["expires"]
-    if isinstance(expires, str):
-        try:
-            expires = datetime.date.fromisoformat(expires)
-        except ValueError:
-            expires = None
-    if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
-        raise InputError(path, "'expires' must be a date, e.g. 2027-03-31", entry.line_of("expires"))
     return Suppression(
         rule=rule,
         target=target,
         value=value,
-        reason=str(entry["reason"]).strip(),
-        accepted_by=str(entry["accepted_by"]).strip(),
-        expires=expires,
+        reason=str(entry.reason).strip(),
+        accepted_by=str(entry.accepted_by).strip(),
+        expires=entry.expires,
         origin=f"{path.name}:{line}",
     )
 

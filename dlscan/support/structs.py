@@ -1,0 +1,127 @@
+"""Settings documents checked against msgspec Structs, each refusal located by file and line.
+
+msgspec checks a document's shape in one call: every key known, every value of its declared type. It
+says what is wrong in words, with the path to the value (`$.suppressions[3].expires`); this module
+reads that path back once, here, into a `Refusal` (what is wrong, and where in the document), finds the
+line the YAML put it on, and lets each reader word the refusal as its users know it.
+
+A mapping with free keys (`rules: {DL001: ...}`) is converted entry by entry, because msgspec names a
+dictionary's entry `[...]` and not by its key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+
+from dlscan.support.errors import InputError
+from dlscan.support.yamlfile import LineDict
+
+T = TypeVar("T")
+
+
+class Problem(StrEnum):
+    UNKNOWN_KEY = "unknown key"
+    MISSING_KEY = "missing key"
+    WRONG_TYPE = "wrong type"
+    BAD_VALUE = "bad value"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a document does not fit its Struct, and where."""
+
+    problem: Problem
+    location: tuple[str | int, ...]
+    """The keys and indexes from the document's top to the value refused (for an unknown or missing key:
+    to the mapping that holds it, or lacks it)."""
+    key: str | None = None
+    """The unknown or missing key."""
+
+    @property
+    def field(self) -> str | int | None:
+        """The key the refused value is written under, or the unknown or missing key."""
+        return self.key if self.key is not None else (self.location[-1] if self.location else None)
+
+
+_AT = re.compile(r" - at (?:`key` in )?`\$(.*)`$")
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+_NAMED = re.compile(r"^Object (contains unknown|missing required) field `(.*)`")
+
+
+def refusal_of(error: msgspec.ValidationError, prefix: tuple[str | int, ...] = ()) -> Refusal:
+    """msgspec's message read into a Refusal: the one place its wording is relied on."""
+    text = str(error)
+    found = _AT.search(text)
+    location = list(prefix)
+    if found:
+        for name, index in _STEP.findall(found.group(1)):
+            location.append(int(index) if index else name)
+        text = text[: found.start()]
+    named = _NAMED.match(text)
+    if named:
+        problem = Problem.UNKNOWN_KEY if named.group(1) == "contains unknown" else Problem.MISSING_KEY
+        return Refusal(problem, tuple(location), named.group(2))
+    problem = Problem.WRONG_TYPE if text.startswith("Expected `") and ", got `" in text else Problem.BAD_VALUE
+    return Refusal(problem, tuple(location))
+
+
+def convert(
+    path: Path | str,
+    document: Any,
+    kind: type[T],
+    word: Callable[[Refusal, Any], str],
+    *,
+    prefix: tuple[str | int, ...] = (),
+    root: Any = None,
+) -> T:
+    """`document` as a `kind`; a refusal raises InputError with `word(refusal, value refused)` and the
+    line of the refused value. `prefix` and `root` place a part of a larger document within it."""
+    try:
+        return msgspec.convert(document, kind, strict=True)
+    except msgspec.ValidationError as error:
+        refusal = refusal_of(error, prefix)
+        whole = document if root is None else root
+        raise InputError(path, word(refusal, value_at(whole, refusal)), line_of(whole, refusal)) from None
+
+
+def value_at(document: Any, refusal: Refusal) -> Any:
+    """The value refused (for an unknown key, the value written under it)."""
+    steps = (*refusal.location, refusal.key) if refusal.problem is Problem.UNKNOWN_KEY else refusal.location
+    value = document
+    for step in steps:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def line_of(document: Any, refusal: Refusal) -> int | None:
+    """The line of the refused value's key, or of the nearest mapping holding it that knows its line."""
+    line, value = None, document
+    steps = list(refusal.location)
+    if refusal.problem is Problem.UNKNOWN_KEY and refusal.key is not None:
+        steps.append(refusal.key)
+    for step in steps:
+        if isinstance(value, LineDict):
+            line = value.line_of(step)
+        elif isinstance(value, list) and isinstance(step, int) and isinstance(_item(value, step), LineDict):
+            line = value[step].line
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    if refusal.problem is Problem.MISSING_KEY and isinstance(value, LineDict):
+        return value.line
+    return line
+
+
+def _item(items: list, index: int) -> Any:
+    return items[index] if 0 <= index < len(items) else None
