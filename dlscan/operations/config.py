@@ -8,16 +8,21 @@ errors. See docs/config.md for every key.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tomllib
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
+
+import msgspec
+from msgspec import UNSET, UnsetType
 
 from dlscan.boundary.settings import BoundaryError, BoundarySettings
 from dlscan.checks.rulepack import pack_reference
 from dlscan.support.errors import InputError
+from dlscan.support.structs import Problem, Refusal, convert
 
 
 @dataclass(frozen=True)
@@ -185,20 +190,22 @@ def load_config(path: Path) -> DlscanConfig:
         raise InputError(path, f"invalid TOML: {exc}") from None
     except RecursionError:
         raise InputError(path, "invalid TOML: nested too deeply") from None
-    _refuse_unknown_tables(path, document, ())
+    written = convert(path, document, _document_type(tuple(sorted(_output_keys()))), _refusal)
+    base = path.resolve().parent
     values: dict[str, Any] = {}
     for keys, (attribute, cls) in _SECTIONS.items():
-        section: Any = document
+        section: Any = written
         for key in keys:
-            section = section.get(key, {}) if isinstance(section, dict) else None
-        if not isinstance(section, dict):
-            raise InputError(path, f"[{'.'.join(keys)}] must be a table")
-        own = {k: v for k, v in section.items() if (*keys, k) not in _SECTIONS}
-        outputs, own = _outputs(path, own) if cls is RunConfig else ({}, own)
-        values[attribute] = _section(path, ".".join(keys), own, cls)
+            section = getattr(section, key) if section is not UNSET else UNSET
+        written_keys = {} if section is UNSET else msgspec.structs.asdict(section)
+        given = {k: v for k, v in written_keys.items() if v is not UNSET and (*keys, k) not in _SECTIONS}
+        formats = _output_keys() if cls is RunConfig else {}
+        outputs = {formats[k]: base / given.pop(k) for k in list(given) if k in formats}
+        hints = get_type_hints(cls)
+        values[attribute] = cls(**{key: _value(path, key, hints[key], value, base) for key, value in given.items()})
         if outputs:
             values[attribute] = dataclasses.replace(values[attribute], outputs=outputs)
-    boundary = document.get("boundary", {})
+    boundary = {} if written.boundary is UNSET else written.boundary
     try:
         BoundarySettings().overlaid(boundary)
     except BoundaryError as exc:
@@ -206,68 +213,95 @@ def load_config(path: Path) -> DlscanConfig:
     return DlscanConfig(**values, boundary=boundary, path=path)
 
 
-def _outputs(path: Path, section: dict[str, Any]) -> tuple[dict[str, Path], dict[str, Any]]:
-    """The output keys of [run] (`csv = "findings.csv"`, one per format) as format -> file, and the rest."""
+def _output_keys() -> dict[str, str]:
+    """The [run] key that names each output format's file -> the format: one per sink found."""
     from dlscan.sinks import sink_classes
 
-    formats = {cls.config_key(): name for name, cls in sink_classes().items()}
-    if "outputs" in section:
-        raise InputError(path, "unknown key 'outputs' in [run]")
-    base = path.resolve().parent
-    outputs = {formats[k]: _value(path, "run", k, Path, v, base) for k, v in section.items() if k in formats}
-    return outputs, {k: v for k, v in section.items() if k not in formats}
+    return {cls.config_key(): name for name, cls in sink_classes().items()}
+
+
+@functools.cache
+def _document_type(output_keys: tuple[str, ...]) -> type:
+    """The whole file's Struct, made from the section dataclasses above (and, in [run], a text key for each
+    output format): each key they accept, typed as TOML writes it."""
+    return _table_type((), output_keys)
+
+
+def _table_type(keys: tuple[str, ...], output_keys: tuple[str, ...]) -> type:
+    fields: list[tuple[str, Any, Any]] = []
+    if keys in _SECTIONS:
+        cls = _SECTIONS[keys][1]
+        hints = get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.name != "outputs":
+                fields.append((f.name, _written_type(keys, f.name, hints[f.name]) | UnsetType, UNSET))
+        if cls is RunConfig:
+            fields += [(key, str | UnsetType, UNSET) for key in output_keys]
+    for name in sorted({k[len(keys)] for k in _SECTIONS if len(k) > len(keys) and k[: len(keys)] == keys}):
+        fields.append((name, _table_type((*keys, name), output_keys) | UnsetType, UNSET))
+    if not keys:
+        fields.append(("boundary", Any, UNSET))  # checked as a whole by the boundary's own parser
+    return msgspec.defstruct("Table_" + "_".join(keys), fields, forbid_unknown_fields=True, frozen=True)
+
+
+def _written_type(section: tuple[str, ...], key: str, hint: Any) -> Any:
+    if (section, key) == (("scan",), "rules"):
+        return str | list[str]
+    kind = _kind(hint)
+    if kind is Path:
+        return str
+    if get_origin(kind) is tuple:
+        return list[str]
+    return kind
+
+
+def _kind(hint: Any) -> Any:
+    options = [o for o in get_args(hint) if o is not type(None)] if isinstance(hint, types.UnionType) else [hint]
+    return options[0]
+
+
+def _refusal(refusal: Refusal, value: Any) -> str:
+    location = tuple(str(step) for step in refusal.location)
+    if refusal.problem is Problem.UNKNOWN_KEY:
+        key = str(refusal.key)
+        if location in _SECTIONS and not isinstance(value, dict):
+            return f"unknown key '{key}' in [{'.'.join(location)}]"
+        depth = len(location) + 1
+        known = sorted({".".join(k[:depth]) for k in _SECTIONS if len(k) >= depth and k[: len(location)] == location})
+        return f"unknown section [{'.'.join((*location, key))}] (known: {', '.join(known)})"
+    section = max((k for k in _SECTIONS if location[: len(k)] == k), key=len, default=None)
+    if section is None or len(location) == len(section):
+        return f"[{'.'.join(location)}] must be a table"
+    key = location[len(section)]
+    if (section, key) == (("scan",), "rules"):
+        return "'rules' in [scan] must be a pack's name or file, or a list of them"
+    if key in _output_keys() and section == ("run",):
+        kind: Any = Path
+    else:
+        kind = _kind(get_type_hints(_SECTIONS[section][1])[key])
+    return f"'{key}' in [{'.'.join(section)}] must be {_EXPECTED.get(kind, 'a list of strings')}"
+
+
+_EXPECTED = {Path: "a path", str: "text", bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def _value(path: Path, key: str, hint: Any, value: Any, base: Path) -> Any:
+    """A checked value as the section's dataclass holds it: paths relative to the file, lists as tuples."""
+    if key == "rules" and hint == tuple[Path, ...]:
+        return _packs(path, value, base)
+    kind = _kind(hint)
+    if kind is Path:
+        return base / value
+    if isinstance(value, list):
+        return tuple(value)
+    if kind is float:
+        return float(value)
+    return value
 
 
 def _packs(path: Path, value: Any, base: Path) -> tuple[Path, ...]:
     """`rules = "pack.yaml"` or `rules = ["health", "ours.yaml"]`: shipped packs by name, or files."""
     names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list) or not names or not all(isinstance(v, str) and v for v in names):
+    if not names or not all(names):
         raise InputError(path, "'rules' in [scan] must be a pack's name or file, or a list of them")
     return tuple(pack_reference(name, base) for name in names)
-
-
-def _refuse_unknown_tables(path: Path, table: dict[str, Any], prefix: tuple[str, ...]) -> None:
-    """A misspelt section would otherwise be ignored in silence."""
-    for name, value in table.items():
-        keys = (*prefix, name)
-        if keys == ("boundary",):
-            continue  # checked as a whole by the boundary's own parser
-        if keys in _SECTIONS or any(k[: len(keys)] == keys for k in _SECTIONS):
-            if isinstance(value, dict):
-                _refuse_unknown_tables(path, value, keys)
-            continue
-        if prefix in _SECTIONS and not isinstance(value, dict):
-            continue  # a key of the section: _section checks it
-        known = sorted(
-            {".".join(k[: len(keys)]) for k in _SECTIONS if len(k) >= len(keys) and k[: len(prefix)] == prefix}
-        )
-        raise InputError(path, f"unknown section [{'.'.join(keys)}] (known: {', '.join(known)})")
-
-
-def _section(path: Path, name: str, section: dict[str, Any], cls: type) -> Any:
-    hints = get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls)}
-    for key in section:
-        if key not in fields:
-            raise InputError(path, f"unknown key '{key}' in [{name}]")
-    base = path.resolve().parent
-    return cls(**{key: _value(path, name, key, hints[key], value, base) for key, value in section.items()})
-
-
-def _value(path: Path, section: str, key: str, hint: Any, value: Any, base: Path) -> Any:
-    if key == "rules" and section == "scan":
-        return _packs(path, value, base)
-    options = [o for o in get_args(hint) if o is not type(None)] if isinstance(hint, types.UnionType) else [hint]
-    kind = options[0]
-    if kind is Path and isinstance(value, str):
-        return base / value
-    if get_args(kind) and isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if kind in (str, bool) and isinstance(value, kind):
-        return value
-    expected = {Path: "a path", str: "text", bool: "true or false", int: "a whole number", float: "a number"}
-    raise InputError(path, f"'{key}' in [{section}] must be {expected.get(kind, 'a list of strings')}")
