@@ -96,9 +96,12 @@ class NameForms(NamedTuple):
 
     @classmethod
     def many(cls, texts: Sequence[str], marker: re.Pattern[str] | None = None) -> list[NameForms]:
-        """`[NameForms.of(text, marker) for text in texts]` in half the time: plain ASCII texts (nearly
-        all) are folded, split and made singular in a few passes of C over them all at once. Apostrophes,
-        which `words` drops, are deleted as the second table is applied."""
+        """`[NameForms.of(text, marker) for text in texts]`, faster: plain ASCII texts (nearly all) are
+        folded, split and made singular in a few passes of C over them all at once. Apostrophes, which
+        `words` drops, are deleted as the second table is applied.
+
+        Two paths stay for speed: M's 109,993 names take 0.61 s here against 0.92 s one by one (about 3 s
+        of a scan at L); `of` is the reference, and tests/test_similar.py holds the two equal."""
         if not texts:
             return []
         joined = "\n".join(texts)

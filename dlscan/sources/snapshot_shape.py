@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import types
-from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -15,15 +14,15 @@ from typing import Any, get_args, get_origin, get_type_hints
 import msgspec
 
 from dlscan.model import BOUNDARY_ATTRIBUTES, Attributes, canonical_attribute, make_attributes
-from dlscan.sources.typed import AttributeReader
 from dlscan.support.errors import InputError
 
 
 class Shape:
     """How to check and build one model class from a JSON object, worked out once per class.
 
-    A large snapshot holds a million objects: the per-field work is a dictionary lookup and an
-    isinstance test; anything unusual falls back to the careful conversion that names the bad field.
+    The fast reader builds every object of a well-formed snapshot; this careful one runs only where it
+    refused (to name the problem) and for the few objects it leaves as plain values (the source, the
+    declared domains), so it converts each field the one careful way.
     """
 
     def __init__(self, cls: type) -> None:
@@ -33,7 +32,6 @@ class Shape:
         self.known = frozenset(fields)
         self.required = tuple(name for name, required in fields.items() if required)
         self.hints = {name: hints[name] for name in fields}
-        self.fast = {name: _fast_converter(hint) for name, hint in self.hints.items()}
 
     def build(self, path: Path | str, where: str, data: Any) -> Any:
         if not isinstance(data, dict):
@@ -43,60 +41,8 @@ class Shape:
         for name in self.required:
             if name not in data:
                 raise InputError(path, f"{where} lacks the field '{name}'")
-        values = {}
-        for name, value in data.items():
-            converted = self.fast[name](value)
-            if converted is _SLOW:
-                converted = _convert(path, f"{where}.{name}", self.hints[name], value)
-            values[name] = converted
-        return self.cls(**values)
-
-
-_SLOW = object()
-
-
-def _fast_converter(hint: Any) -> Callable[[Any], Any]:
-    """The common cases of `_convert`, without its error reporting; _SLOW hands the value back to it."""
-    options = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    nullable = type(None) in options
-    kinds = [o for o in options if o is not type(None)]
-    kind = kinds[0] if len(kinds) == 1 else None
-    if kind is str or kind is bool:
-
-        def plain(value: Any) -> Any:
-            if value is None:
-                return None if nullable else _SLOW
-            return value if type(value) is kind else _SLOW
-
-        return plain
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        members = {m.value: m for m in kind}
-
-        def enum(value: Any) -> Any:
-            if value is None:
-                return None if nullable else _SLOW
-            return members.get(value, _SLOW) if isinstance(value, str) else _SLOW
-
-        return enum
-    if kind == Attributes:
-        reader = AttributeReader()
-
-        def attributes(value: Any) -> Any:
-            found = reader.read(value)
-            return _SLOW if found is None else found
-
-        return attributes
-    if kind is not None and get_origin(kind) is tuple:
-
-        def strings(value: Any) -> Any:
-            if value is None:
-                return None if nullable else _SLOW
-            if type(value) is list and all(type(v) is str for v in value):
-                return tuple(value)
-            return _SLOW
-
-        return strings
-    return lambda value: _SLOW
+        hints = self.hints
+        return self.cls(**{name: _convert(path, f"{where}.{name}", hints[name], v) for name, v in data.items()})
 
 
 def _convert(path: Path | str, where: str, hint: Any, value: Any) -> Any:
