@@ -1,8 +1,9 @@
 """The TOML config file: settings a nightly job would otherwise repeat on every command line.
 
-Each section is a frozen dataclass; its fields are the keys the section accepts, typed. Relative paths
-are taken relative to the file itself, so a job works from any folder. Unknown sections and keys are
-errors. See docs/config.md for every key.
+Each section is a frozen dataclass; its fields are the keys the section accepts, typed. The file is
+checked against msgspec Structs made from those dataclasses, so each key is declared once. Relative
+paths are taken relative to the file itself, so a job works from any folder. Unknown sections and keys
+are errors. See docs/config.md for every key.
 """
 
 from __future__ import annotations

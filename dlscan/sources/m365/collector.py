@@ -24,21 +24,13 @@ from dlscan.sources.m365.client import BATCH_LIMIT, GraphClient, GraphError
 from dlscan.sources.m365.delta import KINDS, DeltaState, first_url, load_state, save_state, token_expired
 from dlscan.sources.m365.exchange_online import exchange_facts
 from dlscan.sources.m365.group_facts import GroupFacts, read_group_facts
+from dlscan.sources.m365.problems import describe, sign_in_problem
 from dlscan.sources.m365.settings import GraphSettings
 from dlscan.support.errors import DlscanError
 from dlscan.support.progress import Progress
 
 PAGE = "$top=999"
 DOMAINS = "/domains?$select=id,isVerified,supportedServices"
-
-# The least application permission that lets Graph answer each kind of request.
-_PERMISSIONS = (
-    ("/domains", "Domain.Read.All"),
-    ("/users", "User.Read.All"),
-    ("/contacts", "OrgContact.Read.All"),
-    ("/groups", "GroupMember.Read.All"),
-)
-
 
 @dataclass
 class _Tenant:
@@ -93,7 +85,7 @@ class M365Collector:
         except GraphError as exc:
             raise DlscanError(describe(exc, self.settings)) from None
         except Exception as exc:
-            problem = _sign_in_problem(exc)
+            problem = sign_in_problem(exc)
             if problem is None:
                 raise
             raise DlscanError(f"cannot sign in to Microsoft 365 tenant {self.settings.tenant_id}: {problem}") from None
@@ -293,35 +285,3 @@ def _first_leaf(group: BaseExceptionGroup) -> BaseException:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def describe(error: GraphError, settings: GraphSettings) -> str:
-    """One line an admin can act on: what failed, and for 401/403 what to grant or check."""
-    path = urlsplit(error.url).path.removeprefix(urlsplit(settings.base_url).path) or error.url
-    permission = next((p for prefix, p in _PERMISSIONS if path.startswith(prefix)), "Directory.Read.All")
-    if error.status == 403:
-        return (
-            f"Microsoft Graph refused {path} ({error.status} {error.code}): grant the app the {permission} "
-            "application permission, with admin consent"
-        )
-    if error.status == 401:
-        return (
-            f"Microsoft Graph did not accept the credentials for {path} ({error.status} {error.code}): check the "
-            f"tenant, client id and secret, or that the token is for {settings.scope}"
-        )
-    what = f"HTTP {error.status}" if error.status else "no answer"
-    code = f" {error.code}" if error.code else ""
-    message = f": {error.message.rstrip('.')}" if error.message else ""
-    return f"Microsoft Graph: {path}: {what}{code}{message}; nothing was written"
-
-
-def _sign_in_problem(exc: Exception) -> str | None:
-    """azure-identity's sign-in failure, first line only (the rest is troubleshooting links)."""
-    try:
-        from azure.core.exceptions import AzureError
-    except ImportError:
-        return None
-    if not isinstance(exc, AzureError):
-        return None
-    lines = [line.strip() for line in str(exc.message or exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
