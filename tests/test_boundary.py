@@ -335,3 +335,40 @@ def test_partners_of_an_organisation_are_judged_one_by_one():
     assert judged == {rid: boundary.classify(r) for rid, r in recipients.items()}
     assert judged["c1"].partner is not None and judged["c1"].partner.name == "Police"
     assert judged["c2"].partner is None
+
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        {"ous": ("OU=Ours,DC=shared,DC=example",)},
+        {"groups": ("Our Team",)},
+        {"attribute": "companyName", "values": ("Other",), "groups": ("Our Team",)},
+    ],
+)
+def test_classifying_all_at_once_weighs_what_an_organisation_is_told_by(own):
+    """An organisation told by OU or by group is judged by a recipient's DN or group membership, not only
+    by its domain, kind and attributes: two staff alike in all of those but their OU or their group must
+    not share a judgement."""
+    from dlscan.boundary import Boundary, BoundarySettings, Organisation, TrustedPartner
+    from dlscan.model import Attributes, DistributionList, DomainDeclaration, Recipient, RecipientKind, Snapshot
+
+    company = Attributes([("companyName", "Shared")])
+    staff = [
+        Recipient(f"u{n}", RecipientKind.USER, f"Staff {n}", f"s{n}@shared.example", attributes=company, dn=dn)
+        for n, dn in enumerate(["CN=S0,OU=Others,DC=shared,DC=example", "CN=S1,OU=Ours,DC=shared,DC=example"] * 2)
+    ]
+    team = DistributionList("l1", "Our Team", "team@shared.example", members=("u1", "u2"))
+    snapshot = Snapshot(
+        load_source(ROOT / "sample_data" / "wyvern.ldif").source, {r.id: r for r in staff}, {"l1": team},
+        (DomainDeclaration("shared.example", "test"),),
+    )  # fmt: skip
+    settings = BoundarySettings(
+        organisation="Ours",
+        organisations=(Organisation("Ours", **own), Organisation("Others", ous=("OU=Others,DC=shared,DC=example",))),
+        partners=(TrustedPartner("Others", "the body next door", organisations=("Others",)),),
+    )
+    boundary = Boundary.for_snapshot(snapshot, (), settings)
+    one_by_one = {rid: boundary.classify(r) for rid, r in snapshot.recipients.items()}
+    assert Boundary.for_snapshot(snapshot, (), settings).classify_all(snapshot.recipients) == one_by_one
+    assert len({c.audience for c in one_by_one.values()}) > 1  # the organisation splits the domain's staff
