@@ -225,21 +225,16 @@ class ScanContext:
         ask (DL001 and DL003 list the same outsiders, DL002 them again by nested list): in a body's scan of
         a shared service, the lists reach most of a million outsiders."""
         known = self.cache.evidence.setdefault(list_id, {})
-        missing = [r for r in recipients if r.id not in known]
+        missing = {r.id: r for r in recipients if r.id not in known}
         if missing:
-            paths = self.graph.paths(list_id, [r.id for r in missing])
-            chains: dict[tuple[str, ...], tuple[str, ...]] = {}
-            for r in missing:
-                path = paths.get(r.id, ())
-                lists = path[:-1]
-                if lists not in chains:  # the chain of lists is shared by most recipients it leads to
-                    chains[lists] = self.names(lists)
-                known[r.id] = Evidence(
-                    subject=r.primary_address or r.label,
-                    subject_id=r.id,
-                    note=self.cache.classifications[r.id].reason,
-                    path=(*chains[lists], r.label) if path else (),
-                )
+            judged = self.cache.classifications
+            for chain, arrived in self.graph.arrivals(list_id, missing):
+                names = self.names(chain)  # the chain of lists is shared by most recipients it leads to
+                for rid in arrived:
+                    r = missing.pop(rid)
+                    known[rid] = Evidence(r.primary_address or r.label, rid, judged[rid].reason, (*names, r.label))
+            for rid, r in missing.items():  # reached by no chain (the list does not reach it)
+                known[rid] = Evidence(r.primary_address or r.label, rid, judged[rid].reason, ())
         return tuple(known[r.id] for r in recipients)
 
     def describe(self, recipient: Recipient) -> str:

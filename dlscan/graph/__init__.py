@@ -164,20 +164,24 @@ class MembershipGraph:
         return self.paths(list_id, (target_id,)).get(target_id, ())
 
     def paths(self, list_id: str, targets: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """The shortest chain of lists from `list_id` to each target recipient it reaches, both included:
-        one breadth-first walk for all of them, and only into nested lists whose reach holds a target
-        not yet found, so the walk stays on the few chains that lead there, however large the directory.
-        Nested lists are taken in sorted order, so a chain is the same every run."""
+        """The shortest chain of lists from `list_id` to each target recipient it reaches, both included."""
+        return {member: (*chain, member) for chain, arrived in self.arrivals(list_id, targets) for member in arrived}
+
+    def arrivals(self, list_id: str, targets: Iterable[str]) -> list[tuple[tuple[str, ...], set[str]]]:
+        """Each chain of lists from `list_id` that is the shortest to some of the targets it reaches, with
+        those targets: one breadth-first walk for all of them, and only into nested lists whose reach
+        holds a target not yet found, so the walk stays on the few chains that lead there, however large
+        the directory. Nested lists are taken in sorted order, so a chain is the same every run."""
         remaining = set(targets) & self.reach(list_id)
-        found: dict[str, tuple[str, ...]] = {}
+        found: list[tuple[tuple[str, ...], set[str]]] = []
         chains: dict[str, tuple[str, ...]] = {list_id: (list_id,)}
         queue = deque([list_id])
         while queue and remaining:
             here = queue.popleft()
             arrived = remaining & self._direct[here]
-            for member in arrived:
-                found[member] = (*chains[here], member)
-            remaining -= arrived
+            if arrived:
+                found.append((chains[here], arrived))
+                remaining -= arrived
             for nested in sorted(self.graph.successors(here)):
                 if nested not in chains and not remaining.isdisjoint(self.reach(nested)):
                     chains[nested] = (*chains[here], nested)
