@@ -14,7 +14,6 @@ import json
 import secrets
 import ssl
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,7 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from local_http import LocalServer
+from local_http import LocalServer, json_answer
+from werkzeug.wrappers import Request, Response
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -65,26 +65,24 @@ class EntraState:
     requests: list[dict[str, str]] = field(default_factory=list)
 
 
-class _TokenHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    state: EntraState
+class _TokenEndpoint:
+    def __init__(self, state: EntraState) -> None:
+        self.state = state
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+    def __call__(self, request: Request) -> Response:
+        if request.method != "POST":  # as http.server answers a method it has no handler for
+            return json_answer(501, None)
+        form = {k: v[-1] for k, v in parse_qs(request.get_data().decode()).items()}
         self.state.requests.append(form)
-        if self.path.rstrip("/") != f"/{self.state.tenant}/oauth2/v2.0/token":
-            return self.reply(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
+        if request.path.rstrip("/") != f"/{self.state.tenant}/oauth2/v2.0/token":
+            return json_answer(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
         if form.get("client_id") != self.state.client_id or not self._client_proved(form):
-            return self.reply(
+            return json_answer(
                 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}
             )
         token = secrets.token_urlsafe(24)
         self.state.issued[token] = frozenset({"Directory.Read.All"})
-        return self.reply(
+        return json_answer(
             200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
         )
 
@@ -110,14 +108,6 @@ class _TokenHandler(BaseHTTPRequestHandler):
             return False
         return claims.get("sub") == claims.get("iss") == self.state.client_id
 
-    def reply(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -127,10 +117,9 @@ class EntraServer:
     def __init__(self, state: EntraState, folder: Path) -> None:
         self.state = state
         self.ca_file, key_file, _ = self_signed("127.0.0.1", folder, ip="127.0.0.1")
-        handler = type("Handler", (_TokenHandler,), {"state": state})
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca_file, key_file)
-        self._listening = LocalServer(handler, tls=context)
+        self._listening = LocalServer(_TokenEndpoint(state), tls=context)
         self.url = self._listening.url
 
     def close(self) -> None:

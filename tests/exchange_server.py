@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from graph_tenant import graph_id
 from local_http import JsonHandler, LocalService
+from werkzeug.wrappers import Response
 
 from dlscan.model import ListKind
 from dlscan.sources import load_source
@@ -91,8 +92,8 @@ class ExchangeHandler(JsonHandler):
     state: ExchangeState
     base: str
 
-    def do_POST(self) -> None:
-        self.reply(*self.answer(self.read_json()))
+    def do_POST(self) -> Response:
+        return self.reply(*self.answer(self.read_json()))
 
     def answer(self, payload: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         state = self.state

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from graph_tenant import Tenant
 from local_http import JsonHandler, LocalService
+from werkzeug.wrappers import Response
 
 ODATA_TYPES = {
     "users": "#microsoft.graph.user",
@@ -90,13 +91,11 @@ class GraphHandler(JsonHandler):
     state: GraphState
     base: str
 
-    def do_GET(self) -> None:
-        status, headers, body = self.answer("GET", self.path, None, in_batch=False)
-        self.reply(status, headers, body)
+    def do_GET(self) -> Response:
+        return self.reply(*self.answer("GET", self.path, None, in_batch=False))
 
-    def do_POST(self) -> None:
-        status, headers, body = self.answer("POST", self.path, self.read_json(), in_batch=False)
-        self.reply(status, headers, body)
+    def do_POST(self) -> Response:
+        return self.reply(*self.answer("POST", self.path, self.read_json(), in_batch=False))
 
     def answer(self, method: str, raw: str, payload: Any, *, in_batch: bool) -> tuple[int, dict[str, str], Any]:
         state = self.state

@@ -1,93 +1,109 @@
-"""The one way the test servers listen: on loopback, in a background thread, quiet when a client hangs up."""
+"""The one way the test servers listen: pytest-httpserver's server on loopback, in a background thread, quiet.
+
+Every service answers all its requests itself (one catch-all handler), as the real service it imitates routes
+its own paths; pytest-httpserver gives it the listening, the threads and TLS. Each fault a service injects is an
+answer it gives (503, 429 with Retry-After, 424), except a lost answer, which `hang_up` gives on werkzeug's socket.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
+import re
 import socket
 import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from pytest_httpserver import HTTPServer
+from werkzeug.wrappers import Request, Response
 
-class _Quiet(ThreadingHTTPServer):
-    # Handler threads are joined on close, after their connections are cut: a kept-alive connection
-    # would otherwise hold its thread past the test, and threads left running stop dlscan from forking.
-    daemon_threads = False
-    block_on_close = True
+# werkzeug logs every request at INFO; the test services answer quietly, as a real service's log is not the test's.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._open: set[Any] = set()
-        self._open_lock = threading.Lock()
+_EVERY_PATH = re.compile(".*")
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
 
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
+def json_answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """`body` as JSON (None: no body), under the reason phrase http.server gives (werkzeug's are in capitals)."""
+    data = b"" if body is None else json.dumps(body).encode()
+    return Response(data, f"{status} {HTTPStatus(status).phrase}", headers, content_type="application/json")
 
-    def cut_connections(self) -> None:
-        with self._open_lock:
-            connections = list(self._open)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hangs up mid-answer (as one that stops on the first failure does) is not news."""
+def hang_up(request: Request) -> Response:
+    """Cut the connection without a word: the client sees its answer lost on the way.
+
+    werkzeug's write of the answer returned then fails as a dropped connection, which it ignores.
+    """
+    request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+    return Response(status=500)
 
 
 class LocalServer:
+    """Answers every request with `respond(request)`, until `close()`."""
+
     def __init__(
-        self, handler: type[BaseHTTPRequestHandler], *, host: str = "127.0.0.1", port: int = 0,
+        self, respond: Callable[[Request], Response], *, host: str = "127.0.0.1", port: int = 0,
         tls: ssl.SSLContext | None = None,
     ) -> None:  # fmt: skip
-        self._server = _Quiet((host, port), handler)
-        if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self.url = f"{'https' if tls else 'http'}://{host}:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # Threaded, as the clients under test may send requests side by side; werkzeug closes every
+        # connection after its answer and joins the request threads on stop, so none outlives the test
+        # (threads left running stop dlscan from forking).
+        self._server = HTTPServer(host, port, ssl_context=tls, threaded=True)
+        self._server.expect_request(_EVERY_PATH).respond_with_handler(respond)
+        self._server.start()
+        self.url = self._server.url_for("/").rstrip("/")
+
+    @property
+    def answered(self) -> list[tuple[str, str, int]]:
+        """(method, path, status) of every answer, from pytest-httpserver's log: what a test holds a fault to."""
+        return [(request.method, request.path, response.status_code) for request, response in self._server.log]
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.cut_connections()
-        self._server.server_close()
+        if self._server.is_running():
+            self._server.stop()
+        # A service that raised was answered 500 by werkzeug, which a client under test retries like a
+        # scripted fault: the test must hear of the service's own bug instead.
+        self._server.check_handler_errors()
 
 
-class JsonHandler(BaseHTTPRequestHandler):
-    """A handler that reads and answers JSON, quietly: what the local services of the tests share."""
+class JsonHandler:
+    """One request to a service that reads and answers JSON: what the local services of the tests share.
 
-    protocol_version = "HTTP/1.1"
+    A subclass answers a method with `do_<METHOD>`, returning `self.reply(...)`.
+    """
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.command = request.method
+        # The request target as the client wrote it, not percent-decoded: Graph's paths are matched as sent.
+        self.path: str = request.environ["RAW_URI"]
+        self.headers = request.headers
+
+    def respond(self) -> Response:
+        answer = getattr(self, f"do_{self.command}", None)
+        if answer is None:
+            return self.reply(501, {}, {"error": {"code": "NotImplemented", "message": f"no {self.command} here"}})
+        return answer()
 
     def read_json(self) -> Any:
-        return json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        return json.loads(self.request.get_data() or b"{}")
 
-    def reply(self, status: int, headers: dict[str, str], body: Any) -> None:
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    def reply(self, status: int, headers: dict[str, str], body: Any) -> Response:
+        return json_answer(status, body, headers)
 
 
 class LocalService:
     """A service of the tests on loopback, as a context manager: `with GraphServer(...) as server:`."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], **listening: Any) -> None:
-        self._listening = LocalServer(handler, **listening)
+    def __init__(self, handler: type[JsonHandler], **listening: Any) -> None:
+        self._listening = LocalServer(lambda request: handler(request).respond(), **listening)
         self.url = self._listening.url
+
+    @property
+    def answered(self) -> list[tuple[str, str, int]]:
+        return self._listening.answered
 
     def close(self) -> None:
         self._listening.close()

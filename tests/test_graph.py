@@ -267,6 +267,7 @@ def test_a_throttled_batch_item_is_sent_again_whatever_the_batch_answers(server,
     collector = M365Collector(settings_for(server))
     snapshot = collector.collect()
     assert [f.hits for f in server.state.faults] == [2, 1]
+    assert ("POST", "/v1.0/$batch", envelope) in server.answered
     assert 2.128 in collector.waits and 1.5 in collector.waits
     assert len(snapshot.lists) == 62
 

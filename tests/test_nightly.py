@@ -333,6 +333,8 @@ def test_lost_answer_to_a_create_never_gives_a_second_ticket(night_files, expect
         job = Job(tmp_path, dlscan, monkeypatch, jira_config(server))
         first = job.night(1, night_files[0])
         assert first.code == 0 and "waiting in the outbox" in first.out
+        # The create was carried out but its answer lost: it failed with no HTTP status at all.
+        assert "POST /rest/api/2/issue: " in first.err and "POST /rest/api/2/issue: HTTP" not in first.err
         assert job.night(2, night_files[0], when=NIGHTS[1]).code == 0
         raised = tickets_raised(app)
         assert sorted(raised) == sorted(at_least_high(expected[0]))

@@ -12,11 +12,11 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from local_http import LocalServer
+from local_http import LocalServer, hang_up, json_answer
+from werkzeug.wrappers import Request, Response
 
 DROP = object()
 """Returned by an app: do the work but hang up without answering (the answer is lost on the way)."""
@@ -158,43 +158,24 @@ class WebhookApp(App):
         return 202, {"accepted": True}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    app: App
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
-        parts = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        headers = {k: v for k, v in self.headers.items()} | {"_raw": raw}
-        answer = self.app.dispatch(self.command, parts.path, query, body, headers)
-        if answer is DROP:
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        status, payload, *extra = answer
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (extra[0] if extra else {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PATCH = _serve
+def _respond(app: App, request: Request) -> Response:
+    if request.method not in ("GET", "POST", "PATCH"):  # what the three APIs are called with; nothing else is heard
+        return json_answer(501, None)
+    raw = request.get_data()
+    body = json.loads(raw) if raw else None
+    query = {k: v[-1] for k, v in parse_qs(request.query_string.decode()).items()}
+    headers = dict(request.headers) | {"_raw": raw}
+    answer = app.dispatch(request.method, request.path, query, body, headers)
+    if answer is DROP:
+        return hang_up(request)
+    status, payload, *extra = answer
+    return json_answer(status, payload, *extra)
 
 
 class TicketServer:
     def __init__(self, app: App) -> None:
         self.app = app
-        handler = type("Handler", (_Handler,), {"app": app})
-        self._listening = LocalServer(handler)
+        self._listening = LocalServer(lambda request: _respond(app, request))
         self.url = self._listening.url
 
     def close(self) -> None:
