@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import ClassVar, NamedTuple
 
 from networkx.utils import UnionFind
@@ -151,11 +151,16 @@ class ConfusableLists(Check):
         marker = ctx.settings.external_marker
         names = NameForms.many([g.display_name for g in lists], marker)
         matches: dict[tuple[int, int], list[Likeness]] = defaultdict(list)
-        for i, j, match in confusable_pairs(names, settings):
+        wanted = _judged_in(lists, foreign)
+        own = [k for k, elsewhere in enumerate(foreign) if not elsewhere] if wanted is not None else None
+        for i, j, match in confusable_pairs(names, settings, within=own, wanted=wanted):
             matches[(i, j)].append(Likeness(match, Typed(i, lists[i].display_name), Typed(j, lists[j].display_name)))
         typed = typed_names(lists)
         series = [address_series_key(t.text) for t in typed]
-        for a, b, match in confusable_pairs(NameForms.many([t.text for t in typed]), settings, use_prefix=False):
+        typed_wanted = None if wanted is None else (lambda a, b: wanted(typed[a].index, typed[b].index))
+        typed_own = None if own is None else [k for k, t in enumerate(typed) if not foreign[t.index]]
+        texts = NameForms.many([t.text for t in typed])
+        for a, b, match in confusable_pairs(texts, settings, use_prefix=False, within=typed_own, wanted=typed_wanted):
             if typed[a].index == typed[b].index or series[a] == series[b]:
                 continue  # one list's own two names; or numbered or generated addresses, where names decide
             left, right = sorted((typed[a], typed[b]), key=lambda t: t.index)
@@ -167,10 +172,6 @@ class ConfusableLists(Check):
         links = UnionFind()
         verdicts = []
         for (i, j), found in sorted(matches.items()):
-            if foreign[i] and foreign[j]:
-                continue  # two other bodies' lists: theirs to judge
-            if (foreign[i] or foreign[j]) and (lists[i].hidden_from_address_book or lists[j].hidden_from_address_book):
-                continue  # a list hidden from the shared address book is not picked from it by mistake
             links.union(lists[i].id, lists[j].id)
             verdict = self._judge(
                 ctx,
@@ -228,7 +229,7 @@ class ConfusableLists(Check):
             sensitive = ctx.is_sensitive(a) or ctx.is_sensitive(b)
             severity = self.config.severity_for(sensitive)
             out_domains = ctx.outside_parties(subject.id)
-            reached = plural(len(ctx.reach_by_audience(subject.id, Audience.EXTERNAL)), "external recipient")
+            reached = plural(ctx.count_by_audience(subject.id, Audience.EXTERNAL), "external recipient")
             hidden = ctx.members_unknown(other.id)
             audience = f" '{subject.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); " + (
                 f"the members of '{other.label}' are hidden from the source."
@@ -302,3 +303,19 @@ def _offered_reaches_no_more(
         return False
     typed_out, offered_out = (a_out, b_out) if typed_first else (b_out, a_out)
     return offered_out <= typed_out
+
+
+def _judged_in(lists: list[DistributionList], foreign: list[bool]) -> Callable[[int, int], bool] | None:
+    """Which pairs a scan for one body of a shared directory judges (None: every pair, in any other scan):
+    not two other bodies' lists, which are theirs to judge, nor another body's list beside a hidden one,
+    which is not picked from the shared address book by mistake."""
+    if not any(foreign):
+        return None
+    hidden = [g.hidden_from_address_book is True for g in lists]
+
+    def wanted(i: int, j: int) -> bool:
+        if foreign[i]:
+            return not foreign[j] and not (hidden[i] or hidden[j])
+        return not foreign[j] or not (hidden[i] or hidden[j])
+
+    return wanted

@@ -105,9 +105,34 @@ def _prefix(a: NameForms, b: NameForms, minimum: int) -> bool:
 
 
 def confusable_pairs(
-    names: Sequence[NameForms], settings: MatchSettings, *, use_prefix: bool = True
+    names: Sequence[NameForms],
+    settings: MatchSettings,
+    *,
+    use_prefix: bool = True,
+    within: Iterable[int] | None = None,
+    wanted: Callable[[int, int], bool] | None = None,
 ) -> Iterator[tuple[int, int, Match]]:
-    """Every confusable pair (i < j) among `names`, each once, in order."""
+    """Every confusable pair (i < j) among `names`, each once, in order. With `within` (indexes), only the
+    pairs with one of those names at least: proposed by joining those with themselves and with the rest,
+    at a cost that grows with their number, not with every pair of the rest. With `wanted`, only the
+    pairs it accepts, left out before they are compared (comparing is the cost)."""
+    if within is None:
+        proposed = _self_proposed(names, settings, use_prefix)
+    else:
+        inner = sorted(set(within))
+        chosen = set(inner)
+        outer = [k for k in range(len(names)) if k not in chosen]
+        inner_names = [names[k] for k in inner]
+        proposed = {(inner[a], inner[b]) for a, b in _self_proposed(inner_names, settings, use_prefix)}
+        across = _join_proposed(inner_names, [names[k] for k in outer], settings, use_prefix)
+        proposed.update((inner[a], outer[b]) for a, b in across)
+    ordered = sorted({(i, j) if i < j else (j, i) for i, j in proposed if i != j})
+    if wanted is not None:
+        ordered = [pair for pair in ordered if wanted(*pair)]
+    return _confirmed(names, names, ordered, settings, use_prefix)
+
+
+def _self_proposed(names: Sequence[NameForms], settings: MatchSettings, use_prefix: bool) -> set[tuple[int, int]]:
     from dlscan.matching.edit_join import (
         edit_pairs,  # numpy and pandas: loaded when names are compared, not at start-up
     )
@@ -121,8 +146,7 @@ def confusable_pairs(
     compacts = list(by_compact)
     for a, b in edit_pairs(compacts, None, *_edit_lengths(settings)):
         proposed.update(itertools.product(by_compact[compacts[a]], by_compact[compacts[b]]))
-    ordered = sorted({(i, j) if i < j else (j, i) for i, j in proposed if i != j})
-    return _confirmed(names, names, ordered, settings, use_prefix)
+    return proposed
 
 
 def confusable_join(
@@ -139,6 +163,17 @@ def confusable_join(
     `acronyms[j]` is false, right[j]'s own acronyms are not looked up: a pair related only by one of
     them may be left out, for a caller that would not count it.
     """
+    proposed = _join_proposed(left, right, settings, use_prefix, acronyms)
+    return _confirmed(left, right, proposed, settings, use_prefix)
+
+
+def _join_proposed(
+    left: Sequence[NameForms],
+    right: Sequence[NameForms],
+    settings: MatchSettings,
+    use_prefix: bool,
+    acronyms: Sequence[bool] | None = None,
+) -> set[tuple[int, int]]:
     from dlscan.matching.edit_join import (
         edit_pairs,  # numpy and pandas: loaded when names are compared, not at start-up
     )
@@ -152,7 +187,7 @@ def confusable_join(
     right_groups = _by_compact(right, {rights[b] for _, b in related})
     for a, b in related:
         proposed.update(itertools.product(left_groups[lefts[a]], right_groups[rights[b]]))
-    return _confirmed(left, right, proposed, settings, use_prefix)
+    return proposed
 
 
 def _confirmed(
