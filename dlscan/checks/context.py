@@ -88,19 +88,19 @@ class ScanContext:
         key = (list_id, audience)
         found = self.cache.audiences.get(key)
         if found is None:
-            recipients = self.snapshot.recipients
             pool = self.graph.reach(list_id) if audience is Audience.INTERNAL else self.cache.outside(list_id)
-            found = sorted(
-                (recipients[r] for r in pool if self.audience(r) is audience),
-                key=lambda r: (r.label.casefold(), r.id),
-            )
+            chosen = map(self.snapshot.recipients.__getitem__, pool & self.cache.ids_by_audience[audience])
+            found = sorted(chosen, key=lambda r: (r.label.casefold(), r.id))
             self.cache.audiences[key] = found
         return found
 
     def count_by_audience(self, list_id: str, audience: Audience) -> int:
         if audience is Audience.INTERNAL:
             return len(self.graph.reach(list_id)) - len(self.cache.outside(list_id))
-        return len(self.reach_by_audience(list_id, audience))
+        known = self.cache.audiences.get((list_id, audience))
+        if known is not None:
+            return len(known)
+        return len(self.cache.outside(list_id) & self.cache.ids_by_audience[audience])  # a count needs no order
 
     def receiving(self, list_id: str) -> frozenset[str]:
         """Reached recipients that receive list mail, or may (unknown ones)."""
@@ -117,11 +117,10 @@ class ScanContext:
             # From the set of outside ids, unsorted: in a scan for one body of a shared directory, another
             # body's list reaches only outsiders, and sorting them all was the cost.
             other = self.boundary.other_organisation if self.boundary.others else None
-            recipients, judged = self.snapshot.recipients, self.cache.classifications
+            external = self.cache.outside(list_id) & self.cache.ids_by_audience[Audience.EXTERNAL]
             found = frozenset(
                 (other(r) if other else None) or domain_of(r.primary_address) or "?"
-                for r in (recipients[i] for i in self.cache.outside(list_id))
-                if judged[r.id].audience is Audience.EXTERNAL
+                for r in map(self.snapshot.recipients.__getitem__, external)
             )
             self.cache.parties[list_id] = found
         return found
