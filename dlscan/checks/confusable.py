@@ -12,26 +12,11 @@ from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
 from dlscan.checks.families import PairVerdict, families
+from dlscan.checks.likeness import MATCH_PARAMS, explain, hidden_characters, local_part, match_settings
 from dlscan.findings import Finding, Picture, Severity
-from dlscan.matching.glyphs import reveal, scripts
-from dlscan.matching.names import NameForms, address_series_key, plain_words, series_key
-from dlscan.matching.similar import Match, MatchSettings, Reason, confusable_pairs
+from dlscan.matching.names import NameForms, address_series_key, series_key
+from dlscan.matching.similar import Match, Reason, confusable_pairs
 from dlscan.model import DistributionList
-
-_MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}
-
-
-def match_settings(params: Mapping[str, object]) -> MatchSettings:
-    return MatchSettings(
-        one_edit_from=params["one_edit_from"],  # type: ignore[arg-type]
-        two_edits_from=params["two_edits_from"],  # type: ignore[arg-type]
-        prefix_from=params.get("prefix_from", 8),  # type: ignore[arg-type]
-    )
-
-
-def local_part(address: str | None) -> str:
-    """What comes before the last @; "" for no address, or one without an @."""
-    return (address or "").rpartition("@")[0]
 
 
 class Typed(NamedTuple):
@@ -76,46 +61,6 @@ class Likeness(NamedTuple):
         return f"the {left.kind} {left.shown} and the {right.kind} {right.shown}: {why}"
 
 
-def explain(a: str, b: str, match: Match) -> str:
-    """Why two texts can be mistaken for each other, in words."""
-    phrases = []
-    for reason in match.reasons:
-        if reason is Reason.SAME:
-            if a == b:
-                phrases.append("they are the same")
-            elif plain_words(a) == plain_words(b):
-                phrases.append("they differ only in case, spacing or punctuation")
-            elif plain_words(a, singular_form=True) == plain_words(b, singular_form=True):
-                phrases.append("they differ only in singular and plural")
-            else:
-                phrases.append("they look the same: they differ only in look-alike or invisible characters")
-        elif reason is Reason.WORD_ORDER:
-            phrases.append("they have the same words in a different order")
-        elif reason is Reason.SUFFIX:
-            phrases.append("they are the same name with a suffix added or changed")
-        elif reason is Reason.ACRONYM:
-            phrases.append("one abbreviates the other")
-        elif reason is Reason.EDITS:
-            phrases.append(f"they differ by {plural(match.edits, 'character')}")
-        elif reason is Reason.PREFIX:
-            phrases.append("one begins with the whole of the other, so both are offered together as it is typed")
-    return "; ".join(phrases)
-
-
-def hidden_characters(*texts: str) -> str:
-    notes = []
-    for text in texts:
-        if text.isascii():
-            continue  # no invisible characters, no look-alikes, one script: most names, spared the walk
-        shown = reveal(text)
-        if shown:
-            notes.append(f" '{text}' contains {shown}.")
-        mixed = sorted(scripts(text) - {"UNKNOWN"})
-        if len(mixed) > 1:
-            notes.append(f" '{text}' mixes {' and '.join(s.title() for s in mixed)} letters.")
-    return "".join(notes)
-
-
 class ConfusableLists(Check):
     """DL005: two lists whose display names or addresses a person could mistake for each other.
 
@@ -135,7 +80,7 @@ class ConfusableLists(Check):
     slug = "confusable-lists"
     judges_members = True
     params: ClassVar[Mapping[str, type]] = {
-        **_MATCH_PARAMS,
+        **MATCH_PARAMS,
         "different_external_severity": Severity,
         "same_audience_severity": Severity,
         "report_same_audience": bool,

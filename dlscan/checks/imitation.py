@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 from dlscan.boundary import Audience
 from dlscan.checks.base import RecipientCheck
-from dlscan.checks.confusable import explain, hidden_characters, local_part, match_settings
 from dlscan.checks.context import ScanContext
+from dlscan.checks.likeness import explain, hidden_characters, local_part, match_settings
 from dlscan.checks.namesakes import Namesake, is_namesake, namesake_findings, told_apart
 from dlscan.findings import Finding, Picture, Severity
 from dlscan.matching.names import NameForms

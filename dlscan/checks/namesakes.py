@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from dlscan.checks.base import RecipientCheck, plural
-from dlscan.checks.confusable import explain, hidden_characters
 from dlscan.checks.context import ScanContext
+from dlscan.checks.likeness import explain, hidden_characters
 from dlscan.findings import Evidence, Finding
 from dlscan.matching.similar import Match
 from dlscan.model import Recipient

@@ -1,8 +1,9 @@
 """Which names a person could mistake for each other, found without comparing every pair.
 
 `compare` is the definition: it says why two names are confusable, or nothing. The joins below only
-propose candidates; each proposal is confirmed by `compare`. Every reason `compare` can give has a
-key that guarantees the pair is proposed, so the joins find exactly what comparing all pairs would
+propose candidates (with `dlscan.matching.proposals`); each proposal is confirmed by `compare`. Every
+reason `compare` can give has a key that guarantees the pair is proposed, so the joins find exactly
+what comparing all pairs would
 (tests/test_similar.py checks this against brute force):
 
 - same skeleton, same words in any order, same stem: equal keys; the same once look-alike capitals are
@@ -16,18 +17,16 @@ key that guarantees the pair is proposed, so the joins find exactly what compari
 from __future__ import annotations
 
 import itertools
-import operator
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from operator import attrgetter
 
 from rapidfuzz.distance import Levenshtein
 
 from dlscan.matching.capitals import capital_pairs, capitals_alike
-from dlscan.matching.names import ACRONYM_MIN_WORDS, NameForms, initials_among
+from dlscan.matching.names import ACRONYM_MIN_WORDS, NameForms
+from dlscan.matching.proposals import COMPACT, by_compact, keyed_pairs
 
 
 class Reason(StrEnum):
@@ -138,14 +137,14 @@ def _self_proposed(names: Sequence[NameForms], settings: MatchSettings, use_pref
     )
 
     # Against itself, one direction of the derived texts finds every pair.
-    proposed = _keyed_pairs(names, names, settings, use_prefix, both_ways=False)
+    proposed = keyed_pairs(names, names, settings.prefix_from, use_prefix, both_ways=False)
     proposed.update(capital_pairs(names, names))
-    by_compact = _by_compact(names)
-    for group in by_compact.values():
+    groups = by_compact(names)
+    for group in groups.values():
         proposed.update(itertools.combinations(group, 2))  # the same letters, spaced differently
-    compacts = list(by_compact)
+    compacts = list(groups)
     for a, b in edit_pairs(compacts, None, *_edit_lengths(settings)):
-        proposed.update(itertools.product(by_compact[compacts[a]], by_compact[compacts[b]]))
+        proposed.update(itertools.product(groups[compacts[a]], groups[compacts[b]]))
     return proposed
 
 
@@ -178,13 +177,13 @@ def _join_proposed(
         edit_pairs,  # numpy and pandas: loaded when names are compared, not at start-up
     )
 
-    proposed = _keyed_pairs(left, right, settings, use_prefix, acronyms=acronyms)
+    proposed = keyed_pairs(left, right, settings.prefix_from, use_prefix, acronyms=acronyms)
     proposed.update(capital_pairs(left, right))
-    left_groups = _by_compact(left)
-    lefts, rights = list(left_groups), list(dict.fromkeys(map(_COMPACT, right)))
+    left_groups = by_compact(left)
+    lefts, rights = list(left_groups), list(dict.fromkeys(map(COMPACT, right)))
     related = edit_pairs(lefts, rights, *_edit_lengths(settings))
     # The larger side is grouped only where it has an edit partner: a million small lists otherwise.
-    right_groups = _by_compact(right, {rights[b] for _, b in related})
+    right_groups = by_compact(right, {rights[b] for _, b in related})
     for a, b in related:
         proposed.update(itertools.product(left_groups[lefts[a]], right_groups[rights[b]]))
     return proposed
@@ -204,112 +203,5 @@ def _confirmed(
             yield i, j, match
 
 
-def _keyed_pairs(
-    left: Sequence[NameForms],
-    right: Sequence[NameForms],
-    settings: MatchSettings,
-    use_prefix: bool,
-    *,
-    both_ways: bool = True,
-    acronyms: Sequence[bool] | None = None,
-) -> set[tuple[int, int]]:
-    """(i, j) sharing a skeleton, word set or stem, or where a text derived from one (an acronym variant,
-    a prefix) is the other's exact form; derived from the left only, unless `both_ways`. Where
-    `acronyms[j]` is false, right[j]'s own acronyms are not derived."""
-    proposed: set[tuple[int, int]] = set()
-    for key in ("exact", "bag", "stem"):
-        proposed.update(_key_pairs(left, right, key))
-    for derived in _derivations(settings, use_prefix):
-        proposed.update(_derived_pairs(left, right, derived))
-        if both_ways:
-            only = acronyms if derived.of_words else None
-            proposed.update((i, j) for j, i in _derived_pairs(right, left, derived, only))
-    return proposed
-
-
 def _edit_lengths(settings: MatchSettings) -> tuple[int, int]:
     return settings.one_edit_from, settings.two_edits_from
-
-
-@dataclass(frozen=True)
-class _Derivation:
-    """Texts derived from a name that count when they are another name's exact form."""
-
-    texts: Callable[[NameForms, Mapping[str, bool]], Iterable[str]]
-    """A name's derived texts; given the words of the names they are looked up among, if `of_words`."""
-    min_words: int
-    """The fewest words a name needs to have any."""
-    of_words: bool = False
-    """Acronyms: a derived text's initials must be one of the other names' words to equal one of them."""
-
-
-_RAW_WORDS, _EXACT, _COMPACT = attrgetter("raw_words"), attrgetter("exact"), attrgetter("compact")
-
-
-def _derivations(settings: MatchSettings, use_prefix: bool) -> list[_Derivation]:
-    """The texts derived from a name that count when they are another name: acronyms, and prefixes."""
-    derivations = [
-        _Derivation(lambda forms, words: forms.acronym_variants(among=words), ACRONYM_MIN_WORDS, of_words=True)
-    ]
-    if use_prefix:
-        derivations.append(_Derivation(lambda forms, _: forms.word_prefixes(settings.prefix_from), 2))
-    return derivations
-
-
-def _by_compact(names: Sequence[NameForms], only: set[str] | None = None) -> dict[str, list[int]]:
-    """Compact form -> the keys of the names that have it (only those in `only`, if given)."""
-    compacts = list(map(_COMPACT, names))
-    keys = (
-        range(len(compacts))
-        if only is None
-        else itertools.compress(range(len(compacts)), map(only.__contains__, compacts))
-    )
-    groups: dict[str, list[int]] = defaultdict(list)
-    for key in keys:
-        groups[compacts[key]].append(key)
-    return groups
-
-
-def _key_pairs(left: Sequence[NameForms], right: Sequence[NameForms], key: str) -> Iterator[tuple[int, int]]:
-    """(i, j) whose forms share the value of `key`: the left side in a dict (the smaller, by callers' choice)."""
-    get = attrgetter(key)
-    by_key: dict[str, list[int]] = defaultdict(list)
-    for i, forms in enumerate(left):
-        by_key[get(forms)].append(i)
-    if right is left:  # names against themselves: each pair once, and no name with itself
-        for group in by_key.values():
-            if len(group) > 1:
-                yield from itertools.combinations(group, 2)
-        return
-    values = list(map(get, right))
-    # A million right-hand names are matched against the dict in C; Python sees only those that share.
-    for j in itertools.compress(range(len(values)), map(by_key.__contains__, values)):
-        for i in by_key[values[j]]:
-            yield i, j
-
-
-def _derived_pairs(
-    left: Sequence[NameForms],
-    right: Sequence[NameForms],
-    derivation: _Derivation,
-    only: Sequence[bool] | None = None,
-) -> Iterator[tuple[int, int]]:
-    """(i, j) where a text derived from left[i] (an acronym variant, a prefix) is right[j]'s exact form;
-    with `only`, for the left names where it is true."""
-    # Only names of enough words have derived texts: the rest (most personal names) are passed over in C.
-    enough = map(derivation.min_words.__le__, map(len, map(_RAW_WORDS, left)))
-    worded = list(itertools.compress(range(len(left)), enough if only is None else map(operator.and_, enough, only)))
-    if not worded:
-        return
-    exacts = list(map(_EXACT, right))
-    # An acronym variant is another name only if its initials are one of that name's words: the variants
-    # of other initials (nearly all) are never built.
-    words = initials_among(itertools.chain.from_iterable(map(str.split, exacts))) if derivation.of_words else {}
-    by_text: dict[str, list[int]] = defaultdict(list)
-    for i in worded:
-        for text in derivation.texts(left[i], words):
-            by_text[text].append(i)
-    if by_text:
-        for j in itertools.compress(range(len(exacts)), map(by_text.__contains__, exacts)):
-            for i in by_text[exacts[j]]:
-                yield i, j
