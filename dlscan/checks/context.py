@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import attrgetter
 
 from dlscan.boundary import Audience, Boundary, Classification, TrustedPartner
 from dlscan.checks.rulepack import PackSettings
@@ -15,6 +16,8 @@ from dlscan.findings import Evidence
 from dlscan.graph import MembershipGraph
 from dlscan.matching.names import prepare_name_tables
 from dlscan.model import DistributionList, Recipient, RecipientKind, Snapshot, domain_of
+
+_ID = attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -227,14 +230,15 @@ class ScanContext:
         missing = {r.id: r for r in recipients if r.id not in known}
         if missing:
             judged = self.cache.classifications
+            # A recipient is named by its label (its address when it has one) in the evidence and its path.
             for chain, arrived in self.graph.arrivals(list_id, missing):
                 names = self.names(chain)  # the chain of lists is shared by most recipients it leads to
                 for rid in arrived:
-                    r = missing.pop(rid)
-                    known[rid] = Evidence(r.primary_address or r.label, rid, judged[rid].reason, (*names, r.label))
+                    label = missing.pop(rid).label
+                    known[rid] = Evidence(label, rid, judged[rid].reason, (*names, label))
             for rid, r in missing.items():  # reached by no chain (the list does not reach it)
-                known[rid] = Evidence(r.primary_address or r.label, rid, judged[rid].reason, ())
-        return tuple(known[r.id] for r in recipients)
+                known[rid] = Evidence(r.label, rid, judged[rid].reason, ())
+        return tuple(map(known.__getitem__, map(_ID, recipients)))
 
     def describe(self, recipient: Recipient) -> str:
         """A recipient as a finding names it: label, kind and why it counts as it does."""
