@@ -17,19 +17,21 @@ and operators exist is decided in dlscan/checks/custom.py, which validates each 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from dlscan.findings import Severity
 from dlscan.support.errors import InputError
+from dlscan.support.structs import Problem, Refusal, convert
 from dlscan.support.yamlfile import LineDict
 
 _ID = re.compile(r"^[A-Z][A-Z0-9_-]{2,31}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_KEYS = frozenset({"slug", "title", "severity", "enabled", "when", "rationale", "remediation"})
-_CONDITION_KEYS = frozenset({"fact", "op", "value"})
 
 
 @dataclass(frozen=True)
@@ -66,39 +68,49 @@ def parse_custom_rules(path: Path, section: Any, line: int, taken: set[str]) -> 
         if code in taken:
             raise InputError(path, f"rule id {code!r} is already in use", where)
         taken.add(code)
-        rules.append(_rule(path, code, body, where))
+        rules.append(_rule(path, code, body, where, section))
     return rules
 
 
-def _rule(path: Path, code: str, body: Any, line: int) -> CustomRuleConfig:
+class _Condition(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    fact: str
+    op: str
+    value: Any
+
+
+class _Rule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A custom rule as written: which keys exist, and what each may hold."""
+
+    slug: str
+    title: str
+    severity: str | int | float | bool
+    when: list[Any]
+    rationale: str
+    remediation: str
+    enabled: bool = True
+
+
+def _rule(path: Path, code: str, body: Any, line: int, section: LineDict) -> CustomRuleConfig:
     if not isinstance(body, LineDict):
         raise InputError(path, f"custom rule {code} must be a mapping", line)
-    for key in body:
-        if key not in _KEYS:
-            raise InputError(path, f"unknown key of custom rule {code} {key!r}", body.line_of(key))
-    for key in ("slug", "title", "severity", "when", "rationale", "remediation"):
-        if key not in body:
-            raise InputError(path, f"custom rule {code} lacks '{key}'", line)
+    rule = convert(path, body, _Rule, functools.partial(_rule_refusal, code), prefix=(code,), root=section)
     texts = {}
     for key in ("slug", "title", "rationale", "remediation"):
-        if not isinstance(body[key], str) or not body[key].strip():
+        if not getattr(rule, key).strip():
             raise InputError(path, f"'{key}' of custom rule {code} must be text", body.line_of(key))
-        texts[key] = " ".join(body[key].split())
+        texts[key] = " ".join(getattr(rule, key).split())
     if not _SLUG.match(texts["slug"]):
         raise InputError(path, f"slug {texts['slug']!r} must be lower-case words joined by '-'", body.line_of("slug"))
     try:
-        severity = Severity(str(body["severity"]).lower())
+        severity = Severity(str(rule.severity).lower())
     except ValueError:
-        raise InputError(path, f"severity {body['severity']!r} is not a severity", body.line_of("severity")) from None
-    enabled = body.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise InputError(path, f"'enabled' of custom rule {code} must be true or false", body.line_of("enabled"))
+        raise InputError(path, f"severity {rule.severity!r} is not a severity", body.line_of("severity")) from None
     return CustomRuleConfig(
         code=code,
         slug=texts["slug"],
         title=texts["title"],
         severity=severity,
-        enabled=enabled,
+        enabled=rule.enabled,
         conditions=_conditions(path, code, body["when"], body.line_of("when")),
         rationale=texts["rationale"],
         remediation=texts["remediation"],
@@ -107,20 +119,36 @@ def _rule(path: Path, code: str, body: Any, line: int) -> CustomRuleConfig:
     )
 
 
-def _conditions(path: Path, code: str, when: Any, line: int) -> tuple[Condition, ...]:
-    if not isinstance(when, list) or not when:
+def _rule_refusal(code: str, refusal: Refusal, value: Any) -> str:
+    if refusal.problem is Problem.MISSING_KEY:
+        return f"custom rule {code} lacks '{refusal.key}'"
+    if refusal.problem is Problem.UNKNOWN_KEY:
+        return f"unknown key of custom rule {code} {refusal.key!r}"
+    if refusal.field == "enabled":
+        return f"'enabled' of custom rule {code} must be true or false"
+    if refusal.field == "severity":
+        return f"severity {value!r} is not a severity"
+    if refusal.field == "when":
+        return f"'when' of custom rule {code} must be a list of conditions"
+    return f"'{refusal.field}' of custom rule {code} must be text"
+
+
+def _conditions(path: Path, code: str, when: list[Any], line: int) -> tuple[Condition, ...]:
+    if not when:
         raise InputError(path, f"'when' of custom rule {code} must be a list of conditions", line)
     conditions = []
     for item in when:
         if not isinstance(item, LineDict):
             raise InputError(path, f"a condition of {code} must be a mapping of fact, op and value", line)
-        missing = sorted(_CONDITION_KEYS - set(item))
-        unknown = sorted(set(item) - _CONDITION_KEYS)
-        if missing or unknown:
-            problem = f"lacks '{missing[0]}'" if missing else f"has unknown key {unknown[0]!r}"
-            raise InputError(path, f"a condition of {code} {problem}", item.line)
-        for key in ("fact", "op"):
-            if not isinstance(item[key], str):
-                raise InputError(path, f"{code}: the {key} of a condition must be a name, not {item[key]!r}", item.line)
-        conditions.append(Condition(fact=item["fact"], op=item["op"], value=item["value"], line=item.line))
+        # Every refusal of a condition names the condition's own line, where its three keys are written.
+        condition = convert(path, item, _Condition, functools.partial(_condition_refusal, code, item))
+        conditions.append(Condition(fact=condition.fact, op=condition.op, value=condition.value, line=item.line))
     return tuple(conditions)
+
+
+def _condition_refusal(code: str, item: LineDict, refusal: Refusal, value: Any) -> str:
+    if refusal.problem is Problem.MISSING_KEY:
+        return f"a condition of {code} lacks '{refusal.key}'"
+    if refusal.problem is Problem.UNKNOWN_KEY:
+        return f"a condition of {code} has unknown key {refusal.key!r}"
+    return f"{code}: the {refusal.field} of a condition must be a name, not {value!r}"

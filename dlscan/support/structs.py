@@ -104,7 +104,8 @@ def value_at(document: Any, refusal: Refusal) -> Any:
 
 
 def line_of(document: Any, refusal: Refusal) -> int | None:
-    """The line of the refused value's key, or of the nearest mapping holding it that knows its line."""
+    """The line of the refused value's key (for a missing key, of the key the mapping that lacks it is
+    written under), or of the nearest mapping holding it that knows its line."""
     line, value = None, document
     steps = list(refusal.location)
     if refusal.problem is Problem.UNKNOWN_KEY and refusal.key is not None:
@@ -118,8 +119,8 @@ def line_of(document: Any, refusal: Refusal) -> int | None:
             value = value[step]
         except (KeyError, IndexError, TypeError):
             break
-    if refusal.problem is Problem.MISSING_KEY and isinstance(value, LineDict):
-        return value.line
+    if refusal.problem is Problem.MISSING_KEY and line is None and isinstance(value, LineDict):
+        return value.line  # no key names the mapping that lacks one: its own first line does
     return line
 
 
