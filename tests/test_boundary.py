@@ -372,3 +372,22 @@ def test_classifying_all_at_once_weighs_what_an_organisation_is_told_by(own):
     one_by_one = {rid: boundary.classify(r) for rid, r in snapshot.recipients.items()}
     assert Boundary.for_snapshot(snapshot, (), settings).classify_all(snapshot.recipients) == one_by_one
     assert len({c.audience for c in one_by_one.values()}) > 1  # the organisation splits the domain's staff
+
+
+def test_an_address_without_an_at_is_judged_alone():
+    """A primary address with no @ (a bare domain from proxyAddresses) is no address to `classify`: it must
+    not take the judgement of a colleague whose address ends with that domain."""
+    from dlscan.boundary import Boundary
+    from dlscan.model import Recipient, RecipientKind, Snapshot
+
+    wyvern = load_source(ROOT / "sample_data" / "wyvern.ldif")
+    user = RecipientKind.USER
+    recipients = {
+        "u1": Recipient("u1", user, "Sam Staff", "sam@wyvern.gov.uk"),
+        "u2": Recipient("u2", user, "Bare Domain", "wyvern.gov.uk"),
+    }
+    boundary = Boundary.for_snapshot(Snapshot(wyvern.source, recipients, {}, wyvern.internal_domains))
+    judged = boundary.classify_all(recipients)
+    assert judged == {rid: boundary.classify(r) for rid, r in recipients.items()}
+    assert judged["u1"].audience != judged["u2"].audience
+

@@ -98,6 +98,25 @@ def test_self_join_recall_equals_brute_force(seed, settings):
     assert reasons == set(Reason), "the sample must exercise every reason"
 
 
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+@pytest.mark.parametrize("use_prefix", [True, False])
+def test_pairs_within_some_names_equal_brute_force(settings, use_prefix):
+    """A scan for one body proposes pairs by joining its names with themselves and with the rest: it
+    must find every pair with one of its names, as comparing all of them would, prefixes included."""
+    forms = names(700, 3)
+    within = set(random.Random(3).sample(range(len(forms)), 120))
+    found = {(i, j) for i, j, _ in confusable_pairs(forms, settings, use_prefix=use_prefix, within=within)}
+    brute = {
+        (i, j)
+        for i, j in itertools.combinations(range(len(forms)), 2)
+        if (i in within or j in within) and compare(forms[i], forms[j], settings, use_prefix=use_prefix)
+    }
+    assert len(brute) > 50, "the sample must hold pairs with the chosen names"
+    assert found == brute
+    if use_prefix:
+        assert any(Reason.PREFIX in compare(forms[i], forms[j], settings).reasons for i, j in brute)
+
+
 def people(count: int, seed: int) -> list[NameForms]:
     """Personal names as a directory holds them, with the typos and swaps people make."""
     rng = random.Random(seed)

@@ -109,6 +109,8 @@ class Boundary:
                 found[rid] = self.classify(recipient)
             elif not address:
                 found[rid] = _NO_ADDRESS
+            elif "@" not in address:
+                found[rid] = self.classify(recipient)  # what `domain_of` reads as no address at all
             else:
                 key: tuple = (address.rpartition("@")[2], recipient.kind)
                 if weighed:

@@ -124,13 +124,14 @@ def _rule_refusal(code: str, refusal: Refusal, value: Any) -> str:
         return f"custom rule {code} lacks '{refusal.key}'"
     if refusal.problem is Problem.UNKNOWN_KEY:
         return f"unknown key of custom rule {code} {refusal.key!r}"
-    if refusal.field == "enabled":
+    key = refusal.key_at(1)
+    if key == "enabled":
         return f"'enabled' of custom rule {code} must be true or false"
-    if refusal.field == "severity":
+    if key == "severity":
         return f"severity {value!r} is not a severity"
-    if refusal.field == "when":
+    if key == "when":
         return f"'when' of custom rule {code} must be a list of conditions"
-    return f"'{refusal.field}' of custom rule {code} must be text"
+    return f"'{key}' of custom rule {code} must be text"
 
 
 def _conditions(path: Path, code: str, when: list[Any], line: int) -> tuple[Condition, ...]:
@@ -140,7 +141,6 @@ def _conditions(path: Path, code: str, when: list[Any], line: int) -> tuple[Cond
     for item in when:
         if not isinstance(item, LineDict):
             raise InputError(path, f"a condition of {code} must be a mapping of fact, op and value", line)
-        # Every refusal of a condition names the condition's own line, where its three keys are written.
         condition = convert(path, item, _Condition, functools.partial(_condition_refusal, code, item))
         conditions.append(Condition(fact=condition.fact, op=condition.op, value=condition.value, line=item.line))
     return tuple(conditions)
@@ -151,4 +151,4 @@ def _condition_refusal(code: str, item: LineDict, refusal: Refusal, value: Any) 
         return f"a condition of {code} lacks '{refusal.key}'"
     if refusal.problem is Problem.UNKNOWN_KEY:
         return f"a condition of {code} has unknown key {refusal.key!r}"
-    return f"{code}: the {refusal.field} of a condition must be a name, not {value!r}"
+    return f"{code}: the {refusal.key_at(0)} of a condition must be a name, not {value!r}"

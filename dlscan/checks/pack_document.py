@@ -43,7 +43,8 @@ class PackFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class RuleOverlay(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    slug: str | UnsetType = UNSET
+    slug: Any = UNSET
+    """Any value: compared with the rule's own slug, which cannot be changed."""
     title: str | UnsetType = UNSET
     severity: str | UnsetType = UNSET
     sensitive_severity: str | UnsetType | None = UNSET
@@ -100,11 +101,11 @@ def _pack_refusal(refusal: Refusal, value: Any) -> str:
         return f"unknown {_WORDS.get(str(section), 'rule pack')} {refusal.key!r}"
     if len(refusal.location) == 1 and section in _MAPPINGS:
         return f"{_MAPPINGS[section]} must be a mapping"
-    if refusal.field == "external_marker":
+    if refusal.key_at(1) == "external_marker":
         return "'external_marker' must be a regular expression"
     if len(refusal.location) == 0:
         return "the rule pack must be a mapping"
-    return f"'{refusal.location[1]}' must be a list of words"
+    return f"'{refusal.key_at(1)}' must be a list of words"
 
 
 def _rule_refusal(code: str, refusal: Refusal, value: Any) -> str:
@@ -112,7 +113,7 @@ def _rule_refusal(code: str, refusal: Refusal, value: Any) -> str:
         return f"unknown key of rule {code} {refusal.key!r}"
     if len(refusal.location) == 2:
         return f"rule {code} must be a mapping"
-    key = refusal.field
+    key = refusal.key_at(2)
     if key in ("severity", "sensitive_severity"):
         return severity_refusal(value)
     if key == "enabled":
@@ -133,7 +134,7 @@ _EXPECTED = {
 
 
 def _param_refusal(code: str, kinds: Mapping[str, type], refusal: Refusal, value: Any) -> str:
-    name = refusal.field
+    name = refusal.key_at(3)
     if refusal.problem is Problem.UNKNOWN_KEY:
         allowed = ", ".join(sorted(kinds)) or "none"
         return f"rule {code} has no parameter {name!r} (it takes: {allowed})"

@@ -134,20 +134,17 @@ def apply_suppressions(
     return SuppressionReport(suppressed, tuple(expired), tuple(stale), by_name, in_force)
 
 
-Scalar = str | int | float | bool
-
-
 class _Entry(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """One accepted risk as written: which keys exist, and what each may hold."""
+    """One accepted risk as written: the keys it may have. Their values are read as people write them (a
+    word, a number, a date) by `_entry`, which says what each must be."""
 
-    rule: Scalar | None = None
-    finding: Scalar | None = None
+    rule: Any = None
+    finding: Any = None
     list: Any = None
-    """Any value, so that a YAML list written here is named as the mistake it is, by `_target`."""
-    name: Scalar | None = None
-    reason: Scalar | None = None
-    accepted_by: Scalar | None = None
-    expires: datetime.date | None = None
+    name: Any = None
+    reason: Any = None
+    accepted_by: Any = None
+    expires: Any = None
 
 
 class _File(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -178,13 +175,7 @@ def _file_refusal(refusal: Refusal, value: Any) -> str:
 
 
 def _entry_refusal(refusal: Refusal, value: Any) -> str:
-    if refusal.problem is Problem.UNKNOWN_KEY:
-        return f"unknown key '{refusal.key}' (known: {', '.join(sorted(_KEYS))})"
-    if refusal.field == "expires":
-        return "'expires' must be a date, e.g. 2027-03-31"
-    if refusal.field in (Target.FINDING.value, Target.NAME.value):
-        return f"{refusal.field}: names one {refusal.field} by its id, not a list or mapping; write one entry each"
-    return f"'{refusal.field}' must be a word or a number, not a list or mapping"
+    return f"unknown key '{refusal.key}' (known: {', '.join(sorted(_KEYS))})"  # the one refusal of an _Entry
 
 
 def _entry(path: Path, written: Any, index: int, near: int, document: LineDict, rules: frozenset[str]) -> Suppression:
@@ -194,13 +185,15 @@ def _entry(path: Path, written: Any, index: int, near: int, document: LineDict, 
         )
     line = written.line
     entry = convert(path, written, _Entry, _entry_refusal, prefix=("suppressions", index), root=document)
-    if isinstance(entry.expires, datetime.datetime):  # YAML reads 2027-03-31T10:00 as a moment
-        raise InputError(path, "'expires' must be a date, e.g. 2027-03-31", written.line_of("expires"))
     missing = sorted(k for k in _REQUIRED if getattr(entry, k) in (None, ""))
     if missing:
         raise InputError(
             path, f"a suppression needs {', '.join(missing)}: every accepted risk says why, who, until when", line
         )
+    for key in ("rule", "reason", "accepted_by"):
+        if isinstance(getattr(entry, key), list | dict):
+            problem = f"'{key}' must be a word, a number or a date, not a list or mapping"
+            raise InputError(path, problem, written.line_of(key))
     target, value = _target(path, written)
     rule = str(entry.rule).strip()
     if rule != "*" and rule.upper() not in rules:
@@ -212,13 +205,21 @@ def _entry(path: Path, written: Any, index: int, near: int, document: LineDict, 
             path, f"finding {value!r} is not a {rule.upper()} finding (its id would start with {rule.upper()}-)",
             written.line_of(target.value),
         )
+    expires = entry.expires
+    if isinstance(expires, str):
+        try:
+            expires = datetime.date.fromisoformat(expires)
+        except ValueError:
+            expires = None
+    if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
+        raise InputError(path, "'expires' must be a date, e.g. 2027-03-31", written.line_of("expires"))
     return Suppression(
         rule=rule,
         target=target,
         value=value,
         reason=str(entry.reason).strip(),
         accepted_by=str(entry.accepted_by).strip(),
-        expires=entry.expires,
+        expires=expires,
         origin=f"{path.name}:{line}",
     )
 
@@ -233,6 +234,10 @@ def _target(path: Path, entry: LineDict) -> tuple[Target, str]:
             entry.line,
         )
     target = given[0]
+    if target is Target.NAME and isinstance(entry[target.value], list | dict):
+        raise InputError(
+            path, "name: is one name pattern, not a list or mapping; write one entry each", entry.line_of(target.value)
+        )
     if target is not Target.NAME and not isinstance(entry[target.value], str | int):
         raise InputError(
             path, f"{target.value}: names one {target.value} by its id, not a list or mapping; write one entry each",

@@ -11,6 +11,7 @@ dictionary's entry `[...]` and not by its key.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,34 +42,39 @@ class Refusal:
     location: tuple[str | int, ...]
     """The keys and indexes from the document's top to the value refused (for an unknown or missing key:
     to the mapping that holds it, or lacks it)."""
-    key: str | None = None
+    key: object = None
     """The unknown or missing key."""
 
-    @property
-    def field(self) -> str | int | None:
-        """The key the refused value is written under, or the unknown or missing key."""
-        return self.key if self.key is not None else (self.location[-1] if self.location else None)
+    def key_at(self, depth: int) -> object:
+        """The key or index at this depth of the location; past its end, the unknown or missing key."""
+        return self.location[depth] if len(self.location) > depth else self.key
 
 
-_AT = re.compile(r" - at (?:`key` in )?`\$(.*)`$")
+_AT = " - at "
+_PATH = re.compile(r"(`key` in )?`\$(.*)`", re.DOTALL)
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
-_NAMED = re.compile(r"^Object (contains unknown|missing required) field `(.*)`")
+_NAMED = re.compile(r"Object (contains unknown|missing required) field `(.*)`", re.DOTALL)
 
 
 def refusal_of(error: msgspec.ValidationError, prefix: tuple[str | int, ...] = ()) -> Refusal:
-    """msgspec's message read into a Refusal: the one place its wording is relied on."""
+    """msgspec's message read into a Refusal: the one place its wording is relied on. The path is what
+    follows the last ' - at ' (a key may hold those words, a path of field names cannot)."""
     text = str(error)
-    found = _AT.search(text)
+    words, _, where = text.rpartition(_AT)
+    found = _PATH.fullmatch(where) if words else None
+    if found is None:
+        words, found = text, None
     location = list(prefix)
-    if found:
-        for name, index in _STEP.findall(found.group(1)):
+    if found is not None:
+        for name, index in _STEP.findall(found.group(2)):
             location.append(int(index) if index else name)
-        text = text[: found.start()]
-    named = _NAMED.match(text)
+        if found.group(1):  # a key that is not text: msgspec does not say which, `convert` finds it
+            return Refusal(Problem.UNKNOWN_KEY, tuple(location))
+    named = _NAMED.fullmatch(words)
     if named:
         problem = Problem.UNKNOWN_KEY if named.group(1) == "contains unknown" else Problem.MISSING_KEY
         return Refusal(problem, tuple(location), named.group(2))
-    problem = Problem.WRONG_TYPE if text.startswith("Expected `") and ", got `" in text else Problem.BAD_VALUE
+    problem = Problem.WRONG_TYPE if words.startswith("Expected `") and ", got `" in words else Problem.BAD_VALUE
     return Refusal(problem, tuple(location))
 
 
@@ -88,12 +94,18 @@ def convert(
     except msgspec.ValidationError as error:
         refusal = refusal_of(error, prefix)
         whole = document if root is None else root
+        if refusal.problem is Problem.UNKNOWN_KEY and refusal.key is None:
+            refusal = dataclasses.replace(refusal, key=_key_not_text(_walk(whole, refusal.location)))
         raise InputError(path, word(refusal, value_at(whole, refusal)), line_of(whole, refusal)) from None
 
 
 def value_at(document: Any, refusal: Refusal) -> Any:
     """The value refused (for an unknown key, the value written under it)."""
     steps = (*refusal.location, refusal.key) if refusal.problem is Problem.UNKNOWN_KEY else refusal.location
+    return _walk(document, steps)
+
+
+def _walk(document: Any, steps: tuple[object, ...]) -> Any:
     value = document
     for step in steps:
         try:
@@ -126,3 +138,8 @@ def line_of(document: Any, refusal: Refusal) -> int | None:
 
 def _item(items: list, index: int) -> Any:
     return items[index] if 0 <= index < len(items) else None
+
+
+def _key_not_text(mapping: Any) -> object:
+    """The first key of a mapping that is not text (YAML reads `1:`, `yes:` and dates as such)."""
+    return next((k for k in mapping if not isinstance(k, str)), None) if isinstance(mapping, dict) else None
