@@ -19,6 +19,7 @@ RISK = "suppressions:\n  - rule: DL001\n    list: X\n    reason: r\n    accepted
     [
         ("1: x\n", 1, "unknown rule pack 1"),
         ("settings:\n  yes: x\n", 2, "unknown setting True"),
+        ("settings:\n  external_marker: x\n  null: x\n", 3, "unknown setting None"),
         ("rules:\n  DL001:\n    2: x\n", 3, "unknown key of rule DL001 2"),
         ("rules:\n  DL011:\n    params:\n      3: x\n", 4, "rule DL011 has no parameter 3"),
         (

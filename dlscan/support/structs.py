@@ -44,6 +44,12 @@ class Refusal:
     to the mapping that holds it, or lacks it)."""
     key: object = None
     """The unknown or missing key."""
+    key_not_text: bool = False
+    """The unknown key is one that is not text (`1:`, `yes:`, `null:`): then even None names it."""
+
+    @property
+    def names_key(self) -> bool:
+        return self.key is not None or self.key_not_text
 
     def key_at(self, depth: int) -> object:
         """The key or index at this depth of the location; past its end, the unknown or missing key."""
@@ -69,7 +75,7 @@ def refusal_of(error: msgspec.ValidationError, prefix: tuple[str | int, ...] = (
         for name, index in _STEP.findall(found.group(2)):
             location.append(int(index) if index else name)
         if found.group(1):  # a key that is not text: msgspec does not say which, `convert` finds it
-            return Refusal(Problem.UNKNOWN_KEY, tuple(location))
+            return Refusal(Problem.UNKNOWN_KEY, tuple(location), key_not_text=True)
     named = _NAMED.fullmatch(words)
     if named:
         problem = Problem.UNKNOWN_KEY if named.group(1) == "contains unknown" else Problem.MISSING_KEY
@@ -94,15 +100,15 @@ def convert(
     except msgspec.ValidationError as error:
         refusal = refusal_of(error, prefix)
         whole = document if root is None else root
-        if refusal.problem is Problem.UNKNOWN_KEY and refusal.key is None:
+        if refusal.key_not_text:
             refusal = dataclasses.replace(refusal, key=_key_not_text(_walk(whole, refusal.location)))
         raise InputError(path, word(refusal, value_at(whole, refusal)), line_of(whole, refusal)) from None
 
 
 def value_at(document: Any, refusal: Refusal) -> Any:
     """The value refused (for an unknown key, the value written under it)."""
-    steps = (*refusal.location, refusal.key) if refusal.problem is Problem.UNKNOWN_KEY else refusal.location
-    return _walk(document, steps)
+    named = refusal.problem is Problem.UNKNOWN_KEY and refusal.names_key
+    return _walk(document, (*refusal.location, refusal.key) if named else refusal.location)
 
 
 def _walk(document: Any, steps: tuple[object, ...]) -> Any:
@@ -120,7 +126,7 @@ def line_of(document: Any, refusal: Refusal) -> int | None:
     written under), or of the nearest mapping holding it that knows its line."""
     line, value = None, document
     steps = list(refusal.location)
-    if refusal.problem is Problem.UNKNOWN_KEY and refusal.key is not None:
+    if refusal.problem is Problem.UNKNOWN_KEY and refusal.names_key:
         steps.append(refusal.key)
     for step in steps:
         if isinstance(value, LineDict):
