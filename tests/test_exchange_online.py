@@ -3,8 +3,10 @@ local server (tests/graph_server.py, tests/exchange_server.py) holding the sampl
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import httpx
 import pytest
 from conftest import SAMPLE
 from exchange_server import TOKEN, ExchangeServer, exchange_from_ldif
@@ -14,6 +16,7 @@ from graph_tenant import tenant_from_ldif
 
 from dlscan.model import ListKind
 from dlscan.sources import load_source
+from dlscan.sources.m365.exchange_online import ExchangeOnline, ExchangeOnlineSettings
 
 ORGANISATION = "wyvern.onmicrosoft.com"
 ANCHOR = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@" + ORGANISATION
@@ -126,3 +129,21 @@ def test_an_owner_exchange_cannot_name_for_certain_leaves_owners_unknown(servers
     lists = {x.display_name: x for x in load_source(tmp_path / "tenant.json").lists.values()}
     assert lists["Waste Rounds Supervisors"].owners is None
     assert lists["Planning Policy"].owners  # another owner, resolved as before
+
+
+def test_throttling_waits_as_retry_after_asks(servers):
+    """Each 429 is waited out for as long as its Retry-After asks (3 s from the test server), not by
+    the client's own back-off; the test scales the sleeping itself to nothing, not the waits."""
+    async def token() -> str:
+        return TOKEN
+
+    servers[1].state.throttled = 2
+    settings = ExchangeOnlineSettings(ORGANISATION, root=servers[1].url, retry_time_scale=0.0)
+    exchange = ExchangeOnline(settings, token)
+
+    async def read() -> list:
+        async with httpx.AsyncClient() as client:
+            return await exchange.invoke(client, "Get-DistributionGroup", {"ResultSize": "Unlimited"})
+
+    assert asyncio.run(read())
+    assert exchange.waits == [3.0, 3.0]
