@@ -141,12 +141,12 @@ def _conditions(path: Path, code: str, when: list[Any], line: int) -> tuple[Cond
     for item in when:
         if not isinstance(item, LineDict):
             raise InputError(path, f"a condition of {code} must be a mapping of fact, op and value", line)
-        condition = convert(path, item, _Condition, functools.partial(_condition_refusal, code, item))
+        condition = convert(path, item, _Condition, functools.partial(_condition_refusal, code))
         conditions.append(Condition(fact=condition.fact, op=condition.op, value=condition.value, line=item.line))
     return tuple(conditions)
 
 
-def _condition_refusal(code: str, item: LineDict, refusal: Refusal, value: Any) -> str:
+def _condition_refusal(code: str, refusal: Refusal, value: Any) -> str:
     if refusal.problem is Problem.MISSING_KEY:
         return f"a condition of {code} lacks '{refusal.key}'"
     if refusal.problem is Problem.UNKNOWN_KEY:

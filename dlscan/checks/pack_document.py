@@ -91,7 +91,7 @@ def params_type(code: str, kinds: Mapping[str, type]) -> type:
     return _params_type(code, tuple(sorted(kinds.items())))
 
 
-_MAPPINGS = {"settings": "settings", "vocabulary": "vocabulary", "rules": "rules"}
+_MAPPINGS = frozenset({"settings", "vocabulary", "rules"})
 _WORDS = {"settings": "setting", "vocabulary": "vocabulary key"}
 
 
@@ -100,7 +100,7 @@ def _pack_refusal(refusal: Refusal, value: Any) -> str:
     if refusal.problem is Problem.UNKNOWN_KEY:
         return f"unknown {_WORDS.get(str(section), 'rule pack')} {refusal.key!r}"
     if len(refusal.location) == 1 and section in _MAPPINGS:
-        return f"{_MAPPINGS[section]} must be a mapping"
+        return f"{section} must be a mapping"
     if refusal.key_at(1) == "external_marker":
         return "'external_marker' must be a regular expression"
     if len(refusal.location) == 0:

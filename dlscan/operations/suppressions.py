@@ -40,7 +40,6 @@ class Target(StrEnum):
     """Every finding of the rule whose list or recipient has a name matching a pattern."""
 
 
-
 @dataclass(frozen=True)
 class Suppression:
     rule: str
