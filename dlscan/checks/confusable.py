@@ -96,8 +96,7 @@ class ConfusableLists(Check):
         marker = ctx.settings.external_marker
         names = NameForms.many([g.display_name for g in lists], marker)
         matches: dict[tuple[int, int], list[Likeness]] = defaultdict(list)
-        wanted = _judged_in(lists, foreign)
-        own = [k for k, elsewhere in enumerate(foreign) if not elsewhere] if wanted is not None else None
+        own, wanted = _judged_in(lists, foreign)
         for i, j, match in confusable_pairs(names, settings, within=own, wanted=wanted):
             matches[(i, j)].append(Likeness(match, Typed(i, lists[i].display_name), Typed(j, lists[j].display_name)))
         typed = typed_names(lists)
@@ -250,17 +249,18 @@ def _offered_reaches_no_more(
     return offered_out <= typed_out
 
 
-def _judged_in(lists: list[DistributionList], foreign: list[bool]) -> Callable[[int, int], bool] | None:
-    """Which pairs a scan for one body of a shared directory judges (None: every pair, in any other scan):
-    not two other bodies' lists, which are theirs to judge, nor another body's list beside a hidden one,
-    which is not picked from the shared address book by mistake."""
+def _judged_in(
+    lists: list[DistributionList], foreign: list[bool]
+) -> tuple[list[int] | None, Callable[[int, int], bool] | None]:
+    """Which pairs a scan for one body of a shared directory judges (None, None: every pair, in any other
+    scan): those with one of the body's own lists (by index), as two other bodies' lists are theirs to
+    judge; and of those, not another body's list beside a hidden one, which is not picked from the shared
+    address book by mistake."""
     if not any(foreign):
-        return None
+        return None, None
     hidden = [g.hidden_from_address_book is True for g in lists]
 
     def wanted(i: int, j: int) -> bool:
-        if foreign[i]:
-            return not foreign[j] and not (hidden[i] or hidden[j])
-        return not foreign[j] or not (hidden[i] or hidden[j])
+        return not ((foreign[i] or foreign[j]) and (hidden[i] or hidden[j]))
 
-    return wanted
+    return [k for k, elsewhere in enumerate(foreign) if not elsewhere], wanted

@@ -91,8 +91,7 @@ class ScanContext:
         key = (list_id, audience)
         found = self.cache.audiences.get(key)
         if found is None:
-            pool = self.graph.reach(list_id) if audience is Audience.INTERNAL else self.cache.outside(list_id)
-            chosen = map(self.snapshot.recipients.__getitem__, pool & self.cache.ids_by_audience[audience])
+            chosen = map(self.snapshot.recipients.__getitem__, self._reached_of(list_id, audience))
             found = sorted(chosen, key=lambda r: (r.label.casefold(), r.id))
             self.cache.audiences[key] = found
         return found
@@ -101,9 +100,12 @@ class ScanContext:
         if audience is Audience.INTERNAL:
             return len(self.graph.reach(list_id)) - len(self.cache.outside(list_id))
         known = self.cache.audiences.get((list_id, audience))
-        if known is not None:
-            return len(known)
-        return len(self.cache.outside(list_id) & self.cache.ids_by_audience[audience])  # a count needs no order
+        return len(known) if known is not None else len(self._reached_of(list_id, audience))  # no order needed
+
+    def _reached_of(self, list_id: str, audience: Audience) -> frozenset[str]:
+        """The ids of the list's reached recipients of one audience: a set intersection, in C."""
+        pool = self.graph.reach(list_id) if audience is Audience.INTERNAL else self.cache.outside(list_id)
+        return pool & self.cache.ids_by_audience[audience]
 
     def receiving(self, list_id: str) -> frozenset[str]:
         """Reached recipients that receive list mail, or may (unknown ones)."""
@@ -120,11 +122,8 @@ class ScanContext:
             # From the set of outside ids, unsorted: in a scan for one body of a shared directory, another
             # body's list reaches only outsiders, and sorting them all was the cost.
             other = self.boundary.other_organisation if self.boundary.others else None
-            external = self.cache.outside(list_id) & self.cache.ids_by_audience[Audience.EXTERNAL]
-            found = frozenset(
-                (other(r) if other else None) or domain_of(r.primary_address) or "?"
-                for r in map(self.snapshot.recipients.__getitem__, external)
-            )
+            external = map(self.snapshot.recipients.__getitem__, self._reached_of(list_id, Audience.EXTERNAL))
+            found = frozenset((other(r) if other else None) or domain_of(r.primary_address) or "?" for r in external)
             self.cache.parties[list_id] = found
         return found
 
