@@ -45,6 +45,19 @@ def test_overlay_changes_the_scan(tmp_path, dlscan):
         ("rules:\n  DL001:\n    severity: low\n  DL001:\n    severity: high\n", 4, "duplicate key 'DL001'"),
         ("settings:\n  external_marker: '(unclosed'\n", 2, "not a valid regular expression"),
         ("rules: [\n", 2, "invalid YAML"),
+        # What msgspec refuses, named as before: keys that are not text, a list's item, its own words in a key.
+        ("1: x\n", 1, "unknown rule pack 1"),
+        ("settings:\n  yes: x\n", 2, "unknown setting True"),
+        ("settings:\n  external_marker: x\n  null: x\n", 3, "unknown setting None"),
+        ("rules:\n  DL001:\n    2: x\n", 3, "unknown key of rule DL001 2"),
+        ("rules:\n  DL011:\n    params:\n      3: x\n", 4, "rule DL011 has no parameter 3"),
+        (
+            "rules:\n  DL007:\n    params:\n      restricted_suffixes: [gov.uk, 1]\n", 4,
+            "parameter 'restricted_suffixes' of DL007 must be a list of words",
+        ),
+        ("settings:\n  'a` - at `$.rules': 1\n", 2, "unknown setting 'a` - at `$.rules'"),
+        ("settings:\n  \"a\\nb\": 1\n", 2, "unknown setting 'a\\nb'"),
+        ("rules:\n  DL001:\n    slug: 5\n", 3, "rule DL001 is 'mixed-membership'; its slug cannot be changed"),
     ],
 )
 def test_invalid_pack_names_file_and_line(tmp_path, text, line, fragment):

@@ -1,42 +1,15 @@
-"""What msgspec refuses in a settings file is named as the file's authors know it, with its line: keys
-that are not text, items of a list, keys that hold the words msgspec's own messages use."""
+"""What msgspec refuses in an accepted-risk file or a config is named as their authors know it, with its
+line (rule packs: tests/test_rulepack.py): keys that are not text, items of a list, dates as words."""
 
 from __future__ import annotations
 
 import pytest
 
-from dlscan.checks import rule_specs
-from dlscan.checks.rulepack import load_rule_pack
 from dlscan.operations.config import load_config
 from dlscan.operations.suppressions import load_suppressions
 from dlscan.support.errors import InputError
 
 RISK = "suppressions:\n  - rule: DL001\n    list: X\n    reason: r\n    accepted_by: me\n    expires: 2027-01-01\n"
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "message"),
-    [
-        ("1: x\n", 1, "unknown rule pack 1"),
-        ("settings:\n  yes: x\n", 2, "unknown setting True"),
-        ("settings:\n  external_marker: x\n  null: x\n", 3, "unknown setting None"),
-        ("rules:\n  DL001:\n    2: x\n", 3, "unknown key of rule DL001 2"),
-        ("rules:\n  DL011:\n    params:\n      3: x\n", 4, "rule DL011 has no parameter 3"),
-        (
-            "rules:\n  DL007:\n    params:\n      restricted_suffixes: [gov.uk, 1]\n", 4,
-            "parameter 'restricted_suffixes' of DL007 must be a list of words",
-        ),
-        ("settings:\n  'a` - at `$.rules': 1\n", 2, "unknown setting 'a` - at `$.rules'"),
-        ("settings:\n  \"a\\nb\": 1\n", 2, "unknown setting 'a\\nb'"),
-        ("rules:\n  DL001:\n    slug: 5\n", 3, "rule DL001 is 'mixed-membership'; its slug cannot be changed"),
-    ],
-)
-def test_a_rule_pack_refusal_names_its_key_and_line(tmp_path, text, line, message):
-    path = tmp_path / "pack.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_rule_pack(rule_specs(), path)
-    assert (caught.value.line, caught.value.reason[: len(message)]) == (line, message)
 
 
 @pytest.mark.parametrize(
