@@ -191,7 +191,8 @@ def load_config(path: Path) -> DlscanConfig:
         raise InputError(path, f"invalid TOML: {exc}") from None
     except RecursionError:
         raise InputError(path, "invalid TOML: nested too deeply") from None
-    written = convert(path, document, _document_type(tuple(sorted(_output_keys()))), _refusal)
+    output_formats = _output_keys()
+    written = convert(path, document, _document_type(tuple(sorted(output_formats))), _refusal)
     base = path.resolve().parent
     values: dict[str, Any] = {}
     for keys, (attribute, cls) in _SECTIONS.items():
@@ -200,7 +201,7 @@ def load_config(path: Path) -> DlscanConfig:
             section = getattr(section, key) if section is not UNSET else UNSET
         written_keys = {} if section is UNSET else msgspec.structs.asdict(section)
         given = {k: v for k, v in written_keys.items() if v is not UNSET and (*keys, k) not in _SECTIONS}
-        formats = _output_keys() if cls is RunConfig else {}
+        formats = output_formats if cls is RunConfig else {}
         outputs = {formats[k]: base / given.pop(k) for k in list(given) if k in formats}
         hints = get_type_hints(cls)
         values[attribute] = cls(**{key: _value(path, key, hints[key], value, base) for key, value in given.items()})
