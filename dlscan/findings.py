@@ -107,6 +107,9 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     """Everything the detail counts or samples, listed (JSON and HTML carry it; CSV gives its count). Not
     part of the history's record: a resolved finding is reported by its row."""
+    hiding_resolves: bool = False
+    """The hazard is only that this finding's list is picked from the address book by mistake, so hiding
+    it there ends it (DL005: a list that alone sends a slip outside). Read by plans, not reported."""
     finding_id: str = field(init=False)
 
     def __post_init__(self) -> None:

@@ -72,6 +72,17 @@ class ListKind(StrEnum):
     mail is sent, expanded by the source."""
 
 
+class RuleLanguage(StrEnum):
+    """How a list's membership rule is written, which decides how a plan may change it."""
+
+    OPATH = "opath"
+    """Exchange's recipient filter (msExchQueryFilter, RecipientFilter), set by Set-DynamicDistributionGroup."""
+    LDAP = "ldap"
+    """An LDAP filter alone (msExchDynamicDLFilter with no msExchQueryFilter: a list from before Exchange 2007)."""
+    ENTRA = "entra"
+    """Graph's membershipRule of a dynamic group."""
+
+
 # Recipients and lists are msgspec structs rather than dataclasses: a snapshot decodes straight into them
 # in C (twice as fast as decoding into rows and building dataclasses from them), and, holding no other
 # objects that could lead back to them, they are left out of the cycle collector's walks (gc=False).
@@ -147,6 +158,8 @@ class DistributionList(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     membership_rule: str | None = None
     """The rule that sets a dynamic group's members (Graph's membershipRule); None for assigned members.
     A change to who the list reaches is made to the rule, not to the members."""
+    membership_rule_language: RuleLanguage | None = None
+    """How `membership_rule` is written; None when there is no rule or the source does not say."""
     membership_rule_paused: bool | None = None
     """True when the dynamic rule's processing is paused, so the members no longer follow the rule."""
     synced_from_premises: bool | None = None

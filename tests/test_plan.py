@@ -98,6 +98,47 @@ def test_the_powershell_plan_runs_only_with_apply_and_carries_its_undo(dlscan, t
     assert "(Get-DynamicDistributionGroup -Identity 'CN=Staff Briefing,OU=Groups," in "\n".join(forward)
 
 
+def _parsed(script: bytes):
+    tree = tree_sitter.Parser(tree_sitter.Language(grammar.language())).parse(script)
+    assert not tree.root_node.has_error
+    return tree.root_node
+
+
+def _step_lines(script: str, *, undo: bool) -> list[str]:
+    steps = [line.strip() for line in script.splitlines() if line.strip().startswith("Invoke-PlanStep")]
+    return [line for line in steps if ("(undo)" in line) == undo]
+
+
+def test_a_plan_hides_a_confusable_twin_and_narrows_a_dynamic_filter_in_powershell(dlscan, tmp_path):
+    script = _plan(dlscan, SAMPLE, tmp_path, "ps1", "--only", "DL005,DL021", "--hide-confusable").read_bytes()
+    root = _parsed(script)
+    commands = {n.text.decode() for n in _nodes(root, "command_name")}
+    dynamic = {"Get-DynamicDistributionGroup", "Set-DynamicDistributionGroup"}
+    assert dynamic <= commands <= ALLOWED_COMMANDS | dynamic, commands - ALLOWED_COMMANDS
+    text = script.decode("utf-8-sig")
+    forward, back = _step_lines(text, undo=False), _step_lines(text, undo=True)
+    hides = [s for s in forward if "-HiddenFromAddressListsEnabled $true" in s]
+    guarded = ".HiddenFromAddressListsEnabled -ne $true } { Set-DistributionGroup"
+    assert len(hides) == 3 and all(guarded in s for s in hides)
+    assert sum("-HiddenFromAddressListsEnabled $false" in s for s in back) == 3
+    # The pair alike by address is reached by typing it, hidden or not: no hiding planned for it.
+    assert not any("Supplier Remittances" in s for s in forward)
+    assert "# By hand, DL005-" in text and "Supplier Remittances" in text
+    # The dynamic list's filter is read, then narrowed, both as PowerShell literals of the exact text.
+    seen = "((RecipientType -eq 'UserMailbox') -or (RecipientType -eq 'MailContact'))"
+    narrowed = f"({seen}) -and (RecipientType -eq 'UserMailbox')"
+    literals = [_unquoted(n.text.decode()) for n in _nodes(root, "verbatim_string_characters")]
+    assert literals.count(seen) == 2 and literals.count(narrowed) == 2  # forward and undo, guard and change
+    (step,) = [s for s in forward if "-RecipientFilter" in s]
+    assert step.index(".RecipientFilter -ceq '((RecipientType") < step.index("Set-DynamicDistributionGroup")
+
+
+def test_the_ldif_plan_leaves_a_filter_change_to_exchange_s_cmdlets(dlscan, tmp_path):
+    text = _plan(dlscan, SAMPLE, tmp_path, "ldif", "--only", "DL021").read_text(encoding="utf-8")
+    assert "\ndn:" not in text
+    assert "# Not in LDIF (Exchange keeps a dynamic list's two filters in step only through " in text
+
+
 def test_hostile_names_stay_literal_in_the_markdown_plan(dlscan, tmp_path):
     text = _plan(dlscan, _export(tmp_path), tmp_path, "md").read_text(encoding="utf-8")
     html = markdown_it.MarkdownIt("commonmark").render(text)  # raw HTML allowed, as CommonMark does
@@ -160,7 +201,16 @@ def test_a_tenant_s_plan_uses_exchange_online_s_cmdlets_and_parses(tmp_path):
     from dlscan.boundary import parse_domain_option
     from dlscan.checks import rule_specs
     from dlscan.checks.rulepack import load_rule_pack
-    from dlscan.model import DistributionList, ListKind, Recipient, RecipientKind, Snapshot, SourceInfo
+    from dlscan.model import (
+        Admission,
+        DistributionList,
+        ListKind,
+        Recipient,
+        RecipientKind,
+        RuleLanguage,
+        Snapshot,
+        SourceInfo,
+    )
     from dlscan.remediation import PlanSettings, build_plan, plan_writers
     from dlscan.scan.engine import run_scan
 
@@ -175,6 +225,15 @@ def test_a_tenant_s_plan_uses_exchange_online_s_cmdlets_and_parses(tmp_path):
         DistributionList(id=f"l{n}", display_name=f"{HOSTILE[n]} {kind.value}", primary_address=f"l{n}@corp.example",
                          kind=kind, members=("u1", "u2", "g1"), owners=(), accepts_external_senders=True)
         for n, kind in enumerate((ListKind.DISTRIBUTION, ListKind.M365))
+    ]  # fmt: skip
+    # Exchange Online's dynamic lists: one with a recipient filter, one with an LDAP filter alone.
+    lists += [
+        DistributionList(id=f"d{n}", display_name=f"Dynamic {n}", primary_address=f"d{n}@corp.example",
+                         kind=ListKind.DYNAMIC, members=("u1", "g1"), owners=("u1",), membership_rule=rule,
+                         membership_rule_language=language, admitted_by=(Admission("(objectClass=contact)", ("g1",)),))
+        for n, (rule, language) in enumerate(
+            (("(RecipientType -eq 'MailContact')", RuleLanguage.OPATH), ("(objectClass=contact)", RuleLanguage.LDAP))
+        )
     ]  # fmt: skip
     snapshot = Snapshot(
         source=SourceInfo(kind="m365", name="tenant"),
@@ -195,6 +254,13 @@ def test_a_tenant_s_plan_uses_exchange_online_s_cmdlets_and_parses(tmp_path):
               "Set-UnifiedGroup", "Remove-UnifiedGroupLinks", "Add-UnifiedGroupLinks"}  # fmt: skip
     assert online <= commands
     assert not {"Set-ADGroup", "Get-ADGroup"} & commands  # a tenant's lists are not AD's
+    # A dynamic list is changed by the dynamic list's cmdlets, named by its address.
+    text = script.decode("utf-8")
+    assert "Set-DynamicDistributionGroup -Identity 'd0@corp.example' -DisplayName 'Dynamic 0 (EXT)'" in text
+    narrowed = "'((RecipientType -eq ''MailContact'')) -and (RecipientType -eq ''UserMailbox'')'"
+    assert f"Set-DynamicDistributionGroup -Identity 'd0@corp.example' -RecipientFilter {narrowed}" in text
+    assert "DistributionGroup -Identity 'd0@" not in text.replace("DynamicDistributionGroup", "")
+    assert [m.list_name for m in plan.manual if m.cause.code == "DL021"] == ["Dynamic 1"]  # an LDAP filter alone
 
 
 def test_the_command_offers_every_plan_format_there_is():

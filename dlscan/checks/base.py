@@ -80,6 +80,7 @@ class Check(ABC):
         identity: str | None = None,
         evidence: tuple[Evidence, ...] = (),
         remedy: str = "",
+        hiding_resolves: bool = False,
     ) -> Finding:
         """A finding about `group`; `remedy` adds to the rule's remediation what this one needs."""
         if self.config.sensitive_severity is not None:
@@ -101,6 +102,7 @@ class Check(ABC):
             owner=owner,
             owner_state=owner_state,
             where=" ".join(filter(None, (remedy, where_to_change(group, members=self.fixed_in_members)))),
+            hiding_resolves=hiding_resolves,
         )
 
     def _build_finding(
@@ -119,6 +121,7 @@ class Check(ABC):
         owner: str = "",
         owner_state: str = "",
         where: str = "",
+        hiding_resolves: bool = False,
     ) -> Finding:
         """A finding of this rule about one directory object, with the rule's texts; `where` says where the
         change is made when that is not the object itself."""
@@ -139,6 +142,7 @@ class Check(ABC):
             evidence=evidence,
             owner=owner,
             owner_state=owner_state,
+            hiding_resolves=hiding_resolves,
         )
 
 

@@ -68,7 +68,8 @@ class ConfusableLists(Check):
     stays inside and the other reaches outside; `different_external_severity` when both reach outside but
     different organisations. A slip that reaches no organisation the sender did not mean is no hazard:
     both lists reach the same organisations, or the pair is alike only as one name completes the other
-    and the list offered reaches nothing the typed one does not. Such pairs are reported, at
+    and the list offered reaches nothing the typed one does not, or every list a harmful slip would pick
+    is hidden from the address book, where people pick lists by name. Such pairs are reported, at
     `same_audience_severity`, only when `report_same_audience` is set. Numbered series ("Ward 01" ...
     "Ward 40") of one audience are not reported at all, and addresses that differ only in a number or a
     generated token (`list8153@`, `list8113@`) are not a reason: people read those as numbers. Lists
@@ -141,6 +142,7 @@ class ConfusableLists(Check):
                 identity=worst.identity,
                 evidence=family.evidence(),
                 remedy=worst.remedy,
+                hiding_resolves=worst.hiding_resolves,
             )
 
     def _judge(
@@ -157,7 +159,12 @@ class ConfusableLists(Check):
         same_audience = a_out == b_out
         if same_audience and series_key(a.display_name) == series_key(b.display_name):
             return None  # a numbered series: "Ward 01" and "Ward 02" are meant to look alike
-        harmless = same_audience or _offered_reaches_no_more(a_out, b_out, found, typed_first=typed_first)
+        pair = (a, a_out, b, b_out)
+        picked_in_error = _picked_in_error(pair, found)
+        unpickable = not same_audience and not picked_in_error
+        harmless = (
+            same_audience or unpickable or _offered_reaches_no_more(a_out, b_out, found, typed_first=typed_first)
+        )
         if harmless and not self.config.params.get("report_same_audience", False):
             return None
         if harmless:
@@ -166,6 +173,8 @@ class ConfusableLists(Check):
             audience = (
                 " Both reach the same audience."
                 if same_audience
+                else " The list a slip would wrongly pick is hidden from the address book."
+                if unpickable
                 else " The list offered as the other is typed reaches no one outside that the typed one does not."
             )
         elif bool(a_out) != bool(b_out):
@@ -211,7 +220,28 @@ class ConfusableLists(Check):
             subject_label=subject.label,
             other_label=other.label,
             remedy=remedy,
+            hiding_resolves=foreign is None and not harmless and not _picked_in_error(pair, found, subject.id),
         )
+
+
+def _picked_in_error(
+    pair: tuple[DistributionList, frozenset[str], DistributionList, frozenset[str]],
+    found: list[Likeness],
+    hidden_too: str = "",
+) -> set[str]:
+    """The lists of the pair whose pick, meant for the other, sends mail to an organisation the sender did
+    not mean, and which a sender can pick by mistake. A list hidden from the address book is not offered
+    there, nor by its name or alias as it is typed; but a whole address typed with a slip still reaches
+    it, so a list alike by its address can be picked wherever it is hidden. `hidden_too`: a list's id taken
+    as hidden, to ask whether hiding it would end the hazard."""
+    a, a_out, b, b_out = pair
+    typed = (any(f.left.kind == "address" for f in found), any(f.right.kind == "address" for f in found))
+    return {
+        wrong.id
+        for wrong, wrong_out, meant_out, by_address in ((a, a_out, b_out, typed[0]), (b, b_out, a_out, typed[1]))
+        if wrong_out - meant_out
+        and (by_address or not (wrong.hidden_from_address_book is True or wrong.id == hidden_too))
+    }
 
 
 def _rank(severity: Severity) -> int:

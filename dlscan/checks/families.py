@@ -33,6 +33,9 @@ class PairVerdict:
     other_label: str
     remedy: str = ""
     """What to do beyond the rule's remediation, for this pair (e.g. another body's list)."""
+    hiding_resolves: bool = False
+    """Only a slip onto the subject sends mail where the sender did not mean: hiding the subject from the
+    address book ends the hazard."""
 
     @property
     def identity(self) -> str:

@@ -17,6 +17,7 @@ Examples:
   dlscan plan export.ldif --format ldif --only DL013,DL015 --owner it.admin@example.org -o plan.ldif
   dlscan plan corp.json.gz --format ps1 -o plan.ps1      (then: .\\plan.ps1, and .\\plan.ps1 -Apply)
   dlscan plan export.ldif --format md --finding DL003-1a2b3c4d5e6f -o change-request.md
+  dlscan plan export.ldif --format ldif --only DL005 --hide-confusable -o hide.ldif
 
 The LDIF plan's way back is written beside it (plan.undo.ldif); the PowerShell plan takes -Undo; the
 Markdown plan says how to undo each change. See docs/remediation.md.
@@ -43,6 +44,11 @@ Markdown plan says how to undo each change. See docs/remediation.md.
     "--marker-suffix", default=" (EXT)", show_default=True, help="What a rename adds to carry the external marker."
 )
 @click.option(
+    "--hide-confusable",
+    is_flag=True,
+    help="Resolve a confusable pair by hiding, from the address book, the list a slip alone sends outside.",
+)
+@click.option(
     "--accepted-risks",
     type=click.Path(path_type=Path),
     metavar="FILE",
@@ -56,6 +62,7 @@ def plan_command(
     finding_ids: tuple[str, ...],
     owner: str | None,
     marker_suffix: str,
+    hide_confusable: bool,
     accepted_risks: Path | None,
     **shared: Any,
 ) -> int:
@@ -73,6 +80,7 @@ def plan_command(
         owner=owner,
         codes=frozenset(c.strip().upper() for c in (codes or "").split(",") if c.strip()),
         finding_ids=frozenset(finding_ids),
+        hide_confusable=hide_confusable,
     )
     plan = execute_plan(PlanRequest(scan, plan_format, output, settings, accepted_risks))
     if sys.stderr.isatty():

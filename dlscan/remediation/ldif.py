@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from dlscan.remediation.steps import Plan, Step, Tooling
+from dlscan.remediation.steps import Action, Plan, Step, Tooling
 from dlscan.remediation.writer import PLAN_HEADER, PlanWriter, causes, describe, one_line
 from dlscan.sources.ldif_write import format_line
 
 _IN_LDAP = frozenset({Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_DYNAMIC})
 """Lists whose changes are LDAP modifications of their AD entry."""
+
+_BY_CMDLET = frozenset({Action.NARROW_RECIPIENT_FILTER, Action.RESTORE_RECIPIENT_FILTER})
+"""Changes LDAP should not make: Exchange keeps a dynamic list's recipient filter and the LDAP filter it
+expands by in step only when Set-DynamicDistributionGroup sets them."""
 
 
 class LdifPlan(PlanWriter):
@@ -31,15 +35,16 @@ class LdifPlan(PlanWriter):
         )
         elsewhere = []
         for number, step in enumerate(plan.steps, 1):
-            if step.target.tooling not in _IN_LDAP or not step.target.dn:
+            if _not_in_ldif(step):
                 elsewhere.append(step)
                 continue
             stream.write(f"\n# {number}. {one_line(describe(step))}\n# Resolves:\n")
             stream.writelines(f"#   {cause}\n" for cause in causes(step))
             stream.write(_record(step))
         for step in elsewhere:
-            where = f"a {step.target.tooling.value} list" if step.target.dn else "no DN in the source"
-            stream.write(f"\n# Not in LDIF ({where}; see the PowerShell plan): {one_line(describe(step))}\n")
+            stream.write(
+                f"\n# Not in LDIF ({_not_in_ldif(step)}; see the PowerShell plan): {one_line(describe(step))}\n"
+            )
         for manual in plan.manual:
             stream.write(
                 f"\n# By hand, {manual.cause.finding_id} {manual.cause.rule} on '{one_line(manual.list_name)}': "
@@ -47,6 +52,17 @@ class LdifPlan(PlanWriter):
             )
         for finding_id in plan.accepted:
             stream.write(f"\n# Accepted risk, not planned: {finding_id}\n")
+
+
+def _not_in_ldif(step: Step) -> str:
+    """Why LDIF does not make the step ('' when it does)."""
+    if step.target.tooling not in _IN_LDAP:
+        return f"a {step.target.tooling.value} list"
+    if not step.target.dn:
+        return "no DN in the source"
+    if step.change.action in _BY_CMDLET:
+        return "Exchange keeps a dynamic list's two filters in step only through Set-DynamicDistributionGroup"
+    return ""
 
 
 def _record(step: Step) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TextIO
 
-from dlscan.remediation.steps import Action, Change, Plan, Step
+from dlscan.remediation.steps import Action, Change, Plan
 from dlscan.remediation.writer import PLAN_HEADER, PlanWriter, causes, describe, one_line
 
 _BACKTICKS = re.compile(r"`+")
@@ -26,24 +27,31 @@ def _value(change: Change, *, new: bool) -> str:
     return code(value.shown)
 
 
-def _change(change: Change) -> str:
-    if change.action is Action.REMOVE_MEMBER:
-        return f"remove {_value(change, new=False)} from `{change.attribute}`"
-    if change.action is Action.ADD_MEMBER:
-        return f"add {_value(change, new=True)} to `{change.attribute}`"
-    return f"`{change.attribute}` from {_value(change, new=False)} to {_value(change, new=True)}"
+_NO_RECIPIENT = "No recipient changes; "
 
-
-def _who(step: Step) -> str:
-    change = step.change
-    if change.action in (Action.REMOVE_MEMBER, Action.ADD_MEMBER):
-        verb = "stop" if change.action is Action.REMOVE_MEMBER else "start"
-        return f"{step.affected} recipients {verb} receiving the list's mail through this membership."
-    if change.action is Action.RENAME:
-        return "No recipient changes; senders see the new name in the address book."
-    if change.action in (Action.SET_OWNER, Action.REMOVE_OWNER):
-        return "No recipient changes; the owner is who approves changes to the list."
-    return "No recipient changes; senders outside the organisation who do not authenticate are refused."
+_WHO: dict[Action, Callable[[int], str]] = {
+    Action.REMOVE_MEMBER: lambda n: f"{n} recipients stop receiving the list's mail through this membership.",
+    Action.ADD_MEMBER: lambda n: f"{n} recipients start receiving the list's mail through this membership.",
+    Action.RENAME: lambda n: _NO_RECIPIENT + "senders see the new name in the address book.",
+    Action.SET_OWNER: lambda n: _NO_RECIPIENT + "the owner is who approves changes to the list.",
+    Action.REMOVE_OWNER: lambda n: _NO_RECIPIENT + "the owner is who approves changes to the list.",
+    Action.REQUIRE_AUTHENTICATED_SENDERS: lambda n: (
+        _NO_RECIPIENT + "senders outside the organisation who do not authenticate are refused."
+    ),
+    Action.ALLOW_UNAUTHENTICATED_SENDERS: lambda n: (
+        _NO_RECIPIENT + "senders outside the organisation are accepted again without authenticating."
+    ),
+    Action.HIDE_FROM_ADDRESS_BOOK: lambda n: (
+        _NO_RECIPIENT + "senders no longer find the list in the address book, but can still type its address."
+    ),
+    Action.SHOW_IN_ADDRESS_BOOK: lambda n: _NO_RECIPIENT + "senders find the list in the address book again.",
+    Action.NARROW_RECIPIENT_FILTER: lambda n: (
+        f"{n} outside recipients stop receiving the list's mail, with any other recipient the filter selects "
+        "that is not a mailbox (check with Get-DynamicDistributionGroupMember)."
+    ),
+    Action.RESTORE_RECIPIENT_FILTER: lambda n: f"{n} outside recipients start receiving the list's mail again.",
+}
+"""Who a change affects, given the recipients it counts."""
 
 
 class MarkdownPlan(PlanWriter):
@@ -63,7 +71,7 @@ class MarkdownPlan(PlanWriter):
             )
             stream.write("- **Why:**\n")
             stream.writelines(f"  - {_escaped(cause)}\n" for cause in causes(step))
-            stream.write(f"- **Who is affected:** {_who(step)}\n")
+            stream.write(f"- **Who is affected:** {_WHO[step.change.action](step.affected)}\n")
             stream.write(
                 f"- **Undo:** set `{undo.attribute}` back from {_value(undo, new=False)} to {_value(undo, new=True)}\n"
             )

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from dlscan.findings import Finding
 from dlscan.graph import MembershipGraph
-from dlscan.model import DistributionList, ListKind, Recipient, Snapshot
+from dlscan.model import DistributionList, ListKind, Recipient, RuleLanguage, Snapshot
 from dlscan.remediation.steps import Action, Cause, Change, ManualStep, Plan, Step, Target, Tooling, Value
 from dlscan.support.errors import UsageError
 
@@ -28,19 +28,18 @@ class PlanSettings:
     """Plan only the findings of these rules (all when empty)."""
     finding_ids: frozenset[str] = frozenset()
     """Plan only these findings (all when empty)."""
+    hide_confusable: bool = False
+    """Resolve a confusable pair by hiding, from the address book, the list a slip alone sends outside,
+    where that ends the hazard; otherwise the pair is left to people."""
 
 
 class _Planning:
     """One plan being made: the snapshot, the settings, and the steps found so far, by list and change."""
 
-    def __init__(
-        self, snapshot: Snapshot, settings: PlanSettings, marked: Callable[[str], bool], unmarked: frozenset[str]
-    ) -> None:
+    def __init__(self, snapshot: Snapshot, settings: PlanSettings, marked: Callable[[str], bool]) -> None:
         self.snapshot = snapshot
         self.settings = settings
         self.marked = marked
-        self.unmarked_external = unmarked
-        """Lists with a DL003 finding: they reach outside and their names do not say so."""
         self.steps: dict[tuple[str, Change], Step] = {}
         self.manual: list[ManualStep] = []
         self.owner = _resolve_owner(snapshot, settings.owner) if settings.owner else None
@@ -74,7 +73,7 @@ def build_plan(
             "renamed list would still be reported"
         )
     findings = list(findings)
-    planning = _Planning(snapshot, settings, marked, frozenset(f.list_id for f in findings if f.code == "DL003"))
+    planning = _Planning(snapshot, settings, marked)
     selected = _selected(findings, settings)
     for finding in (f for f in selected if f.finding_id not in settings.accepted):
         group = snapshot.lists.get(finding.list_id)
@@ -110,12 +109,40 @@ def _rename(planning: _Planning, finding: Finding, group: DistributionList) -> N
 
 
 def _confusable(planning: _Planning, finding: Finding, group: DistributionList) -> None:
-    """A confusable pair is resolved by marking the list it is reported on when that list reaches outside
-    unmarked (its DL003 asks for the same rename); otherwise people must choose the new name."""
-    if group.id not in planning.unmarked_external:
-        planning.by_hand(finding, "which of the two names to change, and to what, is for the lists' owners to agree")
+    """A confusable pair is resolved by hiding the list a slip alone sends outside, when asked to and where
+    that ends the hazard. A rename is not planned: a name that only gains the external marker still looks
+    like its twin, so which name to change, and to what, is for people."""
+    if planning.settings.hide_confusable and finding.hiding_resolves:
+        planning.add(finding, group, _hide(group))
         return
-    _rename(planning, finding, group)
+    hint = " (or hide it from the address book: --hide-confusable)" if finding.hiding_resolves else ""
+    planning.by_hand(finding, f"which of the two names to change, and to what, is for the lists' owners to agree{hint}")
+
+
+def _hide(group: DistributionList) -> Change:
+    # Absent is not hidden: the guarded change then adds the flag, which fails if it has been set since.
+    seen = None if group.hidden_from_address_book is None else Value("FALSE", "shown")
+    return Change(Action.HIDE_FROM_ADDRESS_BOOK, "msExchHideFromAddressLists", seen, Value("TRUE", "hidden"))
+
+
+_MAILBOXES_ONLY = "(RecipientType -eq 'UserMailbox')"
+
+
+def _narrow_filter(planning: _Planning, finding: Finding, group: DistributionList) -> None:
+    """A dynamic list that admits outsiders gets its recipient filter narrowed to mailboxes, which mail
+    contacts and mail users are not; the filter's other tests are kept as they are."""
+    rule = group.membership_rule
+    if group.membership_rule_language is not RuleLanguage.OPATH or not rule:
+        planning.by_hand(
+            finding,
+            "the list has an LDAP filter alone, which Exchange's cmdlets do not change: recreate it with "
+            "New-DynamicDistributionGroup -RecipientFilter, then check Get-DynamicDistributionGroupMember",
+        )
+        return
+    narrowed = f"({rule}) -and {_MAILBOXES_ONLY}"  # wrapped whole: a quoted value may hold a parenthesis
+    outsiders = len({item.subject_id for item in finding.evidence})
+    change = Change(Action.NARROW_RECIPIENT_FILTER, "msExchQueryFilter", Value(rule, rule), Value(narrowed, narrowed))
+    planning.add(finding, group, change, affected=outsiders)
 
 
 def _require_authentication(planning: _Planning, finding: Finding, group: DistributionList) -> None:
@@ -184,6 +211,7 @@ _PLANNERS: Mapping[str, Callable[[_Planning, Finding, DistributionList], None]] 
     "DL010": _break_cycle,
     "DL013": _set_owner,
     "DL015": _remove_stale,
+    "DL021": _narrow_filter,
 }
 """Each rule whose finding a directory change resolves, and how."""
 
@@ -202,11 +230,6 @@ _MANUAL = {
     "DL018": "which list keeps the shared address is for their owners to agree",
     "DL019": "a neighbouring body's domain is told apart by the names of its contacts, not changed",
     "DL020": "a paused rule is resumed, or its list's members reviewed, in Microsoft 365",
-    "DL021": (
-        "a dynamic list follows its recipient filter: the part the finding quotes is changed with "
-        "Set-DynamicDistributionGroup (-IncludedRecipients or -RecipientFilter), then checked with "
-        "Get-DynamicDistributionGroupMember"
-    ),
 }
 """Why the rules without a planner leave their findings to people."""
 
@@ -220,6 +243,8 @@ def _cause(finding: Finding) -> Cause:
 def _target(snapshot: Snapshot, group: DistributionList) -> Target:
     if snapshot.source.from_active_directory:
         tooling = Tooling.EXCHANGE_DYNAMIC if group.kind is ListKind.DYNAMIC else Tooling.ACTIVE_DIRECTORY
+    elif group.kind is ListKind.DYNAMIC:
+        tooling = Tooling.EXCHANGE_ONLINE_DYNAMIC
     elif group.kind is ListKind.M365:
         tooling = Tooling.MICROSOFT_365_GROUP
     else:

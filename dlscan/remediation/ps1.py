@@ -89,10 +89,14 @@ def _step(number: str, step: Step) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+_ON_PREMISES = frozenset({Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_DYNAMIC})
+"""Lists the cmdlets name by DN; a tenant's are named by address (or id)."""
+
+
 def _identity(dn: str, step: Step) -> str:
     """How the cmdlets name the list: its DN on premises, else its address (or id) in Exchange Online."""
     target = step.target
-    on_premises = target.tooling in (Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_DYNAMIC)
+    on_premises = target.tooling in _ON_PREMISES
     return quoted(dn if on_premises else (target.address or target.object_id))
 
 
@@ -133,14 +137,33 @@ def _ad_owner(dn: str, step: Step) -> tuple[str, str]:
     return read, f"Set-ADGroup -Identity {group} -ManagedBy {_new(change)} -WhatIf:$WhatIf"
 
 
-def _exchange_senders(cmdlet: str) -> Callable[[str, Step], tuple[str, str]]:
+def _exchange_flag(cmdlet: str, parameter: str, set_by: Action) -> Callable[[str, Step], tuple[str, str]]:
+    """A flag of Exchange's: `set_by` sets it, its inverse clears it; the step runs if it is not so yet."""
+
     def commands(dn: str, step: Step) -> tuple[str, str]:
-        group, required = _identity(dn, step), step.change.action is Action.REQUIRE_AUTHENTICATED_SENDERS
-        flag = "$true" if required else "$false"
-        read = f"(Get-{cmdlet} -Identity {group}).RequireSenderAuthenticationEnabled -ne {flag}"
-        return read, f"Set-{cmdlet} -Identity {group} -RequireSenderAuthenticationEnabled {flag} -WhatIf:$WhatIf"
+        group = _identity(dn, step)
+        flag = "$true" if step.change.action is set_by else "$false"
+        read = f"(Get-{cmdlet} -Identity {group}).{parameter} -ne {flag}"
+        return read, f"Set-{cmdlet} -Identity {group} -{parameter} {flag} -WhatIf:$WhatIf"
 
     return commands
+
+
+def _senders(cmdlet: str) -> Callable[[str, Step], tuple[str, str]]:
+    return _exchange_flag(cmdlet, "RequireSenderAuthenticationEnabled", Action.REQUIRE_AUTHENTICATED_SENDERS)
+
+
+def _address_book(cmdlet: str) -> Callable[[str, Step], tuple[str, str]]:
+    return _exchange_flag(cmdlet, "HiddenFromAddressListsEnabled", Action.HIDE_FROM_ADDRESS_BOOK)
+
+
+def _recipient_filter(dn: str, step: Step) -> tuple[str, str]:
+    # Exchange may store a filter in its own words (adding the exclusion of system mailboxes): the undo's
+    # guard then finds no longer the filter the plan wrote, and skips the step, leaving it to be restored
+    # by hand from the plan's comment.
+    group, change = _identity(dn, step), step.change
+    read = f"(Get-DynamicDistributionGroup -Identity {group}).RecipientFilter -ceq {_old(change)}"
+    return read, f"Set-DynamicDistributionGroup -Identity {group} -RecipientFilter {_new(change)} -WhatIf:$WhatIf"
 
 
 def _exchange_rename(cmdlet: str) -> Callable[[str, Step], tuple[str, str]]:
@@ -201,33 +224,45 @@ _KIND_OF = {
     Action.REMOVE_OWNER: "owner",
     Action.REQUIRE_AUTHENTICATED_SENDERS: "senders",
     Action.ALLOW_UNAUTHENTICATED_SENDERS: "senders",
+    Action.HIDE_FROM_ADDRESS_BOOK: "address-book",
+    Action.SHOW_IN_ADDRESS_BOOK: "address-book",
+    Action.NARROW_RECIPIENT_FILTER: "filter",
+    Action.RESTORE_RECIPIENT_FILTER: "filter",
 }
 """An action and its inverse are one kind of change, written by one function."""
+
+_DYNAMIC: dict[str, _Commands] = {
+    "name": _exchange_rename("DynamicDistributionGroup"),
+    "owner": _exchange_owner("DynamicDistributionGroup", ""),
+    "senders": _senders("DynamicDistributionGroup"),
+    "address-book": _address_book("DynamicDistributionGroup"),
+    "filter": _recipient_filter,
+}
+"""A dynamic list's members follow its filter: the planner changes the filter, never members."""
 
 _COMMANDS: dict[Tooling, dict[str, _Commands]] = {
     Tooling.ACTIVE_DIRECTORY: {
         "name": _ad_rename,
         "member": _ad_member,
         "owner": _ad_owner,
-        "senders": _exchange_senders("DistributionGroup"),
+        "senders": _senders("DistributionGroup"),
+        "address-book": _address_book("DistributionGroup"),
     },
     Tooling.EXCHANGE_ONLINE: {
         "name": _exchange_rename("DistributionGroup"),
         "member": _online_member,
         "owner": _exchange_owner("DistributionGroup", " -BypassSecurityGroupManagerCheck"),
-        "senders": _exchange_senders("DistributionGroup"),
+        "senders": _senders("DistributionGroup"),
+        "address-book": _address_book("DistributionGroup"),
     },
-    # A dynamic list's members follow its filter: the planner leaves member changes to people.
-    Tooling.EXCHANGE_DYNAMIC: {
-        "name": _exchange_rename("DynamicDistributionGroup"),
-        "owner": _exchange_owner("DynamicDistributionGroup", ""),
-        "senders": _exchange_senders("DynamicDistributionGroup"),
-    },
+    Tooling.EXCHANGE_DYNAMIC: _DYNAMIC,
+    Tooling.EXCHANGE_ONLINE_DYNAMIC: _DYNAMIC,
     Tooling.MICROSOFT_365_GROUP: {
         "name": _exchange_rename("UnifiedGroup"),
         "member": _unified_links("Members"),
         "owner": _unified_links("Owners"),
-        "senders": _exchange_senders("UnifiedGroup"),
+        "senders": _senders("UnifiedGroup"),
+        "address-book": _address_book("UnifiedGroup"),
     },
 }
 """The test that the directory still holds what the scan saw, and the change, for each list's tooling."""

@@ -18,6 +18,8 @@ class Tooling(StrEnum):
     EXCHANGE_DYNAMIC = "exchange-dynamic"
     """An on-premises Exchange dynamic distribution list: LDAP (LDIF), Exchange Server's
     DynamicDistributionGroup cmdlets (the ActiveDirectory module's group cmdlets do not find it)."""
+    EXCHANGE_ONLINE_DYNAMIC = "exchange-online-dynamic"
+    """A dynamic distribution list of a tenant: Exchange Online's DynamicDistributionGroup cmdlets."""
 
 
 class Action(StrEnum):
@@ -30,6 +32,10 @@ class Action(StrEnum):
     ALLOW_UNAUTHENTICATED_SENDERS = "allow-unauthenticated-senders"
     SET_OWNER = "set-owner"
     REMOVE_OWNER = "remove-owner"
+    HIDE_FROM_ADDRESS_BOOK = "hide-from-address-book"
+    SHOW_IN_ADDRESS_BOOK = "show-in-address-book"
+    NARROW_RECIPIENT_FILTER = "narrow-recipient-filter"
+    RESTORE_RECIPIENT_FILTER = "restore-recipient-filter"
 
 
 _INVERSE = {
@@ -40,6 +46,10 @@ _INVERSE = {
     Action.ALLOW_UNAUTHENTICATED_SENDERS: Action.REQUIRE_AUTHENTICATED_SENDERS,
     Action.SET_OWNER: Action.REMOVE_OWNER,
     Action.REMOVE_OWNER: Action.SET_OWNER,
+    Action.HIDE_FROM_ADDRESS_BOOK: Action.SHOW_IN_ADDRESS_BOOK,
+    Action.SHOW_IN_ADDRESS_BOOK: Action.HIDE_FROM_ADDRESS_BOOK,
+    Action.NARROW_RECIPIENT_FILTER: Action.RESTORE_RECIPIENT_FILTER,
+    Action.RESTORE_RECIPIENT_FILTER: Action.NARROW_RECIPIENT_FILTER,
 }
 
 
@@ -100,7 +110,8 @@ class Step:
     change: Change
     causes: tuple[Cause, ...]
     affected: int = 0
-    """Recipients whose mail from the list starts or stops with the change (0 for a rename or a flag)."""
+    """Recipients whose mail from the list starts or stops with the change (0 for a rename or a flag; for
+    a narrowed filter, the outsiders it lets in now)."""
 
     @property
     def inverse(self) -> Step:

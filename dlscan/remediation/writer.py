@@ -50,6 +50,10 @@ _DESCRIPTIONS = {
     Action.REMOVE_OWNER: lambda c, n: (
         f"remove the owner {_shown(c.removed)} of '{n}'" + (f", giving it back to {_shown(c.added)}" if c.added else "")
     ),
+    Action.HIDE_FROM_ADDRESS_BOOK: lambda c, n: f"hide '{n}' from the address book",
+    Action.SHOW_IN_ADDRESS_BOOK: lambda c, n: f"show '{n}' in the address book again",
+    Action.NARROW_RECIPIENT_FILTER: lambda c, n: f"narrow the recipient filter of '{n}' to mailboxes",
+    Action.RESTORE_RECIPIENT_FILTER: lambda c, n: f"restore the recipient filter of '{n}'",
 }
 
 

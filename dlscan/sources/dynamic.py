@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import msgspec
 import numpy as np
 
-from dlscan.model import Admission, DistributionList, FilterGap, ListKind
+from dlscan.model import Admission, DistributionList, FilterGap, ListKind, RuleLanguage
 from dlscan.sources.ad_filter import Combination, FilterSyntaxError, Node, Test, parse_filter, tests_of, unsupported
 from dlscan.sources.ad_values import text_of
 from dlscan.sources.dn import normalize_dn
@@ -184,6 +184,7 @@ def expanded_list(
         members=found.members,
         members_known=found.gap is None,
         membership_rule=text_of(record, "msexchqueryfilter") or ldap_filter,
+        membership_rule_language=_language(record, ldap_filter),
         admitted_by=found.admitted_by,
         filter_gap=found.gap,
     )
@@ -198,8 +199,15 @@ def not_evaluated(group: DistributionList, record: LdifRecord, reason: str) -> D
         members=(),
         members_known=False,
         membership_rule=text_of(record, "msexchqueryfilter") or ldap_filter,
+        membership_rule_language=_language(record, ldap_filter),
         filter_gap=FilterGap(clause="", reason=reason),
     )
+
+
+def _language(record: LdifRecord, ldap_filter: str | None) -> RuleLanguage | None:
+    if text_of(record, "msexchqueryfilter"):
+        return RuleLanguage.OPATH
+    return RuleLanguage.LDAP if ldap_filter else None
 
 
 def _gap(node: Node, columns: FilterColumns) -> FilterGap | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import msgspec
 
-from dlscan.model import Admission, DistributionList, FilterGap, ListKind, RecipientKind, Snapshot
+from dlscan.model import Admission, DistributionList, FilterGap, ListKind, RecipientKind, RuleLanguage, Snapshot
 from dlscan.sources.exchange_export import ExchangeList
 from dlscan.support.errors import InputError
 
@@ -154,6 +154,7 @@ def _dynamic_list(key: str, item: ExchangeList, names: _Names, origin: Path) -> 
         addresses=(item.address,) if item.address else (),
         members_known=gap is None,
         membership_rule=filter_text or None,
+        membership_rule_language=RuleLanguage.OPATH if filter_text else None,
         admitted_by=tuple(Admission(clause=c, members=tuple(m)) for c, m in sorted(by_clause.items()))
         if gap is None
         else (),

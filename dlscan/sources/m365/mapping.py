@@ -11,6 +11,7 @@ from dlscan.model import (
     ListKind,
     Recipient,
     RecipientKind,
+    RuleLanguage,
     canonical_attribute,
     make_attributes,
 )
@@ -193,6 +194,7 @@ def distribution_list(
         description=str(item.get("description") or ""),
         members_known=members_known,
         membership_rule=rule,
+        membership_rule_language=RuleLanguage.ENTRA if rule else None,
         membership_rule_paused=paused,
         # Graph gives `onPremisesSyncEnabled` null for a group never synchronised: then it is a cloud group.
         synced_from_premises=bool(item.get("onPremisesSyncEnabled")),
