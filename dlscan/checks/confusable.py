@@ -97,13 +97,17 @@ class ConfusableLists(Check):
         marker = ctx.settings.external_marker
         names = NameForms.many([g.display_name for g in lists], marker)
         matches: dict[tuple[int, int], list[Likeness]] = defaultdict(list)
-        own, wanted = _judged_in(lists, foreign)
+        # Two lists that reach no one outside reach one audience: a slip between them is no hazard, so unless
+        # such pairs are asked for, only pairs with a list that reaches outside are proposed and compared.
+        everything = self.config.params.get("report_same_audience", False)
+        outward = None if everything else [bool(ctx.outside_parties(g.id)) for g in lists]
+        own, wanted = _judged_in(lists, foreign, outward)
         for i, j, match in confusable_pairs(names, settings, within=own, wanted=wanted):
             matches[(i, j)].append(Likeness(match, Typed(i, lists[i].display_name), Typed(j, lists[j].display_name)))
         typed = typed_names(lists)
         series = [address_series_key(t.text) for t in typed]
         typed_wanted = None if wanted is None else (lambda a, b: wanted(typed[a].index, typed[b].index))
-        typed_own = None if own is None else [k for k, t in enumerate(typed) if not foreign[t.index]]
+        typed_own = None if own is None else [k for k, t in enumerate(typed) if t.index in own]
         texts = NameForms.many([t.text for t in typed])
         for a, b, match in confusable_pairs(texts, settings, use_prefix=False, within=typed_own, wanted=typed_wanted):
             if typed[a].index == typed[b].index or series[a] == series[b]:
@@ -280,17 +284,23 @@ def _offered_reaches_no_more(
 
 
 def _judged_in(
-    lists: list[DistributionList], foreign: list[bool]
-) -> tuple[list[int] | None, Callable[[int, int], bool] | None]:
-    """Which pairs a scan for one body of a shared directory judges (None, None: every pair, in any other
-    scan): those with one of the body's own lists (by index), as two other bodies' lists are theirs to
-    judge; and of those, not another body's list beside a hidden one, which is not picked from the shared
-    address book by mistake."""
-    if not any(foreign):
+    lists: list[DistributionList], foreign: list[bool], outward: list[bool] | None
+) -> tuple[set[int] | None, Callable[[int, int], bool] | None]:
+    """Which pairs a scan judges (None, None: every pair): with `outward` (which lists reach outside),
+    those with a list that does; in a scan for one body of a shared directory, those with one of the
+    body's own lists (by index), as two other bodies' lists are theirs to judge, and of those, not another
+    body's list beside a hidden one, which is not picked from the shared address book by mistake. The
+    first set returned holds a list of every pair judged: the pairs are proposed from it."""
+    shared = any(foreign)
+    if not shared and outward is None:
         return None, None
     hidden = [g.hidden_from_address_book is True for g in lists]
 
     def wanted(i: int, j: int) -> bool:
-        return not ((foreign[i] or foreign[j]) and (hidden[i] or hidden[j]))
+        if outward is not None and not (outward[i] or outward[j]):
+            return False
+        return not (shared and (foreign[i] or foreign[j]) and (hidden[i] or hidden[j]))
 
-    return [k for k, elsewhere in enumerate(foreign) if not elsewhere], wanted
+    if shared:
+        return {k for k, elsewhere in enumerate(foreign) if not elsewhere}, wanted
+    return {k for k, reaches in enumerate(outward or ()) if reaches}, wanted
