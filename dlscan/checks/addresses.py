@@ -115,8 +115,10 @@ def _folded(text: str) -> str:
 def _allowed(length: int, same_suffix: bool) -> int:
     """Edits a name of this length may differ by and still be taken for the other. A short name (nhs,
     kent) gets one only under its own suffix: under another, a three-letter name one letter off is
-    mostly another body's own (nus.org.uk)."""
-    if length >= 9:
+    mostly another body's own (nus.org.uk). A long name gets two only under its own suffix: two letters
+    and the suffix changed are three differences, and another body's name (banbridge.com beside
+    cambridge.gov.uk, northnorfolk.org beside south-norfolk.gov.uk)."""
+    if length >= 9 and same_suffix:
         return 2
     if length >= 5 or (length >= 3 and same_suffix):
         return 1
