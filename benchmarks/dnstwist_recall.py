@@ -26,7 +26,7 @@ dictionary word or another suffix is a different name."""
 
 def recall() -> dict[str, tuple[int, int]]:
     """Kind -> (flagged, generated), over all DOMAINS."""
-    restricted = frozenset(load_rule_pack(rule_specs()).rules["DL007"].params["restricted_suffixes"])
+    restricted = load_rule_pack(rule_specs()).settings.restricted_suffixes
     comparer = DomainComparer(restricted)
     flagged: Counter[str] = Counter()
     total: Counter[str] = Counter()

@@ -40,7 +40,7 @@ def corpus() -> list[str]:
 
 
 def verdicts() -> Verdicts:
-    restricted = frozenset(load_rule_pack(rule_specs()).rules["DL007"].params["restricted_suffixes"])
+    restricted = load_rule_pack(rule_specs()).settings.restricted_suffixes
     comparer = DomainComparer(restricted)
     domains = corpus()
     imitations, neighbours = [], []

@@ -51,9 +51,10 @@ def test_overlay_changes_the_scan(tmp_path, dlscan):
         ("settings:\n  external_marker: x\n  null: x\n", 3, "unknown setting None"),
         ("rules:\n  DL001:\n    2: x\n", 3, "unknown key of rule DL001 2"),
         ("rules:\n  DL011:\n    params:\n      3: x\n", 4, "rule DL011 has no parameter 3"),
+        ("settings:\n  restricted_suffixes: [gov.uk, 1]\n", 2, "'restricted_suffixes' must be a list of words"),
         (
-            "rules:\n  DL007:\n    params:\n      restricted_suffixes: [gov.uk, 1]\n", 4,
-            "parameter 'restricted_suffixes' of DL007 must be a list of words",
+            "rules:\n  DL019:\n    params:\n      restricted_suffixes: [gov.uk]\n", 4,
+            "'restricted_suffixes' is no longer a parameter of DL019: it is one of the pack's settings",
         ),
         ("settings:\n  'a` - at `$.rules': 1\n", 2, "unknown setting 'a` - at `$.rules'"),
         ("settings:\n  \"a\\nb\": 1\n", 2, "unknown setting 'a\\nb'"),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from typing import ClassVar
+from collections.abc import Iterator
 
 from rapidfuzz.distance import OSA
 
@@ -141,15 +140,13 @@ class LookalikeDomain(RecipientCheck):
 
     Catches character edits and transpositions, rn/m and other look-alike characters (IDN homoglyphs
     included), doubled letters, an inserted hyphen and a swapped suffix. A swap into a suffix listed in
-    `restricted_suffixes` (gov.uk, police.uk, nhs.uk...) is not reported: those registries only admit
+    the pack's `restricted_suffixes` (gov.uk, police.uk, nhs.uk...) is not reported: those registries only admit
     real public bodies, such as a police force that shares the council's place name.
     """
 
     code = "DL007"
     picture = Picture.PAIR
     slug = "lookalike-domain"
-    params: ClassVar[Mapping[str, type]] = {"restricted_suffixes": tuple}
-
     def judge(self, comparer: DomainComparer, domain: str, own: str) -> str | None:
         return comparer.imitation(domain, own)
 
@@ -157,7 +154,7 @@ class LookalikeDomain(RecipientCheck):
         return f"The domain {unicode_domain(domain)} imitates the internal domain {own}: {how}."
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        comparer = DomainComparer(frozenset(self.config.params["restricted_suffixes"]))
+        comparer = DomainComparer(ctx.settings.restricted_suffixes)
         by_domain: dict[str, list[Recipient]] = defaultdict(list)
         recipients = ctx.snapshot.recipients
         for recipient in map(recipients.__getitem__, ctx.ids_of(Audience.EXTERNAL)):
@@ -184,7 +181,7 @@ class LookalikeDomain(RecipientCheck):
 
 class NeighbourDomain(LookalikeDomain):
     """DL019: an external address at a real public body whose domain is one slip from an internal one:
-    herefordshire.gov.uk beside hertfordshire.gov.uk. Both are under a suffix listed in
+    herefordshire.gov.uk beside hertfordshire.gov.uk. Both are under a suffix listed in the pack's
     `restricted_suffixes`, which only public bodies can register, so it imitates nothing; the hazard is
     a slip between neighbours, mail meant for one council sent to the next."""
 

@@ -23,6 +23,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     external_marker: str | UnsetType = UNSET
     sensitive_keywords: list[str] | UnsetType = UNSET
     personal_mail_domains: list[str] | UnsetType = UNSET
+    restricted_suffixes: list[str] | UnsetType = UNSET
 
 
 class Vocabulary(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -133,9 +134,16 @@ _EXPECTED = {
 }  # fmt: skip
 
 
+_SETTINGS_NOW = {"restricted_suffixes": "settings: restricted_suffixes: [...], read by DL007 and DL019 alike"}
+"""Parameters that moved to the pack's settings, so that an older pack is told where its value goes."""
+
+
 def _param_refusal(code: str, kinds: Mapping[str, type], refusal: Refusal, value: Any) -> str:
     name = refusal.key_at(3)
     if refusal.problem is Problem.UNKNOWN_KEY:
+        if name in _SETTINGS_NOW:
+            moved = _SETTINGS_NOW[name]
+            return f"{name!r} is no longer a parameter of {code}: it is one of the pack's settings ({moved})"
         allowed = ", ".join(sorted(kinds)) or "none"
         return f"rule {code} has no parameter {name!r} (it takes: {allowed})"
     if len(refusal.location) == 3:

@@ -62,6 +62,9 @@ class PackSettings:
     external_marker: Pattern
     sensitive_keywords: tuple[str, ...]
     personal_mail_domains: frozenset[str] = frozenset()
+    restricted_suffixes: frozenset[str] = frozenset()
+    """Public suffixes only real public bodies can register (gov.uk, police.uk): a domain under one is
+    another body's, never an imitation (DL007), at most a neighbour (DL019)."""
 
     def personal(self, domain: str | None) -> bool:
         return domain is not None and domain in self.personal_mail_domains
@@ -264,7 +267,7 @@ def _setting(path: Path, line: int, key: str, value: Any) -> Any:
             raise InputError(path, f"'external_marker' is not a valid regular expression: {exc}", line) from None
     if not all(v.strip() for v in value):
         raise InputError(path, f"'{key}' must be a list of words", line)
-    if key == "personal_mail_domains":
+    if key in ("personal_mail_domains", "restricted_suffixes"):
         return frozenset(v.strip().lower() for v in value)
     return tuple(v.strip() for v in value)
 
@@ -277,6 +280,7 @@ def _settings(path: Path, values: dict[str, Any]) -> PackSettings:
         external_marker=values["external_marker"],
         sensitive_keywords=values["sensitive_keywords"],
         personal_mail_domains=values["personal_mail_domains"],
+        restricted_suffixes=values["restricted_suffixes"],
     )
 
 
