@@ -2,8 +2,9 @@
 
 - **Numbered addresses**: most lists are `list00042@`, numbered in the order they were made.
 - **Systematic names**: region x department x team ("North West Finance Payables").
-- **Generated aliases**: a tenth of the lists are Microsoft 365 groups, `msteams_9a3f2b@`, named
-  "Team North West Finance Payables 3".
+- **Generated aliases**: a tenth of the lists are Microsoft 365 groups, named "Team North West Finance
+  3", half made in Teams (`msteams_9a3f2b@`) and half by tools that give a GUID alone
+  (`2f1c9a4e-7b3d-4c2a-9e8f-1a2b3c4d5e6f@`).
 - **Families of near-identical lists**: each department has a cluster of lists made by copying
   ("... Payables", "... Payables 2", "... Payables (old)", "... Payables - Copy", "... Payable"), all of
   one audience.
@@ -19,6 +20,7 @@ look-alike external twin. Nothing else differs in audience within a family or se
 from __future__ import annotations
 
 import random
+import uuid
 
 from bigdir import DOMAIN, SIZES, Group, Person, _id, _weighted
 
@@ -58,7 +60,7 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
     numbered = iter(range(1, 10**7))
 
     def make(name: str, members: list[str], generated: bool = False) -> Group:
-        alias = f"msteams_{rng.getrandbits(24):06x}" if generated else f"list{next(numbered):05d}"
+        alias = _generated(rng) if generated else f"list{next(numbered):05d}"
         group = Group(_id(rng), name, f"{alias}@{DOMAIN}", members, [rng.choice(staff).id])
         groups.append(group)
         return group
@@ -81,6 +83,13 @@ def build(size: str, seed: int = 1) -> tuple[list[Person], list[Group]]:
             make(f"Team {prefix} {rng.randint(1, 9)}", [p.id for p in rng.sample(pool, size_of)], generated=True)
     _plant(rng, groups, staff, outsiders, make)
     return people, groups
+
+
+def _generated(rng: random.Random) -> str:
+    """A Microsoft 365 group's alias as Teams or a provisioning tool makes it."""
+    if rng.random() < 0.5:
+        return f"msteams_{rng.getrandbits(24):06x}"
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def _plant(rng: random.Random, groups: list[Group], staff: list[Person], outsiders: list[Person], make) -> None:
