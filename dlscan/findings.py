@@ -107,9 +107,10 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     """Everything the detail counts or samples, listed (JSON and HTML carry it; CSV gives its count). Not
     part of the history's record: a resolved finding is reported by its row."""
-    hiding_resolves: bool = False
+    hiding_helps: bool = False
     """The hazard is only that this finding's list is picked from the address book by mistake, so hiding
-    it there ends it (DL005: a list that alone sends a slip outside). Read by plans, not reported."""
+    it there leaves the slip to autocomplete's memory of those who mailed it (DL005: a list that alone
+    sends a slip outside; the rule then reports the pair at its `hidden_severity`). Read by plans."""
     finding_id: str = field(init=False)
 
     def __post_init__(self) -> None:

@@ -124,19 +124,86 @@ def test_a_plan_hides_a_confusable_twin_and_narrows_a_dynamic_filter_in_powershe
     # The pair alike by address is reached by typing it, hidden or not: no hiding planned for it.
     assert not any("Supplier Remittances" in s for s in forward)
     assert "# By hand, DL005-" in text and "Supplier Remittances" in text
-    # The dynamic list's filter is read, then narrowed, both as PowerShell literals of the exact text.
+    # The dynamic list's filter is read, then narrowed, both as PowerShell literals of the exact text, and
+    # both written in comments too, for a filter Exchange stored in its own words to be put back by hand.
     seen = "((RecipientType -eq 'UserMailbox') -or (RecipientType -eq 'MailContact'))"
-    narrowed = f"({seen}) -and (RecipientType -eq 'UserMailbox')"
+    narrowed = f"({seen}) -and (RecipientType -ne 'MailContact')"
     literals = [_unquoted(n.text.decode()) for n in _nodes(root, "verbatim_string_characters")]
     assert literals.count(seen) == 2 and literals.count(narrowed) == 2  # forward and undo, guard and change
     (step,) = [s for s in forward if "-RecipientFilter" in s]
     assert step.index(".RecipientFilter -ceq '((RecipientType") < step.index("Set-DynamicDistributionGroup")
+    assert f"#   before filter: {seen}" in text and f"#   after filter: {narrowed}" in text
+    # The sample's dynamic list admits 18 outside contacts and one inside (coroner.liaison@): all 19 leave it.
+    markdown = _plan(dlscan, SAMPLE, tmp_path, "md", "--only", "DL021").read_text(encoding="utf-8")
+    assert "19 recipients stop receiving the list's mail" in markdown
+
+
+def test_without_the_flag_a_confusable_pair_is_left_to_people_with_the_hint(dlscan, tmp_path):
+    text = _plan(dlscan, SAMPLE, tmp_path, "ldif", "--only", "DL005").read_text(encoding="utf-8")
+    assert "\ndn:" not in text and "HideFromAddressLists" not in text
+    assert text.count("(or hide it from the address book: --hide-confusable)") == 3
 
 
 def test_the_ldif_plan_leaves_a_filter_change_to_exchange_s_cmdlets(dlscan, tmp_path):
-    text = _plan(dlscan, SAMPLE, tmp_path, "ldif", "--only", "DL021").read_text(encoding="utf-8")
-    assert "\ndn:" not in text
-    assert "# Not in LDIF (Exchange keeps a dynamic list's two filters in step only through " in text
+    plan = _plan(dlscan, SAMPLE, tmp_path, "ldif", "--only", "DL021")
+    for text in (plan.read_text(encoding="utf-8"), (tmp_path / "plan.undo.ldif").read_text(encoding="utf-8")):
+        assert "\ndn:" not in text
+        assert "# 1. Not in LDIF (Exchange keeps a dynamic list's two filters in step only through " in text
+
+
+def _twins(tmp_path, *, hidden_values):
+    """An export with an internal list and, for each value of msExchHideFromAddressLists (None: absent),
+    an external look-alike of it; and a dynamic list with an LDAP filter alone that admits the contact."""
+    base = "DC=corp,DC=example"
+    alice, partner = f"CN=Alice,OU=Staff,{base}", f"CN=Partner,OU=Contacts,{base}"
+    records = [
+        format_record(base, [("objectClass", "domainDNS")]),
+        format_record(alice, [("objectClass", "user"), ("mail", "alice@corp.example")]),
+        format_record(partner, [("objectClass", "contact"), ("mail", "p@partner.example")]),
+    ]
+    for n, (value, name) in enumerate(zip(hidden_values, ("Adoption Panel", "Fostering Board"), strict=False)):
+        common = [("objectClass", "group"), ("managedBy", alice)]
+        inside = [("displayName", name), ("mail", f"inside{n}@corp.example"), ("member", alice)]
+        outside = [("displayName", f"{name}s"), ("mail", f"outside{n}@corp.example")]
+        outside += [("member", partner)] + ([("msExchHideFromAddressLists", value)] if value else [])
+        records.append(format_record(f"CN=Inside {n},OU=Groups,{base}", common + inside))
+        records.append(format_record(f"CN=Outside {n},OU=Groups,{base}", common + outside))
+    dynamic = [("objectClass", "msExchDynamicDistributionList"), ("displayName", "Everyone"),
+               ("mail", "everyone@corp.example"), ("managedBy", alice),
+               ("msExchDynamicDLFilter", "(|(objectClass=user)(objectClass=contact))")]  # fmt: skip
+    records.append(format_record(f"CN=Everyone,OU=Groups,{base}", dynamic))
+    path = tmp_path / "twins.ldif"
+    path.write_text("version: 1\n\n" + "".join(records), encoding="utf-8")
+    return path
+
+
+def test_hiding_in_ldif_adds_an_absent_flag_and_replaces_a_false_one_and_its_undo_puts_each_back(dlscan, tmp_path):
+    source = _twins(tmp_path, hidden_values=(None, "FALSE"))
+    text = _plan(dlscan, source, tmp_path, "ldif", "--only", "DL005", "--hide-confusable").read_text(encoding="utf-8")
+    absent, false = text.split("\ndn: CN=Outside 0,", 1)[1], text.split("\ndn: CN=Outside 1,", 1)[1]
+    assert absent.split("\n\n")[0].rstrip().endswith(
+        "changetype: modify\nadd: msExchHideFromAddressLists\nmsExchHideFromAddressLists: TRUE\n-"
+    )
+    assert false.split("\n\n")[0].rstrip().endswith(
+        "changetype: modify\ndelete: msExchHideFromAddressLists\nmsExchHideFromAddressLists: FALSE\n-\n"
+        "add: msExchHideFromAddressLists\nmsExchHideFromAddressLists: TRUE\n-"
+    )
+    undo = (tmp_path / "plan.undo.ldif").read_text(encoding="utf-8")
+    back_absent, back_false = undo.split("\ndn: CN=Outside 0,", 1)[1], undo.split("\ndn: CN=Outside 1,", 1)[1]
+    assert back_absent.split("\n\n")[0].rstrip().endswith(
+        "changetype: modify\ndelete: msExchHideFromAddressLists\nmsExchHideFromAddressLists: TRUE\n-"
+    )
+    assert back_false.split("\n\n")[0].rstrip().endswith(
+        "delete: msExchHideFromAddressLists\nmsExchHideFromAddressLists: TRUE\n-\n"
+        "add: msExchHideFromAddressLists\nmsExchHideFromAddressLists: FALSE\n-"
+    )
+
+
+def test_a_dynamic_list_with_an_ldap_filter_alone_is_left_to_people(dlscan, tmp_path):
+    source = _twins(tmp_path, hidden_values=())
+    text = _plan(dlscan, source, tmp_path, "ldif", "--only", "DL021").read_text(encoding="utf-8")
+    assert "By hand, DL021-" in text and "an LDAP filter alone (no recipient filter)" in text
+    assert "Not in LDIF" not in text
 
 
 def test_hostile_names_stay_literal_in_the_markdown_plan(dlscan, tmp_path):
@@ -257,7 +324,7 @@ def test_a_tenant_s_plan_uses_exchange_online_s_cmdlets_and_parses(tmp_path):
     # A dynamic list is changed by the dynamic list's cmdlets, named by its address.
     text = script.decode("utf-8")
     assert "Set-DynamicDistributionGroup -Identity 'd0@corp.example' -DisplayName 'Dynamic 0 (EXT)'" in text
-    narrowed = "'((RecipientType -eq ''MailContact'')) -and (RecipientType -eq ''UserMailbox'')'"
+    narrowed = "'((RecipientType -eq ''MailContact'')) -and (RecipientType -ne ''MailContact'')'"
     assert f"Set-DynamicDistributionGroup -Identity 'd0@corp.example' -RecipientFilter {narrowed}" in text
     assert "DistributionGroup -Identity 'd0@" not in text.replace("DynamicDistributionGroup", "")
     assert [m.list_name for m in plan.manual if m.cause.code == "DL021"] == ["Dynamic 1"]  # an LDAP filter alone
@@ -276,3 +343,57 @@ def test_every_rule_without_a_planner_says_why_it_is_left_to_people():
     from dlscan.remediation.planner import _MANUAL, _PLANNERS
 
     assert {c.code for c in CHECK_CLASSES} == set(_PLANNERS) | set(_MANUAL)
+
+
+def test_a_tenant_s_twins_are_hidden_by_the_cmdlets_of_their_kind_where_the_source_tells_it(tmp_path):
+    import io
+
+    from dlscan.boundary import parse_domain_option
+    from dlscan.checks import rule_specs
+    from dlscan.checks.rulepack import load_rule_pack
+    from dlscan.model import (
+        Admission,
+        DistributionList,
+        ListKind,
+        Recipient,
+        RecipientKind,
+        RuleLanguage,
+        Snapshot,
+        SourceInfo,
+    )
+    from dlscan.remediation import PlanSettings, build_plan, plan_writers
+    from dlscan.scan.engine import run_scan
+
+    people = [
+        Recipient(id="u1", kind=RecipientKind.USER, display_name="Ann", primary_address="ann@corp.example"),
+        Recipient(id="g1", kind=RecipientKind.CONTACT, display_name="Guest", primary_address="g@partner.example"),
+    ]
+    twins = [("Adoption Panel", ListKind.DISTRIBUTION, False), ("Fostering Board", ListKind.M365, False),
+             ("Housing Desk", ListKind.DYNAMIC, False), ("Parking Office", ListKind.DISTRIBUTION, None)]  # fmt: skip
+    rule = {"membership_rule": "(RecipientType -eq 'MailContact')", "membership_rule_language": RuleLanguage.OPATH,
+            "admitted_by": (Admission("(objectClass=contact)", ("g1",)),)}  # fmt: skip
+    lists = []
+    for n, (name, kind, hidden) in enumerate(twins):
+        lists.append(DistributionList(id=f"i{n}", display_name=name, primary_address=f"i{n}@corp.example",
+                                      members=("u1",), owners=("u1",), hidden_from_address_book=False))  # fmt: skip
+        dynamic = rule if kind is ListKind.DYNAMIC else {}
+        lists.append(DistributionList(id=f"e{n}", display_name=f"{name}s", primary_address=f"e{n}@corp.example",
+                                      kind=kind, members=("g1",), owners=("u1",), hidden_from_address_book=hidden,
+                                      **dynamic))  # fmt: skip
+    tenant = SourceInfo(kind="m365", name="tenant")
+    snapshot = Snapshot(source=tenant, recipients={r.id: r for r in people}, lists={x.id: x for x in lists})
+    pack = load_rule_pack(rule_specs())
+    result = run_scan(snapshot, [parse_domain_option("corp.example", "test")], pack)
+    settings = PlanSettings(codes=frozenset({"DL005"}), hide_confusable=True)
+    plan = build_plan(result.findings, snapshot, settings, pack.settings.marked_external)
+    stream = io.StringIO()
+    plan_writers()["ps1"]().write(plan, stream)
+    script = stream.getvalue()
+    _parsed(script.encode("utf-8"))
+    for cmdlet, address in (("DistributionGroup", "e0"), ("UnifiedGroup", "e1"), ("DynamicDistributionGroup", "e2")):
+        guard = f"(Get-{cmdlet} -Identity '{address}@corp.example').HiddenFromAddressListsEnabled -ne $true"
+        change = f"Set-{cmdlet} -Identity '{address}@corp.example' -HiddenFromAddressListsEnabled $true"
+        assert f"{{ {guard} }} {{ {change} -WhatIf:$WhatIf }}" in script
+    # Graph does not say whether a distribution list is hidden: that one is left to people, with the reason.
+    (manual,) = plan.manual
+    assert manual.list_name == "Parking Offices" and "does not say whether the list is hidden" in manual.reason

@@ -80,7 +80,7 @@ class Check(ABC):
         identity: str | None = None,
         evidence: tuple[Evidence, ...] = (),
         remedy: str = "",
-        hiding_resolves: bool = False,
+        hiding_helps: bool = False,
     ) -> Finding:
         """A finding about `group`; `remedy` adds to the rule's remediation what this one needs."""
         if self.config.sensitive_severity is not None:
@@ -102,7 +102,7 @@ class Check(ABC):
             owner=owner,
             owner_state=owner_state,
             where=" ".join(filter(None, (remedy, where_to_change(group, members=self.fixed_in_members)))),
-            hiding_resolves=hiding_resolves,
+            hiding_helps=hiding_helps,
         )
 
     def _build_finding(
@@ -121,7 +121,7 @@ class Check(ABC):
         owner: str = "",
         owner_state: str = "",
         where: str = "",
-        hiding_resolves: bool = False,
+        hiding_helps: bool = False,
     ) -> Finding:
         """A finding of this rule about one directory object, with the rule's texts; `where` says where the
         change is made when that is not the object itself."""
@@ -142,7 +142,7 @@ class Check(ABC):
             evidence=evidence,
             owner=owner,
             owner_state=owner_state,
-            hiding_resolves=hiding_resolves,
+            hiding_helps=hiding_helps,
         )
 
 

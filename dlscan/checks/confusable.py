@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from networkx.utils import UnionFind
 
@@ -12,53 +12,12 @@ from dlscan.boundary import Audience
 from dlscan.checks.base import Check, plural
 from dlscan.checks.context import ScanContext
 from dlscan.checks.families import PairVerdict, families
-from dlscan.checks.likeness import MATCH_PARAMS, explain, hidden_characters, local_part, match_settings
+from dlscan.checks.likeness import MATCH_PARAMS, Likeness, Typed, hidden_characters, match_settings, typed_names
+from dlscan.checks.slips import Pair
 from dlscan.findings import Finding, Picture, Severity
 from dlscan.matching.names import NameForms, address_series_key, series_key
-from dlscan.matching.similar import Match, Reason, confusable_pairs
+from dlscan.matching.similar import confusable_pairs
 from dlscan.model import DistributionList
-
-
-class Typed(NamedTuple):
-    """One text by which people pick a list: its name, its address's local part, or its alias."""
-
-    index: int
-    text: str
-    kind: str = "name"
-
-    @property
-    def shown(self) -> str:
-        return f"{self.text}@" if self.kind == "address" else self.text
-
-
-def typed_names(lists: list[DistributionList]) -> list[Typed]:
-    """What people type to pick each list besides its name: the local part of its address, and its alias
-    (mailNickname, which Outlook also resolves) where that is something else."""
-    found = []
-    for index, group in enumerate(lists):
-        part = local_part(group.primary_address)
-        if part:
-            found.append(Typed(index, part, "address"))
-        if group.alias and group.alias.casefold() != part.casefold():
-            found.append(Typed(index, group.alias, "alias"))
-    return found
-
-
-class Likeness(NamedTuple):
-    """Why two lists are alike: two of their texts (of lists `left.index` < `right.index`) and the match."""
-
-    match: Match
-    left: Typed
-    right: Typed
-
-    def explained(self) -> str:
-        left, right = self.left, self.right
-        why = explain(left.text, right.text, self.match)
-        if left.kind == "name":
-            return why
-        if left.kind == right.kind:
-            return f"their {left.kind}es {left.shown} and {right.shown}: {why}"
-        return f"the {left.kind} {left.shown} and the {right.kind} {right.shown}: {why}"
 
 
 class ConfusableLists(Check):
@@ -66,10 +25,11 @@ class ConfusableLists(Check):
 
     A pair is judged by what a slip between them would send to whom. Severity is highest when one list
     stays inside and the other reaches outside; `different_external_severity` when both reach outside but
-    different organisations. A slip that reaches no organisation the sender did not mean is no hazard:
+    different organisations; `hidden_severity` when every list a harmful slip would pick is hidden from
+    the address book and alike by name or alias only (`dlscan.checks.slips`), as only autocomplete's
+    memory still offers it. A slip that reaches no organisation the sender did not mean is no hazard:
     both lists reach the same organisations, or the pair is alike only as one name completes the other
-    and the list offered reaches nothing the typed one does not, or every list a harmful slip would pick
-    is hidden from the address book, where people pick lists by name. Such pairs are reported, at
+    and the list offered reaches nothing the typed one does not. Such pairs are reported, at
     `same_audience_severity`, only when `report_same_audience` is set. Numbered series ("Ward 01" ...
     "Ward 40") of one audience are not reported at all, and addresses that differ only in a number or a
     generated token (`list8153@`, `list8113@`) are not a reason: people read those as numbers. Lists
@@ -84,6 +44,7 @@ class ConfusableLists(Check):
         **MATCH_PARAMS,
         "different_external_severity": Severity,
         "same_audience_severity": Severity,
+        "hidden_severity": Severity,
         "report_same_audience": bool,
     }
 
@@ -146,7 +107,7 @@ class ConfusableLists(Check):
                 identity=worst.identity,
                 evidence=family.evidence(),
                 remedy=worst.remedy,
-                hiding_resolves=worst.hiding_resolves,
+                hiding_helps=worst.hiding_helps,
             )
 
     def _judge(
@@ -163,22 +124,20 @@ class ConfusableLists(Check):
         same_audience = a_out == b_out
         if same_audience and series_key(a.display_name) == series_key(b.display_name):
             return None  # a numbered series: "Ward 01" and "Ward 02" are meant to look alike
-        pair = (a, a_out, b, b_out)
-        picked_in_error = _picked_in_error(pair, found)
-        unpickable = not same_audience and not picked_in_error
-        harmless = (
-            same_audience or unpickable or _offered_reaches_no_more(a_out, b_out, found, typed_first=typed_first)
-        )
+        pair = Pair(a, a_out, b, b_out, found)
+        harmless = same_audience or pair.offered_reaches_no_more(typed_first=typed_first)
         if harmless and not self.config.params.get("report_same_audience", False):
             return None
+        harmful = pair.harmful()
+        # A list whose members the source hides may reach anyone: its twin's being hidden changes nothing.
+        unknown = ctx.members_unknown(a.id) or ctx.members_unknown(b.id)
+        offered = harmful if unknown else pair.harmful(offered_only=True)
         if harmless:
             subject, other = sorted((a, b), key=lambda g: (g.label.casefold(), g.id))
             severity = self.config.params["same_audience_severity"]
             audience = (
                 " Both reach the same audience."
                 if same_audience
-                else " The list a slip would wrongly pick is hidden from the address book."
-                if unpickable
                 else " The list offered as the other is typed reaches no one outside that the typed one does not."
             )
         elif bool(a_out) != bool(b_out):
@@ -187,21 +146,30 @@ class ConfusableLists(Check):
             severity = self.config.severity_for(sensitive)
             out_domains = ctx.outside_parties(subject.id)
             reached = plural(ctx.count_by_audience(subject.id, Audience.EXTERNAL), "external recipient")
-            hidden = ctx.members_unknown(other.id)
             audience = f" '{subject.label}' reaches {reached} ({', '.join(sorted(out_domains)[:3])}); " + (
                 f"the members of '{other.label}' are hidden from the source."
-                if hidden
+                if ctx.members_unknown(other.id)
                 else f"'{other.label}' reaches only internal recipients."
             )
             if sensitive and not ctx.is_sensitive(subject):
                 # The subject's own keyword is named once, by the finding; the other's is named here.
                 audience += ctx.sensitivity_sentence(other, named=True)
         else:
-            subject, other = sorted((a, b), key=lambda g: (g.label.casefold(), g.id))
+            # Reported on the one list a slip onto which does harm, where there is one: the list to act on.
+            sole = offered if len(offered) == 1 else harmful if len(harmful) == 1 else set()
+            subject, other = sorted((a, b), key=lambda g: (g.id not in sole, g.label.casefold(), g.id))
             severity = self.config.params["different_external_severity"]
             audience = (
                 f" Both reach outside, but different organisations: {', '.join(sorted(a_out)[:3])} and "
                 f"{', '.join(sorted(b_out)[:3])}."
+            )
+        if not harmless and not offered:
+            # Every harmful slip lands on a list hidden from the address book: left to autocomplete's memory.
+            severity = self.config.params["hidden_severity"]
+            hidden = " and ".join(f"'{g.label}'" for g in (a, b) if g.id in harmful)
+            audience += (
+                f" {hidden} is hidden from the address book: only a sender whose autocomplete remembers it can "
+                "pick it by mistake."
             )
         remedy = ""
         if foreign is not None and not harmless:
@@ -215,6 +183,13 @@ class ConfusableLists(Check):
             f"'{a.label}' and '{b.label}' can be mistaken for each other: {'; '.join(reasons)}.{audience}"
             f"{hidden_characters(a.display_name, b.display_name)}"
         )
+        hiding_helps = (
+            foreign is None
+            and not harmless
+            and not unknown
+            and offered == {subject.id}
+            and not pair.harmful(offered_only=True, hidden_too=subject.id)
+        )
         return PairVerdict(
             subject=subject.id,
             other=other.id,
@@ -224,28 +199,8 @@ class ConfusableLists(Check):
             subject_label=subject.label,
             other_label=other.label,
             remedy=remedy,
-            hiding_resolves=foreign is None and not harmless and not _picked_in_error(pair, found, subject.id),
+            hiding_helps=hiding_helps,
         )
-
-
-def _picked_in_error(
-    pair: tuple[DistributionList, frozenset[str], DistributionList, frozenset[str]],
-    found: list[Likeness],
-    hidden_too: str = "",
-) -> set[str]:
-    """The lists of the pair whose pick, meant for the other, sends mail to an organisation the sender did
-    not mean, and which a sender can pick by mistake. A list hidden from the address book is not offered
-    there, nor by its name or alias as it is typed; but a whole address typed with a slip still reaches
-    it, so a list alike by its address can be picked wherever it is hidden. `hidden_too`: a list's id taken
-    as hidden, to ask whether hiding it would end the hazard."""
-    a, a_out, b, b_out = pair
-    typed = (any(f.left.kind == "address" for f in found), any(f.right.kind == "address" for f in found))
-    return {
-        wrong.id
-        for wrong, wrong_out, meant_out, by_address in ((a, a_out, b_out, typed[0]), (b, b_out, a_out, typed[1]))
-        if wrong_out - meant_out
-        and (by_address or not (wrong.hidden_from_address_book is True or wrong.id == hidden_too))
-    }
 
 
 def _rank(severity: Severity) -> int:
@@ -268,19 +223,6 @@ def _foreign_remedy(ctx: ScanContext, own: DistributionList, foreign: Distributi
         f"'{foreign.label}' belongs to {body}: agree with them which list to rename, put {us}'s name or "
         f"marker in '{own.label}', or ask the shared service to hide '{foreign.label}' from {us}'s address book."
     )
-
-
-def _offered_reaches_no_more(
-    a_out: frozenset[str], b_out: frozenset[str], found: list[Likeness], *, typed_first: bool
-) -> bool:
-    """A pair alike only because one name begins with the other is mistaken one way: the shorter name
-    (`typed_first`: the first; shorter as `similar` measures a prefix) is typed and the longer offered.
-    If the offered list reaches no organisation that the typed one does not, that slip sends nothing to
-    anyone new outside."""
-    if not all(f.left.kind == "name" and f.match.reasons == (Reason.PREFIX,) for f in found):
-        return False
-    typed_out, offered_out = (a_out, b_out) if typed_first else (b_out, a_out)
-    return offered_out <= typed_out
 
 
 def _judged_in(

@@ -33,9 +33,9 @@ class PairVerdict:
     other_label: str
     remedy: str = ""
     """What to do beyond the rule's remediation, for this pair (e.g. another body's list)."""
-    hiding_resolves: bool = False
-    """Only a slip onto the subject sends mail where the sender did not mean: hiding the subject from the
-    address book ends the hazard."""
+    hiding_helps: bool = False
+    """Only a slip onto the subject, picked from the address book, sends mail where the sender did not
+    mean: hiding the subject there leaves the slip to autocomplete's memory (`hidden_severity`)."""
 
     @property
     def identity(self) -> str:

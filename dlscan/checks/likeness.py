@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from dlscan.checks.base import plural
 from dlscan.matching.glyphs import reveal, scripts
 from dlscan.matching.names import plain_words
 from dlscan.matching.similar import Match, MatchSettings, Reason
+from dlscan.model import DistributionList
 
 MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}
 
@@ -64,3 +66,45 @@ def hidden_characters(*texts: str) -> str:
         if len(mixed) > 1:
             notes.append(f" '{text}' mixes {' and '.join(s.title() for s in mixed)} letters.")
     return "".join(notes)
+
+
+class Typed(NamedTuple):
+    """One text by which people pick a list: its name, its address's local part, or its alias."""
+
+    index: int
+    text: str
+    kind: str = "name"
+
+    @property
+    def shown(self) -> str:
+        return f"{self.text}@" if self.kind == "address" else self.text
+
+
+def typed_names(lists: list[DistributionList]) -> list[Typed]:
+    """What people type to pick each list besides its name: the local part of its address, and its alias
+    (mailNickname, which Outlook also resolves) where that is something else."""
+    found = []
+    for index, group in enumerate(lists):
+        part = local_part(group.primary_address)
+        if part:
+            found.append(Typed(index, part, "address"))
+        if group.alias and group.alias.casefold() != part.casefold():
+            found.append(Typed(index, group.alias, "alias"))
+    return found
+
+
+class Likeness(NamedTuple):
+    """Why two lists are alike: two of their texts (of lists `left.index` < `right.index`) and the match."""
+
+    match: Match
+    left: Typed
+    right: Typed
+
+    def explained(self) -> str:
+        left, right = self.left, self.right
+        why = explain(left.text, right.text, self.match)
+        if left.kind == "name":
+            return why
+        if left.kind == right.kind:
+            return f"their {left.kind}es {left.shown} and {right.shown}: {why}"
+        return f"the {left.kind} {left.shown} and the {right.kind} {right.shown}: {why}"

@@ -46,7 +46,10 @@ Markdown plan says how to undo each change. See docs/remediation.md.
 @click.option(
     "--hide-confusable",
     is_flag=True,
-    help="Resolve a confusable pair by hiding, from the address book, the list a slip alone sends outside.",
+    help=(
+        "For a confusable pair (DL005), hide from the address book the list a slip alone sends outside, "
+        "where the rule says that helps; without it such pairs are steps by hand."
+    ),
 )
 @click.option(
     "--accepted-risks",

@@ -36,14 +36,15 @@ class LdifPlan(PlanWriter):
         elsewhere = []
         for number, step in enumerate(plan.steps, 1):
             if _not_in_ldif(step):
-                elsewhere.append(step)
+                elsewhere.append((number, step))
                 continue
             stream.write(f"\n# {number}. {one_line(describe(step))}\n# Resolves:\n")
             stream.writelines(f"#   {cause}\n" for cause in causes(step))
             stream.write(_record(step))
-        for step in elsewhere:
+        for number, step in elsewhere:
             stream.write(
-                f"\n# Not in LDIF ({_not_in_ldif(step)}; see the PowerShell plan): {one_line(describe(step))}\n"
+                f"\n# {number}. Not in LDIF ({_not_in_ldif(step)}; see the PowerShell plan): "
+                f"{one_line(describe(step))}\n"
             )
         for manual in plan.manual:
             stream.write(
@@ -57,7 +58,7 @@ class LdifPlan(PlanWriter):
 def _not_in_ldif(step: Step) -> str:
     """Why LDIF does not make the step ('' when it does)."""
     if step.target.tooling not in _IN_LDAP:
-        return f"a {step.target.tooling.value} list"
+        return f"a list of {step.target.tooling.value}"
     if not step.target.dn:
         return "no DN in the source"
     if step.change.action in _BY_CMDLET:

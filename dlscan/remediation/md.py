@@ -28,6 +28,10 @@ def _value(change: Change, *, new: bool) -> str:
 
 
 _NO_RECIPIENT = "No recipient changes; "
+_CHECK_MEMBERS = (
+    "Check whom the filter selects: Get-Recipient -RecipientPreviewFilter with the new filter on Exchange "
+    "Server, Get-DynamicDistributionGroupMember in Exchange Online (refreshed within a day)."
+)
 
 _WHO: dict[Action, Callable[[int], str]] = {
     Action.REMOVE_MEMBER: lambda n: f"{n} recipients stop receiving the list's mail through this membership.",
@@ -46,10 +50,12 @@ _WHO: dict[Action, Callable[[int], str]] = {
     ),
     Action.SHOW_IN_ADDRESS_BOOK: lambda n: _NO_RECIPIENT + "senders find the list in the address book again.",
     Action.NARROW_RECIPIENT_FILTER: lambda n: (
-        f"{n} outside recipients stop receiving the list's mail, with any other recipient the filter selects "
-        "that is not a mailbox (check with Get-DynamicDistributionGroupMember)."
+        f"{n} recipients stop receiving the list's mail: the mail contacts and mail users its filter selected, "
+        f"the outsiders among them. {_CHECK_MEMBERS}"
     ),
-    Action.RESTORE_RECIPIENT_FILTER: lambda n: f"{n} outside recipients start receiving the list's mail again.",
+    Action.RESTORE_RECIPIENT_FILTER: lambda n: (
+        f"{n} recipients start receiving the list's mail again. {_CHECK_MEMBERS}"
+    ),
 }
 """Who a change affects, given the recipients it counts."""
 

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from dlscan.findings import Finding
 from dlscan.graph import MembershipGraph
-from dlscan.model import DistributionList, ListKind, Recipient, RuleLanguage, Snapshot
+from dlscan.model import DistributionList, ListKind, Recipient, RecipientKind, RuleLanguage, Snapshot
 from dlscan.remediation.steps import Action, Cause, Change, ManualStep, Plan, Step, Target, Tooling, Value
 from dlscan.support.errors import UsageError
 
@@ -29,8 +29,8 @@ class PlanSettings:
     finding_ids: frozenset[str] = frozenset()
     """Plan only these findings (all when empty)."""
     hide_confusable: bool = False
-    """Resolve a confusable pair by hiding, from the address book, the list a slip alone sends outside,
-    where that ends the hazard; otherwise the pair is left to people."""
+    """Make a confusable pair safer by hiding, from the address book, the list a slip alone sends outside,
+    where the rule says that helps; otherwise the pair is left to people."""
 
 
 class _Planning:
@@ -109,14 +109,22 @@ def _rename(planning: _Planning, finding: Finding, group: DistributionList) -> N
 
 
 def _confusable(planning: _Planning, finding: Finding, group: DistributionList) -> None:
-    """A confusable pair is resolved by hiding the list a slip alone sends outside, when asked to and where
-    that ends the hazard. A rename is not planned: a name that only gains the external marker still looks
-    like its twin, so which name to change, and to what, is for people."""
-    if planning.settings.hide_confusable and finding.hiding_resolves:
+    """A confusable pair is made safer by hiding the list a slip alone sends outside, when asked to and
+    where the rule says that helps. A rename is not planned: a name that only gains the external marker
+    still looks like its twin, so which name to change, and to what, is for people."""
+    if not (planning.settings.hide_confusable and finding.hiding_helps):
+        hint = " (or hide it from the address book: --hide-confusable)" if finding.hiding_helps else ""
+        planning.by_hand(
+            finding, f"which of the two names to change, and to what, is for the lists' owners to agree{hint}"
+        )
+    elif group.hidden_from_address_book is None and not planning.snapshot.source.from_active_directory:
+        planning.by_hand(
+            finding,
+            "the source does not say whether the list is hidden (Graph gives it for Microsoft 365 groups only): "
+            "merge Exchange's facts (docs/exchange-import.md) and plan again, or hide it in Exchange",
+        )
+    else:
         planning.add(finding, group, _hide(group))
-        return
-    hint = " (or hide it from the address book: --hide-confusable)" if finding.hiding_resolves else ""
-    planning.by_hand(finding, f"which of the two names to change, and to what, is for the lists' owners to agree{hint}")
 
 
 def _hide(group: DistributionList) -> Change:
@@ -125,24 +133,50 @@ def _hide(group: DistributionList) -> Change:
     return Change(Action.HIDE_FROM_ADDRESS_BOOK, "msExchHideFromAddressLists", seen, Value("TRUE", "hidden"))
 
 
-_MAILBOXES_ONLY = "(RecipientType -eq 'UserMailbox')"
+_NOT_CHANGED_BY_PLAN = {
+    RuleLanguage.LDAP: (
+        "the list has an LDAP filter alone (no recipient filter), which Exchange's cmdlets do not change: "
+        "recreate it with New-DynamicDistributionGroup -RecipientFilter"
+    ),
+    RuleLanguage.ENTRA: "a Microsoft 365 dynamic group's rule is changed in Entra ID (membershipRule), by hand",
+    None: "the source gives no recipient filter for the list: change it in Exchange",
+}
+
+
+def _excluding(recipient: Recipient) -> str:
+    """The filter's test that leaves out this kind of recipient whose mail goes elsewhere."""
+    if recipient.kind is RecipientKind.CONTACT:
+        return "(RecipientType -ne 'MailContact')"
+    return f"(RecipientTypeDetails -ne '{'GuestMailUser' if recipient.guest else 'MailUser'}')"
 
 
 def _narrow_filter(planning: _Planning, finding: Finding, group: DistributionList) -> None:
-    """A dynamic list that admits outsiders gets its recipient filter narrowed to mailboxes, which mail
-    contacts and mail users are not; the filter's other tests are kept as they are."""
-    rule = group.membership_rule
-    if group.membership_rule_language is not RuleLanguage.OPATH or not rule:
-        planning.by_hand(
-            finding,
-            "the list has an LDAP filter alone, which Exchange's cmdlets do not change: recreate it with "
-            "New-DynamicDistributionGroup -RecipientFilter, then check Get-DynamicDistributionGroupMember",
-        )
+    """A dynamic list that admits outsiders has its recipient filter narrowed: the kinds of recipient that
+    let them in (mail contacts, mail users) are left out, every other test of the filter kept."""
+    rule, language = group.membership_rule, group.membership_rule_language
+    if language is not RuleLanguage.OPATH or not rule:
+        planning.by_hand(finding, _NOT_CHANGED_BY_PLAN.get(language, _NOT_CHANGED_BY_PLAN[None]))
         return
-    narrowed = f"({rule}) -and {_MAILBOXES_ONLY}"  # wrapped whole: a quoted value may hold a parenthesis
-    outsiders = len({item.subject_id for item in finding.evidence})
+    recipients = planning.snapshot.recipients
+    outsiders = [recipients[item.subject_id] for item in finding.evidence if item.subject_id in recipients]
+    if any(not _delivers_elsewhere(r) for r in outsiders):
+        planning.by_hand(finding, "the filter selects a mailbox whose address is outside: narrow the filter by hand")
+        return
+    excluded = {_excluding(r) for r in outsiders}
+    narrowed = f"({rule}) -and " + " -and ".join(sorted(excluded))  # wrapped whole: a value may hold a parenthesis
+    left_out = sum(1 for m in group.members if m in recipients and _left_out(recipients[m], excluded))
     change = Change(Action.NARROW_RECIPIENT_FILTER, "msExchQueryFilter", Value(rule, rule), Value(narrowed, narrowed))
-    planning.add(finding, group, change, affected=outsiders)
+    planning.add(finding, group, change, affected=left_out)
+
+
+def _delivers_elsewhere(recipient: Recipient) -> bool:
+    return recipient.kind is RecipientKind.CONTACT or bool(recipient.target_address)
+
+
+def _left_out(member: Recipient, excluded: set[str]) -> bool:
+    """Whether the narrowed filter leaves the member out: any mail contact or mail user of a kind the new
+    tests exclude, inside the organisation or not."""
+    return _delivers_elsewhere(member) and _excluding(member) in excluded
 
 
 def _require_authentication(planning: _Planning, finding: Finding, group: DistributionList) -> None:

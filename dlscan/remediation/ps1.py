@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from dlscan.remediation.steps import Action, Change, Plan, Step, Tooling
+from dlscan.remediation.steps import Action, Change, Plan, Step, Tooling, Value
 from dlscan.remediation.writer import PLAN_HEADER, PlanWriter, causes, describe, one_line
 
 _QUOTES = "'\u2018\u2019\u201a\u201b"
@@ -85,12 +85,18 @@ class PowerShellPlan(PlanWriter):
 def _step(number: str, step: Step) -> str:
     test, change = _COMMANDS[step.target.tooling][_KIND_OF[step.change.action]](step.target.dn or "", step)
     lines = [f"    # {number}. {one_line(describe(step))}", *(f"    #   {cause}" for cause in causes(step))]
+    if _KIND_OF[step.change.action] == "filter":  # the filter a skipped undo leaves to be put back by hand
+        lines += [f"    #   {when} filter: {one_line(value.shown)}" for when, value in _filters(step.change)]
     lines.append(f"    Invoke-PlanStep {quoted(number)} {quoted(one_line(describe(step)))} {{ {test} }} {{ {change} }}")
     return "\n".join(lines) + "\n\n"
 
 
 _ON_PREMISES = frozenset({Tooling.ACTIVE_DIRECTORY, Tooling.EXCHANGE_DYNAMIC})
 """Lists the cmdlets name by DN; a tenant's are named by address (or id)."""
+
+
+def _filters(change: Change) -> list[tuple[str, Value]]:
+    return [(when, value) for when, value in (("before", change.removed), ("after", change.added)) if value]
 
 
 def _identity(dn: str, step: Step) -> str:
@@ -159,8 +165,8 @@ def _address_book(cmdlet: str) -> Callable[[str, Step], tuple[str, str]]:
 
 def _recipient_filter(dn: str, step: Step) -> tuple[str, str]:
     # Exchange may store a filter in its own words (adding the exclusion of system mailboxes): the undo's
-    # guard then finds no longer the filter the plan wrote, and skips the step, leaving it to be restored
-    # by hand from the plan's comment.
+    # guard then no longer finds the filter the plan wrote, and skips the step, leaving the filter to be
+    # put back by hand from the step's comment.
     group, change = _identity(dn, step), step.change
     read = f"(Get-DynamicDistributionGroup -Identity {group}).RecipientFilter -ceq {_old(change)}"
     return read, f"Set-DynamicDistributionGroup -Identity {group} -RecipientFilter {_new(change)} -WhatIf:$WhatIf"
