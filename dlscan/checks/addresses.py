@@ -91,9 +91,11 @@ class DomainComparer:
         allowed = _allowed(len(own_name), same_suffix)
         # Letters as typed, and as read: "wyvenr" is one swap from "wyvern", whose skeleton reads "wyvem".
         edits = _least(_within(name.casefold(), own_name.casefold(), allowed), _within(_folded(name), own, allowed))
+        where = "" if same_suffix else f", under .{suffix} instead of .{own_suffix}"
         if edits is not None:
-            where = "" if same_suffix else f", under .{suffix} instead of .{own_suffix}"
             return f"{plural(edits, 'character')} different{where}"
+        if allowed and _stuttered(_folded(name), own):
+            return f"a syllable written twice{where}"
         if not same_suffix:
             # An edit inside the suffix (met.poilce.uk for met.police.uk): the whole domain, letter by letter.
             whole, own_whole = written + _folded(suffix), own + _folded(own_suffix)
@@ -122,6 +124,14 @@ def _allowed(length: int, same_suffix: bool) -> int:
     if length >= 5 or (length >= 3 and same_suffix):
         return 1
     return 0
+
+
+def _stuttered(text: str, own: str) -> bool:
+    """`own` with two or three of its letters written twice over (essesex for essex), which a reader
+    passes over as one slip, though it is two or three edits."""
+    return any(
+        text == own[: i + k] + own[i : i + k] + own[i + k :] for k in (2, 3) for i in range(len(own) - k + 1)
+    )
 
 
 def _least(*edits: int | None) -> int | None:
