@@ -47,6 +47,18 @@ def test_the_other_bodys_look_alike_list_is_named_with_its_organisation(dlscan):
     assert "hide 'WCH Discharge Team' from Wyvern Health NHS Trust's address book" in pair["remediation"]
 
 
+def test_a_plan_never_hides_a_list_from_an_address_book_other_bodies_share(dlscan, tmp_path):
+    """Hiding the scan's own list would hide it from its own staff too; the other body's is theirs to hide."""
+    plan = tmp_path / "plan.ldif"
+    outcome = dlscan(
+        "plan", SAMPLE, "--config", CONFIG, "--organisation", "Wyvern Health NHS Trust", "--only", "DL005",
+        "--hide-confusable", "--format", "ldif", "-o", plan,
+    )  # fmt: skip
+    assert outcome.code == 0, outcome.err
+    text = plan.read_text(encoding="utf-8")
+    assert "\ndn:" not in text and "# By hand, DL005-" in text and "--hide-confusable" not in text
+
+
 def test_hidden_lists_and_the_other_bodies_own_pairs_are_left_alone(dlscan):
     """'WCH Theatre Staff' is hidden from address lists, so nobody picks it from there by mistake; 'WCH
     Pharmacy' and 'Brookside Pharmacy' are two other bodies' lists, theirs to judge."""
