@@ -61,7 +61,7 @@ class ConfusableLists(Check):
         # Two lists that reach no one outside reach one audience: a slip between them is no hazard, so unless
         # such pairs are asked for, only pairs with a list that reaches outside are proposed and compared.
         everything = self.config.params.get("report_same_audience", False)
-        outward = None if everything else [bool(ctx.outside_parties(g.id)) for g in lists]
+        outward = None if everything else (lambda k: bool(ctx.outside_parties(lists[k].id)))
         own, wanted = _judged_in(lists, foreign, outward)
         for i, j, match in confusable_pairs(names, settings, within=own, wanted=wanted):
             matches[(i, j)].append(Likeness(match, Typed(i, lists[i].display_name), Typed(j, lists[j].display_name)))
@@ -226,23 +226,24 @@ def _foreign_remedy(ctx: ScanContext, own: DistributionList, foreign: Distributi
 
 
 def _judged_in(
-    lists: list[DistributionList], foreign: list[bool], outward: list[bool] | None
+    lists: list[DistributionList], foreign: list[bool], outward: Callable[[int], bool] | None
 ) -> tuple[set[int] | None, Callable[[int, int], bool] | None]:
-    """Which pairs a scan judges (None, None: every pair): with `outward` (which lists reach outside),
-    those with a list that does; in a scan for one body of a shared directory, those with one of the
-    body's own lists (by index), as two other bodies' lists are theirs to judge, and of those, not another
-    body's list beside a hidden one, which is not picked from the shared address book by mistake. The
-    first set returned holds a list of every pair judged: the pairs are proposed from it."""
+    """Which pairs a scan judges (None, None: every pair): with `outward` (whether a list, by index,
+    reaches outside), those with a list that does; in a scan for one body of a shared directory, those
+    with one of the body's own lists, as two other bodies' lists are theirs to judge, and of those, not
+    another body's list beside a hidden one, which is not picked from the shared address book by mistake.
+    The first set returned holds a list of every pair judged: the pairs are proposed from it. In a shared
+    directory that is the body's own lists, and `outward` is asked only of the lists proposed."""
     shared = any(foreign)
     if not shared and outward is None:
         return None, None
     hidden = [g.hidden_from_address_book is True for g in lists]
 
     def wanted(i: int, j: int) -> bool:
-        if outward is not None and not (outward[i] or outward[j]):
+        if outward is not None and not (outward(i) or outward(j)):
             return False
         return not (shared and (foreign[i] or foreign[j]) and (hidden[i] or hidden[j]))
 
     if shared:
         return {k for k, elsewhere in enumerate(foreign) if not elsewhere}, wanted
-    return {k for k, reaches in enumerate(outward or ()) if reaches}, wanted
+    return set(filter(outward, range(len(lists)))), wanted
