@@ -59,9 +59,11 @@ class ConfusableLists(Check):
         names = NameForms.many([g.display_name for g in lists], marker)
         matches: dict[tuple[int, int], list[Likeness]] = defaultdict(list)
         # Two lists that reach no one outside reach one audience: a slip between them is no hazard, so unless
-        # such pairs are asked for, only pairs with a list that reaches outside are proposed and compared.
-        everything = self.config.params.get("report_same_audience", False)
-        outward = None if everything else (lambda k: bool(ctx.outside_parties(lists[k].id)))
+        # such pairs are asked for, only pairs with a list that reaches outside are proposed and compared. A
+        # scan for one body of a shared directory compares every pair with one of its own lists, as before:
+        # that join is bounded by its own lists already, and the families it joins keep its findings few.
+        everything = self.config.params.get("report_same_audience", False) or any(foreign)
+        outward = None if everything else (lambda k: ctx.reaches_outside(lists[k].id))
         own, wanted = _judged_in(lists, foreign, outward)
         for i, j, match in confusable_pairs(names, settings, within=own, wanted=wanted):
             matches[(i, j)].append(Likeness(match, Typed(i, lists[i].display_name), Typed(j, lists[j].display_name)))
@@ -228,22 +230,18 @@ def _foreign_remedy(ctx: ScanContext, own: DistributionList, foreign: Distributi
 def _judged_in(
     lists: list[DistributionList], foreign: list[bool], outward: Callable[[int], bool] | None
 ) -> tuple[set[int] | None, Callable[[int, int], bool] | None]:
-    """Which pairs a scan judges (None, None: every pair): with `outward` (whether a list, by index,
-    reaches outside), those with a list that does; in a scan for one body of a shared directory, those
-    with one of the body's own lists, as two other bodies' lists are theirs to judge, and of those, not
-    another body's list beside a hidden one, which is not picked from the shared address book by mistake.
-    The first set returned holds a list of every pair judged: the pairs are proposed from it. In a shared
-    directory that is the body's own lists, and `outward` is asked only of the lists proposed."""
-    shared = any(foreign)
-    if not shared and outward is None:
-        return None, None
-    hidden = [g.hidden_from_address_book is True for g in lists]
+    """Which pairs a scan judges (None, None: every pair). In a scan for one body of a shared directory,
+    those with one of the body's own lists, as two other bodies' lists are theirs to judge, and of those,
+    not another body's list beside a hidden one, which is not picked from the shared address book by
+    mistake. Otherwise, with `outward` (whether a list, by index, reaches outside), those with a list
+    that does. The first set returned holds a list of every pair judged: the pairs are proposed from it."""
+    if any(foreign):
+        hidden = [g.hidden_from_address_book is True for g in lists]
 
-    def wanted(i: int, j: int) -> bool:
-        if outward is not None and not (outward(i) or outward(j)):
-            return False
-        return not (shared and (foreign[i] or foreign[j]) and (hidden[i] or hidden[j]))
+        def wanted(i: int, j: int) -> bool:
+            return not ((foreign[i] or foreign[j]) and (hidden[i] or hidden[j]))
 
-    if shared:
         return {k for k, elsewhere in enumerate(foreign) if not elsewhere}, wanted
-    return set(filter(outward, range(len(lists)))), wanted
+    if outward is None:
+        return None, None
+    return set(filter(outward, range(len(lists)))), None

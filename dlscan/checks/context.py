@@ -107,6 +107,10 @@ class ScanContext:
         pool = self.graph.reach(list_id) if audience is Audience.INTERNAL else self.cache.outside(list_id)
         return pool & self.cache.ids_by_audience[audience]
 
+    def reaches_outside(self, list_id: str) -> bool:
+        """Whether the list reaches any external recipient: `outside_parties` is not empty."""
+        return not self.cache.outside(list_id).isdisjoint(self.cache.ids_by_audience[Audience.EXTERNAL])
+
     def receiving(self, list_id: str) -> frozenset[str]:
         """Reached recipients that receive list mail, or may (unknown ones)."""
         silent = self.cache.silent(list_id)
