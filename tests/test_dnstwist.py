@@ -12,8 +12,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import dnstwist_recall
 
 SMALL_KINDS_MISSED: dict[str, int] = {}
-"""Kinds of fewer than 20 permutations, with the misses allowed: none since a syllable written twice
-('essesex' for essex) counts as one slip."""
+"""Kinds of fewer than 20 permutations, with the misses allowed: none since two letters written twice
+('essesex' for essex) count as one slip."""
 
 
 def test_every_kind_that_fools_a_reader_is_flagged():

@@ -94,8 +94,8 @@ class DomainComparer:
         where = "" if same_suffix else f", under .{suffix} instead of .{own_suffix}"
         if edits is not None:
             return f"{plural(edits, 'character')} different{where}"
-        if allowed and _stuttered(_folded(name), own):
-            return f"a syllable written twice{where}"
+        if same_suffix and len(own) >= 5 and _stuttered(_folded(name), own):
+            return "two letters written twice"
         if not same_suffix:
             # An edit inside the suffix (met.poilce.uk for met.police.uk): the whole domain, letter by letter.
             whole, own_whole = written + _folded(suffix), own + _folded(own_suffix)
@@ -127,11 +127,10 @@ def _allowed(length: int, same_suffix: bool) -> int:
 
 
 def _stuttered(text: str, own: str) -> bool:
-    """`own` with two or three of its letters written twice over (essesex for essex), which a reader
-    passes over as one slip, though it is two or three edits."""
-    return any(
-        text == own[: i + k] + own[i : i + k] + own[i + k :] for k in (2, 3) for i in range(len(own) - k + 1)
-    )
+    """`own` with two of its letters written twice over (essesex for essex), which a reader passes over
+    as one slip, though it is two edits. Under the name's own suffix only, as two letters and a changed
+    suffix are another body's name."""
+    return len(text) == len(own) + 2 and any(text == own[: i + 2] + own[i:] for i in range(len(own) - 1))
 
 
 def _least(*edits: int | None) -> int | None:

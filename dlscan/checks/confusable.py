@@ -62,7 +62,7 @@ class ConfusableLists(Check):
         # such pairs are asked for, only pairs with a list that reaches outside are proposed and compared. A
         # scan for one body of a shared directory compares every pair with one of its own lists, as before:
         # that join is bounded by its own lists already, and the families it joins keep its findings few.
-        everything = self.config.params.get("report_same_audience", False) or any(foreign)
+        everything = self.config.params.get("report_same_audience", False) or ctx.boundary.own is not None
         outward = None if everything else (lambda k: ctx.reaches_outside(lists[k].id))
         own, wanted = _judged_in(lists, foreign, outward)
         for i, j, match in confusable_pairs(names, settings, within=own, wanted=wanted):
@@ -168,10 +168,11 @@ class ConfusableLists(Check):
         if not harmless and not offered:
             # Every harmful slip lands on a list hidden from the address book: left to autocomplete's memory.
             severity = self.config.params["hidden_severity"]
-            hidden = " and ".join(f"'{g.label}'" for g in (a, b) if g.id in harmful)
+            hidden = [f"'{g.label}'" for g in (a, b) if g.id in harmful]
+            verb, them = ("are", "them") if len(hidden) > 1 else ("is", "it")
             audience += (
-                f" {hidden} is hidden from the address book: only a sender whose autocomplete remembers it can "
-                "pick it by mistake."
+                f" {' and '.join(hidden)} {verb} hidden from the address book: only a sender whose autocomplete "
+                f"remembers {them} can pick {them} by mistake."
             )
         remedy = ""
         if foreign is not None and not harmless:
