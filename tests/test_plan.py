@@ -4,12 +4,29 @@ The PowerShell plan is read by a real PowerShell parser (tree-sitter's grammar f
 
 from __future__ import annotations
 
+import io
+
 import markdown_it
 import pytest
 import tree_sitter
 import tree_sitter_powershell as grammar
 from conftest import SAMPLE
 
+from dlscan.boundary import parse_domain_option
+from dlscan.checks import rule_specs
+from dlscan.checks.rulepack import load_rule_pack
+from dlscan.model import (
+    Admission,
+    DistributionList,
+    ListKind,
+    Recipient,
+    RecipientKind,
+    RuleLanguage,
+    Snapshot,
+    SourceInfo,
+)
+from dlscan.remediation import Plan, PlanSettings, build_plan, plan_writers
+from dlscan.scan.engine import run_scan
 from dlscan.sources.ldif_write import format_record
 
 HOSTILE = [
@@ -262,25 +279,19 @@ def test_the_readme_plan_is_what_dlscan_writes(dlscan, tmp_path):
     assert excerpt in written
 
 
+def _tenant_plan(people: list[Recipient], lists: list[DistributionList], settings: PlanSettings) -> tuple[Plan, str]:
+    """Scan a tenant of these recipients and lists, and write its PowerShell plan."""
+    tenant = SourceInfo(kind="m365", name="tenant")
+    snapshot = Snapshot(source=tenant, recipients={r.id: r for r in people}, lists={x.id: x for x in lists})
+    pack = load_rule_pack(rule_specs())
+    result = run_scan(snapshot, [parse_domain_option("corp.example", "test")], pack)
+    plan = build_plan(result.findings, snapshot, settings, pack.settings.marked_external)
+    stream = io.StringIO()
+    plan_writers()["ps1"]().write(plan, stream)
+    return plan, stream.getvalue()
+
+
 def test_a_tenant_s_plan_uses_exchange_online_s_cmdlets_and_parses(tmp_path):
-    import io
-
-    from dlscan.boundary import parse_domain_option
-    from dlscan.checks import rule_specs
-    from dlscan.checks.rulepack import load_rule_pack
-    from dlscan.model import (
-        Admission,
-        DistributionList,
-        ListKind,
-        Recipient,
-        RecipientKind,
-        RuleLanguage,
-        Snapshot,
-        SourceInfo,
-    )
-    from dlscan.remediation import PlanSettings, build_plan, plan_writers
-    from dlscan.scan.engine import run_scan
-
     people = [
         Recipient(id="u1", kind=RecipientKind.USER, display_name="Ann", primary_address="ann@corp.example"),
         Recipient(
@@ -302,18 +313,8 @@ def test_a_tenant_s_plan_uses_exchange_online_s_cmdlets_and_parses(tmp_path):
             (("(RecipientType -eq 'MailContact')", RuleLanguage.OPATH), ("(objectClass=contact)", RuleLanguage.LDAP))
         )
     ]  # fmt: skip
-    snapshot = Snapshot(
-        source=SourceInfo(kind="m365", name="tenant"),
-        recipients={r.id: r for r in people},
-        lists={x.id: x for x in lists},
-    )
-    pack = load_rule_pack(rule_specs())
-    result = run_scan(snapshot, [parse_domain_option("corp.example", "test")], pack)
-    settings = PlanSettings(owner="ann@corp.example")
-    plan = build_plan(result.findings, snapshot, settings, pack.settings.marked_external)
-    stream = io.StringIO()
-    plan_writers()["ps1"]().write(plan, stream)
-    script = stream.getvalue().encode("utf-8")
+    plan, text = _tenant_plan(people, lists, PlanSettings(owner="ann@corp.example"))
+    script = text.encode("utf-8")
     tree = tree_sitter.Parser(tree_sitter.Language(grammar.language())).parse(script)
     assert not tree.root_node.has_error
     commands = {n.text.decode() for n in _nodes(tree.root_node, "command_name")}
@@ -346,24 +347,6 @@ def test_every_rule_without_a_planner_says_why_it_is_left_to_people():
 
 
 def test_a_tenant_s_twins_are_hidden_by_the_cmdlets_of_their_kind_where_the_source_tells_it(tmp_path):
-    import io
-
-    from dlscan.boundary import parse_domain_option
-    from dlscan.checks import rule_specs
-    from dlscan.checks.rulepack import load_rule_pack
-    from dlscan.model import (
-        Admission,
-        DistributionList,
-        ListKind,
-        Recipient,
-        RecipientKind,
-        RuleLanguage,
-        Snapshot,
-        SourceInfo,
-    )
-    from dlscan.remediation import PlanSettings, build_plan, plan_writers
-    from dlscan.scan.engine import run_scan
-
     people = [
         Recipient(id="u1", kind=RecipientKind.USER, display_name="Ann", primary_address="ann@corp.example"),
         Recipient(id="g1", kind=RecipientKind.CONTACT, display_name="Guest", primary_address="g@partner.example"),
@@ -380,15 +363,7 @@ def test_a_tenant_s_twins_are_hidden_by_the_cmdlets_of_their_kind_where_the_sour
         lists.append(DistributionList(id=f"e{n}", display_name=f"{name}s", primary_address=f"e{n}@corp.example",
                                       kind=kind, members=("g1",), owners=("u1",), hidden_from_address_book=hidden,
                                       **dynamic))  # fmt: skip
-    tenant = SourceInfo(kind="m365", name="tenant")
-    snapshot = Snapshot(source=tenant, recipients={r.id: r for r in people}, lists={x.id: x for x in lists})
-    pack = load_rule_pack(rule_specs())
-    result = run_scan(snapshot, [parse_domain_option("corp.example", "test")], pack)
-    settings = PlanSettings(codes=frozenset({"DL005"}), hide_confusable=True)
-    plan = build_plan(result.findings, snapshot, settings, pack.settings.marked_external)
-    stream = io.StringIO()
-    plan_writers()["ps1"]().write(plan, stream)
-    script = stream.getvalue()
+    plan, script = _tenant_plan(people, lists, PlanSettings(codes=frozenset({"DL005"}), hide_confusable=True))
     _parsed(script.encode("utf-8"))
     for cmdlet, address in (("DistributionGroup", "e0"), ("UnifiedGroup", "e1"), ("DynamicDistributionGroup", "e2")):
         guard = f"(Get-{cmdlet} -Identity '{address}@corp.example').HiddenFromAddressListsEnabled -ne $true"
