@@ -14,7 +14,7 @@ from dlscan.remediation.planner import PlanSettings, build_plan
 from dlscan.remediation.steps import Plan
 from dlscan.remediation.writer import PlanWriter
 
-_NOT_WRITERS = frozenset({"planner", "steps", "writer"})
+_NOT_WRITERS = frozenset({"filters", "planner", "steps", "writer"})
 
 
 def plan_writers() -> dict[str, type[PlanWriter]]:

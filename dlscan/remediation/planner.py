@@ -9,7 +9,8 @@ from functools import cached_property
 
 from dlscan.findings import Finding
 from dlscan.graph import MembershipGraph
-from dlscan.model import DistributionList, ListKind, Recipient, RecipientKind, RuleLanguage, Snapshot
+from dlscan.model import DistributionList, ListKind, Recipient, Snapshot
+from dlscan.remediation.filters import narrowed_filter
 from dlscan.remediation.steps import Action, Cause, Change, ManualStep, Plan, Step, Target, Tooling, Value
 from dlscan.support.errors import UsageError
 
@@ -133,50 +134,12 @@ def _hide(group: DistributionList) -> Change:
     return Change(Action.HIDE_FROM_ADDRESS_BOOK, "msExchHideFromAddressLists", seen, Value("TRUE", "hidden"))
 
 
-_NOT_CHANGED_BY_PLAN = {
-    RuleLanguage.LDAP: (
-        "the list has an LDAP filter alone (no recipient filter), which Exchange's cmdlets do not change: "
-        "recreate it with New-DynamicDistributionGroup -RecipientFilter"
-    ),
-    RuleLanguage.ENTRA: "a Microsoft 365 dynamic group's rule is changed in Entra ID (membershipRule), by hand",
-    None: "the source gives no recipient filter for the list: change it in Exchange",
-}
-
-
-def _excluding(recipient: Recipient) -> str:
-    """The filter's test that leaves out this kind of recipient whose mail goes elsewhere."""
-    if recipient.kind is RecipientKind.CONTACT:
-        return "(RecipientType -ne 'MailContact')"
-    return f"(RecipientTypeDetails -ne '{'GuestMailUser' if recipient.guest else 'MailUser'}')"
-
-
 def _narrow_filter(planning: _Planning, finding: Finding, group: DistributionList) -> None:
-    """A dynamic list that admits outsiders has its recipient filter narrowed: the kinds of recipient that
-    let them in (mail contacts, mail users) are left out, every other test of the filter kept."""
-    rule, language = group.membership_rule, group.membership_rule_language
-    if language is not RuleLanguage.OPATH or not rule:
-        planning.by_hand(finding, _NOT_CHANGED_BY_PLAN.get(language, _NOT_CHANGED_BY_PLAN[None]))
-        return
-    recipients = planning.snapshot.recipients
-    outsiders = [recipients[item.subject_id] for item in finding.evidence if item.subject_id in recipients]
-    if any(not _delivers_elsewhere(r) for r in outsiders):
-        planning.by_hand(finding, "the filter selects a mailbox whose address is outside: narrow the filter by hand")
-        return
-    excluded = {_excluding(r) for r in outsiders}
-    narrowed = f"({rule}) -and " + " -and ".join(sorted(excluded))  # wrapped whole: a value may hold a parenthesis
-    left_out = sum(1 for m in group.members if m in recipients and _left_out(recipients[m], excluded))
-    change = Change(Action.NARROW_RECIPIENT_FILTER, "msExchQueryFilter", Value(rule, rule), Value(narrowed, narrowed))
-    planning.add(finding, group, change, affected=left_out)
-
-
-def _delivers_elsewhere(recipient: Recipient) -> bool:
-    return recipient.kind is RecipientKind.CONTACT or bool(recipient.target_address)
-
-
-def _left_out(member: Recipient, excluded: set[str]) -> bool:
-    """Whether the narrowed filter leaves the member out: any mail contact or mail user of a kind the new
-    tests exclude, inside the organisation or not."""
-    return _delivers_elsewhere(member) and _excluding(member) in excluded
+    narrowed = narrowed_filter(planning.snapshot, finding, group)
+    if isinstance(narrowed, str):
+        planning.by_hand(finding, narrowed)
+    else:
+        planning.add(finding, group, narrowed.change, affected=narrowed.left_out)
 
 
 def _require_authentication(planning: _Planning, finding: Finding, group: DistributionList) -> None:
