@@ -84,10 +84,15 @@ def names(count: int, seed: int) -> list[NameForms]:
     return [NameForms.of(t) for t in texts]
 
 
-SETTINGS = [MatchSettings(), MatchSettings(one_edit_from=5, two_edits_from=9), MatchSettings(10, 12)]
+SETTINGS = [
+    MatchSettings(),
+    MatchSettings(one_edit_from=5, two_edits_from=9),
+    MatchSettings(10, 12),
+    MatchSettings(edits_judged_by_word=True),  # as DL005 judges list names
+]
 
 
-@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long", "by-word"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_self_join_recall_equals_brute_force(seed, settings):
     forms = names(700, seed)
@@ -98,7 +103,7 @@ def test_self_join_recall_equals_brute_force(seed, settings):
     assert reasons == set(Reason), "the sample must exercise every reason"
 
 
-@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long", "by-word"])
 @pytest.mark.parametrize("use_prefix", [True, False])
 def test_pairs_within_some_names_equal_brute_force(settings, use_prefix):
     """A scan for one body proposes pairs by joining its names with themselves and with the rest: it
@@ -147,7 +152,7 @@ def test_skeleton_keeps_different_names_apart():
     assert skeleton("Housing") != skeleton("Hosing")
 
 
-@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long", "by-word"])
 @pytest.mark.parametrize("make", [names, people])
 @pytest.mark.parametrize("use_prefix", [False, True])
 @pytest.mark.parametrize("larger", ["left", "right"])
@@ -176,7 +181,7 @@ def mutated(rng: random.Random, text: str, alphabet: str) -> str:
 
 
 @pytest.mark.parametrize("way", ["hashed", "screened", "measured", "mixed"])
-@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long"])
+@pytest.mark.parametrize("settings", SETTINGS, ids=["default", "short", "long", "by-word"])
 def test_edit_pairs_equal_brute_force(settings, way, monkeypatch):
     # Pairs within a few strings are measured, not hashed: here, each way is taken whatever the size.
     # Mixed: the lengths of a join with few near strings on the other side are measured, the rest hashed.

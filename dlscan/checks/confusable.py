@@ -32,7 +32,8 @@ class ConfusableLists(Check):
     and the list offered reaches nothing the typed one does not. Such pairs are reported, at
     `same_audience_severity`, only when `report_same_audience` is set. Numbered series ("Ward 01" ...
     "Ward 40") of one audience are not reported at all, and addresses that differ only in a number or a
-    generated token (`list8153@`, `list8113@`) are not a reason: people read those as numbers. Lists
+    generated token (`list8153@`, `list8113@`) are not a reason: people read those as numbers. Names are
+    read word by word: two letters changed in one short word make another word, not two slips. Lists
     that can be mistaken for one another are one finding: a family, named by its worst pair.
     """
 
@@ -49,7 +50,8 @@ class ConfusableLists(Check):
     }
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        settings = match_settings(self.config.params)
+        # List names are read word by word: two letters changed in one short word make another word.
+        settings = match_settings(self.config.params, by_word=True)
         # In a shared directory the other bodies' lists are in the same address book: compared too, in
         # pairs with one of the scan's own, as a slip between them is the likeliest of all.
         lists = ctx.address_book
