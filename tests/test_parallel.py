@@ -98,3 +98,49 @@ def test_several_checks_apart_share_one_child_and_each_keeps_its_findings(monkey
     shared = run_checks(checks, context(), parallel_from=0)
     assert shared == alone
     assert sum(1 for c, found in zip(checks, shared, strict=True) if c.runs_apart and found) >= 2
+
+
+def test_the_free_process_takes_the_checks_either_side_may_run():
+    """While this process is busy with its own checks, the child, done with its own, takes every check
+    that may run on either side; the findings are those of one process, in the order of the checks."""
+    import time
+
+    from dlscan.checks import ScanContext
+    from dlscan.checks.base import Check
+    from dlscan.graph import MembershipGraph
+    from dlscan.scan.engine import Boundary
+    from dlscan.scan.parallel import run_checks
+
+    parent = os.getpid()
+    snapshot = load_source(SAMPLE)
+    pack = load_rule_pack(rule_specs())
+    config = next(iter(pack.rules.values()))
+    group = next(iter(snapshot.lists.values()))
+
+    class Reporting(Check):
+        """Reports where it ran: here, or in the child."""
+
+        slug = "where"
+
+        def run(self, ctx):
+            if self.code == "DL901":
+                time.sleep(0.5)  # busy here long enough for the child to take every check either side may run
+            where = "here" if os.getpid() == parent else "child"
+            yield self.finding(ctx, group, detail=f"{self.code} ran {where}.")
+
+    def check(code, **placement):
+        made = type(f"Check{code}", (Reporting,), {"code": code, **placement})
+        return made(config)
+
+    checks = [
+        check("DL900", runs_apart=True),
+        check("DL901"),
+        *(check(f"DL91{n}", runs_either_side=True) for n in range(4)),
+    ]
+    ctx = ScanContext(snapshot, MembershipGraph(snapshot), Boundary.for_snapshot(snapshot), pack.settings)
+    found = run_checks(checks, ctx, parallel_from=0)
+    assert [f.detail.split(".")[0] for findings in found for f in findings] == [
+        "DL900 ran child",
+        "DL901 ran here",
+        *(f"DL91{n} ran child" for n in range(4)),
+    ]

@@ -154,6 +154,7 @@ class LookalikeDomain(RecipientCheck):
     """
 
     code = "DL007"
+    runs_either_side = True  # few findings, and costly at scale: the free core takes it
     picture = Picture.PAIR
     slug = "lookalike-domain"
     def judge(self, comparer: DomainComparer, domain: str, own: str) -> str | None:
@@ -195,6 +196,7 @@ class NeighbourDomain(LookalikeDomain):
     a slip between neighbours, mail meant for one council sent to the next."""
 
     code = "DL019"
+    runs_either_side = True  # few findings, and costly at scale: the free core takes it
     slug = "neighbour-domain"
 
     def judge(self, comparer: DomainComparer, domain: str, own: str) -> str | None:
@@ -211,6 +213,7 @@ class PersonalEmail(Check):
     """DL008: private mailboxes (the rule pack's personal_mail_domains) among the recipients of a list."""
 
     code = "DL008"
+    runs_either_side = True  # few findings, and costly at scale: the free core takes it
     picture = Picture.CHAIN
     slug = "personal-email"
     fixed_in_members = True

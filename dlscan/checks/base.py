@@ -22,6 +22,9 @@ class Check(ABC):
     """What the HTML report draws for this rule's findings."""
     runs_apart: ClassVar[bool] = False
     """Costly enough at scale to run in a process of its own, on another core (dlscan.scan.parallel)."""
+    runs_either_side: ClassVar[bool] = False
+    """May run in either process, whichever is free first: its findings are few to send back, and it keeps
+    nothing on itself that `coverage` reads afterwards (dlscan.scan.parallel)."""
     reports_outsiders: ClassVar[bool] = False
     """Reports the outside recipients a list reaches: the finding then says what else they get through it."""
     fixed_in_members: ClassVar[bool] = False

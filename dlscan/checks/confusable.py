@@ -38,6 +38,7 @@ class ConfusableLists(Check):
     """
 
     code = "DL005"
+    runs_either_side = True  # few findings, and costly at scale: the free core takes it
     picture = Picture.PAIR
     slug = "confusable-lists"
     judges_members = True

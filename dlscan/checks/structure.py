@@ -106,6 +106,7 @@ class DuplicateMembership(Check):
     """
 
     code = "DL014"
+    runs_either_side = True  # few findings, and costly at scale: the free core takes it
     slug = "duplicate-membership"
     judges_members = True
     params: ClassVar[Mapping[str, type]] = {"min_similarity": float, "min_recipients": int}
