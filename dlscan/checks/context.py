@@ -52,9 +52,15 @@ class ScanContext:
     def trusted_partner(self, group: DistributionList, external: list[Recipient]) -> TrustedPartner | None:
         """The trusted partner that accounts for every external recipient of `group`, if the boundary
         declares one for this list (of several, the one whose findings weigh most)."""
-        partners = {self.cache.classifications[r.id].partner for r in external}
-        if not external or None in partners:
+        if not external:
             return None
+        classified = self.cache.classifications
+        partners = set()
+        for recipient in external:  # most lists' first outsider is no partner's: answered at once
+            partner = classified[recipient.id].partner
+            if partner is None:
+                return None
+            partners.add(partner)
         if not all(p.covers(group.display_name, group.primary_address) for p in partners):  # type: ignore[union-attr]
             return None
         return max(partners, key=lambda p: p.severity.rank if p.severity else -1)  # type: ignore[union-attr]
@@ -228,20 +234,28 @@ class ScanContext:
         """Each recipient with why it counts as it does and the nesting path from the list that reaches
         it: what a finding that names one example counts. Made once per list and recipient, whichever rules
         ask (DL001 and DL003 list the same outsiders, DL002 them again by nested list): in a body's scan of
-        a shared service, the lists reach most of a million outsiders."""
+        a shared service, the lists reach most of a million outsiders. Asked again with the same sequence
+        (a list's outsiders, as `reach_by_audience` keeps them), the same tuple is given back."""
+        made = self.cache.evidence_lists.get((list_id, id(recipients)))
+        if made is not None and made[0] is recipients:
+            return made[1]
         known = self.cache.evidence.setdefault(list_id, {})
-        missing = {r.id: r for r in recipients if r.id not in known}
+        missing = set(map(_ID, recipients)).difference(known)  # in C: most are known by the second rule
         if missing:
-            judged = self.cache.classifications
+            judged, everyone = self.cache.classifications, self.snapshot.recipients
             # A recipient is named by its label (its address when it has one) in the evidence and its path.
             for chain, arrived in self.graph.arrivals(list_id, missing):
                 names = self.names(chain)  # the chain of lists is shared by most recipients it leads to
                 for rid in arrived:
-                    label = missing.pop(rid).label
+                    label = everyone[rid].label
                     known[rid] = Evidence(label, rid, judged[rid].reason, (*names, label))
-            for rid, r in missing.items():  # reached by no chain (the list does not reach it)
-                known[rid] = Evidence(r.label, rid, judged[rid].reason, ())
-        return tuple(map(known.__getitem__, map(_ID, recipients)))
+                missing -= arrived
+            for rid in missing:  # reached by no chain (the list does not reach it)
+                known[rid] = Evidence(everyone[rid].label, rid, judged[rid].reason, ())
+        found = tuple(map(known.__getitem__, map(_ID, recipients)))
+        # The sequence is kept with its tuple, so that its id stays its own while the scan lasts.
+        self.cache.evidence_lists[(list_id, id(recipients))] = (recipients, found)
+        return found
 
     def describe(self, recipient: Recipient) -> str:
         """A recipient as a finding names it: label, kind and why it counts as it does."""
