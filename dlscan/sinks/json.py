@@ -57,8 +57,12 @@ class JsonSink(Sink):
             return
         stream.write(head + b'\n  "findings": [\n')
         for n, finding in enumerate(ordered):
-            piece = _encoded(_finding_entry(finding, run, ranks))
-            stream.write((b",\n" if n else b"") + b"    " + piece.replace(b"\n", b"\n    "))
+            # Encoded where the document has it, inside the findings array, so that it comes indented as
+            # there: written from its place, without copying a piece that can be hundreds of megabytes.
+            piece = _encoded({"findings": [_finding_entry(finding, run, ranks)]})
+            if n:
+                stream.write(b",\n")
+            stream.write(memoryview(piece)[len(_FINDINGS_OPEN) : -len(_FINDINGS_CLOSE)])
         stream.write(b"\n  ]" + tail + b"\n")
 
 
@@ -94,6 +98,9 @@ def _to_fix_entry(item: ToFix) -> dict[str, object]:
 
 
 _EMPTY_FINDINGS = b'\n  "findings": []'
+_FINDINGS_OPEN = b'{\n  "findings": [\n'
+_FINDINGS_CLOSE = b"\n  ]\n}"
+"""What is around one finding encoded as the findings array of a document of its own."""
 """The findings' place in the indented document (top level, so indented by two spaces: unique)."""
 
 
