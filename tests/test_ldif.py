@@ -149,6 +149,11 @@ MALFORMED = {
     "base64 that is not text": (b"dn: CN=G,DC=corp,DC=example\nobjectClass: group\ncn:: /w==\n\n", 12, "not UTF-8"),
     "duplicate entry": (b"dn: CN=ALICE,ou=staff,DC=corp,DC=example\nobjectClass: user\n\n", 10, "appears twice"),
     "no colon": (b"dn: CN=G,DC=corp,DC=example\nthis is not ldif\n\n", 11, "expected 'attribute: value'"),
+    "a fault before a byte that is not UTF-8": (
+        b"dn: CN=G,DC=corp,DC=example\nthis is not ldif\nobjectClass: group\ndescription: caf\xe9\n\n",
+        11,
+        "expected 'attribute: value'",
+    ),
 }
 
 
@@ -164,6 +169,23 @@ def test_malformed_ldif_exits_2_with_one_line_naming_file_and_line(case, write_l
     assert lines[0].startswith(f"dlscan: error: {path}:{line}: ")
     assert fragment in lines[0]
     assert "Traceback" not in outcome.err
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "fragment"),
+    [
+        ("dn: CN=G,DC=corp,DC=example\nobjectClass: group\n\n".encode("utf-16")[:-1], 3, "not valid UTF-16"),
+        (b"\xef\xbb\xbf", 1, "ends in the middle of a line"),
+    ],
+    ids=["UTF-16 cut in the middle of a character", "a byte-order mark and nothing else"],
+)
+def test_a_damaged_file_is_named_with_its_line(data, line, fragment, tmp_path, dlscan):
+    path = tmp_path / "export.ldif"
+    path.write_bytes(data)
+    outcome = dlscan("scan", path)
+    assert outcome.code == 2 and "Traceback" not in outcome.err
+    assert outcome.err.strip() == outcome.err.strip().splitlines()[0]
+    assert f"{path}:{line}: " in outcome.err and fragment in outcome.err
 
 
 def test_truncated_gzip_is_an_input_error(tmp_path, dlscan):
@@ -201,3 +223,27 @@ def test_a_missing_member_that_mail_reaches_still_refuses_the_export(write_ldif,
     outcome = dlscan("scan", write_ldif(BUILTIN + team), "--fail-on", "never")
     assert outcome.code == 2 and "is not in the export" in outcome.err
     assert ("S-1-5-11" if nested else "CN=Gone") in outcome.err
+
+
+@pytest.mark.parametrize("block", [1, 7, 4096])
+def test_the_records_do_not_depend_on_how_the_file_is_read(block, tmp_path, monkeypatch):
+    """The reader decodes and splits many lines at once: a block that ends inside a line, a CRLF, a
+    character of several bytes or a byte-order mark gives the records of one read of the whole file."""
+    from conftest import ROOT
+
+    import dlscan.sources.ldif as ldif
+
+    original = (ROOT / "sample_data" / "wyvern.ldif").read_bytes()
+    for variant, data in {
+        "lf": original,
+        "crlf": original.replace(b"\n", b"\r\n"),
+        "bom": b"\xef\xbb\xbf" + original,
+    }.items():
+        path = tmp_path / f"{variant}.ldif"
+        path.write_bytes(data)
+        whole = [(r.dn, r.line, r.attributes) for r in read_ldif(path)]
+        monkeypatch.setattr(ldif, "_BLOCK", block)
+        assert [(r.dn, r.line, r.attributes) for r in read_ldif(path)] == whole, variant
+        monkeypatch.undo()
+        assert any(not value.isascii() for _, _, attrs in whole for values in attrs.values() for value in values
+                   if isinstance(value, str)), "the sample holds characters of several bytes"  # fmt: skip

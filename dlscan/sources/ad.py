@@ -75,6 +75,9 @@ class AdSnapshotBuilder:
     """The attributes to keep for dynamic lists' filters, as the source asked for them; None for an export,
     of which every attribute is kept."""
     _ids_by_dn: dict[str, str] = field(default_factory=dict)
+    _resolved: dict[str, str] = field(default_factory=dict)
+    """A member or owner DN as written -> the id it names: most are named by several groups (five million
+    references to a million entries), and are normalised once."""
     _lines_by_id: dict[str, int] = field(default_factory=dict)
     _recipients: dict[str, Recipient] = field(default_factory=dict)
     _groups: list[_Pending] = field(default_factory=list)
@@ -245,9 +248,13 @@ class AdSnapshotBuilder:
         """The id a member or owner DN names. One missing from the export becomes an unresolved recipient;
         a missing member is also listed in `missing`, unless --allow-unresolved, to be judged once every
         group is known (`_harmless`). A DN that cannot be read is refused with its group's line."""
+        found = self._resolved.get(dn)
+        if found is not None:
+            return found
         key = _readable_dn(self.origin, record, dn)
         found = self._ids_by_dn.get(key)
         if found is not None:
+            self._resolved[dn] = found
             return found
         if missing is not None and not self.allow_unresolved:
             missing.append((dn, record))

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from dlscan.model import Completeness
 from dlscan.sources.ad_attributes import TEXT_ATTRIBUTES
@@ -61,7 +61,7 @@ class LdifExport:
     def __iter__(self) -> Iterator[LdifRecord]:
         proof = LdifProof(self.path)
         with open_binary(self.path) as stream:
-            yield from _records(self.path, _logical_lines(self.path, _text_lines(self.path, stream)), proof)
+            yield from _records(self.path, _logical_lines(self.path, _line_blocks(self.path, stream)), proof)
         self.completeness = proof.outcome
 
 
@@ -70,30 +70,81 @@ def read_ldif(path: Path) -> Iterator[LdifRecord]:
     return iter(LdifExport(path))
 
 
-def _text_lines(path: Path, stream: BinaryIO) -> Iterator[tuple[int, str, bool]]:
-    """(line number, text without line ending, whether the line was terminated)."""
+_BLOCK = 1 << 22
+"""Bytes read at a time: decoded and split into lines in C, a block at once."""
+
+
+def _line_blocks(path: Path, stream: BinaryIO) -> Iterator[tuple[list[str], bool]]:
+    """The file's lines without their endings, a block at a time, and whether the block's last line was
+    terminated (only the file's last may not be). Only LF or CRLF is taken off, so that a CR inside a
+    value is seen, and refused."""
     head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # ldifde -u writes UTF-16 with a byte-order mark.
         # Lines end at LF alone, as they do in UTF-8 below: a lone CR is a character, and refused as one.
         text = io.TextIOWrapper(stream, encoding="utf-16", newline="\n")
-        for number, line in enumerate(text, start=1):
-            yield number, _without_ending(line), line.endswith("\n")
+        yield from _utf16_blocks(path, text)
         return
-    for number, raw in enumerate(stream, start=1):
-        if number == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
-        # Only LF or CRLF is taken off, so that a CR inside a value is seen, and refused; inline, as this
-        # runs once a line (20 million at a million recipients).
-        ended = raw.endswith(b"\n")
-        body = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if ended else raw
-        try:
-            line = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            bad = body[exc.start]
-            message = f"byte 0x{bad:02X} at column {exc.start + 1} is not UTF-8; export UTF-8 or base64 values"
-            raise InputError(path, message, number) from None
-        yield number, line, ended
+    number, rest, first, marked = 0, b"", True, False
+    while block := stream.read(_BLOCK):
+        data = rest + block
+        if first and (len(data) >= len(codecs.BOM_UTF8) or not codecs.BOM_UTF8.startswith(data)):
+            first = False  # a byte-order mark is taken off the first line only
+            marked = data.startswith(codecs.BOM_UTF8)
+            data = data.removeprefix(codecs.BOM_UTF8)
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            lines, error = _decoded(path, data[:cut], number)
+            number += len(lines)
+            yield lines, True
+            if error:
+                raise error  # after the lines before it, whose own faults come first
+    if rest or (marked and not number):  # the last line, not terminated (a byte-order mark alone is one)
+        lines, error = _decoded(path, (rest.removeprefix(codecs.BOM_UTF8) if first else rest) + b"\n", number)
+        yield lines, not lines
+        if error:
+            raise error
+
+
+def _utf16_blocks(path: Path, text: io.TextIOWrapper) -> Iterator[tuple[list[str], bool]]:
+    """As `_line_blocks`, for UTF-16: read a line at a time (the codec decodes a few kilobytes at once), so
+    that a fault is met where it is; a file cut in the middle of a character is refused."""
+    lines: list[str] = []
+    number, ended = 0, True
+    try:
+        for line in text:
+            ended = line.endswith("\n")
+            lines.append(_without_ending(line))
+            if len(lines) == 10_000:
+                number += len(lines)
+                yield lines, True
+                lines = []
+    except UnicodeDecodeError as exc:
+        yield lines, True
+        where = number + len(lines) + 1
+        raise InputError(path, f"the file is not valid UTF-16 ({exc.reason}); export it again", where) from None
+    yield lines, ended
+
+
+def _decoded(path: Path, block: bytes, before: int) -> tuple[list[str], InputError | None]:
+    """The lines of a block of whole lines (each ending in LF), without their endings; where a line is not
+    UTF-8, the lines before it and the error that names it."""
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = block.rfind(b"\n", 0, exc.start) + 1
+        message = (
+            f"byte 0x{block[exc.start]:02X} at column {exc.start - line_start + 1} is not UTF-8; "
+            "export UTF-8 or base64 values"
+        )
+        lines, _ = _decoded(path, block[:line_start], before)
+        return lines, InputError(path, message, before + len(lines) + 1)
+    lines = text.split("\n")
+    lines.pop()  # after the last LF
+    if "\r" in text:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines, None
 
 
 def _without_ending(line: str) -> str:
@@ -103,42 +154,68 @@ def _without_ending(line: str) -> str:
     return line[:-1] if line.endswith("\n") else line
 
 
-def _logical_lines(path: Path, lines: Iterator[tuple[int, str, bool]]) -> Iterator[tuple[int, str]]:
+def _logical_lines(path: Path, blocks: Iterator[tuple[list[str], bool]]) -> Iterator[tuple[int, str]]:
     """Unfold continuation lines; blank lines come through as '', comments with their '#' (unfolded: the
-    evidence of wholeness they hold is short)."""
+    evidence of wholeness they hold is short). Runs once a line: 20 million at a million recipients."""
     start, parts, comment = 0, [], False
     number, terminated = 0, True
-    for number, line, ended in lines:
+    for lines, ended in blocks:
         terminated = ended
-        if line.startswith(" ") and (parts or comment):
-            if not comment:
-                parts.append(line[1:])
-            continue
-        if parts:
-            yield start, "".join(parts)
-        parts, comment = [], False
-        if line.startswith("#"):
-            comment = True
-            yield number, line
-        elif line.strip() == "":
-            yield number, ""
-        else:
-            start, parts = number, [line]
+        for line in lines:
+            number += 1
+            if line[:1] == " " and (parts or comment):
+                if not comment:
+                    parts.append(line[1:])
+                continue
+            if parts:
+                yield start, parts[0] if len(parts) == 1 else "".join(parts)
+                parts = []
+            comment = False
+            if line[:1] == "#":
+                comment = True
+                yield number, line
+            elif not line or line.isspace():
+                yield number, ""
+            else:
+                start, parts = number, [line]
     if not terminated:
         raise InputError(path, "the file ends in the middle of a line: the export looks truncated", number)
     if parts:
         yield start, "".join(parts)
 
 
+class _Description(NamedTuple):
+    """An attribute description as read once: its name in lower case, and where a range option stops."""
+
+    name: str
+    range_end: str | None
+    text: bool
+    """Its values are always text (an attribute dlscan reads)."""
+    binary: bool
+    """Its values are always bytes."""
+
+    @classmethod
+    def of(cls, description: str) -> _Description:
+        name, *options = description.lower().split(";")
+        end = None
+        for option in options:
+            match = _RANGE_OPTION.match(option)
+            if match:
+                end = match.group(2)
+        return cls(name, end, name in TEXT_ATTRIBUTES, name in BINARY_ATTRIBUTES)
+
+
 def _records(path: Path, lines: Iterator[tuple[int, str]], proof: LdifProof) -> Iterator[LdifRecord]:
     record: LdifRecord | None = None
     ranges: dict[str, tuple[int, str]] = {}
+    described: dict[str, _Description] = {}
+    """Each attribute description once checked and split: an export has a few dozen, on millions of lines."""
     first = True
     skipping = False
     """In a block that is no entry: ldapsearch's result trailer, or a search reference."""
     number = 0
     for number, line in lines:
-        if line.startswith("#"):
+        if line[:1] == "#":
             proof.comment(number, line[1:])
             continue
         if line == "":
@@ -147,45 +224,64 @@ def _records(path: Path, lines: Iterator[tuple[int, str]], proof: LdifProof) -> 
                 yield record
             record, ranges, skipping = None, {}, False
             continue
-        name, value = _split(path, number, line)
-        if first and name == "version":
+        description, sep, rest = line.partition(":")
+        known = described.get(description) if sep else None
+        if known is None:
+            if not sep or not _ATTRIBUTE_DESCRIPTION.match(description):
+                raise InputError(path, f"expected 'attribute: value', found {line[:40]!r}", number)
+            known = described[description] = _Description.of(description)
+        value = _value(path, number, line, description, rest)
+        if first and description == "version":
             first = False
             continue
         first = False
         if record is None and not skipping:
-            if name in ("search", "result", "ref"):
+            if description in ("search", "result", "ref"):
                 # plain ldapsearch (without -LLL) ends with a "search:/result:" block, and writes the
                 # referrals an AD domain always returns as "ref:" blocks
                 skipping = True
-            elif name != "dn":
-                raise InputError(path, f"record starts with '{name}:' instead of 'dn:'", number)
+            elif description != "dn":
+                raise InputError(path, f"record starts with '{description}:' instead of 'dn:'", number)
             else:
                 record = LdifRecord(dn=_as_text(path, number, "dn", value), line=number)
                 proof.entry()
                 continue
         if skipping:
-            _check_trailer(path, number, name, value)
+            _check_trailer(path, number, description, value)
             continue
         assert record is not None
-        _add_value(path, number, record, ranges, name, value)
+        name = known.name
+        if name == "changetype":
+            if value != "add":
+                raise InputError(path, f"'changetype: {value}' is a change record; export content records", number)
+            continue
+        if known.range_end is not None:
+            ranges[name] = (number, known.range_end)
+        # A value of an attribute dlscan reads must be text; any other's that is not (auditingPolicy, logonHours:
+        # binary attributes an export of every attribute carries) is kept as bytes.
+        if value.__class__ is not str and (known.text or (not known.binary and _is_text(value))):
+            value = _as_text(path, number, name, value)
+        values = record.attributes.get(name)
+        if values is None:
+            record.attributes[name] = [value]
+        else:
+            values.append(value)
     if record is not None:
         _check_ranges(path, record, ranges)
         yield record
     proof.finish(number, last_entry_ended=record is None)
 
 
-def _split(path: Path, number: int, line: str) -> tuple[str, Value]:
-    description, sep, rest = line.partition(":")
-    if not sep or not _ATTRIBUTE_DESCRIPTION.match(description):
-        raise InputError(path, f"expected 'attribute: value', found {line[:40]!r}", number)
-    if rest.startswith(":"):
+def _value(path: Path, number: int, line: str, description: str, rest: str) -> Value:
+    """The value after `description:` on a logical line: plain text, or the bytes of a base64 value."""
+    if rest[:1] == ":":
         try:
-            return description, base64.b64decode(rest[1:].strip(), validate=True)
+            return base64.b64decode(rest[1:].strip(), validate=True)
         except (binascii.Error, ValueError):
             raise InputError(path, f"the base64 value of '{description}' is not valid base64", number) from None
-    if rest.startswith("<"):
+    if rest[:1] == "<":
         raise InputError(path, f"'{description}' refers to a URL; export values inline", number)
-    value = rest[1:] if rest.startswith(" ") else rest
+    value = rest[1:] if rest[:1] == " " else rest
     # Two `in` tests per line, in C: a regular-expression search here cost a second per million lines.
     unsafe = _UNSAFE_IN_PLAIN.search(value) if "\r" in value or "\x00" in value else None
     if unsafe:
@@ -196,7 +292,7 @@ def _split(path: Path, number: int, line: str) -> tuple[str, Value]:
             f"{len(line) - len(value) + unsafe.start() + 1}, which LDIF writes only in base64: the export is damaged",
             number,
         )
-    return description, value
+    return value
 
 
 def _as_text(path: Path, number: int, name: str, value: Value) -> str:
@@ -210,25 +306,6 @@ def _as_text(path: Path, number: int, name: str, value: Value) -> str:
         # No directory string holds NUL; tools that meet one cut the name there, and show another.
         raise InputError(path, f"the base64 value of '{name}' holds a NUL character: the export is damaged", number)
     return text
-
-
-def _add_value(
-    path: Path, number: int, record: LdifRecord, ranges: dict[str, tuple[int, str]], description: str, value: Value
-) -> None:
-    name, *options = description.lower().split(";")
-    if name == "changetype":
-        if value != "add":
-            raise InputError(path, f"'changetype: {value}' is a change record; export content records", number)
-        return
-    for option in options:
-        match = _RANGE_OPTION.match(option)
-        if match:
-            ranges[name] = (number, match.group(2))
-    # A value of an attribute dlscan reads must be text; any other's that is not (auditingPolicy, logonHours:
-    # binary attributes an export of every attribute carries) is kept as bytes.
-    if name in TEXT_ATTRIBUTES or (name not in BINARY_ATTRIBUTES and _is_text(value)):
-        value = _as_text(path, number, name, value)
-    record.attributes.setdefault(name, []).append(value)
 
 
 def _is_text(value: Value) -> bool:
