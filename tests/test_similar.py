@@ -88,7 +88,7 @@ SETTINGS = [
     MatchSettings(),
     MatchSettings(one_edit_from=5, two_edits_from=9),
     MatchSettings(10, 12),
-    MatchSettings(edits_judged_by_word=True),  # as DL005 judges list names
+    MatchSettings(two_edits_in_a_word_from=8),  # as DL005 judges list names
 ]
 
 

@@ -33,7 +33,8 @@ class ConfusableLists(Check):
     `same_audience_severity`, only when `report_same_audience` is set. Numbered series ("Ward 01" ...
     "Ward 40") of one audience are not reported at all, and addresses that differ only in a number or a
     generated token (`list8153@`, `list8113@`) are not a reason: people read those as numbers. Names are
-    read word by word: two letters changed in one short word make another word, not two slips. Lists
+    read word by word: two letters changed in one word shorter than `two_edits_in_a_word_from` make
+    another word, not two slips (`dlscan.matching.rewritten`). Lists
     that can be mistaken for one another are one finding: a family, named by its worst pair.
     """
 
@@ -44,6 +45,7 @@ class ConfusableLists(Check):
     judges_members = True
     params: ClassVar[Mapping[str, type]] = {
         **MATCH_PARAMS,
+        "two_edits_in_a_word_from": int,
         "different_external_severity": Severity,
         "same_audience_severity": Severity,
         "hidden_severity": Severity,
@@ -51,8 +53,7 @@ class ConfusableLists(Check):
     }
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
-        # List names are read word by word: two letters changed in one short word make another word.
-        settings = match_settings(self.config.params, by_word=True)
+        settings = match_settings(self.config.params)
         # In a shared directory the other bodies' lists are in the same address book: compared too, in
         # pairs with one of the scan's own, as a slip between them is the likeliest of all.
         lists = ctx.address_book

@@ -15,12 +15,12 @@ from dlscan.model import DistributionList
 MATCH_PARAMS: Mapping[str, type] = {"one_edit_from": int, "two_edits_from": int, "prefix_from": int}
 
 
-def match_settings(params: Mapping[str, object], *, by_word: bool = False) -> MatchSettings:
+def match_settings(params: Mapping[str, object]) -> MatchSettings:
     return MatchSettings(
         one_edit_from=params["one_edit_from"],  # type: ignore[arg-type]
         two_edits_from=params["two_edits_from"],  # type: ignore[arg-type]
         prefix_from=params.get("prefix_from", 8),  # type: ignore[arg-type]
-        edits_judged_by_word=by_word,
+        two_edits_in_a_word_from=params.get("two_edits_in_a_word_from", 0),  # type: ignore[arg-type]
     )
 
 

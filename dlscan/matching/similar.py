@@ -17,17 +17,17 @@ what comparing all pairs would
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import Levenshtein
 
 from dlscan.matching.capitals import capital_pairs, capitals_alike
 from dlscan.matching.names import ACRONYM_MIN_WORDS, NameForms
 from dlscan.matching.proposals import COMPACT, by_compact, keyed_pairs
+from dlscan.matching.rewritten import one_word_rewritten
 
 
 class Reason(StrEnum):
@@ -47,11 +47,11 @@ class MatchSettings:
     """... and with two changed from this length."""
     prefix_from: int = 8
     """An autocomplete prefix counts from this many characters."""
-    edits_judged_by_word: bool = False
-    """Two edits that fall in one word count only when that word is long enough to hold two slips
-    (`two_edits_from`) or they are one swap of neighbouring letters: two letters changed in a short word
-    make another word ("Hexham" and "Chesham", "Ely" and "Selby"), which a reader tells apart. For list
-    names, read word by word; not for people's names, whose spellings vary."""
+    two_edits_in_a_word_from: int = 0
+    """Two edits that fall in one word count only when that word is at least this long, or they are one
+    swap of neighbouring letters (`dlscan.matching.rewritten`): two letters changed in a short word make
+    another word ("Hexham" and "Chesham"). 0: edits are not judged by word. For list names, which are read
+    word by word; not for people's names, whose spellings vary."""
 
     def allowed_edits(self, length: int) -> int:
         if length >= self.two_edits_from:
@@ -96,36 +96,13 @@ def compare(a: NameForms, b: NameForms, settings: MatchSettings, *, use_prefix: 
     allowed = settings.allowed_edits(min(len(a.compact), len(b.compact)))
     if allowed:
         distance = Levenshtein.distance(a.compact, b.compact, score_cutoff=allowed)
-        rewritten = distance > 1 and settings.edits_judged_by_word and _one_word_rewritten(a, b, settings)
-        if distance <= allowed and not rewritten:
+        by_word = settings.two_edits_in_a_word_from
+        if distance <= allowed and not (distance > 1 and by_word and one_word_rewritten(a, b, by_word)):
             reasons.append(Reason.EDITS)
             edits = distance
     if use_prefix and _prefix(a, b, settings.prefix_from):
         reasons.append(Reason.PREFIX)
     return Match(tuple(reasons), edits) if reasons else None
-
-
-def _one_word_rewritten(a: NameForms, b: NameForms, settings: MatchSettings) -> bool:
-    """Whether the names differ in one word only, too short to hold their two edits as slips."""
-    left, right = a.exact.split(" "), b.exact.split(" ")
-    if len(left) != len(right):
-        return False
-    changed = [(x, y) for x, y in zip(left, right, strict=True) if x != y]
-    if len(changed) != 1:
-        return False  # the edits are spread over words: each a slip
-    x, y = changed[0]
-    if _in_capitals(x, a.original) or _in_capitals(y, b.original):
-        return False  # an acronym ("WHT", "WCH") is read letter by letter: each letter changed is a slip
-    return settings.allowed_edits(min(len(x), len(y))) < 2 and OSA.distance(x, y, score_cutoff=2) > 1
-
-
-def _in_capitals(word: str, original: str) -> bool:
-    """Whether the name writes the word in capitals while the rest of it is not: an acronym or a code."""
-    written = _WORDS_AS_WRITTEN.split(original)
-    return not original.isupper() and any(t.isupper() and t.casefold() == word for t in written)
-
-
-_WORDS_AS_WRITTEN = re.compile(r"[\W_]+")
 
 
 def _prefix(a: NameForms, b: NameForms, minimum: int) -> bool:
