@@ -100,16 +100,13 @@ def test_several_checks_apart_share_one_child_and_each_keeps_its_findings(monkey
     assert sum(1 for c, found in zip(checks, shared, strict=True) if c.runs_apart and found) >= 2
 
 
-def test_the_free_process_takes_the_checks_either_side_may_run():
-    """While this process is busy with its own checks, the child, done with its own, takes every check
-    that may run on either side; the findings are those of one process, in the order of the checks."""
-    import time
-
+def _placed_checks(behaviour):
+    """A context on the sample, and a maker of checks that report where they ran (here, or in the child),
+    each doing `behaviour(code, in_child)` first."""
     from dlscan.checks import ScanContext
     from dlscan.checks.base import Check
     from dlscan.graph import MembershipGraph
     from dlscan.scan.engine import Boundary
-    from dlscan.scan.parallel import run_checks
 
     parent = os.getpid()
     snapshot = load_source(SAMPLE)
@@ -118,29 +115,73 @@ def test_the_free_process_takes_the_checks_either_side_may_run():
     group = next(iter(snapshot.lists.values()))
 
     class Reporting(Check):
-        """Reports where it ran: here, or in the child."""
-
         slug = "where"
 
         def run(self, ctx):
-            if self.code == "DL901":
-                time.sleep(0.5)  # busy here long enough for the child to take every check either side may run
-            where = "here" if os.getpid() == parent else "child"
-            yield self.finding(ctx, group, detail=f"{self.code} ran {where}.")
+            in_child = os.getpid() != parent
+            behaviour(self.code, in_child)
+            yield self.finding(ctx, group, detail=f"{self.code} ran {'child' if in_child else 'here'}.")
 
     def check(code, **placement):
-        made = type(f"Check{code}", (Reporting,), {"code": code, **placement})
-        return made(config)
+        return type(f"Check{code}", (Reporting,), {"code": code, **placement})(config)
 
+    ctx = ScanContext(snapshot, MembershipGraph(snapshot), Boundary.for_snapshot(snapshot), pack.settings)
+    return ctx, check
+
+
+def _where(found):
+    return [f.detail.split(".")[0] for findings in found for f in findings]
+
+
+def test_the_free_process_takes_the_checks_either_side_may_run():
+    """While this process is busy with its own check, the child, done with its own, takes every check that
+    may run on either side; the findings are those of one process, in the order of the checks."""
+    from dlscan.scan.parallel import run_checks
+
+    taken = multiprocessing.get_context("fork").Event()
+
+    def behaviour(code, in_child):
+        if code == "DL901":
+            taken.wait(timeout=20)  # busy here until the child has taken the last, or long past it
+        if code == "DL913":
+            taken.set()
+
+    ctx, check = _placed_checks(behaviour)
     checks = [
         check("DL900", runs_apart=True),
         check("DL901"),
         *(check(f"DL91{n}", runs_either_side=True) for n in range(4)),
     ]
-    ctx = ScanContext(snapshot, MembershipGraph(snapshot), Boundary.for_snapshot(snapshot), pack.settings)
-    found = run_checks(checks, ctx, parallel_from=0)
-    assert [f.detail.split(".")[0] for findings in found for f in findings] == [
+    assert _where(run_checks(checks, ctx, parallel_from=0)) == [
         "DL900 ran child",
         "DL901 ran here",
         *(f"DL91{n} ran child" for n in range(4)),
+    ]
+
+
+def test_a_check_the_child_took_and_never_finished_runs_here():
+    """A child that dies in a check it claimed (killed, out of memory) loses no findings: the check runs here."""
+    from dlscan.scan.parallel import run_checks
+
+    claimed = multiprocessing.get_context("fork").Event()
+
+    def behaviour(code, in_child):
+        if code == "DL901":
+            claimed.wait(timeout=20)
+        if code == "DL910" and in_child:
+            claimed.set()
+            os._exit(1)
+
+    ctx, check = _placed_checks(behaviour)
+    checks = [
+        check("DL900", runs_apart=True),
+        check("DL901"),
+        *(check(f"DL91{n}", runs_either_side=True) for n in range(3)),
+    ]
+    assert _where(run_checks(checks, ctx, parallel_from=0)) == [
+        "DL900 ran child",
+        "DL901 ran here",
+        "DL910 ran here",
+        "DL911 ran here",
+        "DL912 ran here",
     ]

@@ -41,17 +41,21 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int 
     forking = multiprocessing.get_context("fork")
     reader, writer = forking.Pipe(duplex=False)
     claims = _Claims(forking.Value("i", 0), either)
-    child = forking.Process(target=_run_in_child, args=(checks, apart, claims, ctx, writer), daemon=True)
+    child = forking.Process(target=_run_in_child, args=(checks, apart, claims, ctx, reader, writer), daemon=True)
     with frozen_for_fork():  # what prepare() made included
         child.start()
     writer.close()
     # Drained as the child sends, so that it never waits on a full pipe while this process is busy.
     receiving = _Receiver(reader)
-    found = {k: list(checks[k].run(ctx)) for k in here}
-    found.update((k, list(checks[k].run(ctx))) for k in claims)
+    try:
+        found = {k: list(checks[k].run(ctx)) for k in here}
+        found.update((k, list(checks[k].run(ctx))) for k in claims)
+    except BaseException:
+        _stop(child, receiving)  # neither left running behind an error here
+        raise
     status, received = receiving.result()
     if status != "ok":
-        child.join()
+        _stop(child, receiving)
     # Otherwise the child is left to exit on its own (multiprocessing reaps it later): handing back the
     # pages of a forked copy takes milliseconds that the scan need not wait for.
     if status == "error":
@@ -63,6 +67,13 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, parallel_from: int 
     return [found[k] for k in range(len(checks))]
 
 
+def _stop(child: Any, receiving: _Receiver) -> None:
+    """The child ended, whatever it was doing, and the thread that read from it."""
+    child.terminate()
+    child.join()
+    receiving.result()
+
+
 class _Claims:
     """The checks that either process may run, each taken once, by whichever process is free first: a
     counter both processes share (made before the fork), advanced under its lock."""
@@ -72,13 +83,23 @@ class _Claims:
         self._positions = positions
 
     def __iter__(self) -> Iterator[int]:
+        lock = self._counter.get_lock()
         while True:
-            with self._counter.get_lock():
+            # A process killed while it held the lock would leave it held: the rest then run here, unclaimed.
+            if not lock.acquire(timeout=_CLAIM_WAIT):
+                return
+            try:
                 taken = self._counter.value
                 self._counter.value = taken + 1
+            finally:
+                lock.release()
             if taken >= len(self._positions):
                 return
             yield self._positions[taken]
+
+
+_CLAIM_WAIT = 30.0
+"""Seconds to wait for the claims' lock, held by either process for a few instructions at a time."""
 
 
 class _Receiver:
@@ -113,7 +134,9 @@ class _Receiver:
                 if status == "done":
                     finished[position] = parts.pop(position)
         except EOFError:
-            return
+            return  # the child ended without saying so: what it finished is kept, the rest runs here
+        except BaseException as exc:  # a message that cannot be read is the scan's error, not a lost thread
+            self._outcome = ("error", exc)
         finally:
             self._reader.close()
 
@@ -122,9 +145,13 @@ _PART = 10_000
 """Findings sent from a child at a time."""
 
 
-def _run_in_child(checks: Sequence[Check], apart: list[int], claims: _Claims, ctx: ScanContext, writer: Any) -> None:
+def _run_in_child(
+    checks: Sequence[Check], apart: list[int], claims: _Claims, ctx: ScanContext, reader: Any, writer: Any
+) -> None:
     """The checks that run apart, then those it can claim, one after another; their findings sent a part
     at a time, each check's last part marked done, and the end marked once all are."""
+    # Its copy of the reading end closed, a send fails once the parent stops reading, rather than wait.
+    reader.close()
     try:
         for position in itertools.chain(apart, claims):
             part: list[Finding] = []

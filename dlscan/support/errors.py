@@ -23,6 +23,10 @@ class InputError(DlscanError):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None]]:
+        # Rebuilt from its parts, as a check in the forked rule process sends it back whole.
+        return InputError, (self.path, self.reason, self.line)
+
 
 class UsageError(DlscanError):
     """Settings that contradict each other or leave dlscan unable to decide."""
