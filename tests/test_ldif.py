@@ -174,7 +174,7 @@ def test_malformed_ldif_exits_2_with_one_line_naming_file_and_line(case, write_l
 @pytest.mark.parametrize(
     ("data", "line", "fragment"),
     [
-        ("dn: CN=G,DC=corp,DC=example\nobjectClass: group\n\n".encode("utf-16")[:-1], 3, "not valid UTF-16"),
+        ("dn: CN=G,DC=corp,DC=example\nobjectClass: group\n\n".encode("utf-16")[:-1], 3, "cannot be decoded"),
         (b"\xef\xbb\xbf", 1, "ends in the middle of a line"),
     ],
     ids=["UTF-16 cut in the middle of a character", "a byte-order mark and nothing else"],
@@ -231,7 +231,7 @@ def test_the_records_do_not_depend_on_how_the_file_is_read(block, tmp_path, monk
     character of several bytes or a byte-order mark gives the records of one read of the whole file."""
     from conftest import ROOT
 
-    import dlscan.sources.ldif as ldif
+    import dlscan.sources.ldif_lines as ldif_lines
 
     original = (ROOT / "sample_data" / "wyvern.ldif").read_bytes()
     for variant, data in {
@@ -242,7 +242,7 @@ def test_the_records_do_not_depend_on_how_the_file_is_read(block, tmp_path, monk
         path = tmp_path / f"{variant}.ldif"
         path.write_bytes(data)
         whole = [(r.dn, r.line, r.attributes) for r in read_ldif(path)]
-        monkeypatch.setattr(ldif, "_BLOCK", block)
+        monkeypatch.setattr(ldif_lines, "_BLOCK", block)
         assert [(r.dn, r.line, r.attributes) for r in read_ldif(path)] == whole, variant
         monkeypatch.undo()
         assert any(not value.isascii() for _, _, attrs in whole for values in attrs.values() for value in values

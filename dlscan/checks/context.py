@@ -100,6 +100,7 @@ class ScanContext:
             chosen = map(self.snapshot.recipients.__getitem__, self._reached_of(list_id, audience))
             found = sorted(chosen, key=lambda r: (r.label.casefold(), r.id))
             self.cache.audiences[key] = found
+            self.cache.kept_sequences.add(id(found))
         return found
 
     def count_by_audience(self, list_id: str, audience: Audience) -> int:
@@ -236,7 +237,10 @@ class ScanContext:
         ask (DL001 and DL003 list the same outsiders, DL002 them again by nested list): in a body's scan of
         a shared service, the lists reach most of a million outsiders. Asked again with the same sequence
         (a list's outsiders, as `reach_by_audience` keeps them), the same tuple is given back."""
-        made = self.cache.evidence_lists.get((list_id, id(recipients)))
+        # Only the sequences `reach_by_audience` keeps are remembered: they live as long as the scan, and
+        # no rule changes them (another sequence, made for one finding, would only be held for nothing).
+        kept = id(recipients) in self.cache.kept_sequences
+        made = self.cache.evidence_lists.get((list_id, id(recipients))) if kept else None
         if made is not None and made[0] is recipients:
             return made[1]
         known = self.cache.evidence.setdefault(list_id, {})
@@ -253,8 +257,8 @@ class ScanContext:
             for rid in missing:  # reached by no chain (the list does not reach it)
                 known[rid] = Evidence(everyone[rid].label, rid, judged[rid].reason, ())
         found = tuple(map(known.__getitem__, map(_ID, recipients)))
-        # The sequence is kept with its tuple, so that its id stays its own while the scan lasts.
-        self.cache.evidence_lists[(list_id, id(recipients))] = (recipients, found)
+        if kept:  # with the sequence itself, so that its id stays its own while the scan lasts
+            self.cache.evidence_lists[(list_id, id(recipients))] = (recipients, found)
         return found
 
     def describe(self, recipient: Recipient) -> str:

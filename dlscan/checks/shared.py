@@ -33,6 +33,8 @@ class SharedFacts:
         """List id -> recipient id -> the recipient as a finding on that list lists it (its nesting path)."""
         self.evidence_lists: dict[tuple[str, int], tuple[Sequence[Recipient], tuple[Evidence, ...]]] = {}
         """(list id, id of a sequence of recipients) -> (the sequence, its evidence from that list)."""
+        self.kept_sequences: set[int] = set()
+        """The ids of the sequences of recipients in `audiences`, whose evidence is remembered."""
 
     @cached_property
     def classifications(self) -> Mapping[str, Classification]:

@@ -98,10 +98,10 @@ def _to_fix_entry(item: ToFix) -> dict[str, object]:
 
 
 _EMPTY_FINDINGS = b'\n  "findings": []'
+"""The findings' place in the indented document (top level, so indented by two spaces: unique)."""
 _FINDINGS_OPEN = b'{\n  "findings": [\n'
 _FINDINGS_CLOSE = b"\n  ]\n}"
 """What is around one finding encoded as the findings array of a document of its own."""
-"""The findings' place in the indented document (top level, so indented by two spaces: unique)."""
 
 
 def _encoded(document: dict) -> bytes:

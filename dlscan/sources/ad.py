@@ -148,6 +148,7 @@ class AdSnapshotBuilder:
         for pending in self._groups:
             group = self._list(pending, recipients, missing)
             lists[group.id] = group
+        self._resolved.clear()  # a million DNs, needed no more
         notes: tuple[str, ...] = ()
         if missing:
             notes += (self._harmless(missing),)

@@ -1,30 +1,29 @@
 """A streaming reader for LDIF content records (RFC 2849) as AD tools write them.
 
 Reads `ldifde` and `ldapsearch` output one record at a time, so a file of any size costs the memory of
-its largest record. Handles folded lines, base64 values, comments, CRLF endings, UTF-8 or UTF-16 (with a
-BOM) and gzip. Anything it cannot read exactly is an `InputError` naming the file and line: a partial
-read must never look like a whole directory.
+its largest record and of a block of lines (`dlscan.sources.ldif_lines`). Handles folded lines, base64
+values, comments, CRLF endings, UTF-8 or UTF-16 (with a BOM) and gzip. Anything it cannot read exactly
+is an `InputError` naming the file and line: a partial read must never look like a whole directory.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import codecs
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 from dlscan.model import Completeness
 from dlscan.sources.ad_attributes import TEXT_ATTRIBUTES
 from dlscan.sources.compressed import open_binary
+from dlscan.sources.ldif_lines import line_blocks, logical_lines
 from dlscan.sources.ldif_proof import LdifProof
 from dlscan.support.errors import InputError
 
-# Values of these attributes are bytes, always; others are text, or bytes when not text (see `_add_value`).
+# Values of these attributes are bytes, always; others are text, or bytes when not text (see `_records`).
 BINARY_ATTRIBUTES = frozenset({"objectguid", "objectsid", "msexchmailboxguid", "thumbnailphoto", "usercertificate"})
 _ATTRIBUTE_DESCRIPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.]*(;[A-Za-z0-9\-=.*]+)*$")
 _RANGE_OPTION = re.compile(r"^range=(\d+)-(\d+|\*)$", re.IGNORECASE)
@@ -61,127 +60,13 @@ class LdifExport:
     def __iter__(self) -> Iterator[LdifRecord]:
         proof = LdifProof(self.path)
         with open_binary(self.path) as stream:
-            yield from _records(self.path, _logical_lines(self.path, _line_blocks(self.path, stream)), proof)
+            yield from _records(self.path, logical_lines(self.path, line_blocks(self.path, stream)), proof)
         self.completeness = proof.outcome
 
 
 def read_ldif(path: Path) -> Iterator[LdifRecord]:
     """Yield the content records of an LDIF file, in file order."""
     return iter(LdifExport(path))
-
-
-_BLOCK = 1 << 22
-"""Bytes read at a time: decoded and split into lines in C, a block at once."""
-
-
-def _line_blocks(path: Path, stream: BinaryIO) -> Iterator[tuple[list[str], bool]]:
-    """The file's lines without their endings, a block at a time, and whether the block's last line was
-    terminated (only the file's last may not be). Only LF or CRLF is taken off, so that a CR inside a
-    value is seen, and refused."""
-    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # ldifde -u writes UTF-16 with a byte-order mark.
-        # Lines end at LF alone, as they do in UTF-8 below: a lone CR is a character, and refused as one.
-        text = io.TextIOWrapper(stream, encoding="utf-16", newline="\n")
-        yield from _utf16_blocks(path, text)
-        return
-    number, rest, first, marked = 0, b"", True, False
-    while block := stream.read(_BLOCK):
-        data = rest + block
-        if first and (len(data) >= len(codecs.BOM_UTF8) or not codecs.BOM_UTF8.startswith(data)):
-            first = False  # a byte-order mark is taken off the first line only
-            marked = data.startswith(codecs.BOM_UTF8)
-            data = data.removeprefix(codecs.BOM_UTF8)
-        cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if cut:
-            lines, error = _decoded(path, data[:cut], number)
-            number += len(lines)
-            yield lines, True
-            if error:
-                raise error  # after the lines before it, whose own faults come first
-    if rest or (marked and not number):  # the last line, not terminated (a byte-order mark alone is one)
-        lines, error = _decoded(path, (rest.removeprefix(codecs.BOM_UTF8) if first else rest) + b"\n", number)
-        yield lines, not lines
-        if error:
-            raise error
-
-
-def _utf16_blocks(path: Path, text: io.TextIOWrapper) -> Iterator[tuple[list[str], bool]]:
-    """As `_line_blocks`, for UTF-16: read a line at a time (the codec decodes a few kilobytes at once), so
-    that a fault is met where it is; a file cut in the middle of a character is refused."""
-    lines: list[str] = []
-    number, ended = 0, True
-    try:
-        for line in text:
-            ended = line.endswith("\n")
-            lines.append(_without_ending(line))
-            if len(lines) == 10_000:
-                number += len(lines)
-                yield lines, True
-                lines = []
-    except UnicodeDecodeError as exc:
-        yield lines, True
-        where = number + len(lines) + 1
-        raise InputError(path, f"the file is not valid UTF-16 ({exc.reason}); export it again", where) from None
-    yield lines, ended
-
-
-def _decoded(path: Path, block: bytes, before: int) -> tuple[list[str], InputError | None]:
-    """The lines of a block of whole lines (each ending in LF), without their endings; where a line is not
-    UTF-8, the lines before it and the error that names it."""
-    try:
-        text = block.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = block.rfind(b"\n", 0, exc.start) + 1
-        message = (
-            f"byte 0x{block[exc.start]:02X} at column {exc.start - line_start + 1} is not UTF-8; "
-            "export UTF-8 or base64 values"
-        )
-        lines, _ = _decoded(path, block[:line_start], before)
-        return lines, InputError(path, message, before + len(lines) + 1)
-    lines = text.split("\n")
-    lines.pop()  # after the last LF
-    if "\r" in text:
-        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-    return lines, None
-
-
-def _without_ending(line: str) -> str:
-    """The line without its LF or CRLF: only those, so that a CR inside a value is seen, and refused."""
-    if line.endswith("\r\n"):
-        return line[:-2]
-    return line[:-1] if line.endswith("\n") else line
-
-
-def _logical_lines(path: Path, blocks: Iterator[tuple[list[str], bool]]) -> Iterator[tuple[int, str]]:
-    """Unfold continuation lines; blank lines come through as '', comments with their '#' (unfolded: the
-    evidence of wholeness they hold is short). Runs once a line: 20 million at a million recipients."""
-    start, parts, comment = 0, [], False
-    number, terminated = 0, True
-    for lines, ended in blocks:
-        terminated = ended
-        for line in lines:
-            number += 1
-            if line[:1] == " " and (parts or comment):
-                if not comment:
-                    parts.append(line[1:])
-                continue
-            if parts:
-                yield start, parts[0] if len(parts) == 1 else "".join(parts)
-                parts = []
-            comment = False
-            if line[:1] == "#":
-                comment = True
-                yield number, line
-            elif not line or line.isspace():
-                yield number, ""
-            else:
-                start, parts = number, [line]
-    if not terminated:
-        raise InputError(path, "the file ends in the middle of a line: the export looks truncated", number)
-    if parts:
-        yield start, "".join(parts)
 
 
 class _Description(NamedTuple):
