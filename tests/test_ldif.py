@@ -17,6 +17,7 @@ from dlscan.sources import load_source
 from dlscan.sources.dn import normalize_dn
 from dlscan.sources.ldif import read_ldif
 from dlscan.sources.ldif_write import format_record
+from dlscan.support.errors import InputError
 
 
 def test_folded_lines_base64_comments_and_crlf(tmp_path):
@@ -247,3 +248,56 @@ def test_the_records_do_not_depend_on_how_the_file_is_read(block, tmp_path, monk
         monkeypatch.undo()
         assert any(not value.isascii() for _, _, attrs in whole for values in attrs.values() for value in values
                    if isinstance(value, str)), "the sample holds characters of several bytes"  # fmt: skip
+
+
+
+def _read(tmp_path, data: bytes):
+    path = tmp_path / "x.ldif"
+    path.write_bytes(data)
+    return list(read_ldif(path))
+
+
+def test_a_folded_comment_is_one_comment(tmp_path):
+    """RFC 2849: a comment may be folded like any line; its continuation is part of the comment."""
+    (record,) = _read(
+        tmp_path, b"# a comment folded\n  onto a second line\ndn: CN=G,DC=corp,DC=example\nobjectClass: group\n\n"
+    )
+    assert record.dn == "CN=G,DC=corp,DC=example" and record.line == 3
+
+
+def test_a_continuation_with_nothing_to_continue_is_refused(tmp_path):
+    with pytest.raises(InputError, match="expected 'attribute: value'") as caught:
+        _read(tmp_path, b"dn: CN=A,DC=corp,DC=example\nobjectClass: group\n\n dn: CN=B,DC=corp,DC=example\n\n")
+    assert caught.value.line == 4
+
+
+def test_a_line_of_white_space_ends_a_record_as_a_blank_line_does(tmp_path):
+    records = _read(
+        tmp_path,
+        b"dn: CN=A,DC=corp,DC=example\nobjectClass: group\n\t\ndn: CN=B,DC=corp,DC=example\nobjectClass: group\n\n",
+    )
+    assert [r.dn for r in records] == ["CN=A,DC=corp,DC=example", "CN=B,DC=corp,DC=example"]
+
+
+def test_a_ranged_read_is_refused_after_a_whole_one_of_the_same_attribute(tmp_path):
+    """The attribute descriptions read once are remembered whole, range option included."""
+    data = (
+        b"dn: CN=A,DC=corp,DC=example\nobjectClass: group\nmember: CN=X,DC=corp,DC=example\n\n"
+        b"dn: CN=B,DC=corp,DC=example\nobjectClass: group\nmember;range=0-1499: CN=X,DC=corp,DC=example\n\n"
+    )
+    with pytest.raises(InputError, match="ranged retrieval") as caught:
+        _read(tmp_path, data)
+    assert caught.value.line == 7
+
+
+def test_base64_text_of_an_attribute_dlscan_does_not_name_is_read_as_text(tmp_path):
+    """ldifde writes any value that is not ASCII in base64; an attribute a dynamic list's filter may test
+    (physicalDeliveryOfficeName) is text all the same, and a binary one (logonHours) stays bytes."""
+    office = base64.b64encode("Café Annex".encode()).decode()
+    (record,) = _read(
+        tmp_path,
+        f"dn: CN=A,DC=corp,DC=example\nobjectClass: user\nphysicalDeliveryOfficeName:: {office}\n"
+        "logonHours:: ////\n\n".encode(),
+    )
+    assert record.attributes["physicaldeliveryofficename"] == ["Café Annex"]
+    assert record.attributes["logonhours"] == [b"\xff\xff\xff"]

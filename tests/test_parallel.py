@@ -185,3 +185,13 @@ def test_a_check_the_child_took_and_never_finished_runs_here():
         "DL911 ran here",
         "DL912 ran here",
     ]
+
+
+def test_the_claims_hand_out_each_position_once_then_stop():
+    import itertools
+
+    from dlscan.scan.parallel import _Claims
+
+    claims = _Claims(multiprocessing.get_context("fork").Value("i", 0), [3, 5, 8])
+    assert list(itertools.islice(claims, 10)) == [3, 5, 8]  # bounded: a counter that never moves fails, not hangs
+    assert list(claims) == []  # spent for both processes, as the counter is shared
