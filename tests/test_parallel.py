@@ -129,6 +129,19 @@ def _placed_checks(behaviour):
     return ctx, check
 
 
+def _run_placed(behaviour, either_side):
+    """DL900 apart, DL901 here, then DL910... that either side may run, each doing `behaviour` first."""
+    from dlscan.scan.parallel import run_checks
+
+    ctx, check = _placed_checks(behaviour)
+    checks = [
+        check("DL900", runs_apart=True),
+        check("DL901"),
+        *(check(f"DL91{n}", runs_either_side=True) for n in range(either_side)),
+    ]
+    return run_checks(checks, ctx, parallel_from=0)
+
+
 def _where(found):
     return [f.detail.split(".")[0] for findings in found for f in findings]
 
@@ -136,8 +149,6 @@ def _where(found):
 def test_the_free_process_takes_the_checks_either_side_may_run():
     """While this process is busy with its own check, the child, done with its own, takes every check that
     may run on either side; the findings are those of one process, in the order of the checks."""
-    from dlscan.scan.parallel import run_checks
-
     taken = multiprocessing.get_context("fork").Event()
 
     def behaviour(code, in_child):
@@ -146,13 +157,7 @@ def test_the_free_process_takes_the_checks_either_side_may_run():
         if code == "DL913":
             taken.set()
 
-    ctx, check = _placed_checks(behaviour)
-    checks = [
-        check("DL900", runs_apart=True),
-        check("DL901"),
-        *(check(f"DL91{n}", runs_either_side=True) for n in range(4)),
-    ]
-    assert _where(run_checks(checks, ctx, parallel_from=0)) == [
+    assert _where(_run_placed(behaviour, either_side=4)) == [
         "DL900 ran child",
         "DL901 ran here",
         *(f"DL91{n} ran child" for n in range(4)),
@@ -161,8 +166,6 @@ def test_the_free_process_takes_the_checks_either_side_may_run():
 
 def test_a_check_the_child_took_and_never_finished_runs_here():
     """A child that dies in a check it claimed (killed, out of memory) loses no findings: the check runs here."""
-    from dlscan.scan.parallel import run_checks
-
     claimed = multiprocessing.get_context("fork").Event()
 
     def behaviour(code, in_child):
@@ -172,13 +175,7 @@ def test_a_check_the_child_took_and_never_finished_runs_here():
             claimed.set()
             os._exit(1)
 
-    ctx, check = _placed_checks(behaviour)
-    checks = [
-        check("DL900", runs_apart=True),
-        check("DL901"),
-        *(check(f"DL91{n}", runs_either_side=True) for n in range(3)),
-    ]
-    assert _where(run_checks(checks, ctx, parallel_from=0)) == [
+    assert _where(_run_placed(behaviour, either_side=3)) == [
         "DL900 ran child",
         "DL901 ran here",
         "DL910 ran here",
