@@ -57,6 +57,11 @@ def words(text: str) -> list[str]:
     return [w for w in _NON_WORD.split(folded) if w]
 
 
+def written_words(text: str) -> list[str]:
+    """The text's words as written, case and characters kept: split where `words` splits its skeleton."""
+    return [w for w in _NON_WORD.split(text) if w]
+
+
 def cased_words(text: str) -> str:
     """The text's words as `words` splits them, but with look-alikes mapped in their own case and case
     kept (UTS #39's skeleton): what tells 'IT' with a look-alike capital from 'LT'."""

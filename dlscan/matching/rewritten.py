@@ -9,13 +9,9 @@ two slips ("WHT" and "WCH"), unless none of its letters is left ("IT" and "HR" a
 
 from __future__ import annotations
 
-import re
-
 from rapidfuzz.distance import OSA
 
-from dlscan.matching.names import NameForms, singular
-
-_WORDS_AS_WRITTEN = re.compile(r"[\W_]+")
+from dlscan.matching.names import NameForms, singular, written_words
 
 
 def one_word_rewritten(a: NameForms, b: NameForms, two_edits_from: int) -> bool:
@@ -42,7 +38,7 @@ def _in_capitals(word: str, original: str) -> bool:
     an acronym or a code."""
     if original.isupper():
         return False
-    for written in _WORDS_AS_WRITTEN.split(original):
+    for written in written_words(original):
         letters = written[:-1] if written.endswith("s") else written
         if letters.isupper() and word in (letters.casefold(), singular(written.casefold())):
             return True
