@@ -239,10 +239,11 @@ class ScanContext:
         (a list's outsiders, as `reach_by_audience` keeps them), the same tuple is given back."""
         # Only the sequences `reach_by_audience` keeps are remembered: they live as long as the scan, and
         # no rule changes them (another sequence, made for one finding, would only be held for nothing).
+        # Their ids stay theirs: `audiences` holds every one of them until the scan ends.
         kept = id(recipients) in self.cache.kept_sequences
         made = self.cache.evidence_lists.get((list_id, id(recipients))) if kept else None
-        if made is not None and made[0] is recipients:
-            return made[1]
+        if made is not None:
+            return made
         known = self.cache.evidence.setdefault(list_id, {})
         missing = set(map(_ID, recipients)).difference(known)  # in C: most are known by the second rule
         if missing:
@@ -257,8 +258,8 @@ class ScanContext:
             for rid in missing:  # reached by no chain (the list does not reach it)
                 known[rid] = Evidence(everyone[rid].label, rid, judged[rid].reason, ())
         found = tuple(map(known.__getitem__, map(_ID, recipients)))
-        if kept:  # with the sequence itself, so that its id stays its own while the scan lasts
-            self.cache.evidence_lists[(list_id, id(recipients))] = (recipients, found)
+        if kept:
+            self.cache.evidence_lists[(list_id, id(recipients))] = found
         return found
 
     def describe(self, recipient: Recipient) -> str:

@@ -4,7 +4,7 @@ context that fills up as the scan runs, kept apart so that `ScanContext` itself 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from dlscan.boundary import Audience, Boundary, Classification
@@ -31,8 +31,8 @@ class SharedFacts:
         """List id -> the outside parties its mail reaches (`ScanContext.outside_parties`)."""
         self.evidence: dict[str, dict[str, Evidence]] = {}
         """List id -> recipient id -> the recipient as a finding on that list lists it (its nesting path)."""
-        self.evidence_lists: dict[tuple[str, int], tuple[Sequence[Recipient], tuple[Evidence, ...]]] = {}
-        """(list id, id of a sequence of recipients) -> (the sequence, its evidence from that list)."""
+        self.evidence_lists: dict[tuple[str, int], tuple[Evidence, ...]] = {}
+        """(list id, id of one of the sequences in `audiences`) -> that sequence's evidence from the list."""
         self.kept_sequences: set[int] = set()
         """The ids of the sequences of recipients in `audiences`, whose evidence is remembered."""
 
